@@ -1,0 +1,344 @@
+package kernels
+
+import "fmt"
+
+// Op is the whole kernel vocabulary of gabor. Every instruction of a Program
+// carries one Op and the matching typed arguments (Instr.Args). The groups
+// below are the kernel families: a backend implements every family, and the
+// conformance suite (kernels/kerneltest) checks each against the float64
+// reference of kernels/cpu.
+//
+// Operand conventions (In and Out are buffer ids, in this order):
+//
+//	OpGemm          In: A, B [, bias]          Out: C        Args: GemmArgs
+//	OpUnary         In: x                      Out: y        Args: UnaryArgs
+//	OpActGrad       In: y (activation output), dy   Out: dx  Args: ActGradArgs
+//	OpBinary        In: a, b                   Out: c        Args: BinaryArgs
+//	OpReduce        In: x                      Out: y        Args: ReduceArgs
+//	OpBroadcast     In: x                      Out: y        Args: BroadcastArgs
+//	OpBiasGrad      In: dy                     Out: db       Args: BiasGradArgs
+//	OpTranspose     In: x                      Out: y        Args: TransposeArgs
+//	OpConv2D        In: x, w [, bias]          Out: y        Args: ConvArgs
+//	OpConv2DBwdData In: dy, w                  Out: dx       Args: ConvArgs (shapes of the forward conv)
+//	OpConv2DBwdFilter In: x, dy                Out: dw       Args: ConvArgs (shapes of the forward conv)
+//	OpIm2Col        In: x                      Out: cols     Args: ConvArgs
+//	OpCol2Im        In: cols                   Out: dx       Args: ConvArgs
+//	OpMaxPool       In: x                      Out: y, switches  Args: PoolArgs
+//	OpMaxPoolBwd    In: dy, switches           Out: dx       Args: PoolArgs (also Unpool2D)
+//	OpAvgPool       In: x                      Out: y        Args: PoolArgs
+//	OpAvgPoolBwd    In: dy                     Out: dx       Args: PoolArgs
+//	OpSoftmax       In: x                      Out: y        Args: SoftmaxArgs
+//	OpSoftmaxXent   In: logits, labels         Out: loss (1), probs  Args: XentArgs
+//	OpSoftmaxXentBwd In: probs, labels [, dloss (1)]  Out: dlogits  Args: XentArgs
+//	OpDropout       In: x, ctl                 Out: y, mask  Args: DropoutArgs
+//	OpSGD           In: p0..pk-1, g0..gk-1, v0..vk-1, hyper  Out: (none; updates p and v in place)  Args: SGDArgs
+//	OpAdam          In: p.., g.., m.., v.., hyper            Out: (none; updates p, m, v in place)  Args: AdamArgs
+//	OpCopy          In: x                      Out: y        Args: CopyArgs
+//	OpFill          In: -                      Out: y        Args: FillArgs
+//
+// All buffers hold float32. Integer data (labels, max-pool switches) is stored
+// as exact float32 integers, which is exact below 2^24.
+type Op uint8
+
+const (
+	OpInvalid Op = iota
+
+	// Dense linear algebra.
+	OpGemm // C = act(alpha·op(A)·op(B) + beta·C + bias)
+
+	// Elementwise.
+	OpUnary   // y = f(x)
+	OpActGrad // dx = dy · f'(x), written in terms of y = f(x)
+	OpBinary  // c = a ∘ b, b possibly broadcast
+
+	// Reductions and their adjoints.
+	OpReduce    // sum or mean over the middle axis of [outer, mid, inner]
+	OpBroadcast // repeat over the middle axis: the adjoint of OpReduce
+	OpBiasGrad  // db[c] = Σ_n Σ_hw dy[n, c, hw]
+
+	// Layout.
+	OpTranspose // permute the axes of a tensor of rank ≤ 4
+	OpCopy      // y = x
+	OpFill      // y = value
+
+	// Convolution (NCHW, filters KCRS).
+	OpConv2D
+	OpConv2DBwdData // also ConvTranspose2D's forward
+	OpConv2DBwdFilter
+	OpIm2Col // gorgonia's layout: [N, OH, OW, C·R·S]
+	OpCol2Im
+
+	// Pooling (NCHW).
+	OpMaxPool
+	OpMaxPoolBwd // also Unpool2D: scatter by switches
+	OpAvgPool
+	OpAvgPoolBwd
+
+	// Softmax and the fused loss.
+	OpSoftmax // softmax or log-softmax over the last axis
+	OpSoftmaxXent
+	OpSoftmaxXentBwd
+
+	// Regularization.
+	OpDropout
+
+	// Multi-tensor optimizer updates.
+	OpSGD
+	OpAdam
+
+	numOps
+)
+
+var opNames = [...]string{
+	OpInvalid:         "invalid",
+	OpGemm:            "gemm",
+	OpUnary:           "unary",
+	OpActGrad:         "act_grad",
+	OpBinary:          "binary",
+	OpReduce:          "reduce",
+	OpBroadcast:       "broadcast",
+	OpBiasGrad:        "bias_grad",
+	OpTranspose:       "transpose",
+	OpCopy:            "copy",
+	OpFill:            "fill",
+	OpConv2D:          "conv2d",
+	OpConv2DBwdData:   "conv2d_bwd_data",
+	OpConv2DBwdFilter: "conv2d_bwd_filter",
+	OpIm2Col:          "im2col",
+	OpCol2Im:          "col2im",
+	OpMaxPool:         "maxpool2d",
+	OpMaxPoolBwd:      "maxpool2d_bwd",
+	OpAvgPool:         "avgpool2d",
+	OpAvgPoolBwd:      "avgpool2d_bwd",
+	OpSoftmax:         "softmax",
+	OpSoftmaxXent:     "softmax_xent",
+	OpSoftmaxXentBwd:  "softmax_xent_bwd",
+	OpDropout:         "dropout",
+	OpSGD:             "sgd",
+	OpAdam:            "adam",
+}
+
+func (o Op) String() string {
+	if int(o) < len(opNames) && opNames[o] != "" {
+		return opNames[o]
+	}
+	return fmt.Sprintf("op(%d)", int(o))
+}
+
+// NumOps is the number of ops in the vocabulary (for tables indexed by Op).
+const NumOps = int(numOps)
+
+// Act is an activation function, used by OpUnary, OpActGrad and as the fused
+// epilogue of OpGemm and OpConv2D.
+type Act uint8
+
+const (
+	ActNone Act = iota
+	ActReLU
+	ActSigmoid
+	ActTanh
+)
+
+func (a Act) String() string {
+	switch a {
+	case ActNone:
+		return "none"
+	case ActReLU:
+		return "relu"
+	case ActSigmoid:
+		return "sigmoid"
+	case ActTanh:
+		return "tanh"
+	}
+	return fmt.Sprintf("act(%d)", int(a))
+}
+
+// UnaryFn is an elementwise function of one operand.
+type UnaryFn uint8
+
+const (
+	UnaryReLU UnaryFn = iota
+	UnarySigmoid
+	UnaryTanh
+	UnaryNeg
+	UnaryExp
+	UnaryLog
+	UnarySquare
+	UnarySqrt
+	UnaryScale // y = Alpha·x
+)
+
+func (f UnaryFn) String() string {
+	return [...]string{"relu", "sigmoid", "tanh", "neg", "exp", "log", "square", "sqrt", "scale"}[f]
+}
+
+// BinaryFn is an elementwise function of two operands.
+type BinaryFn uint8
+
+const (
+	BinaryAdd BinaryFn = iota
+	BinarySub
+	BinaryMul
+	BinaryDiv
+)
+
+func (f BinaryFn) String() string { return [...]string{"add", "sub", "mul", "div"}[f] }
+
+// Bcast says how the second operand of OpBinary is indexed.
+type Bcast uint8
+
+const (
+	BcastNone    Bcast = iota // b has N elements: b[i]
+	BcastScalar               // b has 1 element: b[0]
+	BcastInner                // b has Inner elements: b[i % Inner] (a row vector over [.., Inner])
+	BcastChannel              // b has C elements: b[(i / Inner) % C] (a per-channel vector over [N, C, Inner])
+	BcastOuter                // b has N/Inner elements: b[i / Inner] (a column vector)
+)
+
+// GemmArgs: C[M×N] = act(Alpha·op(A)·op(B) + Beta·C + bias[N]).
+// op(A) is M×K (A stored K×M row-major when TransA), op(B) is K×N (B stored N×K when TransB).
+// All matrices are dense row-major; leading dimensions are implied by the shapes.
+type GemmArgs struct {
+	M, N, K        int
+	TransA, TransB bool
+	Alpha, Beta    float32
+	Bias           bool // In[2] is a bias of length N, added before the activation
+	Act            Act
+}
+
+// UnaryArgs: y[i] = Fn(x[i]) for i < N.
+type UnaryArgs struct {
+	Fn    UnaryFn
+	N     int
+	Alpha float32 // for UnaryScale
+}
+
+// ActGradArgs: dx[i] = dy[i]·f'(·) where f' is written in terms of y = f(x):
+// relu: y > 0; sigmoid: y(1−y); tanh: 1−y².
+type ActGradArgs struct {
+	Act Act
+	N   int
+}
+
+// BinaryArgs: c[i] = a[i] Fn b[idx(i)] for i < N, with idx given by Bcast.
+// For BcastChannel the layout is [N/(C·Inner), C, Inner].
+type BinaryArgs struct {
+	Fn    BinaryFn
+	N     int
+	Bcast Bcast
+	Inner int
+	C     int
+}
+
+// ReduceArgs: y[o, i] = Σ_m x[o, m, i] (times 1/Mid when Mean) over x of shape [Outer, Mid, Inner].
+type ReduceArgs struct {
+	Outer, Mid, Inner int
+	Mean              bool
+}
+
+// BroadcastArgs: y[o, m, i] = Scale·x[o, i] over y of shape [Outer, Mid, Inner].
+type BroadcastArgs struct {
+	Outer, Mid, Inner int
+	Scale             float32
+}
+
+// BiasGradArgs: db[c] = Σ_n Σ_hw dy[n, c, hw] over dy of shape [N, C, HW]
+// (HW = 1 for a dense layer). Beta: db = Beta·db + Σ (0 overwrites).
+type BiasGradArgs struct {
+	N, C, HW int
+	Beta     float32
+}
+
+// TransposeArgs: y = x with its axes permuted: y's axis i is x's axis Perm[i].
+// Shape is x's shape; both have Rank ≤ 4 (unused trailing entries are ignored).
+type TransposeArgs struct {
+	Rank  int
+	Shape [4]int
+	Perm  [4]int
+}
+
+// CopyArgs: y[i] = x[i] for i < N.
+type CopyArgs struct{ N int }
+
+// FillArgs: y[i] = Value for i < N.
+type FillArgs struct {
+	N     int
+	Value float32
+}
+
+// ConvArgs describe a 2-D convolution (cross-correlation, as in every DL framework):
+// x [N, C, H, W], w [K, C, R, S], y [N, K, OH, OW],
+// OH = (H + 2·PadH − DilH·(R−1) − 1)/StrideH + 1 (likewise OW).
+// For OpConv2DBwdFilter, Beta accumulates into dw (0 overwrites).
+// For OpIm2Col/OpCol2Im the column layout is [N, OH, OW, C·R·S] (c slowest, then r, s).
+type ConvArgs struct {
+	N, C, H, W       int
+	K, R, S          int
+	StrideH, StrideW int
+	PadH, PadW       int
+	DilH, DilW       int
+	OH, OW           int
+	Bias             bool // OpConv2D: In[2] is a bias of length K
+	Act              Act  // OpConv2D: fused epilogue
+	Beta             float32
+}
+
+// PoolArgs describe 2-D pooling: x [N, C, H, W] → y [N, C, OH, OW].
+// Switches hold, for each output, the flat index (h·W + w) within its input plane
+// of the maximum (first maximum on ties). Padding positions never win a max;
+// average pooling divides by KH·KW (padding counted, as PyTorch's default).
+type PoolArgs struct {
+	N, C, H, W       int
+	KH, KW           int
+	StrideH, StrideW int
+	PadH, PadW       int
+	OH, OW           int
+}
+
+// SoftmaxArgs: y = softmax(x) (or log-softmax) over rows of length D; Rows rows.
+type SoftmaxArgs struct {
+	Rows, D int
+	Log     bool
+}
+
+// XentArgs: the fused softmax cross-entropy over logits [N, D] and integer labels [N]:
+// loss = −(1/N) Σ_n log softmax(logits_n)[label_n]; probs = softmax(logits).
+// Backward: dlogits = (probs − onehot(labels))·dloss/N, dloss = 1 when absent.
+type XentArgs struct {
+	N, D int
+}
+
+// DropoutArgs: in training (ctl[0] ≠ 0), mask[i] = 1/(1−P) with probability 1−P
+// else 0, y = x·mask; in evaluation y = x, mask = 1. The random stream is
+// counter-based, so every backend draws the same mask: u = unit(mix(Seed ⊕ mix(step)) + i),
+// step = uint64(ctl[1]). See kernels/cpu for the exact bits.
+type DropoutArgs struct {
+	N    int
+	P    float32
+	Seed uint64
+}
+
+// SGDArgs: for each parameter tensor k of Sizes[k] elements, with lr = hyper[0]:
+//
+//	g' = g + WeightDecay·p
+//	v  = Momentum·v + g'
+//	p -= lr·(g' + Momentum·v)   (Nesterov)   or   p -= lr·v   (classic, as PyTorch)
+//
+// With Momentum = 0 the v buffers are still present and hold g'.
+type SGDArgs struct {
+	Sizes       []int
+	Momentum    float32
+	WeightDecay float32
+	Nesterov    bool
+}
+
+// AdamArgs: lr = hyper[0], t = hyper[1] (the 1-based step count):
+//
+//	m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²
+//	p -= lr·(m/(1−β1^t)) / (sqrt(v/(1−β2^t)) + Eps)
+type AdamArgs struct {
+	Sizes        []int
+	Beta1, Beta2 float32
+	Eps          float32
+	WeightDecay  float32
+}

@@ -1,0 +1,151 @@
+package kernels
+
+import (
+	"fmt"
+	"strings"
+)
+
+// BufID names a buffer of a Program: an index into Program.Buffers.
+type BufID int
+
+// BufClass says what a buffer holds; the memory planner pins every class but Temp.
+type BufClass uint8
+
+const (
+	Temp     BufClass = iota // an intermediate: lives from its first write to its last read
+	Input                    // written by the host before a step (images, labels)
+	Param                    // a trainable parameter
+	Grad                     // a parameter's gradient (pinned only when tapped)
+	OptState                 // optimizer state (momentum, Adam moments)
+	Control                  // small host-written scalars: hyper-parameters, step counters, train/eval flags
+	Output                   // a result the host reads after a step (loss, logits)
+)
+
+func (c BufClass) String() string {
+	return [...]string{"temp", "input", "param", "grad", "optstate", "control", "output"}[c]
+}
+
+// Buffer is one float32 tensor of a Program. Its storage is Len floats at
+// Offset in the arena. Several buffers may share storage when one is a view
+// of another (a reshape): they then have the same Offset and Len and View
+// names the buffer that owns the storage.
+type Buffer struct {
+	Name   string
+	Shape  []int
+	Len    int
+	Class  BufClass
+	Pinned bool  // lives for the whole program (never shares storage with another buffer)
+	View   BufID // -1, or the buffer whose storage this one aliases
+	Offset int   // in float32 elements, assigned by the memory planner
+}
+
+// Instr is one kernel call: Op over In, writing Out, with typed Args
+// (GemmArgs for OpGemm, and so on: see the table on Op). Node names the graph
+// node it was lowered from, for messages.
+type Instr struct {
+	Op   Op
+	In   []BufID
+	Out  []BufID
+	Args any
+	Node string
+}
+
+func (in Instr) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s(", in.Op)
+	for i, id := range in.In {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "b%d", id)
+	}
+	b.WriteString(") -> ")
+	for i, id := range in.Out {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "b%d", id)
+	}
+	fmt.Fprintf(&b, " %+v", in.Args)
+	if in.Node != "" {
+		fmt.Fprintf(&b, "  ; %s", in.Node)
+	}
+	return b.String()
+}
+
+// Segment is a half-open range [Start, End) of a Program's instructions.
+type Segment struct{ Start, End int }
+
+// Len is the number of instructions in the segment.
+func (s Segment) Len() int { return s.End - s.Start }
+
+// ParamSlot ties a trainable parameter to its gradient and optimizer state.
+type ParamSlot struct {
+	Name  string
+	Value BufID
+	Grad  BufID   // -1 when the program has no backward pass
+	State []BufID // optimizer state buffers, in the optimizer's order
+}
+
+// Program is a compiled model: a flat list of kernel instructions over
+// buffers in one arena. Any Backend runs it. A training program is three
+// segments in order: Forward (inputs → loss, logits), Backward (gradients),
+// Update (the optimizer); an evaluation pass runs Forward alone.
+type Program struct {
+	Buffers  []Buffer
+	Instrs   []Instr
+	ArenaLen int // float32 elements
+
+	Forward, Backward, Update Segment
+
+	Params []ParamSlot
+	Inputs map[string]BufID // "x" (images), "labels", and any other placeholder, by node name
+	Loss   BufID            // -1 when the program has no loss
+	Logits BufID            // -1 when unknown
+	Hyper  BufID            // -1, or the optimizer's control buffer: [lr, step]
+	Ctl    BufID            // -1, or the mode buffer: [training (0|1), step]
+	Taps   map[string]BufID // named nodes readable after a step
+}
+
+// Buf returns the buffer with the given id.
+func (p *Program) Buf(id BufID) *Buffer { return &p.Buffers[id] }
+
+// NaiveLen is the arena a planner that never reuses memory would need: the
+// sum over all buffers that own storage.
+func (p *Program) NaiveLen() int {
+	n := 0
+	for _, b := range p.Buffers {
+		if b.View < 0 {
+			n += b.Len
+		}
+	}
+	return n
+}
+
+// Dump writes a human-readable listing of the program (for GABOR_DEBUG and tests).
+func (p *Program) Dump() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "program: %d buffers, %d instructions, arena %d floats (naive %d)\n",
+		len(p.Buffers), len(p.Instrs), p.ArenaLen, p.NaiveLen())
+	for i, buf := range p.Buffers {
+		fmt.Fprintf(&b, "  b%-3d %-8s %-28s %v len=%d off=%d", i, buf.Class, buf.Name, buf.Shape, buf.Len, buf.Offset)
+		if buf.View >= 0 {
+			fmt.Fprintf(&b, " view-of=b%d", buf.View)
+		}
+		if buf.Pinned {
+			b.WriteString(" pinned")
+		}
+		b.WriteByte('\n')
+	}
+	for i, in := range p.Instrs {
+		seg := "fwd"
+		switch {
+		case i >= p.Update.Start && i < p.Update.End:
+			seg = "upd"
+		case i >= p.Backward.Start && i < p.Backward.End:
+			seg = "bwd"
+		}
+		fmt.Fprintf(&b, "  %3d %s %s\n", i, seg, in)
+	}
+	return b.String()
+}
