@@ -82,6 +82,15 @@ func (e *emitter) Emit(op kernels.Op, in, out []kernels.BufID, args any) {
 	e.prog.Instrs = append(e.prog.Instrs, kernels.Instr{Op: op, In: in, Out: out, Args: args, Node: e.node})
 }
 
+// Control returns the program's mode buffer [training (0|1), step], adding it
+// on first use. Ops whose behaviour depends on the mode (dropout) read it.
+func (e *emitter) Control() kernels.BufID {
+	if e.prog.Ctl < 0 {
+		e.prog.Ctl = e.Buffer("ctl", []int{2}, kernels.Control)
+	}
+	return e.prog.Ctl
+}
+
 // Side returns a by-product recorded by an earlier op, if any.
 func (e *emitter) Side(kind string, input *G.Node, fwd G.Op) (kernels.BufID, bool) {
 	if input == nil {
@@ -157,6 +166,11 @@ func doOnCPU(op lowerer, inputs ...G.Value) (G.Value, error) {
 			return nil, fmt.Errorf("%v input %d: %w", op, i, err)
 		}
 		if err := x.Write(in[i].ID, data); err != nil {
+			return nil, err
+		}
+	}
+	if p.Ctl >= 0 { // Do computes the training-mode value at step 0
+		if err := x.Write(p.Ctl, []float32{1, 0}); err != nil {
 			return nil, err
 		}
 	}
