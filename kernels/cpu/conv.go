@@ -1,0 +1,178 @@
+package cpu
+
+import (
+	"sync"
+
+	"github.com/gaborlab/gabor/kernels"
+)
+
+// Convolution, forward and backward, as GEMMs over unfolded images.
+//
+// Math (cross-correlation, NCHW, filters KCRS):
+//
+//	y[n,k,oh,ow] = act(bias[k] + Σ_{c,r,s} w[k,c,r,s] · x[n, c, oh·sh−ph+r·dh, ow·sw−pw+s·dw])
+//
+// Layout: a group of nb images is unfolded into cols [C·R·S, nb·OH·OW]: row
+// (c,r,s) holds, for every output position of every image of the group, the
+// input pixel that tap (c,r,s) reads (0 in the padding). Then
+//
+//	forward      Y    [K, nb·OHW] = W [K, CRS] · cols [CRS, nb·OHW]
+//	bwd data     dcols [CRS, nb·OHW] = Wᵀ · dY [K, nb·OHW], folded back onto dx
+//	bwd filter   dW  [K, CRS] += dY [K, nb·OHW] · colsᵀ
+//
+// With nb = 1 the GEMM reads and writes the image's own NCHW planes, so the
+// output needs no transpose. Small images (OH·OW of 100 or 196 in LeNet and
+// the convnet) make thin GEMMs, so several images share one GEMM (nb > 1) and
+// the result is scattered back to NCHW in the epilogue, which adds the bias
+// and applies the activation while the block is still in cache.
+//
+// Work split: the batch is cut into at most Workers() contiguous chunks run
+// by parallelFor; each chunk owns a scratch (cols and the gathered block)
+// taken from a free list, so steady-state calls allocate nothing. The
+// backward filter gives each chunk its own partial dW and sums the partials
+// in chunk order, so the result does not depend on scheduling.
+
+// convScratch is one worker's reusable memory.
+type convScratch struct {
+	cols []float32 // the unfolded group, CRS × nb·OHW
+	blk  []float32 // the GEMM's K × nb·OHW block (output or gathered dY)
+	dw   []float32 // a partial filter gradient (backward filter)
+}
+
+var convScratchFree struct {
+	sync.Mutex
+	list []*convScratch
+}
+
+func getConvScratch() *convScratch {
+	f := &convScratchFree
+	f.Lock()
+	defer f.Unlock()
+	if n := len(f.list); n > 0 {
+		s := f.list[n-1]
+		f.list = f.list[:n-1]
+		return s
+	}
+	return new(convScratch)
+}
+
+func putConvScratch(s *convScratch) {
+	f := &convScratchFree
+	f.Lock()
+	f.list = append(f.list, s)
+	f.Unlock()
+}
+
+// grow returns buf resized to n elements, reallocating only when it is too small.
+func grow(buf []float32, n int) []float32 {
+	if cap(buf) < n {
+		return make([]float32, n)
+	}
+	return buf[:n]
+}
+
+// convGroupCols is the target width nb·OH·OW of one grouped GEMM: wide enough
+// to keep the GEMM's inner loops long, small enough that cols (CRS rows of it)
+// stays within the L2 cache for the layers of the zoo.
+const convGroupCols = 512
+
+// convGroup picks how many images share one GEMM.
+func convGroup(a *kernels.ConvArgs) int {
+	ohw := a.OH * a.OW
+	nb := (convGroupCols + ohw - 1) / ohw
+	if nb < 1 {
+		nb = 1
+	}
+	if nb > a.N {
+		nb = a.N
+	}
+	return nb
+}
+
+// isPointwise reports a 1×1 convolution with stride 1 and no padding, whose
+// unfolded image is the image itself.
+func isPointwise(a *kernels.ConvArgs) bool {
+	return a.R == 1 && a.S == 1 && a.StrideH == 1 && a.StrideW == 1 && a.PadH == 0 && a.PadW == 0
+}
+
+// conv2dFwd computes y = act(conv(x, w) + bias); bias is nil when !a.Bias.
+func conv2dFwd(a kernels.ConvArgs, x, w, bias, y []float32) {
+	chw, ohw := a.C*a.H*a.W, a.OH*a.OW
+	crs, kohw := a.C*a.R*a.S, a.K*a.OH*a.OW
+	nb := convGroup(&a)
+	parallelFor(a.N, nb, func(lo, hi int) {
+		sc := getConvScratch()
+		defer putConvScratch(sc)
+		for n0 := lo; n0 < hi; n0 += nb {
+			g := min(nb, hi-n0)
+			if g == 1 {
+				// One image: the GEMM writes y[n] in place.
+				yn := y[n0*kohw : (n0+1)*kohw]
+				b := convB(&a, sc, x[n0*chw:(n0+1)*chw], 1)
+				Sgemm(false, false, a.K, ohw, crs, 1, w, crs, b, ohw, 0, yn, ohw)
+				for k := 0; k < a.K; k++ {
+					biasAct(yn[k*ohw:(k+1)*ohw], convBias(bias, k), a.Act)
+				}
+				continue
+			}
+			ld := g * ohw
+			b := convB(&a, sc, x[n0*chw:(n0+g)*chw], g)
+			sc.blk = grow(sc.blk, a.K*ld)
+			Sgemm(false, false, a.K, ld, crs, 1, w, crs, b, ld, 0, sc.blk, ld)
+			for i := 0; i < g; i++ {
+				yn := y[(n0+i)*kohw : (n0+i+1)*kohw]
+				for k := 0; k < a.K; k++ {
+					dst := yn[k*ohw : (k+1)*ohw]
+					copy(dst, sc.blk[k*ld+i*ohw:k*ld+(i+1)*ohw])
+					biasAct(dst, convBias(bias, k), a.Act)
+				}
+			}
+		}
+	})
+}
+
+// convB returns the GEMM's right operand for a group of g images starting at
+// x: the unfolded columns, or the image itself for a single pointwise image.
+func convB(a *kernels.ConvArgs, sc *convScratch, x []float32, g int) []float32 {
+	if g == 1 && isPointwise(a) {
+		return x
+	}
+	ohw, chw := a.OH*a.OW, a.C*a.H*a.W
+	ld := g * ohw
+	sc.cols = grow(sc.cols, a.C*a.R*a.S*ld)
+	for i := 0; i < g; i++ {
+		unfold(a, x[i*chw:(i+1)*chw], sc.cols[i*ohw:], ld)
+	}
+	return sc.cols
+}
+
+func convBias(bias []float32, k int) float32 {
+	if bias == nil {
+		return 0
+	}
+	return bias[k]
+}
+
+// biasAct applies v ← act(v + b) over one output plane.
+func biasAct(v []float32, b float32, act kernels.Act) {
+	switch act {
+	case kernels.ActNone:
+		if b != 0 {
+			for i := range v {
+				v[i] += b
+			}
+		}
+	case kernels.ActReLU:
+		for i := range v {
+			v[i] = max(v[i]+b, 0)
+		}
+	case kernels.ActSigmoid:
+		for i := range v {
+			v[i] = sigmoid32(v[i] + b)
+		}
+	case kernels.ActTanh:
+		for i := range v {
+			v[i] = tanh32(v[i] + b)
+		}
+	}
+}

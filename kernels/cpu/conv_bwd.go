@@ -1,0 +1,97 @@
+package cpu
+
+import "github.com/gaborlab/gabor/kernels"
+
+// The two backward passes of conv2dFwd (see conv.go for the layout).
+//
+//	dx[n,c,ih,iw] = Σ_{k,r,s} w[k,c,r,s] · dy[n,k,oh,ow]  over ih = oh·sh−ph+r·dh, iw = ow·sw−pw+s·dw
+//	dw[k,c,r,s]   = Beta·dw + Σ_{n,oh,ow} dy[n,k,oh,ow] · x[n,c,ih,iw]
+//
+// The first is a GEMM Wᵀ·dY into columns followed by fold (the adjoint of
+// unfold), the second a GEMM dY·colsᵀ over the unfolded input.
+
+// gatherDY returns dY of g images starting at dy as one K × g·OHW matrix: the
+// images' own planes when g = 1, else a copy into the scratch block.
+func gatherDY(a *kernels.ConvArgs, sc *convScratch, dy []float32, g int) []float32 {
+	ohw, kohw := a.OH*a.OW, a.K*a.OH*a.OW
+	if g == 1 {
+		return dy[:kohw]
+	}
+	ld := g * ohw
+	sc.blk = grow(sc.blk, a.K*ld)
+	for i := 0; i < g; i++ {
+		for k := 0; k < a.K; k++ {
+			copy(sc.blk[k*ld+i*ohw:k*ld+(i+1)*ohw], dy[i*kohw+k*ohw:i*kohw+(k+1)*ohw])
+		}
+	}
+	return sc.blk
+}
+
+// conv2dBwdData computes dx, the full correlation of dy with w (dx is
+// overwritten). It is also ConvTranspose2D's forward.
+func conv2dBwdData(a kernels.ConvArgs, dy, w, dx []float32) {
+	chw, ohw := a.C*a.H*a.W, a.OH*a.OW
+	crs, kohw := a.C*a.R*a.S, a.K*a.OH*a.OW
+	nb := convGroup(&a)
+	parallelFor(a.N, nb, func(lo, hi int) {
+		sc := getConvScratch()
+		defer putConvScratch(sc)
+		for n0 := lo; n0 < hi; n0 += nb {
+			g := min(nb, hi-n0)
+			ld := g * ohw
+			dyb := gatherDY(&a, sc, dy[n0*kohw:], g)
+			if g == 1 && isPointwise(&a) {
+				Sgemm(true, false, a.C, ohw, a.K, 1, w, crs, dyb, ohw, 0, dx[n0*chw:(n0+1)*chw], ohw)
+				continue
+			}
+			sc.cols = grow(sc.cols, crs*ld)
+			Sgemm(true, false, crs, ld, a.K, 1, w, crs, dyb, ld, 0, sc.cols, ld)
+			for i := 0; i < g; i++ {
+				dxn := dx[(n0+i)*chw : (n0+i+1)*chw]
+				clear(dxn)
+				fold(&a, sc.cols[i*ohw:], ld, dxn)
+			}
+		}
+	})
+}
+
+// conv2dBwdFilter computes dw = a.Beta·dw + Σ_n x[n] ⋆ dy[n].
+//
+// The batch is cut into one chunk per worker; chunk 0 accumulates into dw
+// itself (its first GEMM applies Beta), the others into partials that are
+// then added in chunk order, so the sum is the same on every run.
+func conv2dBwdFilter(a kernels.ConvArgs, x, dy, dw []float32) {
+	chw, ohw := a.C*a.H*a.W, a.OH*a.OW
+	crs, kohw := a.C*a.R*a.S, a.K*a.OH*a.OW
+	nb := convGroup(&a)
+	nch := min(Workers(), a.N)
+	parts := make([]*convScratch, nch)
+	parallelFor(nch, 1, func(clo, chi int) {
+		for c := clo; c < chi; c++ {
+			sc := getConvScratch()
+			parts[c] = sc
+			dst, beta := dw, a.Beta
+			if c > 0 {
+				sc.dw = grow(sc.dw, a.K*crs)
+				dst, beta = sc.dw, 0
+			}
+			lo, hi := c*a.N/nch, (c+1)*a.N/nch
+			for n0 := lo; n0 < hi; n0 += nb {
+				g := min(nb, hi-n0)
+				ld := g * ohw
+				b := convB(&a, sc, x[n0*chw:(n0+g)*chw], g)
+				dyb := gatherDY(&a, sc, dy[n0*kohw:], g)
+				Sgemm(false, true, a.K, crs, ld, 1, dyb, ld, b, ld, beta, dst, crs)
+				beta = 1
+			}
+		}
+	})
+	for c, sc := range parts {
+		if c > 0 {
+			for i, v := range sc.dw {
+				dw[i] += v
+			}
+		}
+		putConvScratch(sc)
+	}
+}

@@ -1,0 +1,123 @@
+package cpu
+
+import "github.com/gaborlab/gabor/kernels"
+
+// 2-D pooling, NCHW, forward and backward.
+//
+//	max:  y[p,oh,ow] = max over the window of x[p, oh·sh−ph+i, ow·sw−pw+j],
+//	      switches[p,oh,ow] = h·W + w of the first maximum (row-major scan);
+//	      padding never wins and a NaN wins at once (it propagates, as in PyTorch)
+//	avg:  y[p,oh,ow] = (Σ over the in-bounds part of the window) / (KH·KW)
+//
+// p runs over the N·C planes; each plane is independent, so every kernel is
+// a parallel loop over planes. Window bounds are clamped to the plane once
+// per output instead of testing each tap. The backward passes own whole dx
+// planes (zeroed, then scattered into), so no two workers write one element.
+
+// poolGrain is the number of planes below which a chunk is not worth a goroutine.
+const poolGrain = 4
+
+// poolWindow returns the in-bounds part [lo, hi) of the window starting at
+// o·stride − pad of size k over an axis of n positions.
+func poolWindow(o, stride, pad, k, n int) (lo, hi int) {
+	lo = o*stride - pad
+	return max(lo, 0), min(lo+k, n)
+}
+
+// maxPoolFwd computes y and the argmax switches (as exact float32 integers).
+func maxPoolFwd(a kernels.PoolArgs, x, y, switches []float32) {
+	hw, ohw := a.H*a.W, a.OH*a.OW
+	parallelFor(a.N*a.C, poolGrain, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			xp := x[p*hw : (p+1)*hw]
+			yp, sp := y[p*ohw:(p+1)*ohw], switches[p*ohw:(p+1)*ohw]
+			for oh := 0; oh < a.OH; oh++ {
+				h0, h1 := poolWindow(oh, a.StrideH, a.PadH, a.KH, a.H)
+				for ow := 0; ow < a.OW; ow++ {
+					w0, w1 := poolWindow(ow, a.StrideW, a.PadW, a.KW, a.W)
+					arg := h0*a.W + w0
+					best := xp[arg]
+				scan:
+					for h := h0; h < h1 && best == best; h++ {
+						row := xp[h*a.W : h*a.W+w1]
+						for w := w0; w < w1; w++ {
+							if v := row[w]; v > best {
+								best, arg = v, h*a.W+w
+							} else if v != v {
+								best, arg = v, h*a.W+w
+								break scan
+							}
+						}
+					}
+					yp[oh*a.OW+ow], sp[oh*a.OW+ow] = best, float32(arg)
+				}
+			}
+		}
+	})
+}
+
+// maxPoolBwd scatters dy onto dx by the switches: dx is zeroed, then
+// dx[plane][switch] += dy. With switches from another layer's maxPoolFwd this
+// is also Unpool2D.
+func maxPoolBwd(a kernels.PoolArgs, dy, switches, dx []float32) {
+	hw, ohw := a.H*a.W, a.OH*a.OW
+	parallelFor(a.N*a.C, poolGrain, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			dxp := dx[p*hw : (p+1)*hw]
+			clear(dxp)
+			sp := switches[p*ohw : (p+1)*ohw]
+			for o, g := range dy[p*ohw : (p+1)*ohw] {
+				dxp[int(sp[o])] += g
+			}
+		}
+	})
+}
+
+// avgPoolFwd averages each window, dividing by KH·KW (padding counted).
+func avgPoolFwd(a kernels.PoolArgs, x, y []float32) {
+	hw, ohw := a.H*a.W, a.OH*a.OW
+	area := float32(a.KH * a.KW)
+	parallelFor(a.N*a.C, poolGrain, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			xp, yp := x[p*hw:(p+1)*hw], y[p*ohw:(p+1)*ohw]
+			for oh := 0; oh < a.OH; oh++ {
+				h0, h1 := poolWindow(oh, a.StrideH, a.PadH, a.KH, a.H)
+				for ow := 0; ow < a.OW; ow++ {
+					w0, w1 := poolWindow(ow, a.StrideW, a.PadW, a.KW, a.W)
+					var s float32
+					for h := h0; h < h1; h++ {
+						for _, v := range xp[h*a.W+w0 : h*a.W+w1] {
+							s += v
+						}
+					}
+					yp[oh*a.OW+ow] = s / area
+				}
+			}
+		}
+	})
+}
+
+// avgPoolBwd spreads dy/(KH·KW) over each window's in-bounds positions (dx overwritten).
+func avgPoolBwd(a kernels.PoolArgs, dy, dx []float32) {
+	hw, ohw := a.H*a.W, a.OH*a.OW
+	area := float32(a.KH * a.KW)
+	parallelFor(a.N*a.C, poolGrain, func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			dxp, dyp := dx[p*hw:(p+1)*hw], dy[p*ohw:(p+1)*ohw]
+			clear(dxp)
+			for oh := 0; oh < a.OH; oh++ {
+				h0, h1 := poolWindow(oh, a.StrideH, a.PadH, a.KH, a.H)
+				for ow := 0; ow < a.OW; ow++ {
+					w0, w1 := poolWindow(ow, a.StrideW, a.PadW, a.KW, a.W)
+					g := dyp[oh*a.OW+ow] / area
+					for h := h0; h < h1; h++ {
+						d := dxp[h*a.W+w0 : h*a.W+w1]
+						for i := range d {
+							d[i] += g
+						}
+					}
+				}
+			}
+		}
+	})
+}
