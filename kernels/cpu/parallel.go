@@ -5,9 +5,18 @@ import (
 	"sync"
 )
 
-// The worker pool: GOMAXPROCS goroutines started once, fed ranges of work.
+// The worker pool: GOMAXPROCS−1 goroutines started once, fed ranges of work.
 // Kernels split their outer loop with parallelFor; the caller runs one chunk
 // itself, so a 1-core machine never hands work to another goroutine.
+//
+// Two properties matter beyond speed:
+//   - No allocation per call: the join counter comes from a sync.Pool and
+//     callers pass function values built once (at Load), so a steady-state
+//     training step allocates nothing.
+//   - Nesting is safe: a chunk may itself call parallelFor (a convolution
+//     calling Sgemm). A send never blocks (a full queue runs the chunk
+//     inline) and a waiting caller drains the queue before it sleeps, so the
+//     chunks it waits for are always either done or running somewhere.
 
 type task struct {
 	fn     func(lo, hi int)
@@ -19,6 +28,7 @@ var (
 	poolOnce sync.Once
 	poolCh   chan task
 	nWorkers int
+	joins    = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
 )
 
 func startPool() {
@@ -58,17 +68,30 @@ func parallelFor(n, grain int, fn func(lo, hi int)) {
 		fn(0, n)
 		return
 	}
-	var wg sync.WaitGroup
-	wg.Add(chunks - 1)
+	wg := joins.Get().(*sync.WaitGroup)
 	step := (n + chunks - 1) / chunks
-	lo0, hi0 := 0, step
 	for lo := step; lo < n; lo += step {
-		hi := lo + step
-		if hi > n {
-			hi = n
+		hi := min(lo+step, n)
+		wg.Add(1)
+		select {
+		case poolCh <- task{fn, lo, hi, wg}:
+		default: // queue full: do it here rather than block
+			fn(lo, hi)
+			wg.Done()
 		}
-		poolCh <- task{fn, lo, hi, &wg}
 	}
-	fn(lo0, hi0)
+	fn(0, step)
+	// Help with queued work (ours or anyone's) before sleeping on our own.
+	for {
+		select {
+		case t := <-poolCh:
+			t.fn(t.lo, t.hi)
+			t.wg.Done()
+			continue
+		default:
+		}
+		break
+	}
 	wg.Wait()
+	joins.Put(wg)
 }

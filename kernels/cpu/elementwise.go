@@ -1,0 +1,386 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gaborlab/gabor/kernels"
+)
+
+// Elementwise kernels: OpUnary, OpActGrad, OpBinary, OpCopy, OpFill.
+//
+// Each is one pass over contiguous memory, split across the workers in
+// chunks of at least elemGrain elements (below that a hand-off to another
+// goroutine, ~1–2 µs, costs more than it saves). The function is chosen once
+// per call, outside the loop, so the inner loops are branch-free.
+// In-place use (output = input, same buffer) is allowed: each element is
+// read before it is written, at the same index.
+
+// elemGrain is the smallest chunk worth giving to another worker.
+const elemGrain = 1 << 14
+
+// parallelStep wraps a range kernel into a step over n elements.
+func parallelStep(n, grain int, body func(lo, hi int)) step {
+	return func() error {
+		parallelFor(n, grain, body)
+		return nil
+	}
+}
+
+// sameOrDisjoint allows an output to be exactly an input (in place) but not
+// to overlap it partially, which no elementwise order can honour.
+func sameOrDisjoint(out, in []float32, what string) error {
+	if overlaps(out, in) && &out[0] != &in[0] {
+		return fmt.Errorf("output overlaps %s partially", what)
+	}
+	return nil
+}
+
+// ---- unary ----
+
+func bindUnary(o operands, a kernels.UnaryArgs) (step, error) {
+	if err := o.count(1, 1); err != nil {
+		return nil, err
+	}
+	if a.Fn > kernels.UnaryScale {
+		return nil, fmt.Errorf("unknown unary function %d", a.Fn)
+	}
+	x, err := o.input(0, a.N, "x")
+	if err != nil {
+		return nil, err
+	}
+	y, err := o.output(0, a.N, "y")
+	if err != nil {
+		return nil, err
+	}
+	if err := sameOrDisjoint(y, x, "x"); err != nil {
+		return nil, err
+	}
+	fn, alpha := a.Fn, a.Alpha
+	return parallelStep(a.N, elemGrain, func(lo, hi int) { unaryRange(fn, alpha, y[lo:hi], x[lo:hi]) }), nil
+}
+
+// unaryRange computes y = fn(x) over equal-length slices.
+func unaryRange(fn kernels.UnaryFn, alpha float32, y, x []float32) {
+	y = y[:len(x)]
+	switch fn {
+	case kernels.UnaryReLU:
+		for i, v := range x {
+			y[i] = relu32(v)
+		}
+	case kernels.UnarySigmoid:
+		for i, v := range x {
+			y[i] = sigmoid32(v)
+		}
+	case kernels.UnaryTanh:
+		for i, v := range x {
+			y[i] = tanh32(v)
+		}
+	case kernels.UnaryNeg:
+		for i, v := range x {
+			y[i] = -v
+		}
+	case kernels.UnaryExp:
+		for i, v := range x {
+			y[i] = exp32(v)
+		}
+	case kernels.UnaryLog:
+		for i, v := range x {
+			y[i] = float32(math.Log(float64(v)))
+		}
+	case kernels.UnarySquare:
+		for i, v := range x {
+			y[i] = v * v
+		}
+	case kernels.UnarySqrt:
+		for i, v := range x {
+			y[i] = float32(math.Sqrt(float64(v)))
+		}
+	case kernels.UnaryScale:
+		for i, v := range x {
+			y[i] = alpha * v
+		}
+	}
+}
+
+// relu32 is max(x, 0) that lets NaN through (as PyTorch does), so a
+// diverging run shows NaN instead of silently zeroing it.
+func relu32(v float32) float32 {
+	if v < 0 {
+		return 0
+	}
+	return v
+}
+
+// actRange applies an activation in place.
+func actRange(act kernels.Act, y []float32) {
+	switch act {
+	case kernels.ActReLU:
+		for i, v := range y {
+			y[i] = relu32(v)
+		}
+	case kernels.ActSigmoid:
+		for i, v := range y {
+			y[i] = sigmoid32(v)
+		}
+	case kernels.ActTanh:
+		for i, v := range y {
+			y[i] = tanh32(v)
+		}
+	}
+}
+
+// ---- activation gradient ----
+
+func bindActGrad(o operands, a kernels.ActGradArgs) (step, error) {
+	if err := o.count(2, 1); err != nil {
+		return nil, err
+	}
+	if a.Act > kernels.ActTanh {
+		return nil, fmt.Errorf("unknown activation %d", a.Act)
+	}
+	y, err := o.input(0, a.N, "y")
+	if err != nil {
+		return nil, err
+	}
+	dy, err := o.input(1, a.N, "dy")
+	if err != nil {
+		return nil, err
+	}
+	dx, err := o.output(0, a.N, "dx")
+	if err != nil {
+		return nil, err
+	}
+	if err := sameOrDisjoint(dx, y, "y"); err != nil {
+		return nil, err
+	}
+	if err := sameOrDisjoint(dx, dy, "dy"); err != nil {
+		return nil, err
+	}
+	act := a.Act
+	return parallelStep(a.N, elemGrain, func(lo, hi int) { actGradRange(act, dx[lo:hi], y[lo:hi], dy[lo:hi]) }), nil
+}
+
+// actGradRange computes dx = dy·f'(x) from y = f(x).
+func actGradRange(act kernels.Act, dx, y, dy []float32) {
+	dx, dy = dx[:len(y)], dy[:len(y)]
+	switch act {
+	case kernels.ActNone:
+		copy(dx, dy)
+	case kernels.ActReLU:
+		for i, v := range y {
+			if v > 0 {
+				dx[i] = dy[i]
+			} else {
+				dx[i] = 0
+			}
+		}
+	case kernels.ActSigmoid:
+		for i, v := range y {
+			dx[i] = dy[i] * v * (1 - v)
+		}
+	case kernels.ActTanh:
+		for i, v := range y {
+			dx[i] = dy[i] * (1 - v*v)
+		}
+	}
+}
+
+// ---- binary ----
+
+// binaryKernel is c = a fn b[idx(i)], idx given by the broadcast mode.
+type binaryKernel struct {
+	fn       kernels.BinaryFn
+	bcast    kernels.Bcast
+	inner, c int
+	ca, aa   []float32 // c and a
+	bb       []float32
+}
+
+func bindBinary(o operands, a kernels.BinaryArgs) (step, error) {
+	if err := o.count(2, 1); err != nil {
+		return nil, err
+	}
+	if a.Fn > kernels.BinaryDiv {
+		return nil, fmt.Errorf("unknown binary function %d", a.Fn)
+	}
+	if err := nonNeg("N, Inner, C", a.N, a.Inner, a.C); err != nil {
+		return nil, err
+	}
+	k := &binaryKernel{fn: a.Fn, bcast: a.Bcast, inner: a.Inner, c: a.C}
+	// Normalize the degenerate modes to the cheaper ones they equal.
+	switch {
+	case k.bcast == kernels.BcastOuter && k.inner == 1:
+		k.bcast = kernels.BcastNone
+	case k.bcast == kernels.BcastChannel && k.inner == 1:
+		k.bcast, k.inner = kernels.BcastInner, a.C
+	}
+	var nb int
+	switch k.bcast {
+	case kernels.BcastNone:
+		nb = a.N
+	case kernels.BcastScalar:
+		nb = 1
+	case kernels.BcastInner:
+		if k.inner <= 0 || a.N%k.inner != 0 {
+			return nil, fmt.Errorf("BcastInner: N=%d is not a multiple of Inner=%d", a.N, a.Inner)
+		}
+		nb = k.inner
+	case kernels.BcastChannel:
+		if k.inner <= 0 || a.C <= 0 || a.N%(a.C*k.inner) != 0 {
+			return nil, fmt.Errorf("BcastChannel: N=%d is not a multiple of C·Inner=%d·%d", a.N, a.C, a.Inner)
+		}
+		nb = a.C
+	case kernels.BcastOuter:
+		if k.inner <= 0 || a.N%k.inner != 0 {
+			return nil, fmt.Errorf("BcastOuter: N=%d is not a multiple of Inner=%d", a.N, a.Inner)
+		}
+		nb = a.N / k.inner
+	default:
+		return nil, fmt.Errorf("unknown broadcast mode %d", a.Bcast)
+	}
+	var err error
+	if k.aa, err = o.input(0, a.N, "a"); err != nil {
+		return nil, err
+	}
+	if k.bb, err = o.input(1, nb, "b"); err != nil {
+		return nil, err
+	}
+	if k.ca, err = o.output(0, a.N, "c"); err != nil {
+		return nil, err
+	}
+	if err := sameOrDisjoint(k.ca, k.aa, "a"); err != nil {
+		return nil, err
+	}
+	if k.bcast == kernels.BcastNone {
+		err = sameOrDisjoint(k.ca, k.bb, "b")
+	} else if overlaps(k.ca, k.bb) {
+		err = fmt.Errorf("output overlaps the broadcast operand b")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if a.N == 0 {
+		return func() error { return nil }, nil
+	}
+	return parallelStep(a.N, elemGrain, k.run), nil
+}
+
+// run computes elements [lo, hi), walking the broadcast blocks that the
+// range crosses so each inner loop is a plain vector–vector or
+// vector–scalar loop.
+func (k *binaryKernel) run(lo, hi int) {
+	c, a, b := k.ca, k.aa, k.bb
+	switch k.bcast {
+	case kernels.BcastNone:
+		binVV(k.fn, c[lo:hi], a[lo:hi], b[lo:hi])
+	case kernels.BcastScalar:
+		binVS(k.fn, c[lo:hi], a[lo:hi], b[0])
+	case kernels.BcastInner:
+		for i := lo; i < hi; {
+			j := i % k.inner
+			e := min(hi, i-j+k.inner)
+			binVV(k.fn, c[i:e], a[i:e], b[j:j+e-i])
+			i = e
+		}
+	default: // BcastChannel, BcastOuter: b is constant over each block of Inner
+		for i := lo; i < hi; {
+			blk := i / k.inner
+			e := min(hi, (blk+1)*k.inner)
+			idx := blk
+			if k.bcast == kernels.BcastChannel {
+				idx = blk % k.c
+			}
+			binVS(k.fn, c[i:e], a[i:e], b[idx])
+			i = e
+		}
+	}
+}
+
+func binVV(fn kernels.BinaryFn, c, a, b []float32) {
+	c, b = c[:len(a)], b[:len(a)]
+	switch fn {
+	case kernels.BinaryAdd:
+		for i, v := range a {
+			c[i] = v + b[i]
+		}
+	case kernels.BinarySub:
+		for i, v := range a {
+			c[i] = v - b[i]
+		}
+	case kernels.BinaryMul:
+		for i, v := range a {
+			c[i] = v * b[i]
+		}
+	case kernels.BinaryDiv:
+		for i, v := range a {
+			c[i] = v / b[i]
+		}
+	}
+}
+
+func binVS(fn kernels.BinaryFn, c, a []float32, s float32) {
+	c = c[:len(a)]
+	switch fn {
+	case kernels.BinaryAdd:
+		for i, v := range a {
+			c[i] = v + s
+		}
+	case kernels.BinarySub:
+		for i, v := range a {
+			c[i] = v - s
+		}
+	case kernels.BinaryMul:
+		for i, v := range a {
+			c[i] = v * s
+		}
+	case kernels.BinaryDiv:
+		for i, v := range a {
+			c[i] = v / s
+		}
+	}
+}
+
+// ---- copy and fill ----
+
+// copyGrain is larger than elemGrain: memmove moves ~10 GB/s per core, so a
+// chunk must be big before a second core pays off.
+const copyGrain = 1 << 16
+
+func bindCopy(o operands, a kernels.CopyArgs) (step, error) {
+	if err := o.count(1, 1); err != nil {
+		return nil, err
+	}
+	x, err := o.input(0, a.N, "x")
+	if err != nil {
+		return nil, err
+	}
+	y, err := o.output(0, a.N, "y")
+	if err != nil {
+		return nil, err
+	}
+	if err := sameOrDisjoint(y, x, "x"); err != nil {
+		return nil, err
+	}
+	if a.N == 0 || &x[0] == &y[0] {
+		return func() error { return nil }, nil
+	}
+	return parallelStep(a.N, copyGrain, func(lo, hi int) { copy(y[lo:hi], x[lo:hi]) }), nil
+}
+
+func bindFill(o operands, a kernels.FillArgs) (step, error) {
+	if err := o.count(0, 1); err != nil {
+		return nil, err
+	}
+	y, err := o.output(0, a.N, "y")
+	if err != nil {
+		return nil, err
+	}
+	v := a.Value
+	return parallelStep(a.N, copyGrain, func(lo, hi int) {
+		s := y[lo:hi]
+		for i := range s {
+			s[i] = v
+		}
+	}), nil
+}

@@ -1,0 +1,229 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gaborlab/gabor/kernels"
+)
+
+// Softmax and the fused softmax cross-entropy (OpSoftmax, OpSoftmaxXent,
+// OpSoftmaxXentBwd).
+//
+// Each row is made stable by subtracting its maximum m before exp, so every
+// exponent is ≤ 0 and the sum is in [1, D]:
+//
+//	softmax(x)_j = e^{x_j−m} / s,  log softmax(x)_j = x_j − m − log s,  s = Σ_j e^{x_j−m}
+//
+// exp is math.Exp and the sum is float64: rows are short (10 classes) and
+// few (a batch), so exactness costs nothing here. Rows are independent and
+// split across workers when there are many.
+//
+// Labels are float32 holding integers; one that is not an integer in [0, D)
+// is an error naming the row, never a silent out-of-bounds read.
+
+// softmaxRow writes softmax (or log-softmax) of x into y and returns
+// (m, log s), the row's log-sum-exp being m + log s.
+func softmaxRow(y, x []float32, log bool) (m, logS float64) {
+	m = math.Inf(-1)
+	for _, v := range x {
+		m = max(m, float64(v))
+	}
+	var s float64
+	for j, v := range x {
+		e := math.Exp(float64(v) - m)
+		s += e
+		if !log && y != nil {
+			y[j] = float32(e)
+		}
+	}
+	logS = math.Log(s)
+	if y == nil {
+		return m, logS
+	}
+	if log {
+		for j, v := range x {
+			y[j] = float32(float64(v) - m - logS)
+		}
+	} else {
+		inv := 1 / s
+		for j := range y {
+			y[j] = float32(float64(y[j]) * inv)
+		}
+	}
+	return m, logS
+}
+
+func bindSoftmax(o operands, a kernels.SoftmaxArgs) (step, error) {
+	if err := o.count(1, 1); err != nil {
+		return nil, err
+	}
+	if err := nonNeg("Rows, D", a.Rows, a.D); err != nil {
+		return nil, err
+	}
+	rows, d, log := a.Rows, a.D, a.Log
+	x, err := o.input(0, rows*d, "x")
+	if err != nil {
+		return nil, err
+	}
+	y, err := o.output(0, rows*d, "y")
+	if err != nil {
+		return nil, err
+	}
+	if err := sameOrDisjoint(y, x, "x"); err != nil {
+		return nil, err
+	}
+	return parallelStep(rows, max(1, elemGrain/max(1, d)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			softmaxRow(y[r*d:(r+1)*d], x[r*d:(r+1)*d], log)
+		}
+	}), nil
+}
+
+// label returns labels[r] as a class index, or false when it is not an
+// integer in [0, d).
+func label(labels []float32, r, d int) (int, bool) {
+	v := labels[r]
+	k := int(v)
+	return k, float32(k) == v && k >= 0 && k < d
+}
+
+// badLabel describes the first invalid label.
+func badLabel(labels []float32, d int) error {
+	for r := range labels {
+		if _, ok := label(labels, r, d); !ok {
+			return fmt.Errorf("label %v at row %d is not a class index in [0, %d)", labels[r], r, d)
+		}
+	}
+	return nil
+}
+
+// OpSoftmaxXent: loss = −(1/N) Σ_n log softmax(logits_n)[label_n]
+// = (1/N) Σ_n (m_n + log s_n − logits_n[label_n]); probs = softmax(logits).
+// Out is (loss, probs) or (loss) alone.
+func bindXent(o operands, a kernels.XentArgs) (step, error) {
+	if len(o.in.Out) != 1 {
+		if err := o.count(2, 2); err != nil {
+			return nil, err
+		}
+	} else if err := o.count(2, 1); err != nil {
+		return nil, err
+	}
+	if err := nonNeg("N, D", a.N, a.D); err != nil {
+		return nil, err
+	}
+	n, d := a.N, a.D
+	logits, err := o.input(0, n*d, "logits")
+	if err != nil {
+		return nil, err
+	}
+	labels, err := o.input(1, n, "labels")
+	if err != nil {
+		return nil, err
+	}
+	loss, err := o.output(0, 1, "loss")
+	if err != nil {
+		return nil, err
+	}
+	var probs []float32
+	if len(o.in.Out) == 2 {
+		if probs, err = o.output(1, n*d, "probs"); err != nil {
+			return nil, err
+		}
+		if overlaps(probs, logits) || overlaps(probs, labels) || overlaps(probs, loss) {
+			return nil, fmt.Errorf("probs overlaps another operand")
+		}
+	}
+	if overlaps(loss, logits) || overlaps(loss, labels) {
+		return nil, fmt.Errorf("loss overlaps an input")
+	}
+	rowLoss := make([]float64, n) // per-row terms, summed in order afterwards
+	body := func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			x := logits[r*d : (r+1)*d]
+			var y []float32
+			if probs != nil {
+				y = probs[r*d : (r+1)*d]
+			}
+			m, logS := softmaxRow(y, x, false)
+			if k, ok := label(labels, r, d); ok {
+				rowLoss[r] = m + logS - float64(x[k])
+			}
+		}
+	}
+	return func() error {
+		parallelFor(n, max(1, elemGrain/max(1, d)), body)
+		if err := badLabel(labels, d); err != nil {
+			return err
+		}
+		var s float64
+		for _, v := range rowLoss {
+			s += v
+		}
+		loss[0] = float32(s / float64(n))
+		return nil
+	}, nil
+}
+
+// OpSoftmaxXentBwd: dlogits = (probs − onehot(labels))·dloss/N, dloss = 1
+// when the third input is absent. dlogits may be probs itself (in place).
+func bindXentBwd(o operands, a kernels.XentArgs) (step, error) {
+	if len(o.in.In) != 2 {
+		if err := o.count(3, 1); err != nil {
+			return nil, err
+		}
+	} else if err := o.count(2, 1); err != nil {
+		return nil, err
+	}
+	if err := nonNeg("N, D", a.N, a.D); err != nil {
+		return nil, err
+	}
+	n, d := a.N, a.D
+	probs, err := o.input(0, n*d, "probs")
+	if err != nil {
+		return nil, err
+	}
+	labels, err := o.input(1, n, "labels")
+	if err != nil {
+		return nil, err
+	}
+	var dloss []float32
+	if len(o.in.In) == 3 {
+		if dloss, err = o.input(2, 1, "dloss"); err != nil {
+			return nil, err
+		}
+	}
+	dx, err := o.output(0, n*d, "dlogits")
+	if err != nil {
+		return nil, err
+	}
+	if err := sameOrDisjoint(dx, probs, "probs"); err != nil {
+		return nil, err
+	}
+	if overlaps(dx, labels) || overlaps(dx, dloss) {
+		return nil, fmt.Errorf("dlogits overlaps labels or dloss")
+	}
+	var g float32 // dloss/N, read at run time
+	body := func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			p, out := probs[r*d:(r+1)*d], dx[r*d:(r+1)*d]
+			k, _ := label(labels, r, d) // checked before the loop
+			pk := p[k]                  // read before an in-place pass overwrites it
+			for j, v := range p {
+				out[j] = v * g
+			}
+			out[k] = (pk - 1) * g
+		}
+	}
+	return func() error {
+		if err := badLabel(labels, d); err != nil {
+			return err
+		}
+		g = 1 / float32(n)
+		if dloss != nil {
+			g = dloss[0] / float32(n)
+		}
+		parallelFor(n, max(1, elemGrain/max(1, d)), body)
+		return nil
+	}, nil
+}
