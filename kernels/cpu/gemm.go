@@ -1,34 +1,107 @@
 package cpu
 
+// Single-precision GEMM: C = alpha·op(A)·op(B) + beta·C, row-major.
+//
+// The work is done by a register-tile micro-kernel that computes an mr×nr
+// block of C from mr rows of op(A) and nr columns of op(B) over a depth of kc:
+//
+//	for p in 0..kc: C[r][0:nr] += A(r, p) · Bpanel[p][0:nr]   (r = 0..mr-1)
+//
+// op(B) is packed, kc×nc at a time, into contiguous micro-panels of nr columns
+// (zero-padded at the right edge); this is where transB is absorbed, so one
+// kernel serves all four transpose cases. op(A) is not packed: the kernel
+// reads A(r, p) at a[r·rsa + p·csa], which is (rsa, csa) = (lda, 1) for plain
+// A and (1, lda) for transposed A. Skipping the A copy matters for the tall,
+// narrow im2col products (M = 100352, N = 6..64), where A is read exactly once
+// and copying it would cost as much as the arithmetic. Only the last, partial
+// row tile is copied into a zero-padded mr×kc buffer, so the kernel never
+// reads past the rows of A that exist.
+//
+// Blocking (see gemm_driver.go): kc bounds a B micro-panel (kc×nr) so it stays
+// in L1 while the kernel sweeps down an mc-row block of A that stays in L2.
+// Parallelism splits C into column (or, when N is narrow, row) ranges of whole
+// tiles, one per worker; each worker packs only the B columns it uses.
+
+import "fmt"
+
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices:
 // op(A) is m×k (A is k×m when transA), op(B) is k×n (B is n×k when transB),
 // lda, ldb, ldc are the row strides. beta = 0 overwrites C (NaNs in C are not
-// propagated).
-//
-// Placeholder: a plain loop, replaced by the blocked, parallel version.
+// propagated). m, n or k = 0 is allowed (k = 0 scales C by beta). It panics
+// when a stride or a slice length is too small for the shapes.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmCheck(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		sgemmScale(m, n, beta, c, ldc)
+		return
+	}
+	kern := sgemmActive
+	if m*n*k < sgemmSerialWork || Workers() == 1 {
+		ws := sgemmGetWork()
+		sgemmSerial(kern, ws, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		sgemmPutWork(ws)
+		return
+	}
+	job := sgemmJobPool.Get().(*sgemmJob)
+	*job = sgemmJob{run: job.run, kern: kern, transA: transA, transB: transB, m: m, n: n, k: k,
+		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
+	tiles := job.split(Workers())
+	parallelFor(tiles, 1, job.run)
+	*job = sgemmJob{run: job.run} // drop references to the caller's slices
+	sgemmJobPool.Put(job)
+}
+
+// sgemmSerialWork is the m·n·k below which one goroutine does the whole
+// product: handing half of it to a worker costs a few microseconds, about the
+// time ~2^17 multiply-adds take on one core.
+const sgemmSerialWork = 1 << 17
+
+// sgemmCheck panics unless every element the shapes address lies inside its
+// slice. The assembly kernels read through raw pointers, so this check is what
+// keeps them memory-safe.
+func sgemmCheck(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("cpu.Sgemm: negative size m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k // A as stored
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	need := func(name string, rows, cols int, s []float32, ld int) {
+		if rows == 0 || cols == 0 {
+			return
+		}
+		if ld < cols {
+			panic(fmt.Sprintf("cpu.Sgemm: ld%s=%d < %d columns (m=%d n=%d k=%d transA=%v transB=%v)",
+				name, ld, cols, m, n, k, transA, transB))
+		}
+		if want := (rows-1)*ld + cols; len(s) < want {
+			panic(fmt.Sprintf("cpu.Sgemm: len(%s)=%d < %d needed for %d×%d with ld=%d (m=%d n=%d k=%d transA=%v transB=%v)",
+				name, len(s), want, rows, cols, ld, m, n, k, transA, transB))
+		}
+	}
+	need("a", ar, ac, a, lda)
+	need("b", br, bc, b, ldb)
+	need("c", m, n, c, ldc)
+}
+
+// sgemmScale sets C = beta·C, writing zeros (not beta·NaN) when beta = 0.
+func sgemmScale(m, n int, beta float32, c []float32, ldc int) {
 	for i := 0; i < m; i++ {
-		for j := 0; j < n; j++ {
-			var s float32
-			for p := 0; p < k; p++ {
-				var av, bv float32
-				if transA {
-					av = a[p*lda+i]
-				} else {
-					av = a[i*lda+p]
-				}
-				if transB {
-					bv = b[j*ldb+p]
-				} else {
-					bv = b[p*ldb+j]
-				}
-				s += av * bv
-			}
-			if beta == 0 {
-				c[i*ldc+j] = alpha * s
-			} else {
-				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
-			}
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
 		}
 	}
 }

@@ -1,0 +1,63 @@
+//go:build amd64 && !purego
+
+package cpu
+
+import "golang.org/x/sys/cpu"
+
+// Assembly micro-kernels (gemm_avx512_amd64.s, gemm_avx2_amd64.s), chosen at
+// start-up from what the processor and the OS support.
+
+//go:noescape
+func sgemmAVX512x12x32(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
+
+//go:noescape
+func sgemmAVX2x6x16(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC int)
+
+var sgemmAVX512 = &sgemmKernel{name: "avx512", mr: 12, nr: 32, fn: sgemmKernelAVX512}
+
+var sgemmAVX2 = &sgemmKernel{name: "avx2", mr: 6, nr: 16, fn: sgemmKernelAVX2}
+
+// sgemmKernels lists the kernels this machine can run, fastest first; the
+// generic one is always last.
+var sgemmKernels = func() []*sgemmKernel {
+	var ks []*sgemmKernel
+	if cpu.X86.HasAVX512F {
+		ks = append(ks, sgemmAVX512)
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, sgemmAVX2)
+	}
+	return append(ks, sgemmGeneric)
+}()
+
+func sgemmLoadC(beta float32) int {
+	if beta != 0 {
+		return 1
+	}
+	return 0
+}
+
+func sgemmKernelAVX512(kc int, a []float32, rsa, csa int, bp []float32, c []float32, ldc int, alpha, beta float32, rows, cols int) {
+	sgemmAVX512x12x32(kc, &a[0], rsa, csa, &bp[0], &c[0], ldc, alpha, beta, sgemmLoadC(beta), rows, cols)
+}
+
+// sgemmKernelAVX2 runs full 6×16 tiles in place; a partial tile is computed
+// into a local buffer and merged here, which keeps the assembly free of masks.
+func sgemmKernelAVX2(kc int, a []float32, rsa, csa int, bp []float32, c []float32, ldc int, alpha, beta float32, rows, cols int) {
+	if rows == 6 && cols == 16 {
+		sgemmAVX2x6x16(kc, &a[0], rsa, csa, &bp[0], &c[0], ldc, alpha, beta, sgemmLoadC(beta))
+		return
+	}
+	var t [6 * 16]float32
+	sgemmAVX2x6x16(kc, &a[0], rsa, csa, &bp[0], &t[0], 16, alpha, 0, 0)
+	for r := 0; r < rows; r++ {
+		row := c[r*ldc : r*ldc+cols]
+		for j := range row {
+			if beta == 0 {
+				row[j] = t[r*16+j]
+			} else {
+				row[j] = t[r*16+j] + beta*row[j]
+			}
+		}
+	}
+}

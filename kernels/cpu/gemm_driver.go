@@ -1,0 +1,176 @@
+package cpu
+
+import "sync"
+
+// The blocked loops around the micro-kernel, for one goroutine:
+//
+//	for jc (nc columns of C):            B block kc×nc packed once per (jc, pc)
+//	  for pc (kc of the depth):          beta applies on the first pc only
+//	    for ic (mc rows):                A block mc×kc stays in L2
+//	      for jr (nr-column panel):      B micro-panel kc×nr stays in L1
+//	        for ir (mr-row tile):        kernel: C[ir, jr] (+)= A[ir, pc]·Bp[pc, jr]
+//
+// Sizes are chosen per call so the blocks split the matrix evenly (k = 784
+// becomes 3×262, not 384+384+16), then rounded up to whole tiles.
+
+// sgemmKernel is a micro-kernel and its tile. fn computes the mr×nr tile
+//
+//	C[r][j] = alpha·Σ_p A(r,p)·bp[p·nr+j] + beta·C[r][j]   (r < rows, j < cols)
+//
+// reading A(r,p) = a[r·rsa + p·csa] for all mr rows (they must exist), the
+// packed panel bp (kc×nr), and C at c[r·ldc+j]. beta = 0 must not read C.
+type sgemmKernel struct {
+	name   string
+	mr, nr int
+	fn     func(kc int, a []float32, rsa, csa int, bp []float32, c []float32, ldc int, alpha, beta float32, rows, cols int)
+}
+
+const (
+	sgemmKcMax   = 384     // depth of a block: a kc×32 micro-panel is 48 KiB at most
+	sgemmBBudget = 1 << 18 // floats in a packed B block (1 MiB, well inside L2)
+	sgemmABudget = 1 << 16 // floats of A per mc block (256 KiB)
+)
+
+// sgemmWork holds one goroutine's packing buffers; they only grow, and live
+// in a pool so steady-state calls allocate nothing.
+type sgemmWork struct {
+	bp []float32 // packed B block, panels of nr columns
+	ap []float32 // the last partial row tile of A, zero-padded to mr rows
+}
+
+var sgemmWorkPool = sync.Pool{New: func() any { return new(sgemmWork) }}
+
+func sgemmGetWork() *sgemmWork   { return sgemmWorkPool.Get().(*sgemmWork) }
+func sgemmPutWork(ws *sgemmWork) { sgemmWorkPool.Put(ws) }
+
+func sgemmGrow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// sgemmBlock splits total into equal blocks of at most max, each rounded up to
+// a multiple of unit.
+func sgemmBlock(total, max, unit int) int {
+	nb := (total + max - 1) / max
+	size := (total + nb - 1) / nb
+	return (size + unit - 1) / unit * unit
+}
+
+func sgemmSerial(kern *sgemmKernel, ws *sgemmWork, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	mr, nr := kern.mr, kern.nr
+	rsa, csa := lda, 1 // A(i, p) = a[i·rsa + p·csa]
+	if transA {
+		rsa, csa = 1, lda
+	}
+	kc := sgemmBlock(k, sgemmKcMax, 1)
+	nc := sgemmBlock(n, max(nr, sgemmBBudget/kc/nr*nr), nr)
+	mc := sgemmBlock(m, max(mr, sgemmABudget/kc/mr*mr), mr)
+	mFull := m / mr * mr // rows covered by whole tiles; the rest is packed
+	ws.bp = sgemmGrow(ws.bp, kc*nc)
+	ws.ap = sgemmGrow(ws.ap, kc*mr)
+
+	for jc := 0; jc < n; jc += nc {
+		nb := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kb := min(kc, k-pc)
+			bet := beta
+			if pc > 0 {
+				bet = 1 // later depth blocks accumulate onto the first
+			}
+			sgemmPackB(transB, kb, nb, nr, b, ldb, pc, jc, ws.bp)
+			if mFull < m {
+				sgemmPackA(m-mFull, kb, mr, a, rsa, csa, mFull, pc, ws.ap)
+			}
+			for ic := 0; ic < m; ic += mc {
+				ie := min(ic+mc, m)
+				for jr := 0; jr < nb; jr += nr {
+					cols := min(nr, nb-jr)
+					panel := ws.bp[jr*kb : (jr+nr)*kb]
+					for ir := ic; ir < ie; ir += mr {
+						cc := c[ir*ldc+jc+jr:]
+						if ir < mFull {
+							kern.fn(kb, a[ir*rsa+pc*csa:], rsa, csa, panel, cc, ldc, alpha, bet, mr, cols)
+						} else {
+							kern.fn(kb, ws.ap, 1, mr, panel, cc, ldc, alpha, bet, m-ir, cols)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// sgemmJob carries one parallel Sgemm call; run is bound once at creation so
+// that handing it to parallelFor allocates nothing.
+type sgemmJob struct {
+	run    func(lo, hi int)
+	kern   *sgemmKernel
+	transA bool
+	transB bool
+	byCols bool
+	m, n   int
+	k      int
+	alpha  float32
+	beta   float32
+	a      []float32
+	b      []float32
+	c      []float32
+	lda    int
+	ldb    int
+	ldc    int
+}
+
+var sgemmJobPool = sync.Pool{New: func() any {
+	j := new(sgemmJob)
+	j.run = j.exec
+	return j
+}}
+
+// split chooses to divide C by columns or by rows and returns the number of
+// tiles to distribute. Columns are preferred: each worker then packs only its
+// own part of B, while a row split makes every worker pack all of B (cheap
+// only when N is narrow, which is exactly when a column split is lopsided).
+func (j *sgemmJob) split(workers int) int {
+	tn := (j.n + j.kern.nr - 1) / j.kern.nr
+	tm := (j.m + j.kern.mr - 1) / j.kern.mr
+	eff := func(t int) float64 { // fraction of busy worker-time
+		per := (t + workers - 1) / workers
+		return float64(t) / float64(per*workers)
+	}
+	j.byCols = eff(tn) >= 0.85 || eff(tn) >= eff(tm)
+	if j.byCols {
+		return tn
+	}
+	return tm
+}
+
+// exec computes the tiles [lo, hi) of the split dimension.
+func (j *sgemmJob) exec(lo, hi int) {
+	ws := sgemmGetWork()
+	if j.byCols {
+		j0, j1 := lo*j.kern.nr, min(hi*j.kern.nr, j.n)
+		b := j.b
+		if j.transB {
+			b = b[j0*j.ldb:]
+		} else {
+			b = b[j0:]
+		}
+		sgemmSerial(j.kern, ws, j.transA, j.transB, j.m, j1-j0, j.k, j.alpha, j.a, j.lda, b, j.ldb, j.beta, j.c[j0:], j.ldc)
+	} else {
+		i0, i1 := lo*j.kern.mr, min(hi*j.kern.mr, j.m)
+		a := j.a
+		if j.transA {
+			a = a[i0:]
+		} else {
+			a = a[i0*j.lda:]
+		}
+		sgemmSerial(j.kern, ws, j.transA, j.transB, i1-i0, j.n, j.k, j.alpha, a, j.lda, j.b, j.ldb, j.beta, j.c[i0*j.ldc:], j.ldc)
+	}
+	sgemmPutWork(ws)
+}
+
+// sgemmActive is the kernel Sgemm uses: the first (fastest) available one.
+// Tests switch it to check every kernel on the same cases.
+var sgemmActive = sgemmKernels[0]

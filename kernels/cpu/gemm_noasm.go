@@ -1,0 +1,6 @@
+//go:build !amd64 || purego
+
+package cpu
+
+// Without assembly kernels only the portable one is available.
+var sgemmKernels = []*sgemmKernel{sgemmGeneric}

@@ -1,0 +1,64 @@
+package cpu
+
+// Packing for Sgemm. A packed B block of kb×nb (rows pc.., columns jc.. of
+// op(B)) is a run of micro-panels, each kb×nr with op(B)[pc+p][jc+q·nr+j] at
+// dst[q·kb·nr + p·nr + j]; columns past nb are zero so the kernel can always
+// run a full nr wide and store only the valid part.
+
+// sgemmPackB packs op(B)[pc:pc+kb, jc:jc+nb] into dst.
+func sgemmPackB(transB bool, kb, nb, nr int, b []float32, ldb, pc, jc int, dst []float32) {
+	for q := 0; q*nr < nb; q++ {
+		w := min(nr, nb-q*nr)
+		panel := dst[q*kb*nr : (q+1)*kb*nr]
+		col := jc + q*nr
+		if !transB {
+			// Row p of the panel is a contiguous run of row pc+p of B.
+			for p := 0; p < kb; p++ {
+				row := panel[p*nr : p*nr+nr]
+				src := b[(pc+p)*ldb+col:]
+				copy(row[:w], src[:w])
+				clear(row[w:])
+			}
+			continue
+		}
+		// B is n×k: column j of op(B) is a contiguous run of row j of B.
+		// Four columns at a time halve the loop overhead of the transpose.
+		j := 0
+		for ; j+4 <= w; j += 4 {
+			s0 := b[(col+j)*ldb+pc:][:kb]
+			s1 := b[(col+j+1)*ldb+pc:][:kb]
+			s2 := b[(col+j+2)*ldb+pc:][:kb]
+			s3 := b[(col+j+3)*ldb+pc:][:kb]
+			for p := range s0 {
+				d := panel[p*nr+j:][:4]
+				d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
+			}
+		}
+		for ; j < w; j++ {
+			s := b[(col+j)*ldb+pc:][:kb]
+			for p, v := range s {
+				panel[p*nr+j] = v
+			}
+		}
+		if w < nr {
+			for p := 0; p < kb; p++ {
+				clear(panel[p*nr+w : p*nr+nr])
+			}
+		}
+	}
+}
+
+// sgemmPackA copies rows [i0, i0+rows) × depth [pc, pc+kb) of op(A), with
+// A(i, p) = a[i·rsa + p·csa], into dst as an mr×kb tile with A(i0+r, pc+p) at
+// dst[p·mr + r], zero for r ≥ rows. It is used for the last, partial row tile
+// only, so the kernel never reads rows of A that do not exist.
+func sgemmPackA(rows, kb, mr int, a []float32, rsa, csa, i0, pc int, dst []float32) {
+	dst = dst[:kb*mr]
+	clear(dst)
+	for r := 0; r < rows; r++ {
+		base := (i0+r)*rsa + pc*csa
+		for p := 0; p < kb; p++ {
+			dst[p*mr+r] = a[base+p*csa]
+		}
+	}
+}

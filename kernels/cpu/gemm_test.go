@@ -1,0 +1,265 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// sgemmGuard is the number of NaN elements placed before and after every
+// operand: a kernel that reads past an operand picks up a NaN (and the result
+// is wrong), one that writes past it changes a guard.
+const sgemmGuard = 19
+
+// sgemmOperand is a matrix stored in the middle of a NaN-guarded buffer.
+type sgemmOperand struct {
+	buf  []float32 // guard | data | guard
+	data []float32 // rows×ld, capacity limited to its length
+	orig []float32 // copy of buf taken before the call
+}
+
+func sgemmNewOperand(rng *rand.Rand, rows, cols, ld int, fillNaN bool) *sgemmOperand {
+	n := 0
+	if rows > 0 {
+		n = (rows-1)*ld + cols
+	}
+	buf := make([]float32, n+2*sgemmGuard)
+	for i := range buf {
+		buf[i] = float32(math.NaN())
+	}
+	data := buf[sgemmGuard : sgemmGuard+n : sgemmGuard+n]
+	if !fillNaN {
+		// Values only in the rows×cols window; the gaps of a wide stride stay
+		// NaN, so reading them would show.
+		for i := 0; i < rows; i++ {
+			for j := 0; j < cols; j++ {
+				data[i*ld+j] = float32(rng.Float64()*2 - 1)
+			}
+		}
+	}
+	return &sgemmOperand{buf: buf, data: data, orig: append([]float32(nil), buf...)}
+}
+
+func sgemmSameBits(x, y float32) bool { return math.Float32bits(x) == math.Float32bits(y) }
+
+// sgemmCase is one call of Sgemm.
+type sgemmCase struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	pad            int // extra stride beyond the minimum, for all three operands
+}
+
+func (tc sgemmCase) String() string {
+	return fmt.Sprintf("tA=%v,tB=%v,m=%d,n=%d,k=%d,alpha=%g,beta=%g,pad=%d",
+		tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, tc.beta, tc.pad)
+}
+
+// run calls Sgemm on fresh random operands and compares with a float64 loop.
+//
+// Tolerance: each C element is a float32 sum of k products computed with
+// fused multiply-adds, plus a few roundings (the alpha scaling, one add per
+// depth block, the beta term). The classic bound for such a sum is
+// |fl(s) − s| ≤ γ·Σ|terms| with γ ≈ (number of roundings)·2⁻²⁴, whatever the
+// summation order; we allow γ = 2(k+8)·2⁻²⁴ against
+// |alpha|·Σ_p|A_ip·B_pj| + |beta·C_ij|. That holds for any correct order of
+// accumulation, while a wrong index or a missing term is off by the size of
+// a term (~1/k of the scale), far outside it.
+func (tc sgemmCase) run(t *testing.T, rng *rand.Rand) {
+	t.Helper()
+	ar, ac := tc.m, tc.k
+	if tc.transA {
+		ar, ac = tc.k, tc.m
+	}
+	br, bc := tc.k, tc.n
+	if tc.transB {
+		br, bc = tc.n, tc.k
+	}
+	lda, ldb, ldc := max(ac, 1)+tc.pad, max(bc, 1)+tc.pad, max(tc.n, 1)+tc.pad
+	A := sgemmNewOperand(rng, ar, ac, lda, false)
+	B := sgemmNewOperand(rng, br, bc, ldb, false)
+	C := sgemmNewOperand(rng, tc.m, tc.n, ldc, tc.beta == 0)
+
+	at := func(i, p int) float64 {
+		if tc.transA {
+			return float64(A.data[p*lda+i])
+		}
+		return float64(A.data[i*lda+p])
+	}
+	bt := func(p, j int) float64 {
+		if tc.transB {
+			return float64(B.data[j*ldb+p])
+		}
+		return float64(B.data[p*ldb+j])
+	}
+
+	Sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, A.data, lda, B.data, ldb, tc.beta, C.data, ldc)
+
+	for i, v := range A.buf {
+		if !sgemmSameBits(v, A.orig[i]) {
+			t.Fatalf("%v: A modified at buffer index %d", tc, i)
+		}
+	}
+	for i, v := range B.buf {
+		if !sgemmSameBits(v, B.orig[i]) {
+			t.Fatalf("%v: B modified at buffer index %d", tc, i)
+		}
+	}
+	inWindow := make([]bool, len(C.buf))
+	worst, worstI, worstJ := 0.0, -1, -1
+	var worstGot, worstWant, worstTol float64
+	for i := 0; i < tc.m; i++ {
+		for j := 0; j < tc.n; j++ {
+			var s, sabs float64
+			for p := 0; p < tc.k; p++ {
+				s += at(i, p) * bt(p, j)
+				sabs += math.Abs(at(i, p) * bt(p, j))
+			}
+			idx := i*ldc + j
+			inWindow[sgemmGuard+idx] = true
+			want := float64(tc.alpha) * s
+			scale := math.Abs(float64(tc.alpha)) * sabs
+			if tc.beta != 0 {
+				c0 := float64(C.orig[sgemmGuard+idx])
+				want += float64(tc.beta) * c0
+				scale += math.Abs(float64(tc.beta) * c0)
+			}
+			tol := 2*float64(tc.k+8)*0x1p-24*scale + 1e-30
+			got := float64(C.data[idx])
+			err := math.Abs(got - want)
+			if math.IsNaN(got) {
+				err = math.Inf(1)
+			}
+			if r := err / tol; r > worst {
+				worst, worstI, worstJ = r, i, j
+				worstGot, worstWant, worstTol = got, want, tol
+			}
+		}
+	}
+	if worst > 1 {
+		t.Fatalf("%v: C[%d][%d] = %g, want %g (|err| = %.3g > tol %.3g)",
+			tc, worstI, worstJ, worstGot, worstWant, math.Abs(worstGot-worstWant), worstTol)
+	}
+	for i, v := range C.buf {
+		if !inWindow[i] && !sgemmSameBits(v, C.orig[i]) {
+			t.Fatalf("%v: C changed outside the m×n window at buffer index %d (guard %d)", tc, i, sgemmGuard)
+		}
+	}
+}
+
+// sgemmShapes covers empty, tiny, odd and tile-straddling sizes, a depth that
+// splits into several blocks, and products big enough to run in parallel
+// (split by rows when N is narrow, by columns otherwise).
+var sgemmShapes = [][3]int{
+	{0, 5, 7}, {5, 0, 7}, {5, 7, 0}, {0, 0, 0},
+	{1, 1, 1}, {1, 7, 3}, {7, 1, 3}, {2, 2, 2}, {2, 3, 1},
+	{7, 11, 2}, {11, 7, 33}, {12, 32, 5}, {13, 33, 7}, {6, 16, 9}, {5, 15, 3},
+	{33, 65, 7}, {65, 33, 129}, {24, 64, 400}, {25, 31, 780},
+	{129, 7, 11}, {1025, 6, 25}, {6, 1025, 9}, {3, 5, 1025},
+	{100, 70, 129}, {40, 300, 20},
+}
+
+func sgemmForEachKernel(t *testing.T, fn func(t *testing.T)) {
+	saved := sgemmActive
+	defer func() { sgemmActive = saved }()
+	for _, kern := range sgemmKernels {
+		sgemmActive = kern
+		t.Run(kern.name, fn)
+	}
+}
+
+func TestSgemmAgainstReference(t *testing.T) {
+	params := []struct {
+		alpha, beta float32
+		pad         int
+	}{
+		{1, 0, 0},      // plain product, C full of NaN must be overwritten
+		{0.5, -1.5, 3}, // general alpha, beta and padded strides
+		{-2, 1, 1},     // accumulate
+	}
+	sgemmForEachKernel(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(1, 2))
+		for _, s := range sgemmShapes {
+			for tr := 0; tr < 4; tr++ {
+				for _, p := range params {
+					tc := sgemmCase{transA: tr&1 != 0, transB: tr&2 != 0, m: s[0], n: s[1], k: s[2],
+						alpha: p.alpha, beta: p.beta, pad: p.pad}
+					tc.run(t, rng)
+				}
+			}
+		}
+	})
+}
+
+// A zero alpha still computes the product (0·finite = 0): only beta·C remains.
+func TestSgemmAlphaZero(t *testing.T) {
+	sgemmForEachKernel(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(3, 4))
+		sgemmCase{m: 13, n: 40, k: 9, alpha: 0, beta: 2, pad: 2}.run(t, rng)
+		sgemmCase{transA: true, m: 13, n: 40, k: 9, alpha: 0, beta: 0}.run(t, rng)
+	})
+}
+
+// The MLP and im2col shapes of the benchmarks, at reduced M in -short mode.
+func TestSgemmModelShapes(t *testing.T) {
+	shapes := []sgemmCase{
+		{transB: true, m: 128, n: 512, k: 784, alpha: 1},
+		{m: 128, n: 784, k: 512, alpha: 1},
+		{transA: true, m: 512, n: 784, k: 128, alpha: 1, beta: 1},
+		{transB: true, m: 128, n: 10, k: 512, alpha: 1},
+		{transB: true, m: 6272, n: 32, k: 288, alpha: 1},
+		{transA: true, m: 32, n: 288, k: 6272, alpha: 1},
+		{m: 6272, n: 25, k: 6, alpha: 1},
+	}
+	if testing.Short() {
+		for i := range shapes {
+			shapes[i].m = min(shapes[i].m, 300)
+			shapes[i].k = min(shapes[i].k, 600)
+		}
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, tc := range shapes {
+		tc.run(t, rng)
+	}
+}
+
+func TestSgemmPanicsOnShortSlices(t *testing.T) {
+	a := make([]float32, 6)
+	b := make([]float32, 6)
+	c := make([]float32, 4)
+	for _, tc := range []struct {
+		name string
+		call func()
+		want string
+	}{
+		{"short a", func() { Sgemm(false, false, 2, 2, 3, 1, a[:5], 3, b, 2, 0, c, 2) }, "len(a)=5"},
+		{"short c", func() { Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c[:3], 2) }, "len(c)=3"},
+		{"small ldb", func() { Sgemm(false, true, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2) }, "ldb=2"},
+	} {
+		func() {
+			defer func() {
+				r := recover()
+				if msg, _ := r.(string); !strings.Contains(msg, tc.want) {
+					t.Errorf("%s: panic %v, want one mentioning %q", tc.name, r, tc.want)
+				}
+			}()
+			tc.call()
+		}()
+	}
+}
+
+// A serial-sized call reuses pooled buffers and allocates nothing.
+func TestSgemmNoAllocs(t *testing.T) {
+	m, n, k := 30, 40, 50
+	a := make([]float32, m*k)
+	b := make([]float32, k*n)
+	c := make([]float32, m*n)
+	allocs := testing.AllocsPerRun(50, func() {
+		Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n)
+	})
+	if allocs != 0 {
+		t.Errorf("Sgemm(%d×%d×%d) allocates %v times per call, want 0", m, n, k, allocs)
+	}
+}
