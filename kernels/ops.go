@@ -221,7 +221,8 @@ type ActGradArgs struct {
 }
 
 // BinaryArgs: c[i] = a[i] Fn b[idx(i)] for i < N, with idx given by Bcast.
-// For BcastChannel the layout is [N/(C·Inner), C, Inner].
+// For BcastChannel the layout is [N/(C·Inner), C, Inner]. c may be a itself
+// (in place), and b itself when BcastNone.
 type BinaryArgs struct {
 	Fn    BinaryFn
 	N     int
@@ -303,15 +304,21 @@ type SoftmaxArgs struct {
 
 // XentArgs: the fused softmax cross-entropy over logits [N, D] and integer labels [N]:
 // loss = −(1/N) Σ_n log softmax(logits_n)[label_n]; probs = softmax(logits).
-// Backward: dlogits = (probs − onehot(labels))·dloss/N, dloss = 1 when absent.
+// OpSoftmaxXent may have loss as its only output (no probs written).
+// Backward: dlogits = (probs − onehot(labels))·dloss/N, dloss = 1 when absent;
+// dlogits may be the probs buffer itself. A label that is not an integer in
+// [0, D) makes Run fail.
 type XentArgs struct {
 	N, D int
 }
 
 // DropoutArgs: in training (ctl[0] ≠ 0), mask[i] = 1/(1−P) with probability 1−P
 // else 0, y = x·mask; in evaluation y = x, mask = 1. The random stream is
-// counter-based, so every backend draws the same mask: u = unit(mix(Seed ⊕ mix(step)) + i),
-// step = uint64(ctl[1]). See kernels/cpu for the exact bits.
+// counter-based, so every backend draws the same mask:
+// u_i = float32(mix((Seed ⊕ mix(step)) + i) >> 40)·2⁻²⁴, step = uint64(int64(ctl[1])),
+// mix = splitmix64's finalizer, and element i is kept when u_i ≥ P (float32
+// compare), with 1/(1−P) computed in float32. kernels/cpu/dropout.go spells
+// out the bits.
 type DropoutArgs struct {
 	N    int
 	P    float32
@@ -324,7 +331,9 @@ type DropoutArgs struct {
 //	v  = Momentum·v + g'
 //	p -= lr·(g' + Momentum·v)   (Nesterov)   or   p -= lr·v   (classic, as PyTorch)
 //
-// With Momentum = 0 the v buffers are still present and hold g'.
+// With Momentum = 0 the v buffers are still present and hold g' (v = g', not 0·v + g').
+// v starts at 0, which makes the first step equal PyTorch's (which starts v at g').
+// Arithmetic is float32, in the order written.
 type SGDArgs struct {
 	Sizes       []int
 	Momentum    float32
@@ -332,8 +341,9 @@ type SGDArgs struct {
 	Nesterov    bool
 }
 
-// AdamArgs: lr = hyper[0], t = hyper[1] (the 1-based step count):
+// AdamArgs: lr = hyper[0], t = hyper[1] (the 1-based step count, an error if < 1):
 //
+//	g = g + WeightDecay·p   (L2 into the gradient, as PyTorch's Adam, not AdamW)
 //	m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²
 //	p -= lr·(m/(1−β1^t)) / (sqrt(v/(1−β2^t)) + Eps)
 type AdamArgs struct {
