@@ -1,0 +1,27 @@
+// Package data loads and generates the image sets gabor trains on.
+//
+// Sets are kept in memory as uint8 pixels (N·H·W, row-major, one channel) and uint8
+// labels, exactly as the IDX files of the MNIST family store them; conversion to
+// normalized float32 happens per batch in Gather, so a 60,000-image set costs 47 MB,
+// not 188 MB, and the same bytes can be uploaded once to a device.
+//
+// Sources:
+//
+//   - IDX files (ReadImages, ReadLabels, Load, Verify): MNIST, Fashion-MNIST, KMNIST,
+//     raw or gzip-compressed (detected by the gzip magic, not the file name). Every
+//     reader validates magic numbers, dimensions, counts against the bytes present,
+//     label ranges and the expected image size, and reports problems as *FileError
+//     naming the file. A truncated or corrupt file is an error, never a panic.
+//   - Fetch downloads the four .gz files of a named set from a table of public mirrors,
+//     checks each against a known MD5 and renames it into place only when it matches.
+//   - Synthetic generates the built-in default: MNIST-like 28×28 digits rendered from
+//     the Go fonts with random affine and elastic distortion, stroke-width changes,
+//     blur and noise, deterministic from a seed, so training works with no files and
+//     no network.
+//   - TwoMoons, Spirals, Circles and XOR are small seeded 2-D sets for decision-region
+//     figures.
+//
+// Epoch order: Permutation is the Fisher–Yates shuffle driven by splitmix64 that the
+// reference programs use; called with seed+epoch it yields the very same batches.
+// NumBatches and Gather turn a permutation into normalized NCHW float32 batches.
+package data
