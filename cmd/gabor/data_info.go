@@ -1,0 +1,163 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/gaborlab/gabor/data"
+	"github.com/spf13/cobra"
+)
+
+type dataInfoOptions struct {
+	IO      *ioStreams
+	Name    string // dataset name; empty: the default dataset (or the --data dir's)
+	DataDir string
+	Seed    uint64 // synthetic only
+	JSON    bool
+}
+
+// splitInfo describes one split in `data info --json`.
+type splitInfo struct {
+	N           int     `json:"n"`
+	ClassCounts []int   `json:"class_counts"`
+	PixelMean   float64 `json:"pixel_mean"` // of pixels/255
+	PixelStd    float64 `json:"pixel_std"`
+}
+
+// datasetInfo is the --json output of `gabor data info`.
+type datasetInfo struct {
+	Name       string    `json:"name"`
+	Source     string    `json:"source"`
+	Files      []string  `json:"files"`
+	Height     int       `json:"height"`
+	Width      int       `json:"width"`
+	Classes    int       `json:"classes"`
+	ClassNames []string  `json:"class_names"`
+	Train      splitInfo `json:"train"`
+	Test       splitInfo `json:"test"`
+}
+
+func newCmdDataInfo(f *factory, runF func(*dataInfoOptions) error) *cobra.Command {
+	opts := &dataInfoOptions{IO: f.IO}
+	cmd := &cobra.Command{
+		Use:   "info [NAME]",
+		Short: "Show where a dataset was found, its sizes, classes and pixel statistics",
+		Long: `Load a dataset the way gabor train would, validate it, and describe it: where
+its files are, image size, number of images per split, images per class and the
+mean and standard deviation of its pixels (scaled to [0,1]).
+
+Without NAME and --data it describes the default dataset: fashion-mnist when its
+files are found, else synthetic.`,
+		Example: `  gabor data info
+  gabor data info fashion-mnist --json
+  gabor data info --data ~/datasets/kmnist
+  gabor data info synthetic --seed 3`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, err := datasetArg(args)
+			if err != nil {
+				return err
+			}
+			opts.Name = name
+			if runF != nil {
+				return runF(opts)
+			}
+			return runDataInfo(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.DataDir, "data", "", "read the four IDX files from `DIR` instead of searching")
+	cmd.Flags().Uint64Var(&opts.Seed, "seed", 0, "seed of the synthetic set")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print one JSON object")
+	return cmd
+}
+
+// resolveDataset picks the dataset name from an explicit name, a --data directory, or
+// the default; the bool says whether the default was taken (callers announce it).
+func resolveDataset(name, dir string) (string, bool) {
+	switch {
+	case name != "":
+		return strings.ToLower(name), false
+	case dir != "":
+		return datasetForDir(dir), false
+	}
+	return defaultDataset(), true
+}
+
+func runDataInfo(opts *dataInfoOptions) error {
+	name, picked := resolveDataset(opts.Name, opts.DataDir)
+	if picked {
+		fmt.Fprintf(opts.IO.ErrOut, "dataset: %s (default)\n", name)
+	}
+	if opts.DataDir != "" && name == "synthetic" {
+		return usagef("--data cannot be used with the synthetic dataset (it is generated, not read)")
+	}
+	ds, err := data.Load(name, opts.DataDir, data.LoadOptions{Seed: opts.Seed})
+	if err != nil {
+		return err
+	}
+	info := describe(ds)
+	if opts.JSON {
+		return json.NewEncoder(opts.IO.Out).Encode(info)
+	}
+	return printDatasetInfo(opts.IO, info)
+}
+
+func describe(ds *data.Dataset) datasetInfo {
+	info := datasetInfo{
+		Name: ds.Name, Source: ds.Source, Files: ds.Files,
+		Height: ds.Train.H, Width: ds.Train.W, Classes: ds.Train.Classes, ClassNames: ds.ClassNames,
+		Train: describeSplit(ds.Train), Test: describeSplit(ds.Test),
+	}
+	if info.Files == nil {
+		info.Files = []string{}
+	}
+	return info
+}
+
+func describeSplit(s *data.Set) splitInfo {
+	si := splitInfo{N: s.N, ClassCounts: make([]int, s.Classes)}
+	for _, l := range s.Labels {
+		si.ClassCounts[l]++
+	}
+	var hist [256]int64
+	for _, p := range s.Images {
+		hist[p]++
+	}
+	var n, sum, sq float64
+	for v, c := range hist {
+		x := float64(v) / 255
+		n += float64(c)
+		sum += float64(c) * x
+		sq += float64(c) * x * x
+	}
+	if n > 0 {
+		si.PixelMean = sum / n
+		si.PixelStd = math.Sqrt(math.Max(0, sq/n-si.PixelMean*si.PixelMean))
+	}
+	return si
+}
+
+func printDatasetInfo(io *ioStreams, info datasetInfo) error {
+	w := io.Out
+	fmt.Fprintf(w, "%s: %d×%d images, %d classes\n", info.Name, info.Height, info.Width, info.Classes)
+	fmt.Fprintf(w, "source: %s\n", info.Source)
+	for _, f := range info.Files {
+		fmt.Fprintf(w, "  %s\n", filepath.Base(f))
+	}
+	fmt.Fprintf(w, "train: %d images, pixel mean %.4f std %.4f\n", info.Train.N, info.Train.PixelMean, info.Train.PixelStd)
+	fmt.Fprintf(w, "test:  %d images, pixel mean %.4f std %.4f\n", info.Test.N, info.Test.PixelMean, info.Test.PixelStd)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLASS\tNAME\tTRAIN\tTEST")
+	for c := 0; c < info.Classes; c++ {
+		name := ""
+		if c < len(info.ClassNames) {
+			name = info.ClassNames[c]
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\n", c, name, info.Train.ClassCounts[c], info.Test.ClassCounts[c])
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// run executes the command line args and returns the process exit code. Errors are
+// printed here, once, and mapped to exit codes by exitCode.
+func run(args []string, io *ioStreams) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	f := &factory{IO: io, Getenv: os.Getenv, Now: time.Now}
+	return execute(ctx, f, args)
+}
+
+// execute runs the root command against f; tests call it with buffers.
+func execute(ctx context.Context, f *factory, args []string) int {
+	root := newCmdRoot(f)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	code := exitCode(err)
+	if err != nil && !errors.Is(err, errSilent) && !errors.Is(err, errSilentData) {
+		switch {
+		case code == exitInterrupted:
+			fmt.Fprintln(f.IO.ErrOut, "gabor: interrupted")
+		default:
+			fmt.Fprintf(f.IO.ErrOut, "gabor: %v\n", err)
+		}
+		if code == exitUsage {
+			if c, _, ferr := root.Find(args); ferr == nil && c != nil {
+				fmt.Fprintf(f.IO.ErrOut, "Run '%s --help' for usage.\n", c.CommandPath())
+			}
+		}
+	}
+	return code
+}
+
+func newCmdRoot(f *factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "gabor <command> [flags]",
+		Short: "Train MLPs and small convnets on MNIST-scale data, on a GPU or the CPU",
+		Long: `gabor trains multilayer perceptrons and small convolutional networks on
+MNIST-scale image sets (Fashion-MNIST, MNIST, KMNIST, or a built-in synthetic digits
+set), on an NVIDIA GPU or on the CPU, and keeps what it learned in a run directory
+(config, per-epoch metrics, checkpoints).`,
+		Example: `  gabor train                          # lenet on the default data
+  gabor train --model mlp --epochs 3 --json
+  gabor eval --checkpoint runs/lenet-20260101-120000/checkpoint.safetensors
+  gabor data info fashion-mnist
+  gabor devices`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		// The root runs only when no subcommand matched: with no arguments it prints
+		// help; anything else is an unknown command (exit 2), with cobra's suggestions.
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += fmt.Sprintf("; did you mean %q?", s[0])
+			}
+			return usagef("%s", msg)
+		},
+	}
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	root.SetFlagErrorFunc(flagError)
+	root.CompletionOptions.HiddenDefaultCmd = true
+	root.AddCommand(
+		newCmdTrain(f, nil),
+		newCmdEval(f, nil),
+		newCmdData(f),
+		newCmdDevices(f, nil),
+		newCmdVersion(f, nil),
+	)
+	return root
+}
+
+// flagError makes a flag that does not parse a usage error (exit 2). Subcommands
+// inherit it from the root.
+func flagError(_ *cobra.Command, err error) error { return &usageError{err} }
+
+// noArgs is cobra.NoArgs as a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("%s takes no arguments, got %q", cmd.CommandPath(), args)
+	}
+	return nil
+}

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gaborlab/gabor/data"
+	"github.com/gaborlab/gabor/models"
+	"github.com/gaborlab/gabor/train"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// trainOptions are the parsed flags of `gabor train`: the training config as the
+// flags set it, plus what only the command needs.
+type trainOptions struct {
+	IO  *ioStreams
+	Now func() time.Time
+
+	// Config holds the flag values. Its LR is 0 unless --lr was given (0 means the
+	// model's canonical rate, filled in by config()), and its Dataset is "" unless
+	// --dataset was given (the default dataset is resolved when the run starts).
+	Config train.Config
+	Resume string
+	JSON   bool
+
+	// Set records which flags were given on the command line, by name: --resume
+	// refuses the ones that would change the run it continues.
+	Set map[string]bool
+}
+
+// config is the training config the flags describe, with the model's learning rate
+// when --lr was not given.
+func (o *trainOptions) config() train.Config {
+	c := o.Config
+	if c.LR == 0 {
+		c.LR = train.DefaultLR(c.Model, c.Optimizer)
+	}
+	return c
+}
+
+// resumeKeeps are the flags --resume accepts; every other training flag would change
+// the run being continued (its config is read from RUN_DIR/config.json) and is refused.
+var resumeKeeps = []string{"resume", "epochs", "device", "data", "json", "eval-every", "loss-every"}
+
+func newCmdTrain(f *factory, runF func(*trainOptions) error) *cobra.Command {
+	def := train.DefaultConfig("lenet")
+	opts := &trainOptions{IO: f.IO, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "train [flags]",
+		Short: "Train a model and keep metrics and checkpoints in a run directory",
+		Long: `Train one of the zoo's models (mlp, lenet, convnet) on an MNIST-family dataset.
+
+The defaults are the canonical recipe: SGD with momentum 0.9, batch 128 (the last
+partial batch is dropped), the model's learning rate (0.05 for mlp and lenet, 0.02 for
+convnet), PyTorch-style initialization, inputs scaled to [0,1] then normalized with
+mean 0.2860 and std 0.3530, and a shuffle per epoch that the reference programs share.
+
+The dataset defaults to fashion-mnist when its files are found (see 'gabor data
+--help'), else to the built-in synthetic digits; which one was picked is printed on
+stderr. --data DIR reads the four IDX files from DIR instead.
+
+The run directory (--out, default runs/<model>-<timestamp>) receives config.json,
+metrics.jsonl (one line per epoch) and a checkpoint in the safetensors format after
+every epoch. --resume RUN_DIR continues a run from its last checkpoint with its saved
+config; only --epochs (a new total), --device, --data, --eval-every and --json may be
+given with it (and --loss-every). On the CPU a resumed run is bit-identical to an uninterrupted one.
+
+Progress goes to stderr: a bar on a terminal, plain lines otherwise. With --json,
+stdout carries one JSON object per line: an "epoch" event after each epoch and a
+"done" event at the end (see the README for the keys).`,
+		Example: `  # lenet on the default data, canonical recipe
+  gabor train
+
+  # a quick look: 1 epoch on the first 6400 images, machine-readable output
+  gabor train --model mlp --epochs 1 --limit 6400 --json
+
+  # Adam with a cosine schedule on MNIST files in a folder, on the GPU
+  gabor train --model convnet --data ~/mnist --optimizer adam --lr 1e-3 --schedule cosine --device cuda
+
+  # start from the reference programs' initial weights
+  gabor train --model lenet --init-from lenet_init.bin --epochs 3
+
+  # continue an interrupted run up to 5 epochs
+  gabor train --resume runs/lenet-20260101-120000 --epochs 5`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Set = map[string]bool{}
+			cmd.Flags().Visit(func(fl *pflag.Flag) { opts.Set[fl.Name] = true })
+			if err := validateTrain(opts); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runTrain(cmd.Context(), opts)
+		},
+	}
+	c := &opts.Config
+	fl := cmd.Flags()
+	fl.StringVar(&c.Model, "model", def.Model, "model: "+strings.Join(models.Names(), ", "))
+	fl.StringVar(&c.Dataset, "dataset", "", "dataset: "+strings.Join(data.Names(), ", ")+" (default: fashion-mnist if found, else synthetic)")
+	fl.StringVar(&c.DataDir, "data", "", "read the four IDX files from `DIR`")
+	fl.IntVar(&c.Epochs, "epochs", def.Epochs, "number of epochs (with --resume: the new total)")
+	fl.IntVar(&c.Batch, "batch", def.Batch, "batch size")
+	fl.Float64Var(&c.LR, "lr", 0, "learning rate (default: the model's, 0.05 for mlp and lenet, 0.02 for convnet; 0.001 with adam)")
+	fl.StringVar(&c.Optimizer, "optimizer", def.Optimizer, "optimizer: sgd, adam")
+	fl.Float64Var(&c.Momentum, "momentum", def.Momentum, "SGD momentum")
+	fl.BoolVar(&c.Nesterov, "nesterov", def.Nesterov, "Nesterov momentum (sgd)")
+	fl.Float64Var(&c.Beta1, "beta1", def.Beta1, "Adam β1")
+	fl.Float64Var(&c.Beta2, "beta2", def.Beta2, "Adam β2")
+	fl.Float64Var(&c.Eps, "eps", def.Eps, "Adam ε")
+	fl.Float64Var(&c.WeightDecay, "weight-decay", def.WeightDecay, "L2 weight decay")
+	fl.StringVar(&c.Schedule, "schedule", def.Schedule, "learning-rate schedule: "+strings.Join(train.Schedules(), ", "))
+	fl.IntVar(&c.WarmupSteps, "warmup-steps", def.WarmupSteps, "linear learning-rate warmup over the first `N` steps")
+	fl.Uint64Var(&c.Seed, "seed", def.Seed, "seed of the initialization and the shuffle")
+	fl.StringVar(&c.Device, "device", def.Device, "device: "+strings.Join(train.Devices(), ", "))
+	fl.StringVar(&c.Out, "out", "", "run directory `RUN_DIR` (default runs/<model>-<timestamp>)")
+	fl.IntVar(&c.Limit, "limit", 0, "train on the first `N` training images only (0: all)")
+	fl.IntVar(&c.TestLimit, "test-limit", 0, "evaluate on the first `N` test images only (0: all)")
+	fl.StringVar(&c.InitFrom, "init-from", "", "initial weights from `FILE` (ANCHORW1 format)")
+	fl.IntVar(&c.EvalEvery, "eval-every", def.EvalEvery, "evaluate on the test set every `N` epochs (0: after the last epoch only; the last epoch always)")
+	fl.IntVar(&c.LossEvery, "loss-every", def.LossEvery, "read the training loss back every `N` steps (larger: fewer device syncs)")
+	fl.StringVar(&opts.Resume, "resume", "", "continue the run in `RUN_DIR` from its last checkpoint")
+	fl.BoolVar(&opts.JSON, "json", false, "write one JSON object per line on stdout (epoch and done events)")
+	return cmd
+}
+
+// validateTrain checks the flags; every failure is a usage error (exit 2). Names and
+// combinations are checked here with flag-named messages; the numeric ranges by the
+// config's own Validate, so the CLI and the config file agree on what is valid.
+func validateTrain(o *trainOptions) error {
+	if o.Resume != "" {
+		var bad []string
+		for name := range o.Set {
+			if !slices.Contains(resumeKeeps, name) {
+				bad = append(bad, "--"+name)
+			}
+		}
+		if len(bad) > 0 {
+			slices.Sort(bad)
+			return usagef("--resume continues a run with its saved config; %s cannot be combined with it (allowed with it: --%s)",
+				strings.Join(bad, ", "), strings.Join(resumeKeeps[1:], ", --"))
+		}
+		return nil
+	}
+	c := &o.Config
+	if err := checkModelName(c.Model); err != nil {
+		return err
+	}
+	if c.Dataset != "" {
+		if err := checkDatasetName(c.Dataset); err != nil {
+			return err
+		}
+		c.Dataset = strings.ToLower(c.Dataset)
+		if c.Dataset == data.SyntheticName && c.DataDir != "" {
+			return usagef("--data cannot be used with --dataset synthetic (it is generated, not read)")
+		}
+	}
+	if err := checkDeviceName(c.Device); err != nil {
+		return err
+	}
+	if o.Set["lr"] && c.LR <= 0 {
+		return usagef("--lr must be positive, got %g", c.LR)
+	}
+	cfg := o.config()
+	if cfg.Dataset == "" {
+		cfg.Dataset = data.SyntheticName // any valid name: the real one is resolved at run time
+	}
+	if err := cfg.Validate(); err != nil {
+		return &usageError{err}
+	}
+	return nil
+}
