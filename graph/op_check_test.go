@@ -17,8 +17,9 @@ import (
 // enough that rounding in the forward value (≈1e-7 relative per element,
 // ≈1e-5 absolute on the sums used here) stays small against 2·eps; eps = 1e-2
 // keeps that noise near 1e-3 while the truncation error of the central
-// difference, O(eps² times the third derivative), stays below it for the smooth ops. Piecewise-linear
-// ops (ReLU, max pooling) get inputs kept farther than eps from their kinks.
+// difference, O(eps²) times the third derivative, stays below it for the
+// smooth ops. Piecewise-linear ops (ReLU, max pooling) get inputs kept
+// farther than eps from their kinks.
 const (
 	fdEps  = 1e-2
 	fdAtol = 3e-3 // absolute: the float32 noise floor described above
