@@ -1,0 +1,196 @@
+package train
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/gaborlab/gabor/kernels"
+	"github.com/gaborlab/gabor/train/safetensors"
+)
+
+// CheckpointFormat is the value of the "format" metadata key of gabor's
+// checkpoints; a reader refuses other values.
+const CheckpointFormat = "gabor-checkpoint-1"
+
+// Checkpoint is the state of a run after a whole epoch. Its file is a
+// safetensors file: the parameters under their model names ("fc1.weight",
+// "conv1.bias", as in a PyTorch state_dict, in PyTorch's layout), the
+// optimizer state under "optim.<state>.<param>" ("optim.momentum.fc1.weight"
+// for SGD, "optim.m.…" and "optim.v.…" for Adam), and string metadata:
+//
+//	format         gabor-checkpoint-1
+//	model          mlp | lenet | convnet
+//	dataset        the dataset trained on
+//	optimizer      sgd | adam
+//	epoch, step    epochs and steps completed
+//	seed           the run's seed
+//	rng            the shuffle state: the seed of the next epoch's permutation
+//	               (the dropout stream is counter-based on step, so it needs none)
+//	config         the whole Config as JSON
+//	gabor_version  the version that wrote it
+//	train_loss, test_acc   of the last epoch (test_acc when it was evaluated)
+type Checkpoint struct {
+	Config  Config
+	Epoch   int
+	Step    int
+	Version string
+	// Tensors holds parameters and optimizer state by name.
+	Tensors map[string]safetensors.Tensor
+	// Params lists the parameter names in file order.
+	Params   []string
+	Metadata map[string]string
+}
+
+// nextPermutationSeed is the rng state recorded in a checkpoint.
+func nextPermutationSeed(cfg *Config, epochsDone int) uint64 {
+	return cfg.Seed + uint64(epochsDone)
+}
+
+// snapshotState reads the parameters and optimizer state of a loaded program
+// into checkpoint tensors, parameters first, then each state kind.
+func snapshotState(prog *kernels.Program, exe kernels.Executable, optimizer string) ([]safetensors.Tensor, error) {
+	var ts []safetensors.Tensor
+	read := func(name string, id kernels.BufID) error {
+		b := prog.Buf(id)
+		data := make([]float32, b.Len)
+		if err := exe.Read(id, data); err != nil {
+			return fmt.Errorf("train: reading %s for the checkpoint: %w", name, err)
+		}
+		ts = append(ts, safetensors.Tensor{Name: name, Shape: append([]int(nil), b.Shape...), Data: data})
+		return nil
+	}
+	for _, p := range prog.Params {
+		if err := read(p.Name, p.Value); err != nil {
+			return nil, err
+		}
+	}
+	states := stateNames(optimizer)
+	for k, st := range states {
+		for _, p := range prog.Params {
+			if len(p.State) == 0 {
+				continue // forward-only program
+			}
+			if err := checkStates(optimizer, p.Name, len(p.State)); err != nil {
+				return nil, err
+			}
+			if err := read(stateKey(st, p.Name), p.State[k]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return ts, nil
+}
+
+// encodeCheckpoint serializes a training state with its metadata.
+func encodeCheckpoint(cfg *Config, epoch, step int, version string, last *Record, ts []safetensors.Tensor) ([]byte, error) {
+	cj, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	meta := map[string]string{
+		"format":        CheckpointFormat,
+		"model":         cfg.Model,
+		"dataset":       cfg.Dataset,
+		"optimizer":     cfg.Optimizer,
+		"epoch":         strconv.Itoa(epoch),
+		"step":          strconv.Itoa(step),
+		"seed":          strconv.FormatUint(cfg.Seed, 10),
+		"rng":           "shuffle=splitmix64 next_seed=" + strconv.FormatUint(nextPermutationSeed(cfg, epoch), 10),
+		"config":        string(cj),
+		"gabor_version": version,
+	}
+	if last != nil {
+		meta["train_loss"] = strconv.FormatFloat(last.TrainLoss, 'g', -1, 64)
+		if last.TestAcc != nil {
+			meta["test_acc"] = strconv.FormatFloat(*last.TestAcc, 'g', -1, 64)
+		}
+	}
+	return safetensors.Encode(ts, meta)
+}
+
+// ReadCheckpoint reads and validates a checkpoint file written by gabor.
+func ReadCheckpoint(path string) (*Checkpoint, error) {
+	f, err := safetensors.Read(path)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("train: checkpoint %s: %s", path, fmt.Sprintf(format, args...))
+	}
+	m := f.Metadata
+	if m["format"] != CheckpointFormat {
+		return nil, bad("metadata format is %q, want %q (not a gabor checkpoint?)", m["format"], CheckpointFormat)
+	}
+	cfg, err := decodeConfig([]byte(m["config"]), path+" (metadata config)")
+	if err != nil {
+		return nil, err
+	}
+	ck := &Checkpoint{Config: cfg, Version: m["gabor_version"], Metadata: m, Tensors: map[string]safetensors.Tensor{}}
+	if ck.Epoch, err = strconv.Atoi(m["epoch"]); err != nil || ck.Epoch < 0 {
+		return nil, bad("metadata epoch %q is not a count", m["epoch"])
+	}
+	if ck.Step, err = strconv.Atoi(m["step"]); err != nil || ck.Step < 0 {
+		return nil, bad("metadata step %q is not a count", m["step"])
+	}
+	for _, t := range f.Tensors {
+		ck.Tensors[t.Name] = t
+		if len(t.Name) < 6 || t.Name[:6] != "optim." {
+			ck.Params = append(ck.Params, t.Name)
+		}
+	}
+	if len(ck.Params) == 0 {
+		return nil, bad("holds no parameters")
+	}
+	return ck, nil
+}
+
+// restore writes the checkpoint's tensors into a loaded program: every
+// parameter, and the optimizer state when the program has one. Names and
+// shapes must match exactly.
+func (ck *Checkpoint) restore(prog *kernels.Program, exe kernels.Executable, path string) error {
+	write := func(name string, id kernels.BufID) error {
+		t, ok := ck.Tensors[name]
+		if !ok {
+			return fmt.Errorf("train: checkpoint %s has no tensor %q (model %s)", path, name, ck.Config.Model)
+		}
+		b := prog.Buf(id)
+		if !equalShape(t.Shape, b.Shape) {
+			return fmt.Errorf("train: checkpoint %s: tensor %q has shape %v, the model wants %v", path, name, t.Shape, b.Shape)
+		}
+		return exe.Write(id, t.Data)
+	}
+	for _, p := range prog.Params {
+		if err := write(p.Name, p.Value); err != nil {
+			return err
+		}
+		if len(p.State) == 0 {
+			continue
+		}
+		names := stateNames(ck.Config.Optimizer)
+		if err := checkStates(ck.Config.Optimizer, p.Name, len(p.State)); err != nil {
+			return err
+		}
+		for k, st := range names {
+			if err := write(stateKey(st, p.Name), p.State[k]); err != nil {
+				return err
+			}
+		}
+	}
+	if len(ck.Params) != len(prog.Params) {
+		return fmt.Errorf("train: checkpoint %s holds %d parameters, model %s has %d", path, len(ck.Params), ck.Config.Model, len(prog.Params))
+	}
+	return nil
+}
+
+func equalShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,443 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gaborlab/gabor/data"
+	"github.com/gaborlab/gabor/kernels"
+)
+
+// RunOptions are the parts of a run that are not training settings: where
+// events and notes go, and (for Resume) overrides.
+type RunOptions struct {
+	// Progress receives every event, on the training goroutine: keep it quick.
+	Progress func(Event)
+	// ProgressEvery is the number of steps between progress events (0: 20).
+	ProgressEvery int
+	// Log receives human-readable notes (where the run goes, what resumed);
+	// nil discards them.
+	Log io.Writer
+	// Version is recorded in checkpoints as gabor_version.
+	Version string
+	// Hooks run every few steps with read access to the model's buffers.
+	Hooks []Hook
+
+	// Dataset, for Resume: use it instead of loading the run's dataset again.
+	Dataset *data.Dataset
+	// Device, for Resume: train on another device than the run's.
+	Device string
+	// Epochs, for Resume: train up to this many epochs in all (0: the run's
+	// own). Note that a cosine or one-cycle schedule then stretches to the
+	// new length, so the continuation is no longer the original run.
+	Epochs int
+}
+
+// Hook is called during training, outside the timed part of the epoch. An
+// error from Fn stops the run.
+type Hook struct {
+	Every      int      // call after every Every steps (0: never by step count)
+	AtEpochEnd bool     // also call after each epoch (after its checkpoint)
+	Taps       []string // node names to keep readable (see graph.Options.Taps)
+	Fn         func(*Snapshot) error
+}
+
+// Snapshot gives a hook read access to the running program.
+type Snapshot struct {
+	Epoch   int // 1-based epoch in progress (or just finished)
+	Step    int // steps done in the run
+	Program *kernels.Program
+	Exec    kernels.Executable
+}
+
+// Read copies a tap, a parameter or an optimizer state buffer (by name) to the
+// host, with its shape.
+func (s *Snapshot) Read(name string) ([]float32, []int, error) {
+	id, ok := s.Program.Taps[name]
+	if !ok {
+		for _, p := range s.Program.Params {
+			if p.Name == name {
+				id, ok = p.Value, true
+			}
+		}
+	}
+	if !ok {
+		for i, b := range s.Program.Buffers {
+			if b.Name == name && (b.Class == kernels.OptState || b.Class == kernels.Param) {
+				id, ok = kernels.BufID(i), true
+			}
+		}
+	}
+	if !ok {
+		return nil, nil, fmt.Errorf("train: no tap or parameter named %q", name)
+	}
+	b := s.Program.Buf(id)
+	out := make([]float32, b.Len)
+	if err := s.Exec.Read(id, out); err != nil {
+		return nil, nil, err
+	}
+	return out, append([]int(nil), b.Shape...), nil
+}
+
+// LoadDataset loads the dataset a config names, with its limits applied: what
+// Resume uses, and what a caller of Run should use so both see the same data.
+func LoadDataset(cfg Config) (*data.Dataset, error) {
+	return data.Load(cfg.Dataset, cfg.DataDir, data.LoadOptions{TrainLimit: cfg.Limit, TestLimit: cfg.TestLimit})
+}
+
+// trainer is one training session: a compiled, loaded program and its data.
+type trainer struct {
+	cfg         Config
+	opts        RunOptions
+	ds          *data.Dataset
+	train, test *data.Set
+	b           *built
+	be          kernels.Backend
+	exe         kernels.Executable
+
+	stepsPerEpoch, totalSteps int
+	epoch, step               int // completed
+	recs                      []Record
+
+	dir       string // where files are written now: the staging dir until published
+	runDir    string
+	published bool
+
+	x, y, loss, hyper, ctl []float32
+	hookTime               time.Duration
+}
+
+func (t *trainer) logf(format string, args ...any) {
+	if t.opts.Log != nil {
+		fmt.Fprintf(t.opts.Log, format+"\n", args...)
+	}
+}
+
+func (t *trainer) emit(e Event) {
+	if t.opts.Progress != nil {
+		t.opts.Progress(e)
+	}
+}
+
+// newTrainer checks the data against the config, compiles the model, opens
+// the device and loads the program with the initial (or checkpointed) state.
+// It creates no files.
+func newTrainer(cfg Config, ds *data.Dataset, opts RunOptions, ck *Checkpoint, ckPath string) (*trainer, error) {
+	if ds == nil || ds.Train == nil || ds.Test == nil {
+		return nil, errors.New("train: no dataset")
+	}
+	t := &trainer{cfg: cfg, opts: opts, ds: ds}
+	t.train = ds.Train.Head(cfg.Limit)
+	t.test = ds.Test.Head(cfg.TestLimit)
+	for _, s := range []*data.Set{t.train, t.test} {
+		if err := s.Validate(); err != nil {
+			return nil, fmt.Errorf("train: dataset %s: %w", ds.Name, err)
+		}
+	}
+	t.stepsPerEpoch = data.NumBatches(t.train.N, cfg.Batch)
+	if t.stepsPerEpoch < 1 {
+		return nil, fmt.Errorf("train: the training set has %d images, fewer than one batch of %d", t.train.N, cfg.Batch)
+	}
+	if t.test.N < 1 {
+		return nil, errors.New("train: the test set is empty")
+	}
+	t.totalSteps = t.stepsPerEpoch * cfg.Epochs
+	if cfg.InitFrom != "" && ck == nil {
+		if _, err := os.Stat(cfg.InitFrom); err != nil {
+			return nil, fmt.Errorf("train: init-from: %w", err)
+		}
+	}
+	var taps []string
+	for _, h := range opts.Hooks {
+		taps = append(taps, h.Taps...)
+	}
+	spec := buildSpec{model: cfg.Model, batch: cfg.Batch, seed: cfg.Seed, opt: cfg.GraphOptimizer(), taps: taps}
+	if ck == nil {
+		spec.initFrom = cfg.InitFrom
+	}
+	b, err := buildProgram(spec)
+	if err != nil {
+		return nil, err
+	}
+	t.b = b
+	if err := checkIO(b.prog, cfg.Batch, t.train, true); err != nil {
+		return nil, err
+	}
+	if t.be, err = kernels.Open(cfg.Device); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	if t.exe, err = t.be.Load(b.prog); err != nil {
+		return nil, fmt.Errorf("train: loading %s on %s: %w", cfg.Model, t.be.Name(), err)
+	}
+	if ck != nil {
+		err = ck.restore(b.prog, t.exe, ckPath)
+	} else {
+		err = b.writeInit(t.exe)
+	}
+	if err != nil {
+		t.exe.Close()
+		return nil, err
+	}
+	t.x = make([]float32, b.prog.Buf(b.prog.Inputs["x"]).Len)
+	t.y = make([]float32, cfg.Batch)
+	t.loss = make([]float32, 1)
+	t.hyper = make([]float32, 2)
+	t.ctl = make([]float32, 2)
+	return t, nil
+}
+
+// checkIO checks that a program has the inputs and outputs the loop drives,
+// sized for the batch and the images.
+func checkIO(p *kernels.Program, batch int, set *data.Set, training bool) error {
+	x, ok := p.Inputs["x"]
+	if !ok {
+		return errors.New("train: the compiled program has no input \"x\"")
+	}
+	if _, ok := p.Inputs["labels"]; !ok {
+		return errors.New("train: the compiled program has no input \"labels\"")
+	}
+	if n := p.Buf(x).Len; n != batch*set.H*set.W {
+		return fmt.Errorf("train: model input x %v holds %d values, a batch of %d %d×%d images has %d",
+			p.Buf(x).Shape, n, batch, set.H, set.W, batch*set.H*set.W)
+	}
+	if p.Logits < 0 || p.Buf(p.Logits).Len%batch != 0 {
+		return errors.New("train: the compiled program exposes no logits [batch, classes]")
+	}
+	if classes := p.Buf(p.Logits).Len / batch; classes < set.Classes {
+		return fmt.Errorf("train: the model has %d outputs, the dataset %d classes", classes, set.Classes)
+	}
+	if training && (p.Loss < 0 || p.Update.Len() == 0) {
+		return errors.New("train: the compiled program has no loss or no optimizer update")
+	}
+	return nil
+}
+
+// Run trains a new run. ds is the dataset (see LoadDataset); Run uses its
+// first cfg.Limit training and cfg.TestLimit test images. The run directory
+// (cfg.Out, or runs/<model>-<time>) must not exist or be empty; it appears
+// only once the first epoch's checkpoint is complete, so a run that fails or
+// is interrupted before that leaves nothing behind.
+//
+// When ctx is cancelled, Run stops at the next step and returns the epochs
+// completed so far with an error wrapping ctx.Err(); the run directory then
+// holds the checkpoint of the last completed epoch, from which Resume
+// continues.
+func Run(ctx context.Context, cfg Config, ds *data.Dataset, opts RunOptions) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Out == "" {
+		cfg.Out = defaultRunDir(cfg.Model, time.Now())
+	}
+	if err := checkRunDirFree(cfg.Out); err != nil {
+		return nil, err
+	}
+	t, err := newTrainer(cfg, ds, opts, nil, "")
+	if err != nil {
+		return nil, err
+	}
+	defer t.exe.Close()
+	t.runDir = cfg.Out
+	if t.dir, err = stagingDir(cfg.Out); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if !t.published {
+			os.RemoveAll(t.dir)
+		}
+	}()
+	if err := writeConfig(t.dir, cfg); err != nil {
+		return nil, err
+	}
+	t.logf("training %s on %s (%d images, %d steps per epoch) on %s; run directory %s",
+		cfg.Model, ds.Name, t.train.N, t.stepsPerEpoch, t.be.Caps().Device, cfg.Out)
+	return t.loop(ctx)
+}
+
+// loop trains from the current epoch to cfg.Epochs.
+func (t *trainer) loop(ctx context.Context) (*Result, error) {
+	for t.epoch < t.cfg.Epochs {
+		if err := ctx.Err(); err != nil {
+			return t.result(), t.interrupted(err)
+		}
+		if err := t.runEpoch(ctx); err != nil {
+			if ctx.Err() != nil {
+				return t.result(), t.interrupted(ctx.Err())
+			}
+			return t.result(), err
+		}
+	}
+	return t.result(), nil
+}
+
+func (t *trainer) interrupted(cause error) error {
+	if !t.published {
+		return fmt.Errorf("train: interrupted in epoch %d, before the first checkpoint: nothing was saved: %w", t.epoch+1, cause)
+	}
+	return fmt.Errorf("train: interrupted in epoch %d; %s holds the checkpoint of epoch %d (resume it to continue): %w",
+		t.epoch+1, t.runDir, t.epoch, cause)
+}
+
+func (t *trainer) result() *Result {
+	r := &Result{
+		Model: t.cfg.Model, Device: t.be.Name(), DeviceName: t.be.Caps().Device,
+		Dataset: t.ds.Name, RunDir: t.runDir,
+	}
+	if t.published {
+		r.Checkpoint = filepath.Join(t.runDir, CheckpointFile)
+	}
+	summarize(r, t.recs, t.stepsPerEpoch*t.cfg.Batch)
+	return r
+}
+
+// runEpoch trains one epoch, evaluates, and saves the metrics and checkpoint.
+func (t *trainer) runEpoch(ctx context.Context) error {
+	cfg := &t.cfg
+	prog := t.b.prog
+	epoch := t.epoch + 1
+	// The permutation is made before the clock starts, as in the reference programs.
+	perm := data.Permutation(t.train.N, cfg.Seed+uint64(t.epoch))
+	trainSeg := kernels.Segment{Start: prog.Forward.Start, End: prog.Update.End}
+	every := t.opts.ProgressEvery
+	if every <= 0 {
+		every = 20
+	}
+	var lossSum, winSum float64
+	var lossN, winN int
+	t.hookTime = 0
+	start := time.Now()
+	for k := 0; k < t.stepsPerEpoch; k++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := data.Gather(t.train, data.Batch(perm, cfg.Batch, k), t.x, t.y, data.FashionMean, data.FashionStd); err != nil {
+			return fmt.Errorf("train: epoch %d step %d: %w", epoch, k+1, err)
+		}
+		if err := t.exe.Write(prog.Inputs["x"], t.x); err != nil {
+			return err
+		}
+		if err := t.exe.Write(prog.Inputs["labels"], t.y); err != nil {
+			return err
+		}
+		if prog.Hyper >= 0 {
+			// [lr, t]: t is the 1-based count of updates, Adam's bias correction.
+			t.hyper[0] = float32(cfg.RateAt(t.step, t.totalSteps))
+			t.hyper[1] = float32(t.step + 1)
+			if err := t.exe.Write(prog.Hyper, t.hyper); err != nil {
+				return err
+			}
+		}
+		if prog.Ctl >= 0 {
+			// [training, step]: the step seeds the dropout stream.
+			t.ctl[0], t.ctl[1] = 1, float32(t.step)
+			if err := t.exe.Write(prog.Ctl, t.ctl); err != nil {
+				return err
+			}
+		}
+		if err := t.exe.Run(trainSeg); err != nil {
+			return fmt.Errorf("train: epoch %d step %d: %w", epoch, k+1, err)
+		}
+		t.step++
+		if (k+1)%cfg.LossEvery == 0 || k == t.stepsPerEpoch-1 {
+			if err := t.exe.Read(prog.Loss, t.loss); err != nil {
+				return err
+			}
+			l := float64(t.loss[0])
+			if math.IsNaN(l) || math.IsInf(l, 0) {
+				return fmt.Errorf("train: the loss is %v at epoch %d step %d: training diverged (try a lower learning rate)", l, epoch, k+1)
+			}
+			lossSum, lossN = lossSum+l, lossN+1
+			winSum, winN = winSum+l, winN+1
+		}
+		if (k+1)%every == 0 && k+1 < t.stepsPerEpoch && winN > 0 {
+			el := time.Since(start) - t.hookTime
+			perStep := el.Seconds() / float64(k+1)
+			t.emit(&ProgressEvent{
+				Event: "progress", Epoch: epoch, Step: t.step, Steps: t.totalSteps,
+				EpochStep: k + 1, EpochSteps: t.stepsPerEpoch, Loss: winSum / float64(winN),
+				ImagesPerS: float64((k+1)*cfg.Batch) / el.Seconds(),
+				ETAS:       perStep * float64(t.totalSteps-t.step),
+			})
+			winSum, winN = 0, 0
+		}
+		if err := t.runHooks(epoch, false); err != nil {
+			return err
+		}
+	}
+	if err := t.exe.Sync(); err != nil {
+		return err
+	}
+	epochS := (time.Since(start) - t.hookTime).Seconds()
+
+	rec := Record{
+		EpochEvent: EpochEvent{
+			Event: "epoch", Epoch: epoch, TrainLoss: lossSum / float64(lossN),
+			EpochS: epochS, ImagesPerS: float64(t.stepsPerEpoch*cfg.Batch) / epochS,
+		},
+		Step: t.step, LR: cfg.RateAt(t.step-1, t.totalSteps), Images: t.stepsPerEpoch * cfg.Batch,
+		Checkpoint: filepath.Join(t.runDir, CheckpointFile),
+	}
+	if cfg.shouldEval(epoch) {
+		ev, err := evaluate(ctx, prog, t.exe, t.test, cfg.Batch, t.step)
+		if err != nil {
+			return err
+		}
+		rec.TestAcc, rec.TestLoss = &ev.Accuracy, &ev.Loss
+	}
+	if err := appendRecord(t.dir, rec); err != nil {
+		return err
+	}
+	if err := t.saveCheckpoint(epoch, &rec); err != nil {
+		return err
+	}
+	t.epoch = epoch
+	t.recs = append(t.recs, rec)
+	if !t.published {
+		if err := publishDir(t.dir, t.runDir); err != nil {
+			return err
+		}
+		t.published, t.dir = true, t.runDir
+	}
+	t.emit(&rec.EpochEvent)
+	return t.runHooks(epoch, true)
+}
+
+func (t *trainer) saveCheckpoint(epoch int, rec *Record) error {
+	ts, err := snapshotState(t.b.prog, t.exe, t.cfg.Optimizer)
+	if err != nil {
+		return err
+	}
+	b, err := encodeCheckpoint(&t.cfg, epoch, t.step, t.opts.Version, rec, ts)
+	if err != nil {
+		return fmt.Errorf("train: encoding the checkpoint: %w", err)
+	}
+	return writeFileAtomic(filepath.Join(t.dir, CheckpointFile), b)
+}
+
+// runHooks calls the hooks due now; their time is kept out of the epoch time.
+func (t *trainer) runHooks(epoch int, epochEnd bool) error {
+	if len(t.opts.Hooks) == 0 {
+		return nil
+	}
+	t0 := time.Now()
+	defer func() { t.hookTime += time.Since(t0) }()
+	for _, h := range t.opts.Hooks {
+		due := (epochEnd && h.AtEpochEnd) || (!epochEnd && h.Every > 0 && t.step%h.Every == 0)
+		if !due || h.Fn == nil {
+			continue
+		}
+		if err := t.exe.Sync(); err != nil {
+			return err
+		}
+		if err := h.Fn(&Snapshot{Epoch: epoch, Step: t.step, Program: t.b.prog, Exec: t.exe}); err != nil {
+			return fmt.Errorf("train: hook at step %d: %w", t.step, err)
+		}
+	}
+	return nil
+}
