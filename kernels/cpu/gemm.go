@@ -46,11 +46,11 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		return
 	}
 	job := sgemmJobPool.Get().(*sgemmJob)
-	*job = sgemmJob{run: job.run, kern: kern, transA: transA, transB: transB, m: m, n: n, k: k,
-		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
-	tiles := job.split(Workers())
-	parallelFor(tiles, 1, job.run)
-	*job = sgemmJob{run: job.run} // drop references to the caller's slices
+	job.kern, job.transA, job.transB, job.m, job.n, job.k = kern, transA, transB, m, n, k
+	job.alpha, job.a, job.lda, job.b, job.ldb, job.beta, job.c, job.ldc = alpha, a, lda, b, ldb, beta, c, ldc
+	chunks := job.split(Workers())
+	parallelFor(min(chunks, Workers()), 1, job.run)
+	job.a, job.b, job.c = nil, nil, nil // drop references to the caller's slices
 	sgemmJobPool.Put(job)
 }
 

@@ -1,6 +1,9 @@
 package cpu
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // The blocked loops around the micro-kernel, for one goroutine:
 //
@@ -66,7 +69,6 @@ func sgemmSerial(kern *sgemmKernel, ws *sgemmWork, transA, transB bool, m, n, k 
 	}
 	kc := sgemmBlock(k, sgemmKcMax, 1)
 	nc := sgemmBlock(n, max(nr, sgemmBBudget/kc/nr*nr), nr)
-	mc := sgemmBlock(m, max(mr, sgemmABudget/kc/mr*mr), mr)
 	mFull := m / mr * mr // rows covered by whole tiles; the rest is packed
 	ws.bp = sgemmGrow(ws.bp, kc*nc)
 	ws.ap = sgemmGrow(ws.ap, kc*mr)
@@ -83,27 +85,25 @@ func sgemmSerial(kern *sgemmKernel, ws *sgemmWork, transA, transB bool, m, n, k 
 			if mFull < m {
 				sgemmPackA(m-mFull, kb, mr, a, rsa, csa, mFull, pc, ws.ap)
 			}
-			for ic := 0; ic < m; ic += mc {
-				ie := min(ic+mc, m)
+			for ir := 0; ir < m; ir += mr {
+				ar, ars, acs := a[min(ir*rsa+pc*csa, len(a)):], rsa, csa
+				if ir >= mFull {
+					ar, ars, acs = ws.ap, 1, mr
+				}
+				rows := min(mr, m-ir)
+				cr := c[ir*ldc+jc:]
 				for jr := 0; jr < nb; jr += nr {
-					cols := min(nr, nb-jr)
-					panel := ws.bp[jr*kb : (jr+nr)*kb]
-					for ir := ic; ir < ie; ir += mr {
-						cc := c[ir*ldc+jc+jr:]
-						if ir < mFull {
-							kern.fn(kb, a[ir*rsa+pc*csa:], rsa, csa, panel, cc, ldc, alpha, bet, mr, cols)
-						} else {
-							kern.fn(kb, ws.ap, 1, mr, panel, cc, ldc, alpha, bet, m-ir, cols)
-						}
-					}
+					kern.fn(kb, ar, ars, acs, ws.bp[jr*kb:(jr+nr)*kb], cr[jr:], ldc, alpha, bet, rows, min(nr, nb-jr))
 				}
 			}
 		}
 	}
 }
 
-// sgemmJob carries one parallel Sgemm call; run is bound once at creation so
-// that handing it to parallelFor allocates nothing.
+// sgemmJob carries one parallel Sgemm call. C is cut into chunks of whole
+// tiles along one dimension; workers take chunks from a shared counter until
+// none are left, so a core slowed by other work simply takes fewer. run is
+// bound once at creation so that handing it to parallelFor allocates nothing.
 type sgemmJob struct {
 	run    func(lo, hi int)
 	kern   *sgemmKernel
@@ -120,6 +120,9 @@ type sgemmJob struct {
 	lda    int
 	ldb    int
 	ldc    int
+	tiles  int // tiles along the split dimension
+	chunk  int // tiles per chunk
+	next   atomic.Int64
 }
 
 var sgemmJobPool = sync.Pool{New: func() any {
@@ -128,45 +131,52 @@ var sgemmJobPool = sync.Pool{New: func() any {
 	return j
 }}
 
-// split chooses to divide C by columns or by rows and returns the number of
-// tiles to distribute. Columns are preferred: each worker then packs only its
-// own part of B, while a row split makes every worker pack all of B (cheap
-// only when N is narrow, which is exactly when a column split is lopsided).
+// split chooses to cut C by columns or by rows and returns the number of
+// chunks. Columns are preferred: each chunk then packs only its own columns
+// of B, while every row chunk packs all of B (cheap only when N is narrow,
+// which is when there are too few column tiles to share out).
 func (j *sgemmJob) split(workers int) int {
 	tn := (j.n + j.kern.nr - 1) / j.kern.nr
 	tm := (j.m + j.kern.mr - 1) / j.kern.mr
-	eff := func(t int) float64 { // fraction of busy worker-time
-		per := (t + workers - 1) / workers
-		return float64(t) / float64(per*workers)
+	j.byCols = tn >= 4*workers || tn >= tm
+	// About four chunks per worker balance the load; a floor on the chunk
+	// keeps the per-chunk costs (re-reading A, packing B) small.
+	j.tiles, j.chunk = tn, max(2, (tn+4*workers-1)/(4*workers))
+	if !j.byCols {
+		j.tiles, j.chunk = tm, max(8, (tm+4*workers-1)/(4*workers))
 	}
-	j.byCols = eff(tn) >= 0.85 || eff(tn) >= eff(tm)
-	if j.byCols {
-		return tn
-	}
-	return tm
+	j.next.Store(0)
+	return (j.tiles + j.chunk - 1) / j.chunk
 }
 
-// exec computes the tiles [lo, hi) of the split dimension.
-func (j *sgemmJob) exec(lo, hi int) {
+// exec computes chunks until there are none left.
+func (j *sgemmJob) exec(_, _ int) {
 	ws := sgemmGetWork()
-	if j.byCols {
-		j0, j1 := lo*j.kern.nr, min(hi*j.kern.nr, j.n)
-		b := j.b
-		if j.transB {
-			b = b[j0*j.ldb:]
-		} else {
-			b = b[j0:]
+	for {
+		lo := int(j.next.Add(1)-1) * j.chunk
+		if lo >= j.tiles {
+			break
 		}
-		sgemmSerial(j.kern, ws, j.transA, j.transB, j.m, j1-j0, j.k, j.alpha, j.a, j.lda, b, j.ldb, j.beta, j.c[j0:], j.ldc)
-	} else {
-		i0, i1 := lo*j.kern.mr, min(hi*j.kern.mr, j.m)
-		a := j.a
-		if j.transA {
-			a = a[i0:]
+		hi := min(lo+j.chunk, j.tiles)
+		if j.byCols {
+			j0, j1 := lo*j.kern.nr, min(hi*j.kern.nr, j.n)
+			b := j.b
+			if j.transB {
+				b = b[j0*j.ldb:]
+			} else {
+				b = b[j0:]
+			}
+			sgemmSerial(j.kern, ws, j.transA, j.transB, j.m, j1-j0, j.k, j.alpha, j.a, j.lda, b, j.ldb, j.beta, j.c[j0:], j.ldc)
 		} else {
-			a = a[i0*j.lda:]
+			i0, i1 := lo*j.kern.mr, min(hi*j.kern.mr, j.m)
+			a := j.a
+			if j.transA {
+				a = a[i0:]
+			} else {
+				a = a[i0*j.lda:]
+			}
+			sgemmSerial(j.kern, ws, j.transA, j.transB, i1-i0, j.n, j.k, j.alpha, a, j.lda, j.b, j.ldb, j.beta, j.c[i0*j.ldc:], j.ldc)
 		}
-		sgemmSerial(j.kern, ws, j.transA, j.transB, i1-i0, j.n, j.k, j.alpha, a, j.lda, j.b, j.ldb, j.beta, j.c[i0*j.ldc:], j.ldc)
 	}
 	sgemmPutWork(ws)
 }
