@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/gaborlab/gabor/data"
@@ -12,6 +15,11 @@ type dataFetchOptions struct {
 	Name    string
 	Dir     string   // "": data.CacheDir(Name)
 	Mirrors []string // override the catalog's mirrors
+
+	// checksums and client replace the catalog's MD5s and the default HTTP client;
+	// only tests set them (a loopback server serving small files).
+	checksums map[string]string
+	client    *http.Client
 }
 
 func newCmdDataFetch(f *factory, runF func(*dataFetchOptions) error) *cobra.Command {
@@ -59,4 +67,22 @@ Debian and Ubuntu (apt-get install dataset-fashion-mnist), which needs no fetch.
 	cmd.Flags().StringVar(&opts.Dir, "dir", "", "download into `DIR` (default ~/.cache/gabor/NAME)")
 	cmd.Flags().StringSliceVar(&opts.Mirrors, "mirror", nil, "base `URL` to download from instead of the known mirrors (repeatable)")
 	return cmd
+}
+
+func runDataFetch(ctx context.Context, opts *dataFetchOptions) error {
+	dir, err := data.Fetch(ctx, opts.Name, opts.Dir, data.FetchOptions{
+		BaseURLs: opts.Mirrors, Checksums: opts.checksums, Client: opts.client, Progress: opts.IO.ErrOut,
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &dataError{err}
+	}
+	// The files are checked for checksums; check their content too, as train will.
+	if _, err := data.Verify(opts.Name, dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.Out, "%s: ready in %s\n", opts.Name, dir)
+	return nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -18,27 +17,6 @@ type dataInfoOptions struct {
 	DataDir string
 	Seed    uint64 // synthetic only
 	JSON    bool
-}
-
-// splitInfo describes one split in `data info --json`.
-type splitInfo struct {
-	N           int     `json:"n"`
-	ClassCounts []int   `json:"class_counts"`
-	PixelMean   float64 `json:"pixel_mean"` // of pixels/255
-	PixelStd    float64 `json:"pixel_std"`
-}
-
-// datasetInfo is the --json output of `gabor data info`.
-type datasetInfo struct {
-	Name       string    `json:"name"`
-	Source     string    `json:"source"`
-	Files      []string  `json:"files"`
-	Height     int       `json:"height"`
-	Width      int       `json:"width"`
-	Classes    int       `json:"classes"`
-	ClassNames []string  `json:"class_names"`
-	Train      splitInfo `json:"train"`
-	Test       splitInfo `json:"test"`
 }
 
 func newCmdDataInfo(f *factory, runF func(*dataInfoOptions) error) *cobra.Command {
@@ -92,72 +70,38 @@ func runDataInfo(opts *dataInfoOptions) error {
 	if picked {
 		fmt.Fprintf(opts.IO.ErrOut, "dataset: %s (default)\n", name)
 	}
-	if opts.DataDir != "" && name == "synthetic" {
+	if opts.DataDir != "" && name == data.SyntheticName {
 		return usagef("--data cannot be used with the synthetic dataset (it is generated, not read)")
 	}
 	ds, err := data.Load(name, opts.DataDir, data.LoadOptions{Seed: opts.Seed})
 	if err != nil {
 		return err
 	}
-	info := describe(ds)
+	info := data.Describe(ds)
 	if opts.JSON {
 		return json.NewEncoder(opts.IO.Out).Encode(info)
 	}
-	return printDatasetInfo(opts.IO, info)
+	return printDatasetInfo(opts.IO, info, ds.Files)
 }
 
-func describe(ds *data.Dataset) datasetInfo {
-	info := datasetInfo{
-		Name: ds.Name, Source: ds.Source, Files: ds.Files,
-		Height: ds.Train.H, Width: ds.Train.W, Classes: ds.Train.Classes, ClassNames: ds.ClassNames,
-		Train: describeSplit(ds.Train), Test: describeSplit(ds.Test),
-	}
-	if info.Files == nil {
-		info.Files = []string{}
-	}
-	return info
-}
-
-func describeSplit(s *data.Set) splitInfo {
-	si := splitInfo{N: s.N, ClassCounts: make([]int, s.Classes)}
-	for _, l := range s.Labels {
-		si.ClassCounts[l]++
-	}
-	var hist [256]int64
-	for _, p := range s.Images {
-		hist[p]++
-	}
-	var n, sum, sq float64
-	for v, c := range hist {
-		x := float64(v) / 255
-		n += float64(c)
-		sum += float64(c) * x
-		sq += float64(c) * x * x
-	}
-	if n > 0 {
-		si.PixelMean = sum / n
-		si.PixelStd = math.Sqrt(math.Max(0, sq/n-si.PixelMean*si.PixelMean))
-	}
-	return si
-}
-
-func printDatasetInfo(io *ioStreams, info datasetInfo) error {
+func printDatasetInfo(io *ioStreams, info *data.Info, files []string) error {
 	w := io.Out
-	fmt.Fprintf(w, "%s: %d×%d images, %d classes\n", info.Name, info.Height, info.Width, info.Classes)
+	tr, te := info.Train, info.Test
+	fmt.Fprintf(w, "%s: %d×%d images, %d classes\n", info.Name, tr.H, tr.W, tr.Classes)
 	fmt.Fprintf(w, "source: %s\n", info.Source)
-	for _, f := range info.Files {
+	for _, f := range files {
 		fmt.Fprintf(w, "  %s\n", filepath.Base(f))
 	}
-	fmt.Fprintf(w, "train: %d images, pixel mean %.4f std %.4f\n", info.Train.N, info.Train.PixelMean, info.Train.PixelStd)
-	fmt.Fprintf(w, "test:  %d images, pixel mean %.4f std %.4f\n", info.Test.N, info.Test.PixelMean, info.Test.PixelStd)
+	fmt.Fprintf(w, "train: %d images, pixel mean %.4f std %.4f\n", tr.N, tr.PixelMean, tr.PixelStd)
+	fmt.Fprintf(w, "test:  %d images, pixel mean %.4f std %.4f\n", te.N, te.PixelMean, te.PixelStd)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CLASS\tNAME\tTRAIN\tTEST")
-	for c := 0; c < info.Classes; c++ {
+	for c := 0; c < tr.Classes; c++ {
 		name := ""
 		if c < len(info.ClassNames) {
 			name = info.ClassNames[c]
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\n", c, name, info.Train.ClassCounts[c], info.Test.ClassCounts[c])
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\n", c, name, tr.ClassCounts[c], te.ClassCounts[c])
 	}
 	return tw.Flush()
 }

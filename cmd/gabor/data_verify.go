@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -81,29 +82,37 @@ func runDataVerify(opts *dataVerifyOptions) error {
 			checked++
 			continue
 		}
-		spec, err := data.Lookup(t.name)
-		if err != nil {
-			return err
-		}
-		dir, looked := data.Locate(spec.Name, t.dir)
-		if dir == "" {
-			if t.named {
-				fmt.Fprintf(out, "FAIL  %s: not found; looked in %s\n", spec.Name, strings.Join(looked, ", "))
-				bad++
-				checked++
-			}
+		info, err := data.Verify(t.name, t.dir)
+		var nf *data.NotFoundError
+		switch {
+		case errors.As(err, &nf) && !t.named:
+			continue // not installed, not asked for
+		case errors.As(err, &nf):
+			fmt.Fprintf(out, "FAIL  %s: not found; looked in %s\n", t.name, strings.Join(nf.Looked, ", "))
+			bad++
+			checked++
 			continue
 		}
 		checked++
-		ds, err := data.LoadDir(spec, dir)
 		if err != nil {
 			for _, e := range flattenErrors(err) {
-				fmt.Fprintf(out, "FAIL  %s: %v\n", spec.Name, e)
+				fmt.Fprintf(out, "FAIL  %s: %v\n", t.name, e)
 			}
 			bad++
 			continue
 		}
-		fmt.Fprintf(out, "ok    %s\n", ds)
+		for _, fs := range info.Files {
+			sum := "md5 " + fs.MD5
+			switch {
+			case fs.Published:
+				sum += " (the published checksum)"
+			case fs.PublishedMD5 != "":
+				sum += " (not the published " + fs.PublishedMD5 + ": a repackaged copy, content valid)"
+			}
+			fmt.Fprintf(out, "ok    %s  %s\n", fs.Path, sum)
+		}
+		fmt.Fprintf(out, "ok    %s: train %d, test %d images, %d×%d, %d classes (%s)\n",
+			info.Name, info.Train.N, info.Test.N, info.Train.H, info.Train.W, info.Train.Classes, info.Source)
 	}
 	switch {
 	case checked == 0:

@@ -10,6 +10,6 @@ import (
 
 var errPending = errors.New("not available in this build yet")
 
-func runTrain(ctx context.Context, o *trainOptions) error        { return errPending }
-func runEval(ctx context.Context, o *evalOptions) error          { return errPending }
-func runDataFetch(ctx context.Context, o *dataFetchOptions) error { return errPending }
+func runEval(ctx context.Context, o *evalOptions) error   { return errPending }
+
+func runResume(ctx context.Context, o *trainOptions) error { return errPending }

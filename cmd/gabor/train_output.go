@@ -21,6 +21,7 @@ type trainReporter struct {
 	lastDraw   time.Time
 	barShown   bool
 	plainEvery time.Duration
+	err        error // the first error writing JSON, returned by finish
 }
 
 func newTrainReporter(io *ioStreams, jsonOut bool, epochs int, now func() time.Time) *trainReporter {
@@ -31,17 +32,26 @@ func newTrainReporter(io *ioStreams, jsonOut bool, epochs int, now func() time.T
 	return r
 }
 
-// event handles one event of the training loop.
-func (r *trainReporter) event(ev train.Event) error {
+// handle takes one event of the training loop (train.RunOptions.Progress).
+func (r *trainReporter) handle(ev train.Event) {
+	var err error
 	switch e := ev.(type) {
 	case *train.ProgressEvent:
 		r.progress(e)
 	case *train.EpochEvent:
-		return r.epoch(e)
-	case *train.Result:
-		return r.done(e)
+		err = r.epoch(e)
 	}
-	return nil
+	if err != nil && r.err == nil {
+		r.err = fmt.Errorf("writing the JSON output: %w", err)
+	}
+}
+
+// finish reports the result of a run that completed, and the first output error.
+func (r *trainReporter) finish(res *train.Result) error {
+	if err := r.done(res); err != nil && r.err == nil {
+		r.err = fmt.Errorf("writing the JSON output: %w", err)
+	}
+	return r.err
 }
 
 // notice prints a line on ErrOut, clearing the bar first if one is drawn.

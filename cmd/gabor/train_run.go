@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+
+	"github.com/gaborlab/gabor/data"
+	"github.com/gaborlab/gabor/kernels"
+	"github.com/gaborlab/gabor/train"
+)
+
+// runTrain resolves what the flags left open (the dataset, the run directory),
+// loads the data, checks the device, and runs the training loop with the reporter.
+// Everything that can be wrong with the input is found before the loop starts;
+// the loop itself creates the run directory only once an epoch's checkpoint is
+// complete, so a failed start leaves nothing behind.
+func runTrain(ctx context.Context, o *trainOptions) error {
+	if o.Resume != "" {
+		return runResume(ctx, o)
+	}
+	cfg := o.config()
+	rep := newTrainReporter(o.IO, o.JSON, cfg.Epochs, o.Now)
+	if cfg.Dataset == "" {
+		cfg.Dataset = announceDataset(rep, cfg.DataDir)
+	}
+	if err := checkDeviceBuilt(cfg.Device); err != nil {
+		return err
+	}
+	if cfg.Out == "" {
+		cfg.Out = filepath.Join("runs", cfg.Model+"-"+o.Now().Format("20060102-150405"))
+	}
+	ds, err := train.LoadDataset(cfg)
+	if err != nil {
+		return err
+	}
+	res, err := train.Run(ctx, cfg, ds, train.RunOptions{
+		Progress: rep.handle, Log: reporterLog{rep}, Version: currentVersion().Version,
+	})
+	if err != nil {
+		return err
+	}
+	return rep.finish(res)
+}
+
+// announceDataset picks the dataset when none was named, and says which on stderr:
+// the --data directory's, else fashion-mnist when installed, else synthetic.
+func announceDataset(rep *trainReporter, dir string) string {
+	name, _ := resolveDataset("", dir)
+	switch {
+	case dir != "":
+		rep.notice("dataset: %s (files in %s)", name, dir)
+	case name == data.SyntheticName:
+		rep.notice("dataset: synthetic (built-in digits; fashion-mnist was not found: `gabor data fetch fashion-mnist` or `apt-get install dataset-fashion-mnist`)")
+	default:
+		found, _ := data.Locate(name, "")
+		rep.notice("dataset: %s (found in %s)", name, found)
+	}
+	return name
+}
+
+// checkDeviceBuilt turns a device this binary lacks into a device error (exit 4)
+// before any work: "cuda" needs a binary built with the gpu tag.
+func checkDeviceBuilt(name string) error {
+	if name == "auto" || slices.Contains(kernels.Names(), name) {
+		return nil
+	}
+	_, err := kernels.Open(name)
+	if err == nil {
+		return nil
+	}
+	return &deviceError{err}
+}
+
+// reporterLog passes the training loop's notes to the reporter, which clears its
+// progress bar before printing them.
+type reporterLog struct{ r *trainReporter }
+
+func (l reporterLog) Write(p []byte) (int, error) {
+	l.r.clearBar()
+	return l.r.io.ErrOut.Write(p)
+}
+
