@@ -57,9 +57,9 @@ func conv2dBwdData(a kernels.ConvArgs, dy, w, dx []float32) {
 
 // conv2dBwdFilter computes dw = a.Beta·dw + Σ_n x[n] ⋆ dy[n].
 //
-// The batch is cut into one chunk per worker; chunk 0 accumulates into dw
-// itself (its first GEMM applies Beta), the others into partials that are
-// then added in chunk order, so the sum is the same on every run.
+// The batch is cut into one chunk per worker, each summing its images into
+// its own dWᵀ [CRS, K]; the partials are then transposed and added onto dw in
+// chunk order, so the sum is the same on every run.
 func conv2dBwdFilter(a kernels.ConvArgs, x, dy, dw []float32) {
 	chw, ohw := a.C*a.H*a.W, a.OH*a.OW
 	crs, kohw := a.C*a.R*a.S, a.K*a.OH*a.OW
@@ -70,28 +70,33 @@ func conv2dBwdFilter(a kernels.ConvArgs, x, dy, dw []float32) {
 		for c := clo; c < chi; c++ {
 			sc := getConvScratch()
 			parts[c] = sc
-			dst, beta := dw, a.Beta
-			if c > 0 {
-				sc.dw = grow(sc.dw, a.K*crs)
-				dst, beta = sc.dw, 0
-			}
+			sc.dw = grow(sc.dw, crs*a.K)
+			var beta float32
 			lo, hi := c*a.N/nch, (c+1)*a.N/nch
 			for n0 := lo; n0 < hi; n0 += nb {
 				g := min(nb, hi-n0)
 				ld := g * ohw
 				b := convB(&a, sc, x[n0*chw:(n0+g)*chw], g)
 				dyb := gatherDY(&a, sc, dy[n0*kohw:], g)
-				Sgemm(false, true, a.K, crs, ld, 1, dyb, ld, b, ld, beta, dst, crs)
+				Sgemm(false, true, crs, a.K, ld, 1, b, ld, dyb, ld, beta, sc.dw, a.K)
 				beta = 1
 			}
 		}
 	})
-	for c, sc := range parts {
-		if c > 0 {
-			for i, v := range sc.dw {
-				dw[i] += v
+	for k := 0; k < a.K; k++ {
+		row := dw[k*crs : (k+1)*crs]
+		for i := range row {
+			var s float32
+			for _, sc := range parts {
+				s += sc.dw[i*a.K+k]
 			}
+			if a.Beta != 0 {
+				s += a.Beta * row[i]
+			}
+			row[i] = s
 		}
+	}
+	for _, sc := range parts {
 		putConvScratch(sc)
 	}
 }

@@ -36,6 +36,7 @@ func validRange(nOut, nIn, stride, off int) (lo, hi int) {
 // columns [0, OH·OW).
 func unfold(a *kernels.ConvArgs, x, cols []float32, ld int) {
 	hw := a.H * a.W
+	same := a.StrideH == 1 && a.StrideW == 1 && a.OW == a.W
 	for c := 0; c < a.C; c++ {
 		xc := x[c*hw : (c+1)*hw]
 		for r := 0; r < a.R; r++ {
@@ -45,6 +46,10 @@ func unfold(a *kernels.ConvArgs, x, cols []float32, ld int) {
 				offW := s*a.DilW - a.PadW
 				owLo, owHi := validRange(a.OW, a.W, a.StrideW, offW)
 				row := cols[((c*a.R+r)*a.S+s)*ld:]
+				if same {
+					unfoldSame(a, xc, row[:a.OH*a.OW], offH, offW, ohLo, ohHi, owLo, owHi)
+					continue
+				}
 				for oh := 0; oh < a.OH; oh++ {
 					dst := row[oh*a.OW : (oh+1)*a.OW]
 					if oh < ohLo || oh >= ohHi || owLo == owHi {
@@ -64,6 +69,31 @@ func unfold(a *kernels.ConvArgs, x, cols []float32, ld int) {
 				}
 			}
 		}
+	}
+}
+
+// unfoldSame is one row of unfold for a stride-1 correlation whose output is
+// as wide as its input (the "same" padding of the zoo). Output position
+// t = oh·W + ow then reads input t + offH·W + offW: the whole row is one
+// shifted copy of the plane, after which the few positions whose column fell
+// off the left or right edge (and so wrapped onto the next row) are zeroed.
+func unfoldSame(a *kernels.ConvArgs, xc, row []float32, offH, offW, ohLo, ohHi, owLo, owHi int) {
+	delta := offH*a.W + offW
+	tLo, tHi := max(ohLo*a.W, -delta), min(ohHi*a.W, a.H*a.W-delta)
+	if tHi <= tLo || owLo == owHi {
+		clear(row)
+		return
+	}
+	clear(row[:tLo])
+	copy(row[tLo:tHi], xc[tLo+delta:tHi+delta])
+	clear(row[tHi:])
+	if owLo == 0 && owHi == a.OW {
+		return
+	}
+	for oh := ohLo; oh < ohHi; oh++ {
+		r := row[oh*a.OW : (oh+1)*a.OW]
+		clear(r[:owLo])
+		clear(r[owHi:])
 	}
 }
 
