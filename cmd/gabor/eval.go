@@ -1,6 +1,11 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/gaborlab/gabor/data"
@@ -13,23 +18,15 @@ type evalOptions struct {
 	Checkpoint string
 	Dataset    string // "": the dataset the checkpoint was trained on
 	DataDir    string
-	Device     string
-	Batch      int // 0: the training batch size
+	Device     string // "": the device the run trained on
 	TestLimit  int
 	JSON       bool
 }
 
 // evalEvent is the --json output of `gabor eval`: one line.
 type evalEvent struct {
-	Event      string  `json:"event"` // "eval"
-	Checkpoint string  `json:"checkpoint"`
-	Model      string  `json:"model"`
-	Dataset    string  `json:"dataset"`
-	Device     string  `json:"device"`
-	N          int     `json:"n"` // test images evaluated
-	TestAcc    float64 `json:"test_acc"`
-	TestLoss   float64 `json:"test_loss"`
-	Epoch      int     `json:"epoch,omitempty"` // epochs trained when the checkpoint was written
+	Event string `json:"event"` // "eval"
+	train.EvalResult
 }
 
 func newCmdEval(f *factory, runF func(*evalOptions) error) *cobra.Command {
@@ -39,8 +36,8 @@ func newCmdEval(f *factory, runF func(*evalOptions) error) *cobra.Command {
 		Short: "Report the test accuracy of a checkpoint",
 		Long: `Load a checkpoint written by gabor train (a safetensors file whose metadata holds
 the training config) and evaluate it on the test split of the dataset it was trained
-on, or of --dataset / --data. A run directory may be given instead of a file: its
-latest checkpoint is used.`,
+on, or of --dataset / --data, in batches of the training batch size. A run
+directory may be given instead of a file: its checkpoint is used.`,
 		Example: `  gabor eval --checkpoint runs/lenet-20260101-120000/checkpoint.safetensors
   gabor eval --checkpoint runs/lenet-20260101-120000 --json
   gabor eval --checkpoint mlp.safetensors --dataset mnist --device cuda`,
@@ -58,13 +55,12 @@ latest checkpoint is used.`,
 					return usagef("--data cannot be used with --dataset synthetic (it is generated, not read)")
 				}
 			}
-			if err := checkDeviceName(opts.Device); err != nil {
-				return err
+			if opts.Device != "" {
+				if err := checkDeviceName(opts.Device); err != nil {
+					return err
+				}
 			}
-			switch {
-			case opts.Batch < 0:
-				return usagef("--batch must be ≥ 1 (or 0 for the training batch size), got %d", opts.Batch)
-			case opts.TestLimit < 0:
+			if opts.TestLimit < 0 {
 				return usagef("--test-limit must be ≥ 0, got %d", opts.TestLimit)
 			}
 			if runF != nil {
@@ -77,9 +73,50 @@ latest checkpoint is used.`,
 	fl.StringVar(&opts.Checkpoint, "checkpoint", "", "checkpoint `FILE` (.safetensors) or a run directory")
 	fl.StringVar(&opts.Dataset, "dataset", "", "evaluate on this dataset (default: the one trained on)")
 	fl.StringVar(&opts.DataDir, "data", "", "read the IDX files from `DIR`")
-	fl.StringVar(&opts.Device, "device", train.DefaultConfig("lenet").Device, "device: "+strings.Join(train.Devices(), ", "))
-	fl.IntVar(&opts.Batch, "batch", 0, "evaluation batch size (0: the training batch size)")
+	fl.StringVar(&opts.Device, "device", "", "device: "+strings.Join(train.Devices(), ", ")+" (default: the one trained on)")
 	fl.IntVar(&opts.TestLimit, "test-limit", 0, "evaluate the first `N` test images only (0: all)")
 	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object")
 	return cmd
+}
+
+func runEval(ctx context.Context, opts *evalOptions) error {
+	path := opts.Checkpoint
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, train.CheckpointFile)
+	}
+	if opts.Device != "" {
+		if err := checkDeviceBuilt(opts.Device); err != nil {
+			return err
+		}
+	}
+	var ds *data.Dataset
+	if opts.Dataset != "" || opts.DataDir != "" || opts.TestLimit > 0 {
+		// Another dataset or location, or a subset: load it here. Otherwise Evaluate
+		// loads the run's own dataset.
+		ck, err := train.ReadCheckpoint(path)
+		if err != nil {
+			return err
+		}
+		cfg := ck.Config
+		cfg.Limit, cfg.TestLimit = 0, opts.TestLimit
+		if opts.Dataset != "" {
+			cfg.Dataset = opts.Dataset
+		}
+		if opts.DataDir != "" {
+			cfg.DataDir = opts.DataDir
+		}
+		if ds, err = train.LoadDataset(cfg); err != nil {
+			return err
+		}
+	}
+	res, err := train.Evaluate(ctx, path, opts.Device, ds)
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		return json.NewEncoder(opts.IO.Out).Encode(evalEvent{Event: "eval", EvalResult: res})
+	}
+	_, err = fmt.Fprintf(opts.IO.Out, "%s (%s, epoch %d) on %s test, %d images, %s: accuracy %.4f (%d correct), loss %.4f\n",
+		res.Checkpoint, res.Model, res.Epoch, res.Dataset, res.N, res.Device, res.Accuracy, res.Correct, res.Loss)
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/gaborlab/gabor/data"
 )
@@ -14,7 +15,7 @@ const (
 	exitOK          = 0   // success
 	exitError       = 1   // the run failed: training diverged, a file could not be written…
 	exitUsage       = 2   // bad command line: unknown flag or value, conflicting flags
-	exitData        = 3   // the data is missing, corrupt, inconsistent or fails its checksum
+	exitData        = 3   // an input file (dataset, checkpoint, weights) is missing, corrupt or inconsistent
 	exitDevice      = 4   // the requested device is not built in or cannot be opened
 	exitInterrupted = 130 // SIGINT or SIGTERM (128 + signal 2, as shells report it)
 )
@@ -71,7 +72,7 @@ func exitCode(err error) int {
 		return exitDevice
 	case errors.Is(err, errSilentData), errors.As(err, &fe), errors.As(err, &nf), errors.As(err, &dd),
 		errors.Is(err, data.ErrNotFound), errors.Is(err, data.ErrCorrupt),
-		errors.Is(err, data.ErrMismatch), errors.Is(err, data.ErrChecksum):
+		errors.Is(err, data.ErrMismatch), errors.Is(err, data.ErrChecksum), errors.Is(err, fs.ErrNotExist):
 		return exitData
 	case errors.Is(err, data.ErrUnknownDataset):
 		return exitUsage

@@ -42,7 +42,7 @@ func (o *trainOptions) config() train.Config {
 
 // resumeKeeps are the flags --resume accepts; every other training flag would change
 // the run being continued (its config is read from RUN_DIR/config.json) and is refused.
-var resumeKeeps = []string{"resume", "epochs", "device", "data", "json", "eval-every", "loss-every"}
+var resumeKeeps = []string{"resume", "epochs", "device", "data", "json"}
 
 func newCmdTrain(f *factory, runF func(*trainOptions) error) *cobra.Command {
 	def := train.DefaultConfig("lenet")
@@ -64,8 +64,8 @@ stderr. --data DIR reads the four IDX files from DIR instead.
 The run directory (--out, default runs/<model>-<timestamp>) receives config.json,
 metrics.jsonl (one line per epoch) and a checkpoint in the safetensors format after
 every epoch. --resume RUN_DIR continues a run from its last checkpoint with its saved
-config; only --epochs (a new total), --device, --data, --eval-every and --json may be
-given with it (and --loss-every). On the CPU a resumed run is bit-identical to an uninterrupted one.
+config; only --epochs (a new total), --device, --data (where the same dataset now
+lives) and --json may be given with it. On the CPU a resumed run is bit-identical to an uninterrupted one.
 
 Progress goes to stderr: a bar on a terminal, plain lines otherwise. With --json,
 stdout carries one JSON object per line: an "epoch" event after each epoch and a

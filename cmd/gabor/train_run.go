@@ -81,3 +81,34 @@ func (l reporterLog) Write(p []byte) (int, error) {
 	return l.r.io.ErrOut.Write(p)
 }
 
+// runResume continues the run in o.Resume with its saved config; --epochs, --device
+// and --data override what the saved config says.
+func runResume(ctx context.Context, o *trainOptions) error {
+	cfg, err := train.ReadConfig(filepath.Join(o.Resume, train.ConfigFile))
+	if err != nil {
+		return err
+	}
+	ropts := train.RunOptions{Version: currentVersion().Version}
+	if o.Set["epochs"] {
+		cfg.Epochs, ropts.Epochs = o.Config.Epochs, o.Config.Epochs
+	}
+	if o.Set["device"] {
+		if err := checkDeviceBuilt(o.Config.Device); err != nil {
+			return err
+		}
+		ropts.Device = o.Config.Device
+	}
+	if o.Set["data"] {
+		cfg.DataDir = o.Config.DataDir
+		if ropts.Dataset, err = train.LoadDataset(cfg); err != nil {
+			return err
+		}
+	}
+	rep := newTrainReporter(o.IO, o.JSON, cfg.Epochs, o.Now)
+	ropts.Progress, ropts.Log = rep.handle, reporterLog{rep}
+	res, err := train.Resume(ctx, o.Resume, ropts)
+	if err != nil {
+		return err
+	}
+	return rep.finish(res)
+}
