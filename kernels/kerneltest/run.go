@@ -1,0 +1,259 @@
+package kerneltest
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gaborlab/gabor/kernels"
+	"github.com/gaborlab/gabor/kernels/cpu"
+)
+
+// Run checks backend b against the reference on every case of every
+// registered family, one subtest per family and case:
+// TestConformance/gemm/M=7,N=33,K=1,tA.
+func Run(t *testing.T, b kernels.Backend) {
+	for _, f := range Families() {
+		t.Run(f.Name, func(t *testing.T) { runFamily(t, b, f) })
+	}
+}
+
+// RunFamily checks b on the cases of one family.
+func RunFamily(t *testing.T, b kernels.Backend, name string) {
+	for _, f := range Families() {
+		if f.Name == name {
+			runFamily(t, b, f)
+			return
+		}
+	}
+	t.Fatalf("kerneltest: no family %q", name)
+}
+
+func runFamily(t *testing.T, b kernels.Backend, f Family) {
+	cases := f.Cases(testing.Short())
+	if len(cases) == 0 {
+		t.Fatalf("family %s has no cases", f.Name)
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) { RunCase(t, b, c) })
+	}
+}
+
+// guardLen is the length of the NaN guard buffers around every operand. It
+// is odd, so operands also start at unaligned offsets.
+const guardLen = 17
+
+// layout is a Case turned into a one-instruction Program.
+type layout struct {
+	prog    *kernels.Program
+	instr   kernels.Instr
+	ins     []kernels.BufID
+	outs    []kernels.BufID
+	guards  []kernels.BufID
+	inData  [][]float32 // host copies of the inputs as written
+	outData [][]float32 // prior contents of the outputs as written
+}
+
+// newLayout lays the operands out in an arena, each between NaN guards, and
+// makes their data from a generator seeded by the case's name.
+func newLayout(name string, c Case) *layout {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	r := rand.New(rand.NewPCG(h.Sum64(), 0x9e3779b97f4a7c15))
+
+	p := &kernels.Program{Loss: -1, Logits: -1, Hyper: -1, Ctl: -1}
+	l := &layout{prog: p}
+	add := func(name string, n int, class kernels.BufClass) kernels.BufID {
+		id := kernels.BufID(len(p.Buffers))
+		p.Buffers = append(p.Buffers, kernels.Buffer{
+			Name: name, Shape: []int{n}, Len: n, Class: class, View: -1, Offset: p.ArenaLen,
+		})
+		p.ArenaLen += n
+		return id
+	}
+	guard := func() { l.guards = append(l.guards, add("guard", guardLen, kernels.Temp)) }
+	guard()
+	for i, op := range c.In {
+		l.ins = append(l.ins, add(fmt.Sprintf("in%d", i), op.Len, kernels.Input))
+		guard()
+		d := make([]float32, op.Len)
+		fill := op.Fill
+		if fill == nil {
+			fill = Normal(1)
+		}
+		fill(r, d)
+		l.inData = append(l.inData, d)
+	}
+	for j, op := range c.Out {
+		if src, ok := c.Alias[j]; ok {
+			in := p.Buffers[l.ins[src]]
+			id := kernels.BufID(len(p.Buffers))
+			p.Buffers = append(p.Buffers, kernels.Buffer{
+				Name: fmt.Sprintf("out%d=in%d", j, src), Shape: in.Shape, Len: in.Len,
+				Class: kernels.Output, View: l.ins[src], Offset: in.Offset,
+			})
+			l.outs = append(l.outs, id)
+			l.outData = append(l.outData, nil)
+			continue
+		}
+		l.outs = append(l.outs, add(fmt.Sprintf("out%d", j), op.Len, kernels.Output))
+		guard()
+		d := make([]float32, op.Len)
+		if op.Fill != nil {
+			op.Fill(r, d)
+		} else {
+			fillNaN(d)
+		}
+		l.outData = append(l.outData, d)
+	}
+	l.instr = kernels.Instr{Op: c.Op, In: l.ins, Out: l.outs, Args: c.Args, Node: "kerneltest/" + name}
+	p.Instrs = []kernels.Instr{l.instr}
+	p.Forward = kernels.Segment{Start: 0, End: 1}
+	return l
+}
+
+func fillNaN(d []float32) {
+	nan := float32(math.NaN())
+	for i := range d {
+		d[i] = nan
+	}
+}
+
+// load loads the program on b and writes guards, inputs and prior outputs.
+func (l *layout) load(b kernels.Backend) (kernels.Executable, error) {
+	x, err := b.Load(l.prog)
+	if err != nil {
+		return nil, err
+	}
+	g := make([]float32, guardLen)
+	fillNaN(g)
+	for _, id := range l.guards {
+		if err := x.Write(id, g); err != nil {
+			return nil, err
+		}
+	}
+	for i, id := range l.ins {
+		if err := x.Write(id, l.inData[i]); err != nil {
+			return nil, err
+		}
+	}
+	for j, id := range l.outs {
+		if l.outData[j] == nil {
+			continue // an alias of an input, already written
+		}
+		if err := x.Write(id, l.outData[j]); err != nil {
+			return nil, err
+		}
+	}
+	return x, nil
+}
+
+func widen(v []float32) []float64 {
+	w := make([]float64, len(v))
+	for i, f := range v {
+		w[i] = float64(f)
+	}
+	return w
+}
+
+// RunCase builds the case's one-instruction program, runs it on b and
+// compares it with cpu.Reference: every output within c.Tol, every guard
+// still NaN, every input unchanged (in-place operands against the
+// reference's update).
+func RunCase(t *testing.T, b kernels.Backend, c Case) {
+	t.Helper()
+	l := newLayout(t.Name(), c)
+	x, err := l.load(b)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	defer x.Close()
+	if err := x.Run(l.prog.Forward); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if err := x.Sync(); err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+
+	inputs := make([][]float64, 0, len(c.In)+len(c.Out))
+	for _, d := range l.inData {
+		inputs = append(inputs, widen(d))
+	}
+	if c.Prior {
+		for _, d := range l.outData {
+			inputs = append(inputs, widen(d))
+		}
+	}
+	want, err := cpu.Reference(l.instr, inputs)
+	if err != nil {
+		t.Fatalf("reference: %v", err)
+	}
+	if len(want) != len(c.Out) {
+		t.Fatalf("reference returned %d outputs, the case has %d", len(want), len(c.Out))
+	}
+
+	read := func(id kernels.BufID) []float32 {
+		got := make([]float32, l.prog.Buffers[id].Len)
+		if err := x.Read(id, got); err != nil {
+			t.Fatalf("read b%d: %v", id, err)
+		}
+		return got
+	}
+	for j, id := range l.outs {
+		compare(t, fmt.Sprintf("output %d", j), read(id), want[j], c.Tol)
+	}
+	inPlace := map[int]bool{}
+	for _, i := range c.InPlace {
+		inPlace[i] = true
+		compare(t, fmt.Sprintf("input %d (updated in place)", i), read(l.ins[i]), inputs[i], c.Tol)
+	}
+	aliased := map[int]bool{}
+	for _, i := range c.Alias {
+		aliased[i] = true
+	}
+	for i, id := range l.ins {
+		if inPlace[i] || aliased[i] {
+			continue
+		}
+		got := read(id)
+		for k, v := range got {
+			if math.Float32bits(v) != math.Float32bits(l.inData[i][k]) {
+				t.Errorf("input %d was modified: [%d] is %v, was %v", i, k, v, l.inData[i][k])
+				break
+			}
+		}
+	}
+	for k, id := range l.guards {
+		for e, v := range read(id) {
+			if v == v {
+				t.Errorf("guard %d (after operand %d) was written: [%d] = %v", k, k, e, v)
+				break
+			}
+		}
+	}
+}
+
+// compare checks got against want within tol and reports the worst element.
+func compare(t *testing.T, what string, got []float32, want []float64, tol Tol) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: %d elements, reference has %d", what, len(got), len(want))
+		return
+	}
+	bad, worst, worstEx := 0, -1, 0.0
+	for i, g := range got {
+		if ex := tol.excess(g, want[i]); ex > 0 {
+			bad++
+			if ex > worstEx || worst < 0 {
+				worst, worstEx = i, ex
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%s: %d of %d elements off; worst [%d]: got %v, want %v (|diff| %.3g, tolerance %.3g + %.3g·|want|)",
+			what, bad, len(got), worst, got[worst], want[worst],
+			math.Abs(float64(got[worst])-want[worst]), tol.Atol, tol.Rtol)
+	}
+}
