@@ -153,7 +153,7 @@ func binaryCase(fn kernels.BinaryFn, s binShape, alias bool) Case {
 		Name: fmt.Sprintf("%s,%s", fn, s), Op: kernels.OpBinary,
 		Args: kernels.BinaryArgs{Fn: fn, N: s.n, Bcast: s.bcast, Inner: s.inner, C: s.c},
 		In:   []Operand{In(s.n, nil), In(s.bLen(), b)}, Out: []Operand{Out(s.n)},
-		Tol:  tolElementwise, Bytes: 4 * float64(2*s.n+s.bLen()),
+		Tol: tolElementwise, Bytes: 4 * float64(2*s.n+s.bLen()),
 	}
 	if alias {
 		c.Name += ",inplace"
