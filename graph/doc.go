@@ -1,0 +1,76 @@
+// Package graph builds gabor's models as gorgonia expression graphs and
+// compiles them into kernel Programs that any backend runs.
+//
+// # Ops
+//
+// gabor defines its own float32 op set as gorgonia custom ops. Each public
+// constructor checks its inputs and adds one node:
+//
+//	Dense(x, w, b)                 x [B,in], w [out,in], b [out] or nil → x·wᵀ + b
+//	MatMul(a, b, transA, transB)   op(a)·op(b)
+//	ReLU, Sigmoid, Tanh            elementwise
+//	Conv2D(x, w, b, stride, pad)   NCHW, filters [K,C,R,S]
+//	ConvTranspose2D(y, w, ...)     the adjoint of Conv2D (the deconvnet's projection)
+//	MaxPool2D, AvgPool2D           NCHW windows
+//	Unpool2D(y, x, ...)            y's values placed at MaxPool2D(x)'s maxima
+//	Flatten, Reshape               new shapes, no data moved
+//	Dropout(x, p, seed)            mode-dependent, counter-based mask
+//	Softmax(x)                     over the last axis
+//	SoftmaxCrossEntropy(l, y)      fused, stable; a scalar mean loss
+//
+// A constructor's error names it, the input and the problem:
+// "graph.Conv2D: input x must have rank 4 (N,C,H,W), got rank 2". An op's
+// String prints its name and every parameter, and its hash is taken over
+// that string: gorgonia merges nodes with equal op hashes and children, so
+// two convolutions with different strides stay two nodes.
+//
+// # Gradients
+//
+// Every op implements gorgonia.SDOp: gorgonia.Grad calls its SymDiff, which
+// builds the gradient from ops of the same set, so the backward graph is
+// made of lowerable ops too. The gradient-only ops are unexported: MatMul
+// with transpose flags for Dense, a bias gradient, the activation gradient
+// written in terms of the activation's output (so a GEMM or convolution with
+// a fused activation can drop the pre-activation), the filter gradient of a
+// convolution, the average-pool gradient, dropout's, softmax's and the
+// loss's. ConvTranspose2D doubles as Conv2D's data gradient and Unpool2D as
+// MaxPool2D's gradient. gabor differentiates once: the gradient ops, and
+// Unpool2D, answer false to DiffWRT.
+//
+// # Lowering
+//
+// An op does not compute; it lowers. Its lower method receives the ids and
+// shapes of its input buffers and of its output buffer and emits kernel
+// instructions (kernels.OpGemm, kernels.OpConv2D, ...) with concrete
+// arguments into an emitter, adding temporaries as it needs them. A lowering
+// writes its output and its own temporaries, never an input. Flatten and
+// Reshape emit nothing when their output is an ordinary intermediate: the
+// output becomes a view of the input's storage.
+//
+// # Do runs the lowering
+//
+// Each op's Do — what gorgonia's TapeMachine calls — lowers the op over
+// buffers holding the given values and runs that small program on the cpu
+// backend (kernels/cpu). The TapeMachine and a compiled Program therefore
+// share one implementation of every op, and the TapeMachine is a faithful
+// oracle for the compiler. Do runs mode-dependent ops in training mode at
+// step 0.
+//
+// # Sides
+//
+// Some kernels produce a by-product that the backward pass needs: max-pool
+// switches, dropout masks, softmax probabilities. The forward lowering
+// records it as a side, keyed by kind, by the forward op's input node and by
+// the forward op's hash (its parameters). The backward lowering looks the
+// side up with the same key and reuses the buffer; when there is none — in
+// Do, which lowers one op at a time, or for an input that was never pooled —
+// it recomputes the by-product into temporaries. Both paths compute the same
+// values: switches are deterministic and the dropout mask is a hash of
+// (seed, step, index).
+//
+// # Compiling
+//
+// Compile sorts the graph, lowers each node (gabor's ops through their lower
+// method, the common gorgonia built-ins through the compiler's own table),
+// fuses where it can, plans memory and returns a kernels.Program.
+package graph
