@@ -28,8 +28,9 @@
 //
 // Every op implements gorgonia.SDOp: gorgonia.Grad calls its SymDiff, which
 // builds the gradient from ops of the same set, so the backward graph is
-// made of lowerable ops too. The gradient-only ops are unexported: MatMul
-// with transpose flags for Dense, a bias gradient, the activation gradient
+// made of lowerable ops too. Dense's gradient is two MatMuls with transpose
+// flags and a bias gradient. The gradient-only ops are unexported: the bias
+// gradient, the activation gradient
 // written in terms of the activation's output (so a GEMM or convolution with
 // a fused activation can drop the pre-activation), the filter gradient of a
 // convolution, the average-pool gradient, dropout's, softmax's and the
