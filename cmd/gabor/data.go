@@ -17,8 +17,9 @@ $GABOR_DATA/NAME, $GABOR_DATA, ~/.cache/gabor/NAME, and for fashion-mnist
 		Example: `  gabor data info fashion-mnist
   gabor data verify --data ./my-mnist
   gabor data fetch mnist`,
-		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+		Args:                       cobra.ArbitraryArgs,
+		RunE:                       helpOrUnknown,
+		SuggestionsMinimumDistance: 2,
 	}
 	cmd.AddCommand(
 		newCmdDataInfo(f, nil),

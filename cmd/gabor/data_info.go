@@ -34,7 +34,7 @@ files are found, else synthetic.`,
   gabor data info fashion-mnist --json
   gabor data info --data ~/datasets/kmnist
   gabor data info synthetic --seed 3`,
-		Args: cobra.MaximumNArgs(1),
+		Args: maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, err := datasetArg(args)
 			if err != nil {

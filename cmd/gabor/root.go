@@ -60,17 +60,9 @@ set), on an NVIDIA GPU or on the CPU, and keeps what it learned in a run directo
 		SilenceErrors: true,
 		// The root runs only when no subcommand matched: with no arguments it prints
 		// help; anything else is an unknown command (exit 2), with cobra's suggestions.
-		Args: cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return cmd.Help()
-			}
-			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
-			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-				msg += fmt.Sprintf("; did you mean %q?", s[0])
-			}
-			return usagef("%s", msg)
-		},
+		Args:                       cobra.ArbitraryArgs,
+		RunE:                       helpOrUnknown,
+		SuggestionsMinimumDistance: 2,
 	}
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
@@ -90,6 +82,30 @@ set), on an NVIDIA GPU or on the CPU, and keeps what it learned in a run directo
 // flagError makes a flag that does not parse a usage error (exit 2). Subcommands
 // inherit it from the root.
 func flagError(_ *cobra.Command, err error) error { return &usageError{err} }
+
+// helpOrUnknown is the RunE of a command that only groups subcommands: with no
+// arguments it prints help; anything else is an unknown command (exit 2), with the
+// closest subcommand suggested.
+func helpOrUnknown(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return cmd.Help()
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += fmt.Sprintf("; did you mean %q?", s[0])
+	}
+	return usagef("%s", msg)
+}
+
+// maxArgs is cobra.MaximumNArgs as a usage error.
+func maxArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) > n {
+			return usagef("%s accepts at most %d argument(s), got %d: %q", cmd.CommandPath(), n, len(args), args)
+		}
+		return nil
+	}
+}
 
 // noArgs is cobra.NoArgs as a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {
