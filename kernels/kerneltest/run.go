@@ -73,11 +73,11 @@ func newLayout(name string, c Case) *layout {
 		p.ArenaLen += n
 		return id
 	}
-	guard := func() { l.guards = append(l.guards, add("guard", guardLen, kernels.Temp)) }
-	guard()
+	guard := func(after string) { l.guards = append(l.guards, add("guard after "+after, guardLen, kernels.Temp)) }
+	guard("start")
 	for i, op := range c.In {
 		l.ins = append(l.ins, add(fmt.Sprintf("in%d", i), op.Len, kernels.Input))
-		guard()
+		guard(fmt.Sprintf("input %d", i))
 		d := make([]float32, op.Len)
 		fill := op.Fill
 		if fill == nil {
@@ -99,7 +99,7 @@ func newLayout(name string, c Case) *layout {
 			continue
 		}
 		l.outs = append(l.outs, add(fmt.Sprintf("out%d", j), op.Len, kernels.Output))
-		guard()
+		guard(fmt.Sprintf("output %d", j))
 		d := make([]float32, op.Len)
 		if op.Fill != nil {
 			op.Fill(r, d)
@@ -164,17 +164,29 @@ func widen(v []float32) []float64 {
 // reference's update).
 func RunCase(t *testing.T, b kernels.Backend, c Case) {
 	t.Helper()
-	l := newLayout(t.Name(), c)
+	problems, err := checkCase(b, t.Name(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Error(p)
+	}
+}
+
+// checkCase is RunCase without the testing.T: it returns what is wrong, or
+// an error when the case could not be run at all.
+func checkCase(b kernels.Backend, name string, c Case) (problems []string, err error) {
+	l := newLayout(name, c)
 	x, err := l.load(b)
 	if err != nil {
-		t.Fatalf("load: %v", err)
+		return nil, fmt.Errorf("load: %w", err)
 	}
 	defer x.Close()
 	if err := x.Run(l.prog.Forward); err != nil {
-		t.Fatalf("run: %v", err)
+		return nil, fmt.Errorf("run: %w", err)
 	}
 	if err := x.Sync(); err != nil {
-		t.Fatalf("sync: %v", err)
+		return nil, fmt.Errorf("sync: %w", err)
 	}
 
 	inputs := make([][]float64, 0, len(c.In)+len(c.Out))
@@ -188,26 +200,39 @@ func RunCase(t *testing.T, b kernels.Backend, c Case) {
 	}
 	want, err := cpu.Reference(l.instr, inputs)
 	if err != nil {
-		t.Fatalf("reference: %v", err)
+		return nil, fmt.Errorf("reference: %w", err)
 	}
 	if len(want) != len(c.Out) {
-		t.Fatalf("reference returned %d outputs, the case has %d", len(want), len(c.Out))
+		return nil, fmt.Errorf("reference returned %d outputs, the case has %d", len(want), len(c.Out))
 	}
 
-	read := func(id kernels.BufID) []float32 {
+	read := func(id kernels.BufID) ([]float32, error) {
 		got := make([]float32, l.prog.Buffers[id].Len)
 		if err := x.Read(id, got); err != nil {
-			t.Fatalf("read b%d: %v", id, err)
+			return nil, fmt.Errorf("read b%d: %w", id, err)
 		}
-		return got
+		return got, nil
+	}
+	report := func(p string) {
+		if p != "" {
+			problems = append(problems, p)
+		}
 	}
 	for j, id := range l.outs {
-		compare(t, fmt.Sprintf("output %d", j), read(id), want[j], c.Tol)
+		got, err := read(id)
+		if err != nil {
+			return nil, err
+		}
+		report(compare(fmt.Sprintf("output %d", j), got, want[j], c.Tol))
 	}
 	inPlace := map[int]bool{}
 	for _, i := range c.InPlace {
 		inPlace[i] = true
-		compare(t, fmt.Sprintf("input %d (updated in place)", i), read(l.ins[i]), inputs[i], c.Tol)
+		got, err := read(l.ins[i])
+		if err != nil {
+			return nil, err
+		}
+		report(compare(fmt.Sprintf("input %d (updated in place)", i), got, inputs[i], c.Tol))
 	}
 	aliased := map[int]bool{}
 	for _, i := range c.Alias {
@@ -217,30 +242,37 @@ func RunCase(t *testing.T, b kernels.Backend, c Case) {
 		if inPlace[i] || aliased[i] {
 			continue
 		}
-		got := read(id)
+		got, err := read(id)
+		if err != nil {
+			return nil, err
+		}
 		for k, v := range got {
 			if math.Float32bits(v) != math.Float32bits(l.inData[i][k]) {
-				t.Errorf("input %d was modified: [%d] is %v, was %v", i, k, v, l.inData[i][k])
+				report(fmt.Sprintf("input %d was modified: [%d] is %v, was %v", i, k, v, l.inData[i][k]))
 				break
 			}
 		}
 	}
-	for k, id := range l.guards {
-		for e, v := range read(id) {
+	for _, id := range l.guards {
+		got, err := read(id)
+		if err != nil {
+			return nil, err
+		}
+		for e, v := range got {
 			if v == v {
-				t.Errorf("guard %d (after operand %d) was written: [%d] = %v", k, k, e, v)
+				report(fmt.Sprintf("%s was written: [%d] = %v", l.prog.Buffers[id].Name, e, v))
 				break
 			}
 		}
 	}
+	return problems, nil
 }
 
-// compare checks got against want within tol and reports the worst element.
-func compare(t *testing.T, what string, got []float32, want []float64, tol Tol) {
-	t.Helper()
+// compare checks got against want within tol; it describes the worst
+// element when any is off, else returns "".
+func compare(what string, got []float32, want []float64, tol Tol) string {
 	if len(got) != len(want) {
-		t.Errorf("%s: %d elements, reference has %d", what, len(got), len(want))
-		return
+		return fmt.Sprintf("%s: %d elements, reference has %d", what, len(got), len(want))
 	}
 	bad, worst, worstEx := 0, -1, 0.0
 	for i, g := range got {
@@ -251,9 +283,10 @@ func compare(t *testing.T, what string, got []float32, want []float64, tol Tol) 
 			}
 		}
 	}
-	if bad > 0 {
-		t.Errorf("%s: %d of %d elements off; worst [%d]: got %v, want %v (|diff| %.3g, tolerance %.3g + %.3g·|want|)",
-			what, bad, len(got), worst, got[worst], want[worst],
-			math.Abs(float64(got[worst])-want[worst]), tol.Atol, tol.Rtol)
+	if bad == 0 {
+		return ""
 	}
+	return fmt.Sprintf("%s: %d of %d elements off; worst [%d]: got %v, want %v (|diff| %.3g, tolerance %.3g + %.3g·|want|)",
+		what, bad, len(got), worst, got[worst], want[worst],
+		math.Abs(float64(got[worst])-want[worst]), tol.Atol, tol.Rtol)
 }
