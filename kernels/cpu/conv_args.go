@@ -7,9 +7,14 @@ import (
 )
 
 // convOut is the output extent of a correlation along one axis:
-// (in + 2·pad − dil·(k−1) − 1)/stride + 1.
+// ⌊(in + 2·pad − dil·(k−1) − 1)/stride⌋ + 1, and 0 when the dilated filter
+// is wider than the padded input (Go's division would round −1/2 up to 0).
 func convOut(in, k, stride, pad, dil int) int {
-	return (in+2*pad-dil*(k-1)-1)/stride + 1
+	span := in + 2*pad - dil*(k-1) - 1
+	if span < 0 {
+		return 0
+	}
+	return span/stride + 1
 }
 
 // checkConvArgs rejects convolution arguments that describe no valid

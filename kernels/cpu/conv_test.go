@@ -287,6 +287,11 @@ func TestConvRefRejectsBadInstr(t *testing.T) {
 		{"wrong OH", kernels.Instr{Op: kernels.OpConv2D, Args: func() kernels.ConvArgs { b := a; b.OH = 6; return b }()}, [][]float64{x, w}},
 		{"zero stride", kernels.Instr{Op: kernels.OpIm2Col, Args: func() kernels.ConvArgs { b := a; b.StrideW = 0; return b }()}, [][]float64{x}},
 		{"beta without prior dw", kernels.Instr{Op: kernels.OpConv2DBwdFilter, Args: func() kernels.ConvArgs { b := a; b.Beta = 1; return b }()}, [][]float64{x, make([]float64, 98)}},
+		{"filter wider than the input", kernels.Instr{Op: kernels.OpConv2D, Args: func() kernels.ConvArgs {
+			b := a
+			b.W, b.PadW, b.OW = 1, 0, 1 // (1 − 3)/1 + 1 would truncate to 1
+			return b
+		}()}, [][]float64{x[:7], w}},
 		{"not a conv op", kernels.Instr{Op: kernels.OpGemm, Args: a}, [][]float64{x, w}},
 	}
 	for _, c := range bad {

@@ -27,10 +27,14 @@ func poolWindow(o, stride, pad, k, n int) (lo, hi int) {
 // maxPoolFwd computes y and the argmax switches (as exact float32 integers).
 func maxPoolFwd(a kernels.PoolArgs, x, y, switches []float32) {
 	hw, ohw := a.H*a.W, a.OH*a.OW
+	pair := a.KH == 2 && a.KW == 2 && a.StrideH == 2 && a.StrideW == 2 && a.PadH == 0 && a.PadW == 0
 	parallelFor(a.N*a.C, poolGrain, func(lo, hi int) {
 		for p := lo; p < hi; p++ {
 			xp := x[p*hw : (p+1)*hw]
 			yp, sp := y[p*ohw:(p+1)*ohw], switches[p*ohw:(p+1)*ohw]
+			if pair && maxPool2x2(a.W, a.OH, a.OW, xp, yp, sp) {
+				continue
+			}
 			for oh := 0; oh < a.OH; oh++ {
 				h0, h1 := poolWindow(oh, a.StrideH, a.PadH, a.KH, a.H)
 				for ow := 0; ow < a.OW; ow++ {
@@ -54,6 +58,35 @@ func maxPoolFwd(a kernels.PoolArgs, x, y, switches []float32) {
 			}
 		}
 	})
+}
+
+// maxPool2x2 is maxPoolFwd's plane loop for the zoo's 2×2 windows at stride 2
+// without padding: four loads and three compares per output instead of the
+// general window scan. It reports false, leaving the plane to the general
+// loop, when the plane holds a NaN (which must win the window).
+func maxPool2x2(w, oh, ow int, xp, yp, sp []float32) bool {
+	for i := 0; i < oh; i++ {
+		r0, r1 := xp[2*i*w:(2*i+1)*w], xp[(2*i+1)*w:(2*i+2)*w]
+		y, s := yp[i*ow:(i+1)*ow], sp[i*ow:(i+1)*ow]
+		for j := range y {
+			v0, v1, v2, v3 := r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]
+			if v0 != v0 || v1 != v1 || v2 != v2 || v3 != v3 {
+				return false
+			}
+			best, arg := v0, 2*i*w+2*j
+			if v1 > best {
+				best, arg = v1, 2*i*w+2*j+1
+			}
+			if v2 > best {
+				best, arg = v2, (2*i+1)*w+2*j
+			}
+			if v3 > best {
+				best, arg = v3, (2*i+1)*w+2*j+1
+			}
+			y[j], s[j] = best, float32(arg)
+		}
+	}
+	return true
 }
 
 // maxPoolBwd scatters dy onto dx by the switches: dx is zeroed, then

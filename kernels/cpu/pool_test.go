@@ -167,6 +167,11 @@ func TestPoolRefRejectsBadInstr(t *testing.T) {
 		{"short x", kernels.Instr{Op: kernels.OpAvgPool, Args: a}, [][]float64{x[:15]}},
 		{"padding as wide as the window", kernels.Instr{Op: kernels.OpAvgPool, Args: func() kernels.PoolArgs { b := a; b.PadH = 2; b.OH = 3; return b }()}, [][]float64{x}},
 		{"wrong OW", kernels.Instr{Op: kernels.OpMaxPool, Args: func() kernels.PoolArgs { b := a; b.OW = 3; return b }()}, [][]float64{x}},
+		{"window wider than the input", kernels.Instr{Op: kernels.OpMaxPool, Args: func() kernels.PoolArgs {
+			b := a
+			b.W, b.OW = 1, 1 // (1 − 2)/2 + 1 would truncate to 1
+			return b
+		}()}, [][]float64{x[:4]}},
 		{"switch outside the plane", kernels.Instr{Op: kernels.OpMaxPoolBwd, Args: a}, [][]float64{{1, 1, 1, 1}, {0, 16, 0, 0}}},
 	}
 	for _, c := range bad {
