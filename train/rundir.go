@@ -119,6 +119,10 @@ func publishDir(staging, runDir string) error {
 	if err := checkRunDirFree(runDir); err != nil {
 		return err
 	}
+	// os.Rename refuses an existing directory as the target, even an empty one.
+	if err := os.Remove(runDir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("train: replacing the empty directory %s: %w", runDir, err)
+	}
 	if err := os.Rename(staging, runDir); err != nil {
 		return fmt.Errorf("train: moving the run directory into place: %w", err)
 	}

@@ -173,7 +173,11 @@ func TestReadNamesFile(t *testing.T) {
 func TestPythonReadsFile(t *testing.T) {
 	py := ""
 	for _, cand := range []string{"python3", "/usr/bin/python3"} {
-		if exec.Command(cand, "-c", "import safetensors, numpy").Run() == nil {
+		// Run from an empty directory: from here, "import safetensors" would
+		// find gabor's own train/safetensors folder as a namespace package.
+		probe := exec.Command(cand, "-c", "from safetensors.numpy import load_file")
+		probe.Dir = t.TempDir()
+		if probe.Run() == nil {
 			py = cand
 			break
 		}
@@ -216,7 +220,9 @@ else:
     print("torch", torch.__version__, "ok")
 print("ok")
 `
-	out, err := exec.Command(py, "-c", script, path).CombinedOutput()
+	cmd := exec.Command(py, "-c", script, path)
+	cmd.Dir = t.TempDir()
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("python safetensors rejected the file: %v\n%s", err, out)
 	}
