@@ -269,9 +269,16 @@ type FillArgs struct {
 
 // ConvArgs describe a 2-D convolution (cross-correlation, as in every DL framework):
 // x [N, C, H, W], w [K, C, R, S], y [N, K, OH, OW],
-// OH = (H + 2·PadH − DilH·(R−1) − 1)/StrideH + 1 (likewise OW).
-// For OpConv2DBwdFilter, Beta accumulates into dw (0 overwrites).
-// For OpIm2Col/OpCol2Im the column layout is [N, OH, OW, C·R·S] (c slowest, then r, s).
+// y[n,k,oh,ow] = Σ_{c,r,s} w[k,c,r,s]·x[n, c, oh·StrideH−PadH+r·DilH, ow·StrideW−PadW+s·DilW]
+// (taps in the zero padding contribute nothing),
+// OH = ⌊(H + 2·PadH − DilH·(R−1) − 1)/StrideH⌋ + 1 (likewise OW); the dilated
+// filter must fit the padded input (OH, OW ≥ 1), and OH, OW must match.
+// OpConv2DBwdData overwrites dx with the full correlation of dy with w
+// (input positions no output reads get 0). For OpConv2DBwdFilter, Beta
+// accumulates into dw (0 overwrites, ignoring NaNs in dw).
+// For OpIm2Col/OpCol2Im the column layout is [N, OH, OW, C·R·S] (c slowest, then r, s),
+// 0 for taps in the padding; col2im overwrites dx with the sum of every column
+// entry read from each pixel.
 type ConvArgs struct {
 	N, C, H, W       int
 	K, R, S          int
@@ -284,10 +291,17 @@ type ConvArgs struct {
 	Beta             float32
 }
 
-// PoolArgs describe 2-D pooling: x [N, C, H, W] → y [N, C, OH, OW].
+// PoolArgs describe 2-D pooling: x [N, C, H, W] → y [N, C, OH, OW],
+// window (oh, ow) covering rows oh·StrideH − PadH .. +KH−1 (likewise columns),
+// OH = ⌊(H + 2·PadH − KH)/StrideH⌋ + 1 (likewise OW), PadH < KH and PadW < KW
+// so every window holds an input position.
 // Switches hold, for each output, the flat index (h·W + w) within its input plane
-// of the maximum (first maximum on ties). Padding positions never win a max;
+// of the maximum (first maximum in row-major order on ties; a NaN wins its
+// window, the first NaN's index is kept). Padding positions never win a max;
 // average pooling divides by KH·KW (padding counted, as PyTorch's default).
+// The backward ops overwrite dx: OpMaxPoolBwd zeroes it, then adds each dy
+// at its switch (so it is Unpool2D too); OpAvgPoolBwd spreads dy/(KH·KW)
+// over each window's in-bounds positions.
 type PoolArgs struct {
 	N, C, H, W       int
 	KH, KW           int
