@@ -1,16 +1,84 @@
 #include "textflag.h"
 
+// One step of the depth p: load the packed B row (32 floats, Z24:Z25), then for
+// each of the 12 rows broadcast A(r, p) and do two FMAs into that row's pair of
+// accumulators (24 FMAs per 14 loads). Rows are addressed from three bases
+// (SI: rows 0-3, DX: 4-7, BX: 8-11) with the row stride in R8 and 3·stride in
+// R9; the bases then move by the depth stride R10 and B by one row (128 bytes).
+#define STEP \
+	VMOVUPS (DI), Z24; \
+	VMOVUPS 64(DI), Z25; \
+	VBROADCASTSS (SI), Z26; \
+	VFMADD231PS Z24, Z26, Z0; \
+	VFMADD231PS Z25, Z26, Z1; \
+	VBROADCASTSS (SI)(R8*1), Z27; \
+	VFMADD231PS Z24, Z27, Z2; \
+	VFMADD231PS Z25, Z27, Z3; \
+	VBROADCASTSS (SI)(R8*2), Z28; \
+	VFMADD231PS Z24, Z28, Z4; \
+	VFMADD231PS Z25, Z28, Z5; \
+	VBROADCASTSS (SI)(R9*1), Z29; \
+	VFMADD231PS Z24, Z29, Z6; \
+	VFMADD231PS Z25, Z29, Z7; \
+	VBROADCASTSS (DX), Z26; \
+	VFMADD231PS Z24, Z26, Z8; \
+	VFMADD231PS Z25, Z26, Z9; \
+	VBROADCASTSS (DX)(R8*1), Z27; \
+	VFMADD231PS Z24, Z27, Z10; \
+	VFMADD231PS Z25, Z27, Z11; \
+	VBROADCASTSS (DX)(R8*2), Z28; \
+	VFMADD231PS Z24, Z28, Z12; \
+	VFMADD231PS Z25, Z28, Z13; \
+	VBROADCASTSS (DX)(R9*1), Z29; \
+	VFMADD231PS Z24, Z29, Z14; \
+	VFMADD231PS Z25, Z29, Z15; \
+	VBROADCASTSS (BX), Z26; \
+	VFMADD231PS Z24, Z26, Z16; \
+	VFMADD231PS Z25, Z26, Z17; \
+	VBROADCASTSS (BX)(R8*1), Z27; \
+	VFMADD231PS Z24, Z27, Z18; \
+	VFMADD231PS Z25, Z27, Z19; \
+	VBROADCASTSS (BX)(R8*2), Z28; \
+	VFMADD231PS Z24, Z28, Z20; \
+	VFMADD231PS Z25, Z28, Z21; \
+	VBROADCASTSS (BX)(R9*1), Z29; \
+	VFMADD231PS Z24, Z29, Z22; \
+	VFMADD231PS Z25, Z29, Z23; \
+	ADDQ R10, SI; \
+	ADDQ R10, DX; \
+	ADDQ R10, BX; \
+	ADDQ $128, DI
+
+// Prefetch, for all 12 rows, the A element 64 steps ahead (R11 = 64·depth stride).
+#define PREFETCH_A \
+	LEAQ (SI)(R11*1), AX; PREFETCHT0 (AX); PREFETCHT0 (AX)(R8*1); PREFETCHT0 (AX)(R8*2); PREFETCHT0 (AX)(R9*1); \
+	LEAQ (DX)(R11*1), AX; PREFETCHT0 (AX); PREFETCHT0 (AX)(R8*1); PREFETCHT0 (AX)(R8*2); PREFETCHT0 (AX)(R9*1); \
+	LEAQ (BX)(R11*1), AX; PREFETCHT0 (AX); PREFETCHT0 (AX)(R8*1); PREFETCHT0 (AX)(R8*2); PREFETCHT0 (AX)(R9*1)
+
+// C row r of the tile (R11) from accumulators lo:hi, masked to the valid
+// columns by K1:K2: with beta (Z31) or without reading C.
+#define STORE_BETA(lo, hi) \
+	VMOVUPS.Z (R11), K1, Z26; VMOVUPS.Z 64(R11), K2, Z27; \
+	VMULPS Z30, lo, lo; VMULPS Z30, hi, hi; \
+	VFMADD231PS Z31, Z26, lo; VFMADD231PS Z31, Z27, hi; \
+	VMOVUPS lo, K1, (R11); VMOVUPS hi, K2, 64(R11)
+#define STORE(lo, hi) \
+	VMULPS Z30, lo, lo; VMULPS Z30, hi, hi; \
+	VMOVUPS lo, K1, (R11); VMOVUPS hi, K2, 64(R11)
+
 // func sgemmAVX512x12x32(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
 //
-// A 12×32 tile of C in Z0..Z23 (row r in Z(2r): columns 0-15, Z(2r+1): 16-31).
-// Per step of the depth: two ZMM loads of the packed B row, then for each of
-// the 12 rows one broadcast of A(r, p) and two FMAs (24 FMAs, 14 loads).
-// Rows of A are addressed from three bases (rows 0-3, 4-7, 8-11) with the row
-// stride in R8 and 3·stride in R9; each step adds the depth stride to the
-// bases, so the same loop reads plain A (stride lda, step 1), transposed A
-// (stride 1, step lda) and a packed edge tile (stride 1, step 12).
-// The store keeps rows < rows and columns < cols (K1, K2 masks), and reads C
-// only when loadC != 0, so beta = 0 never touches (possibly NaN) C.
+// C[r][j] = alpha·Σ_p A(r,p)·B[p][j] (+ beta·C[r][j] when loadC != 0) for the
+// 12×32 tile held in Z0..Z23 (row r in Z(2r): columns 0-15, Z(2r+1): 16-31).
+// A(r, p) is at a + 4(r·rsa + p·csa), so one loop reads plain A (rsa = lda,
+// csa = 1), transposed A (1, lda) and a packed tile (1, 12). B is the packed
+// kc×32 panel. Only rows < rows and columns < cols of C are read or written.
+//
+// Prefetching: a plain A walks 12 rows at once, more streams than the
+// hardware prefetcher follows, so every 16 steps the loop prefetches each row
+// 64 steps ahead (for the other layouts this lands on lines the stride
+// prefetcher fetches anyway). The C tile is prefetched on entry so its
+// misses overlap the arithmetic.
 TEXT ·sgemmAVX512x12x32(SB), NOSPLIT, $0-88
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
@@ -22,6 +90,19 @@ TEXT ·sgemmAVX512x12x32(SB), NOSPLIT, $0-88
 	MOVQ b+32(FP), DI
 	LEAQ (SI)(R8*4), DX
 	LEAQ (DX)(R8*4), BX
+
+	// Prefetch the C tile: rows·2 lines.
+	MOVQ c+40(FP), R11
+	MOVQ ldc+48(FP), R12
+	SHLQ $2, R12
+	MOVQ rows+72(FP), R13
+cpf:
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	ADDQ R12, R11
+	DECQ R13
+	JNZ  cpf
+
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -47,52 +128,35 @@ TEXT ·sgemmAVX512x12x32(SB), NOSPLIT, $0-88
 	VPXORD Z22, Z22, Z22
 	VPXORD Z23, Z23, Z23
 
-loop:
-	VMOVUPS (DI), Z24
-	VMOVUPS 64(DI), Z25
-	VBROADCASTSS (SI), Z26
-	VFMADD231PS Z24, Z26, Z0
-	VFMADD231PS Z25, Z26, Z1
-	VBROADCASTSS (SI)(R8*1), Z27
-	VFMADD231PS Z24, Z27, Z2
-	VFMADD231PS Z25, Z27, Z3
-	VBROADCASTSS (SI)(R8*2), Z28
-	VFMADD231PS Z24, Z28, Z4
-	VFMADD231PS Z25, Z28, Z5
-	VBROADCASTSS (SI)(R9*1), Z29
-	VFMADD231PS Z24, Z29, Z6
-	VFMADD231PS Z25, Z29, Z7
-	VBROADCASTSS (DX), Z26
-	VFMADD231PS Z24, Z26, Z8
-	VFMADD231PS Z25, Z26, Z9
-	VBROADCASTSS (DX)(R8*1), Z27
-	VFMADD231PS Z24, Z27, Z10
-	VFMADD231PS Z25, Z27, Z11
-	VBROADCASTSS (DX)(R8*2), Z28
-	VFMADD231PS Z24, Z28, Z12
-	VFMADD231PS Z25, Z28, Z13
-	VBROADCASTSS (DX)(R9*1), Z29
-	VFMADD231PS Z24, Z29, Z14
-	VFMADD231PS Z25, Z29, Z15
-	VBROADCASTSS (BX), Z26
-	VFMADD231PS Z24, Z26, Z16
-	VFMADD231PS Z25, Z26, Z17
-	VBROADCASTSS (BX)(R8*1), Z27
-	VFMADD231PS Z24, Z27, Z18
-	VFMADD231PS Z25, Z27, Z19
-	VBROADCASTSS (BX)(R8*2), Z28
-	VFMADD231PS Z24, Z28, Z20
-	VFMADD231PS Z25, Z28, Z21
-	VBROADCASTSS (BX)(R9*1), Z29
-	VFMADD231PS Z24, Z29, Z22
-	VFMADD231PS Z25, Z29, Z23
-	ADDQ R10, SI
-	ADDQ R10, DX
-	ADDQ R10, BX
-	ADDQ $128, DI
-	DECQ CX
-	JNZ  loop
+	MOVQ R10, R11
+	SHLQ $6, R11     // prefetch distance: 64 steps
+	MOVQ CX, R12
+	SHRQ $4, R12     // blocks of 16 steps
+	ANDQ $15, CX     // remaining steps
+	TESTQ R12, R12
+	JZ   tail
 
+block:
+	PREFETCH_A
+	MOVQ $16, R13
+
+inner:
+	STEP
+	DECQ R13
+	JNZ  inner
+	DECQ R12
+	JNZ  block
+
+tail:
+	TESTQ CX, CX
+	JZ   store
+
+tailloop:
+	STEP
+	DECQ CX
+	JNZ  tailloop
+
+store:
 	MOVQ c+40(FP), R11
 	MOVQ ldc+48(FP), R12
 	SHLQ $2, R12
@@ -110,221 +174,99 @@ loop:
 	TESTQ AX, AX
 	JZ   overwrite
 
-// C = alpha·acc + beta·C
-	VMOVUPS.Z (R11), K1, Z26
-	VMOVUPS.Z 64(R11), K2, Z27
-	VMULPS Z30, Z0, Z0
-	VMULPS Z30, Z1, Z1
-	VFMADD231PS Z31, Z26, Z0
-	VFMADD231PS Z31, Z27, Z1
-	VMOVUPS Z0, K1, (R11)
-	VMOVUPS Z1, K2, 64(R11)
+	STORE_BETA(Z0, Z1)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMOVUPS.Z (R11), K1, Z26
-	VMOVUPS.Z 64(R11), K2, Z27
-	VMULPS Z30, Z2, Z2
-	VMULPS Z30, Z3, Z3
-	VFMADD231PS Z31, Z26, Z2
-	VFMADD231PS Z31, Z27, Z3
-	VMOVUPS Z2, K1, (R11)
-	VMOVUPS Z3, K2, 64(R11)
+	STORE_BETA(Z2, Z3)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMOVUPS.Z (R11), K1, Z26
-	VMOVUPS.Z 64(R11), K2, Z27
-	VMULPS Z30, Z4, Z4
-	VMULPS Z30, Z5, Z5
-	VFMADD231PS Z31, Z26, Z4
-	VFMADD231PS Z31, Z27, Z5
-	VMOVUPS Z4, K1, (R11)
-	VMOVUPS Z5, K2, 64(R11)
+	STORE_BETA(Z4, Z5)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMOVUPS.Z (R11), K1, Z26
-	VMOVUPS.Z 64(R11), K2, Z27
-	VMULPS Z30, Z6, Z6
-	VMULPS Z30, Z7, Z7
-	VFMADD231PS Z31, Z26, Z6
-	VFMADD231PS Z31, Z27, Z7
-	VMOVUPS Z6, K1, (R11)
-	VMOVUPS Z7, K2, 64(R11)
+	STORE_BETA(Z6, Z7)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMOVUPS.Z (R11), K1, Z26
-	VMOVUPS.Z 64(R11), K2, Z27
-	VMULPS Z30, Z8, Z8
-	VMULPS Z30, Z9, Z9
-	VFMADD231PS Z31, Z26, Z8
-	VFMADD231PS Z31, Z27, Z9
-	VMOVUPS Z8, K1, (R11)
-	VMOVUPS Z9, K2, 64(R11)
+	STORE_BETA(Z8, Z9)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMOVUPS.Z (R11), K1, Z26
-	VMOVUPS.Z 64(R11), K2, Z27
-	VMULPS Z30, Z10, Z10
-	VMULPS Z30, Z11, Z11
-	VFMADD231PS Z31, Z26, Z10
-	VFMADD231PS Z31, Z27, Z11
-	VMOVUPS Z10, K1, (R11)
-	VMOVUPS Z11, K2, 64(R11)
+	STORE_BETA(Z10, Z11)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMOVUPS.Z (R11), K1, Z26
-	VMOVUPS.Z 64(R11), K2, Z27
-	VMULPS Z30, Z12, Z12
-	VMULPS Z30, Z13, Z13
-	VFMADD231PS Z31, Z26, Z12
-	VFMADD231PS Z31, Z27, Z13
-	VMOVUPS Z12, K1, (R11)
-	VMOVUPS Z13, K2, 64(R11)
+	STORE_BETA(Z12, Z13)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMOVUPS.Z (R11), K1, Z26
-	VMOVUPS.Z 64(R11), K2, Z27
-	VMULPS Z30, Z14, Z14
-	VMULPS Z30, Z15, Z15
-	VFMADD231PS Z31, Z26, Z14
-	VFMADD231PS Z31, Z27, Z15
-	VMOVUPS Z14, K1, (R11)
-	VMOVUPS Z15, K2, 64(R11)
+	STORE_BETA(Z14, Z15)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMOVUPS.Z (R11), K1, Z26
-	VMOVUPS.Z 64(R11), K2, Z27
-	VMULPS Z30, Z16, Z16
-	VMULPS Z30, Z17, Z17
-	VFMADD231PS Z31, Z26, Z16
-	VFMADD231PS Z31, Z27, Z17
-	VMOVUPS Z16, K1, (R11)
-	VMOVUPS Z17, K2, 64(R11)
+	STORE_BETA(Z16, Z17)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMOVUPS.Z (R11), K1, Z26
-	VMOVUPS.Z 64(R11), K2, Z27
-	VMULPS Z30, Z18, Z18
-	VMULPS Z30, Z19, Z19
-	VFMADD231PS Z31, Z26, Z18
-	VFMADD231PS Z31, Z27, Z19
-	VMOVUPS Z18, K1, (R11)
-	VMOVUPS Z19, K2, 64(R11)
+	STORE_BETA(Z18, Z19)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMOVUPS.Z (R11), K1, Z26
-	VMOVUPS.Z 64(R11), K2, Z27
-	VMULPS Z30, Z20, Z20
-	VMULPS Z30, Z21, Z21
-	VFMADD231PS Z31, Z26, Z20
-	VFMADD231PS Z31, Z27, Z21
-	VMOVUPS Z20, K1, (R11)
-	VMOVUPS Z21, K2, 64(R11)
+	STORE_BETA(Z20, Z21)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMOVUPS.Z (R11), K1, Z26
-	VMOVUPS.Z 64(R11), K2, Z27
-	VMULPS Z30, Z22, Z22
-	VMULPS Z30, Z23, Z23
-	VFMADD231PS Z31, Z26, Z22
-	VFMADD231PS Z31, Z27, Z23
-	VMOVUPS Z22, K1, (R11)
-	VMOVUPS Z23, K2, 64(R11)
+	STORE_BETA(Z22, Z23)
 	JMP  done
 
-// C = alpha·acc, C not read
 overwrite:
-	VMULPS Z30, Z0, Z0
-	VMULPS Z30, Z1, Z1
-	VMOVUPS Z0, K1, (R11)
-	VMOVUPS Z1, K2, 64(R11)
+	STORE(Z0, Z1)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMULPS Z30, Z2, Z2
-	VMULPS Z30, Z3, Z3
-	VMOVUPS Z2, K1, (R11)
-	VMOVUPS Z3, K2, 64(R11)
+	STORE(Z2, Z3)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMULPS Z30, Z4, Z4
-	VMULPS Z30, Z5, Z5
-	VMOVUPS Z4, K1, (R11)
-	VMOVUPS Z5, K2, 64(R11)
+	STORE(Z4, Z5)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMULPS Z30, Z6, Z6
-	VMULPS Z30, Z7, Z7
-	VMOVUPS Z6, K1, (R11)
-	VMOVUPS Z7, K2, 64(R11)
+	STORE(Z6, Z7)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMULPS Z30, Z8, Z8
-	VMULPS Z30, Z9, Z9
-	VMOVUPS Z8, K1, (R11)
-	VMOVUPS Z9, K2, 64(R11)
+	STORE(Z8, Z9)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMULPS Z30, Z10, Z10
-	VMULPS Z30, Z11, Z11
-	VMOVUPS Z10, K1, (R11)
-	VMOVUPS Z11, K2, 64(R11)
+	STORE(Z10, Z11)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMULPS Z30, Z12, Z12
-	VMULPS Z30, Z13, Z13
-	VMOVUPS Z12, K1, (R11)
-	VMOVUPS Z13, K2, 64(R11)
+	STORE(Z12, Z13)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMULPS Z30, Z14, Z14
-	VMULPS Z30, Z15, Z15
-	VMOVUPS Z14, K1, (R11)
-	VMOVUPS Z15, K2, 64(R11)
+	STORE(Z14, Z15)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMULPS Z30, Z16, Z16
-	VMULPS Z30, Z17, Z17
-	VMOVUPS Z16, K1, (R11)
-	VMOVUPS Z17, K2, 64(R11)
+	STORE(Z16, Z17)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMULPS Z30, Z18, Z18
-	VMULPS Z30, Z19, Z19
-	VMOVUPS Z18, K1, (R11)
-	VMOVUPS Z19, K2, 64(R11)
+	STORE(Z18, Z19)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMULPS Z30, Z20, Z20
-	VMULPS Z30, Z21, Z21
-	VMOVUPS Z20, K1, (R11)
-	VMOVUPS Z21, K2, 64(R11)
+	STORE(Z20, Z21)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	VMULPS Z30, Z22, Z22
-	VMULPS Z30, Z23, Z23
-	VMOVUPS Z22, K1, (R11)
-	VMOVUPS Z23, K2, 64(R11)
+	STORE(Z22, Z23)
 
 done:
 	VZEROUPPER

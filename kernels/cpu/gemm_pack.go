@@ -7,20 +7,25 @@ package cpu
 
 // sgemmPackB packs op(B)[pc:pc+kb, jc:jc+nb] into dst.
 func sgemmPackB(transB bool, kb, nb, nr int, b []float32, ldb, pc, jc int, dst []float32) {
+	if !transB {
+		// Row pc+p of B holds row p of every panel: walk B row by row, so
+		// memory is read in order (a panel-by-panel walk would stride
+		// through a large B once per panel).
+		for p := 0; p < kb; p++ {
+			src := b[(pc+p)*ldb+jc:][:nb]
+			for q := 0; q*nr < nb; q++ {
+				w := min(nr, nb-q*nr)
+				row := dst[q*kb*nr+p*nr:][:nr]
+				copy(row, src[q*nr:q*nr+w])
+				clear(row[w:])
+			}
+		}
+		return
+	}
 	for q := 0; q*nr < nb; q++ {
 		w := min(nr, nb-q*nr)
 		panel := dst[q*kb*nr : (q+1)*kb*nr]
 		col := jc + q*nr
-		if !transB {
-			// Row p of the panel is a contiguous run of row pc+p of B.
-			for p := 0; p < kb; p++ {
-				row := panel[p*nr : p*nr+nr]
-				src := b[(pc+p)*ldb+col:]
-				copy(row[:w], src[:w])
-				clear(row[w:])
-			}
-			continue
-		}
 		// B is n×k: column j of op(B) is a contiguous run of row j of B.
 		// Four columns at a time halve the loop overhead of the transpose.
 		j := 0
