@@ -56,10 +56,17 @@ type Snapshot struct {
 	Exec    kernels.Executable
 }
 
-// Read copies a tap, a parameter or an optimizer state buffer (by name) to the
-// host, with its shape.
+// Read copies a tap, a parameter, an optimizer state buffer, or "loss" or
+// "logits" (of the last step) to the host, with its shape.
 func (s *Snapshot) Read(name string) ([]float32, []int, error) {
 	id, ok := s.Program.Taps[name]
+	switch {
+	case ok:
+	case name == "loss" && s.Program.Loss >= 0:
+		id, ok = s.Program.Loss, true
+	case name == "logits" && s.Program.Logits >= 0:
+		id, ok = s.Program.Logits, true
+	}
 	if !ok {
 		for _, p := range s.Program.Params {
 			if p.Name == name {
