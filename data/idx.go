@@ -148,15 +148,15 @@ func DecodeIDX(r io.Reader, wantDims int) ([]int, []uint8, error) {
 		}
 		total *= int(d)
 	}
-	payload := make([]uint8, total)
-	if n, err := io.ReadFull(src, payload); err != nil {
+	payload, n, err := readUpTo(src, total)
+	if err != nil {
 		return nil, nil, readFailure(what, err,
 			fmt.Sprintf("truncated: header declares dims %v = %d data bytes, only %d present", dims, total, n))
 	}
 	// Exactly at the end? One more byte means trailing garbage; for gzip this read also
 	// verifies the CRC and length trailer.
 	var extra [512]byte
-	n, err := io.ReadFull(src, extra[:])
+	n, err = io.ReadFull(src, extra[:])
 	if n > 0 {
 		more := ""
 		if n == len(extra) {
@@ -164,10 +164,38 @@ func DecodeIDX(r io.Reader, wantDims int) ([]int, []uint8, error) {
 		}
 		return nil, nil, fileErr("", ErrCorrupt, "%d%s trailing bytes after the %d data bytes declared by dims %v", n, more, total, dims)
 	}
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return nil, nil, readFailure(what, err, "error after the data")
+	// n == 0 here, so a clean end is exactly io.EOF; io.ErrUnexpectedEOF now comes from
+	// the gzip reader: its 8-byte trailer is cut short.
+	if err != io.EOF {
+		return nil, nil, readFailure(what, err, fmt.Sprintf("all %d data bytes present, then", total))
 	}
 	return dims, payload, nil
+}
+
+// readUpTo reads exactly total bytes, growing its buffer as data actually arrives, so a
+// header that declares gigabytes over a short (or gzip-bombed) stream costs memory in
+// proportion to the bytes present, not to the claim.
+func readUpTo(r io.Reader, total int) ([]uint8, int, error) {
+	buf := make([]uint8, 0, min(total, 1<<22))
+	for len(buf) < total {
+		if len(buf) == cap(buf) {
+			nb := make([]uint8, len(buf), min(total, 2*cap(buf)))
+			copy(nb, buf)
+			buf = nb
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			if len(buf) == total {
+				break
+			}
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, len(buf), err
+		}
+	}
+	return buf, len(buf), nil
 }
 
 func dimsSoFar(b []byte) []uint32 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"strings"
 	"sync"
 
 	"golang.org/x/image/font"
@@ -101,6 +102,9 @@ func buildGlyphs() ([10][]*glyph, error) {
 			defer wg.Done()
 			var out []*glyph
 			for _, r := range strokeRadii {
+				if r > 2 && strings.Contains(j.name, "bold") {
+					continue // a dilated bold face is a blob, not a pen stroke
+				}
 				g := downsample(morph(j.hi, r))
 				g.digit = j.digit
 				g.variants = fmt.Sprintf("%s/r%+g", j.name, r)

@@ -19,7 +19,7 @@ import (
 //     interpolated), sampled bilinearly;
 //  3. placed so its centre of mass falls on the image centre (as MNIST's was), give or
 //     take a pixel;
-//  4. blurred a little, contrast-stretched so stroke cores saturate, given speckle noise
+//  4. blurred a little, contrast-stretched so stroke cores saturate (peak → 1.1–1.8), given speckle noise
 //     on the ink and, rarely, a stray pen mark; then quantized to uint8.
 //
 // Everything is deterministic from seed: image i of a split uses its own generator
@@ -44,7 +44,10 @@ func Synthetic(seed uint64, nTrain, nTest int) (*Dataset, error) {
 	return ds, nil
 }
 
-const synthSide = 28
+const (
+	synthSide = 28
+	maxInkBox = 20.5 // px: the transformed ink box must fit in about MNIST's 20×20
+)
 
 func synthSet(lib *[10][]*glyph, seed, split uint64, name string, n int) *Set {
 	s := &Set{Name: name, N: n, H: synthSide, W: synthSide, Classes: 10,
@@ -93,22 +96,36 @@ func renderSynth(lib *[10][]*glyph, digit int, rng *splitmix, out []uint8) {
 	// Forward map from glyph pixel coordinates u (relative to the glyph's centre of mass)
 	// to output coordinates o:  o = R(θ)·Shear(k)·diag(s·a, s)·(u − c) + centre + t.
 	theta := rng.uniform(-15, 15) * math.Pi / 180
-	size := rng.uniform(17, 21) / g.extent
-	aspect := rng.uniform(0.75, 1.2)
+	size := rng.uniform(16, 21) / g.extent
+	aspect := rng.uniform(0.7, 1.25)
 	shear := rng.uniform(-0.3, 0.3)
 	sx, sy := size*aspect, size
 	// M = R · [[1, k],[0, 1]] · diag(sx, sy)
 	cos, sin := math.Cos(theta), math.Sin(theta)
 	m00, m01 := cos*sx, (cos*shear-sin)*sy
 	m10, m11 := sin*sx, (sin*shear+cos)*sy
+	// Like MNIST's 20×20 box: if the transformed ink box is wider or taller than 20 px,
+	// shrink the whole map so it fits (the corners of the ink rectangle bound the ink).
+	x0, y0 := float64(margin), float64(margin)
+	x1, y1 := float64(g.w-margin), float64(g.h-margin)
+	minX, maxX, minY, maxY := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for _, c := range [4][2]float64{{x0, y0}, {x1, y0}, {x0, y1}, {x1, y1}} {
+		ox, oy := m00*c[0]+m01*c[1], m10*c[0]+m11*c[1]
+		minX, maxX = math.Min(minX, ox), math.Max(maxX, ox)
+		minY, maxY = math.Min(minY, oy), math.Max(maxY, oy)
+	}
+	if ext := math.Max(maxX-minX, maxY-minY); ext > maxInkBox {
+		f := maxInkBox / ext
+		m00, m01, m10, m11 = m00*f, m01*f, m10*f, m11*f
+	}
 	det := m00*m11 - m01*m10
 	i00, i01, i10, i11 := m11/det, -m01/det, -m10/det, m00/det
-	cxo := synthSide/2 + rng.uniform(-1, 1)
-	cyo := synthSide/2 + rng.uniform(-1, 1)
+	cxo := synthSide/2 + rng.uniform(-1.2, 1.2)
+	cyo := synthSide/2 + rng.uniform(-1.2, 1.2)
 
 	// Elastic displacement: offsets on a 4×4 grid over the image, bilinearly interpolated.
 	var ex, ey [4][4]float64
-	alpha := rng.uniform(0, 1.8)
+	alpha := rng.uniform(0, 2.5)
 	for a := range 4 {
 		for b := range 4 {
 			ex[a][b], ey[a][b] = alpha*rng.normal(), alpha*rng.normal()
@@ -136,11 +153,21 @@ func renderSynth(lib *[10][]*glyph, digit int, rng *splitmix, out []uint8) {
 		}
 	}
 
-	if rng.float() < 0.08 {
+	if rng.float() < 0.15 {
 		strayMark(&img, rng)
 	}
+	if rng.float() < 0.12 {
+		breakStroke(&img, rng)
+	}
 	blur3(&img, rng.uniform(0, 0.22))
-	gain := float32(rng.uniform(1.2, 1.9))
+	keepOffBorder(&img)
+	// Contrast: scale so the brightest pixel reaches 1, then stretch further so stroke
+	// cores saturate at 255 as MNIST's do, whatever the stroke width and blur.
+	var peak float32
+	for _, v := range img {
+		peak = max(peak, v)
+	}
+	gain := float32(rng.uniform(1.1, 1.8)) / max(peak, 0.05)
 	noise := rng.uniform(0, 0.08)
 	for i, v := range img {
 		v *= gain
@@ -219,6 +246,59 @@ func strayMark(img *[synthSide * synthSide]float32, rng *splitmix) {
 	r := rng.uniform(0.5, 1.1)
 	m := &hiMask{w: synthSide, h: synthSide, pix: img[:]}
 	segment(m, pt{x0, y0}, pt{x1, y1}, r)
+}
+
+// keepOffBorder shifts the image by whole pixels, when there is room, so that no ink
+// touches the outermost rows and columns: a strong elastic pull can carry a stroke end
+// there, while MNIST's digits sit inside their 28×28 frame.
+func keepOffBorder(img *[synthSide * synthSide]float32) {
+	const ink = 0.02
+	x0, y0, x1, y1 := synthSide, synthSide, -1, -1
+	for y := range synthSide {
+		for x := range synthSide {
+			if img[y*synthSide+x] > ink {
+				x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+			}
+		}
+	}
+	if x1 < 0 {
+		return
+	}
+	shift := func(lo, hi int) int {
+		const last = synthSide - 1
+		switch {
+		case lo < 1 && hi < last-1:
+			return min(1-lo, last-1-hi)
+		case hi > last-1 && lo > 1:
+			return -min(hi-(last-1), lo-1)
+		}
+		return 0
+	}
+	dx, dy := shift(x0, x1), shift(y0, y1)
+	if dx == 0 && dy == 0 {
+		return
+	}
+	var out [synthSide * synthSide]float32
+	for y := max(0, -dy); y < min(synthSide, synthSide-dy); y++ {
+		for x := max(0, -dx); x < min(synthSide, synthSide-dx); x++ {
+			out[(y+dy)*synthSide+x+dx] = img[y*synthSide+x]
+		}
+	}
+	*img = out
+}
+
+// breakStroke erases a short band across the middle of the image: the gaps a pen
+// skipping on paper leaves.
+func breakStroke(img *[synthSide * synthSide]float32, rng *splitmix) {
+	var gap [synthSide * synthSide]float32
+	x0, y0 := rng.uniform(8, 20), rng.uniform(8, 20)
+	ang := rng.uniform(0, 2*math.Pi)
+	l := rng.uniform(2, 5)
+	m := &hiMask{w: synthSide, h: synthSide, pix: gap[:]}
+	segment(m, pt{x0, y0}, pt{x0 + l*math.Cos(ang), y0 + l*math.Sin(ang)}, rng.uniform(0.6, 1.2))
+	for i, c := range gap {
+		img[i] *= 1 - c
+	}
 }
 
 func quantize(v float32) uint8 {
