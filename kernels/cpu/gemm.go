@@ -19,8 +19,8 @@ package cpu
 //
 // Blocking (see gemm_driver.go): kc bounds a B micro-panel (kc×nr) so it stays
 // in L1 while the kernel sweeps down an mc-row block of A that stays in L2.
-// Parallelism splits C into column (or, when N is narrow, row) ranges of whole
-// tiles, one per worker; each worker packs only the B columns it uses.
+// Parallelism (gemm_parallel.go) shares out column ranges of C, row ranges
+// when N is narrow, or depth ranges when K dwarfs M and N.
 
 import "fmt"
 
@@ -50,6 +50,9 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	job.alpha, job.a, job.lda, job.b, job.ldb, job.beta, job.c, job.ldc = alpha, a, lda, b, ldb, beta, c, ldc
 	chunks := job.split(Workers())
 	parallelFor(min(chunks, Workers()), 1, job.run)
+	if job.mode == sgemmByDepth {
+		job.reduce()
+	}
 	job.a, job.b, job.c = nil, nil, nil // drop references to the caller's slices
 	sgemmJobPool.Put(job)
 }

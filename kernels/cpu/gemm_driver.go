@@ -1,9 +1,6 @@
 package cpu
 
-import (
-	"sync"
-	"sync/atomic"
-)
+import "sync"
 
 // The blocked loops around the micro-kernel, for one goroutine:
 //
@@ -98,87 +95,6 @@ func sgemmSerial(kern *sgemmKernel, ws *sgemmWork, transA, transB bool, m, n, k 
 			}
 		}
 	}
-}
-
-// sgemmJob carries one parallel Sgemm call. C is cut into chunks of whole
-// tiles along one dimension; workers take chunks from a shared counter until
-// none are left, so a core slowed by other work simply takes fewer. run is
-// bound once at creation so that handing it to parallelFor allocates nothing.
-type sgemmJob struct {
-	run    func(lo, hi int)
-	kern   *sgemmKernel
-	transA bool
-	transB bool
-	byCols bool
-	m, n   int
-	k      int
-	alpha  float32
-	beta   float32
-	a      []float32
-	b      []float32
-	c      []float32
-	lda    int
-	ldb    int
-	ldc    int
-	tiles  int // tiles along the split dimension
-	chunk  int // tiles per chunk
-	next   atomic.Int64
-}
-
-var sgemmJobPool = sync.Pool{New: func() any {
-	j := new(sgemmJob)
-	j.run = j.exec
-	return j
-}}
-
-// split chooses to cut C by columns or by rows and returns the number of
-// chunks. Columns are preferred: each chunk then packs only its own columns
-// of B, while every row chunk packs all of B (cheap only when N is narrow,
-// which is when there are too few column tiles to share out).
-func (j *sgemmJob) split(workers int) int {
-	tn := (j.n + j.kern.nr - 1) / j.kern.nr
-	tm := (j.m + j.kern.mr - 1) / j.kern.mr
-	j.byCols = tn >= 4*workers || tn >= tm
-	// About four chunks per worker balance the load; a floor on the chunk
-	// keeps the per-chunk costs (re-reading A, packing B) small.
-	j.tiles, j.chunk = tn, max(2, (tn+4*workers-1)/(4*workers))
-	if !j.byCols {
-		j.tiles, j.chunk = tm, max(8, (tm+4*workers-1)/(4*workers))
-	}
-	j.next.Store(0)
-	return (j.tiles + j.chunk - 1) / j.chunk
-}
-
-// exec computes chunks until there are none left.
-func (j *sgemmJob) exec(_, _ int) {
-	ws := sgemmGetWork()
-	for {
-		lo := int(j.next.Add(1)-1) * j.chunk
-		if lo >= j.tiles {
-			break
-		}
-		hi := min(lo+j.chunk, j.tiles)
-		if j.byCols {
-			j0, j1 := lo*j.kern.nr, min(hi*j.kern.nr, j.n)
-			b := j.b
-			if j.transB {
-				b = b[j0*j.ldb:]
-			} else {
-				b = b[j0:]
-			}
-			sgemmSerial(j.kern, ws, j.transA, j.transB, j.m, j1-j0, j.k, j.alpha, j.a, j.lda, b, j.ldb, j.beta, j.c[j0:], j.ldc)
-		} else {
-			i0, i1 := lo*j.kern.mr, min(hi*j.kern.mr, j.m)
-			a := j.a
-			if j.transA {
-				a = a[i0:]
-			} else {
-				a = a[i0*j.lda:]
-			}
-			sgemmSerial(j.kern, ws, j.transA, j.transB, i1-i0, j.n, j.k, j.alpha, a, j.lda, j.b, j.ldb, j.beta, j.c[i0*j.ldc:], j.ldc)
-		}
-	}
-	sgemmPutWork(ws)
 }
 
 // sgemmActive is the kernel Sgemm uses: the first (fastest) available one.
