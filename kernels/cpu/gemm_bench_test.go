@@ -25,6 +25,7 @@ var sgemmBenchShapes = []sgemmCase{
 	{transB: true, m: 100352, n: 6, k: 25},   // lenet conv1 forward
 	{transB: true, m: 12800, n: 16, k: 150},  // lenet conv2 forward
 	{transA: true, m: 16, n: 150, k: 12800},  // lenet conv2 dW
+	{transA: true, m: 6, n: 25, k: 100352},   // lenet conv1 dW
 	{m: 7, n: 5, k: 3},                       // tiny
 }
 
