@@ -39,6 +39,9 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		return
 	}
 	kern := sgemmActive
+	if kern.narrow != nil && n <= kern.narrow.nr {
+		kern = kern.narrow
+	}
 	if m*n*k < sgemmSerialWork || Workers() == 1 {
 		ws := sgemmGetWork()
 		sgemmSerial(kern, ws, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)

@@ -11,9 +11,16 @@ import "golang.org/x/sys/cpu"
 func sgemmAVX512x12x32(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
 
 //go:noescape
+func sgemmAVX512x12x16(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
+
+//go:noescape
 func sgemmAVX2x6x16(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC int)
 
-var sgemmAVX512 = &sgemmKernel{name: "avx512", mr: 12, nr: 32, fn: sgemmKernelAVX512}
+var sgemmAVX512 = &sgemmKernel{name: "avx512", mr: 12, nr: 32, fn: sgemmKernelAVX512, narrow: sgemmAVX512Narrow}
+
+// sgemmAVX512Narrow takes over when N ≤ 16 (LeNet's 6 and 16 channels, the
+// 10 classes), where half or more of a 32-wide tile would be padding.
+var sgemmAVX512Narrow = &sgemmKernel{name: "avx512-narrow", mr: 12, nr: 16, fn: sgemmKernelAVX512Narrow}
 
 var sgemmAVX2 = &sgemmKernel{name: "avx2", mr: 6, nr: 16, fn: sgemmKernelAVX2}
 
@@ -22,7 +29,7 @@ var sgemmAVX2 = &sgemmKernel{name: "avx2", mr: 6, nr: 16, fn: sgemmKernelAVX2}
 var sgemmKernels = func() []*sgemmKernel {
 	var ks []*sgemmKernel
 	if cpu.X86.HasAVX512F {
-		ks = append(ks, sgemmAVX512)
+		ks = append(ks, sgemmAVX512, sgemmAVX512Narrow)
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		ks = append(ks, sgemmAVX2)
@@ -39,6 +46,10 @@ func sgemmLoadC(beta float32) int {
 
 func sgemmKernelAVX512(kc int, a []float32, rsa, csa int, bp []float32, c []float32, ldc int, alpha, beta float32, rows, cols int) {
 	sgemmAVX512x12x32(kc, &a[0], rsa, csa, &bp[0], &c[0], ldc, alpha, beta, sgemmLoadC(beta), rows, cols)
+}
+
+func sgemmKernelAVX512Narrow(kc int, a []float32, rsa, csa int, bp []float32, c []float32, ldc int, alpha, beta float32, rows, cols int) {
+	sgemmAVX512x12x16(kc, &a[0], rsa, csa, &bp[0], &c[0], ldc, alpha, beta, sgemmLoadC(beta), rows, cols)
 }
 
 // sgemmKernelAVX2 runs full 6×16 tiles in place; a partial tile is computed

@@ -1,11 +1,35 @@
 #include "textflag.h"
 
-// One step of the depth p: load the packed B row (32 floats, Z24:Z25), then for
-// each of the 12 rows broadcast A(r, p) and do two FMAs into that row's pair of
-// accumulators (24 FMAs per 14 loads). Rows are addressed from three bases
-// (SI: rows 0-3, DX: 4-7, BX: 8-11) with the row stride in R8 and 3·stride in
-// R9; the bases then move by the depth stride R10 and B by one row (128 bytes).
-#define STEP \
+// AVX-512 micro-kernels for Sgemm: 12 rows × 32 columns (two ZMM per row) and
+// 12 rows × 16 columns (one ZMM per row, for N ≤ 16).
+//
+// func sgemmAVX512x12xNR(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
+//
+// C[r][j] = alpha·Σ_p A(r,p)·B[p][j] (+ beta·C[r][j] when loadC != 0) for the
+// tile held in Z0.. (row r in Z(2r), Z(2r+1) for 32 columns, in Zr for 16).
+// A(r, p) is at a + 4(r·rsa + p·csa), so one loop reads plain A (rsa = lda,
+// csa = 1), transposed A (1, lda) and a packed tile (1, 12). B is the packed
+// kc×NR panel. Only rows < rows and columns < cols of C are read or written
+// (masks K1, K2), and C is not read at all when loadC = 0.
+//
+// One step of the depth: load the B row (Z24, Z25), then for each row
+// broadcast A(r, p) and FMA it into the row's accumulators. Rows are
+// addressed from three bases (SI: rows 0-3, DX: 4-7, BX: 8-11) with the row
+// stride in R8 and 3·stride in R9; the bases move by the depth stride R10.
+//
+// Prefetching: a plain A walks 12 rows at once, more streams than the
+// hardware prefetcher follows, so every 16 steps the loop prefetches each row
+// 64 steps ahead (for the other layouts this lands on lines the stride
+// prefetcher fetches anyway). The C tile is prefetched on entry so its
+// misses overlap the arithmetic.
+
+// Prefetch, for all 12 rows, the A element 64 steps ahead (R11 = 64·depth stride).
+#define PREFETCH_A \
+	LEAQ (SI)(R11*1), AX; PREFETCHT0 (AX); PREFETCHT0 (AX)(R8*1); PREFETCHT0 (AX)(R8*2); PREFETCHT0 (AX)(R9*1); \
+	LEAQ (DX)(R11*1), AX; PREFETCHT0 (AX); PREFETCHT0 (AX)(R8*1); PREFETCHT0 (AX)(R8*2); PREFETCHT0 (AX)(R9*1); \
+	LEAQ (BX)(R11*1), AX; PREFETCHT0 (AX); PREFETCHT0 (AX)(R8*1); PREFETCHT0 (AX)(R8*2); PREFETCHT0 (AX)(R9*1)
+
+#define STEP32 \
 	VMOVUPS (DI), Z24; \
 	VMOVUPS 64(DI), Z25; \
 	VBROADCASTSS (SI), Z26; \
@@ -49,36 +73,16 @@
 	ADDQ R10, BX; \
 	ADDQ $128, DI
 
-// Prefetch, for all 12 rows, the A element 64 steps ahead (R11 = 64·depth stride).
-#define PREFETCH_A \
-	LEAQ (SI)(R11*1), AX; PREFETCHT0 (AX); PREFETCHT0 (AX)(R8*1); PREFETCHT0 (AX)(R8*2); PREFETCHT0 (AX)(R9*1); \
-	LEAQ (DX)(R11*1), AX; PREFETCHT0 (AX); PREFETCHT0 (AX)(R8*1); PREFETCHT0 (AX)(R8*2); PREFETCHT0 (AX)(R9*1); \
-	LEAQ (BX)(R11*1), AX; PREFETCHT0 (AX); PREFETCHT0 (AX)(R8*1); PREFETCHT0 (AX)(R8*2); PREFETCHT0 (AX)(R9*1)
-
-// C row r of the tile (R11) from accumulators lo:hi, masked to the valid
-// columns by K1:K2: with beta (Z31) or without reading C.
-#define STORE_BETA(lo, hi) \
+#define STORE_BETA32(lo, hi) \
 	VMOVUPS.Z (R11), K1, Z26; VMOVUPS.Z 64(R11), K2, Z27; \
 	VMULPS Z30, lo, lo; VMULPS Z30, hi, hi; \
 	VFMADD231PS Z31, Z26, lo; VFMADD231PS Z31, Z27, hi; \
 	VMOVUPS lo, K1, (R11); VMOVUPS hi, K2, 64(R11)
-#define STORE(lo, hi) \
+#define STORE32(lo, hi) \
 	VMULPS Z30, lo, lo; VMULPS Z30, hi, hi; \
 	VMOVUPS lo, K1, (R11); VMOVUPS hi, K2, 64(R11)
 
 // func sgemmAVX512x12x32(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
-//
-// C[r][j] = alpha·Σ_p A(r,p)·B[p][j] (+ beta·C[r][j] when loadC != 0) for the
-// 12×32 tile held in Z0..Z23 (row r in Z(2r): columns 0-15, Z(2r+1): 16-31).
-// A(r, p) is at a + 4(r·rsa + p·csa), so one loop reads plain A (rsa = lda,
-// csa = 1), transposed A (1, lda) and a packed tile (1, 12). B is the packed
-// kc×32 panel. Only rows < rows and columns < cols of C are read or written.
-//
-// Prefetching: a plain A walks 12 rows at once, more streams than the
-// hardware prefetcher follows, so every 16 steps the loop prefetches each row
-// 64 steps ahead (for the other layouts this lands on lines the stride
-// prefetcher fetches anyway). The C tile is prefetched on entry so its
-// misses overlap the arithmetic.
 TEXT ·sgemmAVX512x12x32(SB), NOSPLIT, $0-88
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
@@ -91,7 +95,7 @@ TEXT ·sgemmAVX512x12x32(SB), NOSPLIT, $0-88
 	LEAQ (SI)(R8*4), DX
 	LEAQ (DX)(R8*4), BX
 
-	// Prefetch the C tile: rows·2 lines.
+	// Prefetch the C tile.
 	MOVQ c+40(FP), R11
 	MOVQ ldc+48(FP), R12
 	SHLQ $2, R12
@@ -141,7 +145,7 @@ block:
 	MOVQ $16, R13
 
 inner:
-	STEP
+	STEP32
 	DECQ R13
 	JNZ  inner
 	DECQ R12
@@ -152,7 +156,7 @@ tail:
 	JZ   store
 
 tailloop:
-	STEP
+	STEP32
 	DECQ CX
 	JNZ  tailloop
 
@@ -174,99 +178,316 @@ store:
 	TESTQ AX, AX
 	JZ   overwrite
 
-	STORE_BETA(Z0, Z1)
+	STORE_BETA32(Z0, Z1)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE_BETA(Z2, Z3)
+	STORE_BETA32(Z2, Z3)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE_BETA(Z4, Z5)
+	STORE_BETA32(Z4, Z5)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE_BETA(Z6, Z7)
+	STORE_BETA32(Z6, Z7)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE_BETA(Z8, Z9)
+	STORE_BETA32(Z8, Z9)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE_BETA(Z10, Z11)
+	STORE_BETA32(Z10, Z11)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE_BETA(Z12, Z13)
+	STORE_BETA32(Z12, Z13)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE_BETA(Z14, Z15)
+	STORE_BETA32(Z14, Z15)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE_BETA(Z16, Z17)
+	STORE_BETA32(Z16, Z17)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE_BETA(Z18, Z19)
+	STORE_BETA32(Z18, Z19)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE_BETA(Z20, Z21)
+	STORE_BETA32(Z20, Z21)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE_BETA(Z22, Z23)
+	STORE_BETA32(Z22, Z23)
 	JMP  done
 
 overwrite:
-	STORE(Z0, Z1)
+	STORE32(Z0, Z1)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE(Z2, Z3)
+	STORE32(Z2, Z3)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE(Z4, Z5)
+	STORE32(Z4, Z5)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE(Z6, Z7)
+	STORE32(Z6, Z7)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE(Z8, Z9)
+	STORE32(Z8, Z9)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE(Z10, Z11)
+	STORE32(Z10, Z11)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE(Z12, Z13)
+	STORE32(Z12, Z13)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE(Z14, Z15)
+	STORE32(Z14, Z15)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE(Z16, Z17)
+	STORE32(Z16, Z17)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE(Z18, Z19)
+	STORE32(Z18, Z19)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE(Z20, Z21)
+	STORE32(Z20, Z21)
 	DECQ R13
 	JZ   done
 	ADDQ R12, R11
-	STORE(Z22, Z23)
+	STORE32(Z22, Z23)
+
+done:
+	VZEROUPPER
+	RET
+
+#define STEP16 \
+	VMOVUPS (DI), Z24; \
+	VBROADCASTSS (SI), Z26; \
+	VFMADD231PS Z24, Z26, Z0; \
+	VBROADCASTSS (SI)(R8*1), Z27; \
+	VFMADD231PS Z24, Z27, Z1; \
+	VBROADCASTSS (SI)(R8*2), Z28; \
+	VFMADD231PS Z24, Z28, Z2; \
+	VBROADCASTSS (SI)(R9*1), Z29; \
+	VFMADD231PS Z24, Z29, Z3; \
+	VBROADCASTSS (DX), Z26; \
+	VFMADD231PS Z24, Z26, Z4; \
+	VBROADCASTSS (DX)(R8*1), Z27; \
+	VFMADD231PS Z24, Z27, Z5; \
+	VBROADCASTSS (DX)(R8*2), Z28; \
+	VFMADD231PS Z24, Z28, Z6; \
+	VBROADCASTSS (DX)(R9*1), Z29; \
+	VFMADD231PS Z24, Z29, Z7; \
+	VBROADCASTSS (BX), Z26; \
+	VFMADD231PS Z24, Z26, Z8; \
+	VBROADCASTSS (BX)(R8*1), Z27; \
+	VFMADD231PS Z24, Z27, Z9; \
+	VBROADCASTSS (BX)(R8*2), Z28; \
+	VFMADD231PS Z24, Z28, Z10; \
+	VBROADCASTSS (BX)(R9*1), Z29; \
+	VFMADD231PS Z24, Z29, Z11; \
+	ADDQ R10, SI; \
+	ADDQ R10, DX; \
+	ADDQ R10, BX; \
+	ADDQ $64, DI
+
+#define STORE_BETA16(lo) \
+	VMOVUPS.Z (R11), K1, Z26; VMULPS Z30, lo, lo; VFMADD231PS Z31, Z26, lo; VMOVUPS lo, K1, (R11)
+#define STORE16(lo) \
+	VMULPS Z30, lo, lo; VMOVUPS lo, K1, (R11)
+
+// func sgemmAVX512x12x16(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
+TEXT ·sgemmAVX512x12x16(SB), NOSPLIT, $0-88
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ rsa+16(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ csa+24(FP), R10
+	SHLQ $2, R10
+	MOVQ b+32(FP), DI
+	LEAQ (SI)(R8*4), DX
+	LEAQ (DX)(R8*4), BX
+
+	// Prefetch the C tile.
+	MOVQ c+40(FP), R11
+	MOVQ ldc+48(FP), R12
+	SHLQ $2, R12
+	MOVQ rows+72(FP), R13
+cpf:
+	PREFETCHT0 (R11)
+	ADDQ R12, R11
+	DECQ R13
+	JNZ  cpf
+
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+	MOVQ R10, R11
+	SHLQ $6, R11     // prefetch distance: 64 steps
+	MOVQ CX, R12
+	SHRQ $4, R12     // blocks of 16 steps
+	ANDQ $15, CX     // remaining steps
+	TESTQ R12, R12
+	JZ   tail
+
+block:
+	PREFETCH_A
+	MOVQ $16, R13
+
+inner:
+	STEP16
+	DECQ R13
+	JNZ  inner
+	DECQ R12
+	JNZ  block
+
+tail:
+	TESTQ CX, CX
+	JZ   store
+
+tailloop:
+	STEP16
+	DECQ CX
+	JNZ  tailloop
+
+store:
+	MOVQ c+40(FP), R11
+	MOVQ ldc+48(FP), R12
+	SHLQ $2, R12
+	MOVQ rows+72(FP), R13
+	MOVQ cols+80(FP), CX
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K1
+	SHRQ $16, AX
+	KMOVW AX, K2
+	VBROADCASTSS alpha+56(FP), Z30
+	VBROADCASTSS beta+60(FP), Z31
+	MOVQ loadC+64(FP), AX
+	TESTQ AX, AX
+	JZ   overwrite
+
+	STORE_BETA16(Z0)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE_BETA16(Z1)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE_BETA16(Z2)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE_BETA16(Z3)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE_BETA16(Z4)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE_BETA16(Z5)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE_BETA16(Z6)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE_BETA16(Z7)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE_BETA16(Z8)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE_BETA16(Z9)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE_BETA16(Z10)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE_BETA16(Z11)
+	JMP  done
+
+overwrite:
+	STORE16(Z0)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE16(Z1)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE16(Z2)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE16(Z3)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE16(Z4)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE16(Z5)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE16(Z6)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE16(Z7)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE16(Z8)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE16(Z9)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE16(Z10)
+	DECQ R13
+	JZ   done
+	ADDQ R12, R11
+	STORE16(Z11)
 
 done:
 	VZEROUPPER

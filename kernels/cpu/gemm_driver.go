@@ -23,6 +23,7 @@ type sgemmKernel struct {
 	name   string
 	mr, nr int
 	fn     func(kc int, a []float32, rsa, csa int, bp []float32, c []float32, ldc int, alpha, beta float32, rows, cols int)
+	narrow *sgemmKernel // if set, used instead when n ≤ narrow.nr
 }
 
 const (
