@@ -42,6 +42,7 @@ type convScratch struct {
 	cols []float32 // the unfolded group, CRS × nb·OHW
 	blk  []float32 // a K × nb·OHW block: the forward's Yᵀ or the gathered dY
 	dw   []float32 // a partial filter gradient dWᵀ [CRS, K] (backward filter)
+	pad  []float32 // padded planes of the wide path (conv_wide.go)
 }
 
 var convScratchFree struct {
@@ -82,8 +83,10 @@ func grow(buf []float32, n int) []float32 {
 const convGroupCols = 512
 
 // convGroup picks how many images share one GEMM.
-func convGroup(a *kernels.ConvArgs) int {
-	ohw := a.OH * a.OW
+func convGroup(a *kernels.ConvArgs) int { return convGroupFor(a, a.OH*a.OW) }
+
+// convGroupFor picks the group size for images of ohw GEMM columns each.
+func convGroupFor(a *kernels.ConvArgs, ohw int) int {
 	nb := (convGroupCols + ohw - 1) / ohw
 	if nb < 1 {
 		nb = 1
@@ -102,6 +105,10 @@ func isPointwise(a *kernels.ConvArgs) bool {
 
 // conv2dFwd computes y = act(conv(x, w) + bias); bias is nil when !a.Bias.
 func conv2dFwd(a kernels.ConvArgs, x, w, bias, y []float32) {
+	if convWide(&a) {
+		conv2dFwdWide(a, x, w, bias, y)
+		return
+	}
 	chw, ohw := a.C*a.H*a.W, a.OH*a.OW
 	crs, kohw := a.C*a.R*a.S, a.K*a.OH*a.OW
 	nb := convGroup(&a)

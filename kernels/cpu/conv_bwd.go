@@ -30,6 +30,10 @@ func gatherDY(a *kernels.ConvArgs, sc *convScratch, dy []float32, g int) []float
 // conv2dBwdData computes dx, the full correlation of dy with w (dx is
 // overwritten). It is also ConvTranspose2D's forward.
 func conv2dBwdData(a kernels.ConvArgs, dy, w, dx []float32) {
+	if convWideData(&a) {
+		conv2dBwdDataWide(a, dy, w, dx)
+		return
+	}
 	chw, ohw := a.C*a.H*a.W, a.OH*a.OW
 	crs, kohw := a.C*a.R*a.S, a.K*a.OH*a.OW
 	nb := convGroup(&a)
@@ -61,28 +65,18 @@ func conv2dBwdData(a kernels.ConvArgs, dy, w, dx []float32) {
 // its own dWᵀ [CRS, K]; the partials are then transposed and added onto dw in
 // chunk order, so the sum is the same on every run.
 func conv2dBwdFilter(a kernels.ConvArgs, x, dy, dw []float32) {
-	chw, ohw := a.C*a.H*a.W, a.OH*a.OW
-	crs, kohw := a.C*a.R*a.S, a.K*a.OH*a.OW
-	nb := convGroup(&a)
+	crs := a.C * a.R * a.S
 	nch := min(Workers(), a.N)
 	parts := make([]*convScratch, nch)
-	parallelFor(nch, 1, func(clo, chi int) {
-		for c := clo; c < chi; c++ {
-			sc := getConvScratch()
-			parts[c] = sc
-			sc.dw = grow(sc.dw, crs*a.K)
-			var beta float32
-			lo, hi := c*a.N/nch, (c+1)*a.N/nch
-			for n0 := lo; n0 < hi; n0 += nb {
-				g := min(nb, hi-n0)
-				ld := g * ohw
-				b := convB(&a, sc, x[n0*chw:(n0+g)*chw], g)
-				dyb := gatherDY(&a, sc, dy[n0*kohw:], g)
-				Sgemm(false, true, crs, a.K, ld, 1, b, ld, dyb, ld, beta, sc.dw, a.K)
-				beta = 1
-			}
-		}
-	})
+	for c := range parts {
+		parts[c] = getConvScratch()
+		parts[c].dw = grow(parts[c].dw, crs*a.K)
+	}
+	if convWide(&a) {
+		conv2dBwdFilterWide(a, x, dy, parts)
+	} else {
+		conv2dBwdFilterCols(a, x, dy, parts)
+	}
 	for k := 0; k < a.K; k++ {
 		row := dw[k*crs : (k+1)*crs]
 		for i := range row {
@@ -99,4 +93,27 @@ func conv2dBwdFilter(a kernels.ConvArgs, x, dy, dw []float32) {
 	for _, sc := range parts {
 		putConvScratch(sc)
 	}
+}
+
+// conv2dBwdFilterCols fills the partials over unfolded columns (any stride).
+func conv2dBwdFilterCols(a kernels.ConvArgs, x, dy []float32, parts []*convScratch) {
+	chw, ohw := a.C*a.H*a.W, a.OH*a.OW
+	crs, kohw := a.C*a.R*a.S, a.K*a.OH*a.OW
+	nb := convGroup(&a)
+	nch := len(parts)
+	parallelFor(nch, 1, func(clo, chi int) {
+		for c := clo; c < chi; c++ {
+			sc := parts[c]
+			var beta float32
+			lo, hi := c*a.N/nch, (c+1)*a.N/nch
+			for n0 := lo; n0 < hi; n0 += nb {
+				g := min(nb, hi-n0)
+				ld := g * ohw
+				b := convB(&a, sc, x[n0*chw:(n0+g)*chw], g)
+				dyb := gatherDY(&a, sc, dy[n0*kohw:], g)
+				Sgemm(false, true, crs, a.K, ld, 1, b, ld, dyb, ld, beta, sc.dw, a.K)
+				beta = 1
+			}
+		}
+	})
 }

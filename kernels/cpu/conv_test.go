@@ -80,7 +80,24 @@ func runConvRef(t *testing.T, op kernels.Op, a kernels.ConvArgs, in ...[]float32
 
 const convAtol, convRtol = 1e-4, 1e-4
 
+// convPaths runs fn with each way of computing the convolution forced in
+// turn (see convPath), restoring the automatic choice after.
+func convPaths(t *testing.T, fn func(t *testing.T)) {
+	defer func() { convPath = convPathAuto }()
+	for _, p := range []struct {
+		name string
+		path int
+	}{{"auto", convPathAuto}, {"cols", convPathCols}, {"wide", convPathWide}} {
+		convPath = p.path
+		t.Run(p.name, fn)
+	}
+}
+
 func TestConvAgainstReference(t *testing.T) {
+	convPaths(t, testConvAgainstReference)
+}
+
+func testConvAgainstReference(t *testing.T) {
 	acts := []kernels.Act{kernels.ActNone, kernels.ActReLU, kernels.ActSigmoid, kernels.ActTanh}
 	for i, a := range convCases(testing.Short()) {
 		a.Act = acts[i%len(acts)]
@@ -170,7 +187,9 @@ func TestConvAgainstReference(t *testing.T) {
 //
 // and a central difference of L(w) = ⟨conv(x, w), dy⟩ along a random
 // direction d against ⟨bwdFilter(x, dy), d⟩, likewise for x.
-func TestConvAdjoints(t *testing.T) {
+func TestConvAdjoints(t *testing.T) { convPaths(t, testConvAdjoints) }
+
+func testConvAdjoints(t *testing.T) {
 	for i, a := range convCases(true) {
 		t.Run(convName(a), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(i), 5))
