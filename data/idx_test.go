@@ -37,10 +37,13 @@ func writeFile(t *testing.T, dir, name string, b []byte) string {
 	return p
 }
 
-// writeSmallSet writes a valid 4-file set (20 train, 10 test images of h×w) into dir and
-// returns the four payloads' paths; mutate lets a test break one file.
+// writeSmallSet writes a valid 4-file set (20 train, 10 test images of h×w) into dir,
+// creating it; tests then break one file.
 func writeSmallSet(t *testing.T, dir string, h, w int, compress bool) {
 	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	ext := ""
 	if compress {
 		ext = ".gz"
