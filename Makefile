@@ -15,8 +15,8 @@ CUDA_PREFIX ?= /opt/cuda
 
 # The demo: lenet on the default data (Fashion-MNIST when installed, else the synthetic
 # digits), sized to finish in about two minutes on 2 cores.
-DEMO_EPOCHS ?= 2
-DEMO_LIMIT  ?= 12800
+DEMO_EPOCHS ?= 3
+DEMO_LIMIT  ?= 0
 DEMO_OUT    ?= runs/demo
 
 .PHONY: all build test vet lint demo bench clean help
@@ -29,7 +29,7 @@ help:
 	@echo "make demo    build, then train lenet briefly on the default data into $(DEMO_OUT)"
 	@echo "make lint    gofmt check + go vet"
 	@echo "make bench   CPU benchmarks (see bench/RESULTS.md)"
-	@echo "make gpu     build bin/gabor-gpu with the CUDA backend (tag gpu; needs CUDA headers)"
+	@echo "make gpu     build bin/gabor with the CUDA backend (tag gpu; needs CUDA headers, see README)"
 
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/gabor
