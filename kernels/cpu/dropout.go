@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gaborlab/gabor/kernels"
 )
@@ -76,6 +77,7 @@ func bindDropout(o operands, a kernels.DropoutArgs) (step, error) {
 		return nil, fmt.Errorf("outputs overlap each other or ctl")
 	}
 	scale := 1 / (1 - p)
+	scaleBits := math.Float32bits(scale)
 	var key uint64
 	var training bool
 	body := func(lo, hi int) {
@@ -86,11 +88,14 @@ func bindDropout(o operands, a kernels.DropoutArgs) (step, error) {
 			}
 			return
 		}
+		// keep is a 0/1 integer mask rather than a branch: the draw is
+		// random, so a branch would be mispredicted P·(1−P) of the time.
 		for i := lo; i < hi; i++ {
-			m := float32(0)
+			var keep uint32
 			if dropUnit(key, i) >= p {
-				m = scale
+				keep = ^uint32(0)
 			}
+			m := math.Float32frombits(scaleBits & keep)
 			mask[i] = m
 			y[i] = x[i] * m
 		}

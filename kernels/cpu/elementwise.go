@@ -103,14 +103,11 @@ func unaryRange(fn kernels.UnaryFn, alpha float32, y, x []float32) {
 	}
 }
 
-// relu32 is max(x, 0) that lets NaN through (as PyTorch does), so a
-// diverging run shows NaN instead of silently zeroing it.
-func relu32(v float32) float32 {
-	if v < 0 {
-		return 0
-	}
-	return v
-}
+// relu32 is max(x, 0), which lets NaN through (as PyTorch does), so a
+// diverging run shows NaN instead of silently zeroing it. The builtin max
+// compiles without a branch: a branch on the sign of random data is
+// mispredicted half the time and costs ~8× the arithmetic.
+func relu32(v float32) float32 { return max(v, 0) }
 
 // actRange applies an activation in place.
 func actRange(act kernels.Act, y []float32) {
@@ -168,12 +165,14 @@ func actGradRange(act kernels.Act, dx, y, dy []float32) {
 	case kernels.ActNone:
 		copy(dx, dy)
 	case kernels.ActReLU:
+		// dx = dy where y > 0, else +0: selected with an integer mask,
+		// which compiles to a conditional move instead of a branch.
 		for i, v := range y {
+			var m uint32
 			if v > 0 {
-				dx[i] = dy[i]
-			} else {
-				dx[i] = 0
+				m = ^uint32(0)
 			}
+			dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & m)
 		}
 	case kernels.ActSigmoid:
 		for i, v := range y {
@@ -377,10 +376,22 @@ func bindFill(o operands, a kernels.FillArgs) (step, error) {
 		return nil, err
 	}
 	v := a.Value
-	return parallelStep(a.N, copyGrain, func(lo, hi int) {
-		s := y[lo:hi]
-		for i := range s {
-			s[i] = v
-		}
-	}), nil
+	return parallelStep(a.N, copyGrain, func(lo, hi int) { fill32(y[lo:hi], v) }), nil
+}
+
+// fill32 sets every element of s to v: memclr for +0, else one element
+// doubled by memmove, which runs at copy speed where a scalar store loop
+// does not.
+func fill32(s []float32, v float32) {
+	if len(s) == 0 {
+		return
+	}
+	if math.Float32bits(v) == 0 {
+		clear(s)
+		return
+	}
+	s[0] = v
+	for n := 1; n < len(s); n *= 2 {
+		copy(s[n:], s[:n])
+	}
 }

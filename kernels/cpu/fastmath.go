@@ -74,3 +74,18 @@ func tanh32(x float32) float32 {
 	m := s*p + (s - 1)
 	return float32(m / (m + 2))
 }
+
+// expNeg is e^x for x ≤ 0 in float64, accurate to < 1e-8 relative (far
+// below float32 rounding); below −104 it returns 0, which is what the
+// float32 result rounds to anyway. Softmax exponents are ≤ 0 after the
+// row maximum is subtracted.
+func expNeg(x float64) float64 {
+	if x < -104 || x != x {
+		if x != x {
+			return x
+		}
+		return 0
+	}
+	s, p := expm1Fast(x)
+	return s + s*p
+}

@@ -48,7 +48,8 @@ func refUnary(_ kernels.Instr, a kernels.UnaryArgs, inputs [][]float64) ([][]flo
 }
 
 // refActGrad: dx[i] = dy[i]·f'(x[i]) with f' written in y = f(x):
-// none 1, relu [y > 0], sigmoid y(1−y), tanh 1−y².
+// none 1, sigmoid y(1−y), tanh 1−y²; relu selects: dx = y > 0 ? dy : 0
+// (so a NaN dy of a dead unit does not leak).
 func refActGrad(_ kernels.Instr, a kernels.ActGradArgs, inputs [][]float64) ([][]float64, error) {
 	if err := refWant(inputs, []string{"y", "dy"}, a.N, a.N); err != nil {
 		return nil, err
@@ -60,10 +61,11 @@ func refActGrad(_ kernels.Instr, a kernels.ActGradArgs, inputs [][]float64) ([][
 		switch a.Act {
 		case kernels.ActNone:
 			d = 1
-		case kernels.ActReLU:
+		case kernels.ActReLU: // a selection, as PyTorch's threshold_backward: dy passes or 0
 			if y[i] > 0 {
-				d = 1
+				dx[i] = dy[i]
 			}
+			continue
 		case kernels.ActSigmoid:
 			d = y[i] * (1 - y[i])
 		case kernels.ActTanh:
