@@ -2,7 +2,10 @@ package train
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strconv"
 
 	"github.com/gaborlab/gabor/kernels"
@@ -109,22 +112,44 @@ func encodeCheckpoint(cfg *Config, epoch, step int, version string, last *Record
 	return safetensors.Encode(ts, meta)
 }
 
+// CheckpointError says what is wrong with which checkpoint file: unreadable,
+// not a valid safetensors file, not written by gabor, or not matching the
+// model. errors.As finds it; Unwrap exposes the cause (fs.ErrNotExist…).
+type CheckpointError struct {
+	Path string
+	Err  error
+}
+
+func (e *CheckpointError) Error() string { return "train: checkpoint " + e.Path + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *CheckpointError) Unwrap() error { return e.Err }
+
 // ReadCheckpoint reads and validates a checkpoint file written by gabor.
+// Every error is a *CheckpointError.
 func ReadCheckpoint(path string) (*Checkpoint, error) {
-	f, err := safetensors.Read(path)
+	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("train: %w", err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is in CheckpointError already
+		}
+		return nil, &CheckpointError{path, err}
+	}
+	f, err := safetensors.Decode(raw)
+	if err != nil {
+		return nil, &CheckpointError{path, err}
 	}
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("train: checkpoint %s: %s", path, fmt.Sprintf(format, args...))
+		return &CheckpointError{path, fmt.Errorf(format, args...)}
 	}
 	m := f.Metadata
 	if m["format"] != CheckpointFormat {
 		return nil, bad("metadata format is %q, want %q (not a gabor checkpoint?)", m["format"], CheckpointFormat)
 	}
-	cfg, err := decodeConfig([]byte(m["config"]), path+" (metadata config)")
+	cfg, err := decodeConfig([]byte(m["config"]), "metadata config")
 	if err != nil {
-		return nil, err
+		return nil, &CheckpointError{path, err}
 	}
 	ck := &Checkpoint{Config: cfg, Version: m["gabor_version"], Metadata: m, Tensors: map[string]safetensors.Tensor{}}
 	if ck.Epoch, err = strconv.Atoi(m["epoch"]); err != nil || ck.Epoch < 0 {
@@ -152,11 +177,11 @@ func (ck *Checkpoint) restore(prog *kernels.Program, exe kernels.Executable, pat
 	write := func(name string, id kernels.BufID) error {
 		t, ok := ck.Tensors[name]
 		if !ok {
-			return fmt.Errorf("train: checkpoint %s has no tensor %q (model %s)", path, name, ck.Config.Model)
+			return &CheckpointError{path, fmt.Errorf("no tensor %q (model %s)", name, ck.Config.Model)}
 		}
 		b := prog.Buf(id)
 		if !equalShape(t.Shape, b.Shape) {
-			return fmt.Errorf("train: checkpoint %s: tensor %q has shape %v, the model wants %v", path, name, t.Shape, b.Shape)
+			return &CheckpointError{path, fmt.Errorf("tensor %q has shape %v, the model wants %v", name, t.Shape, b.Shape)}
 		}
 		return exe.Write(id, t.Data)
 	}
@@ -178,7 +203,7 @@ func (ck *Checkpoint) restore(prog *kernels.Program, exe kernels.Executable, pat
 		}
 	}
 	if len(ck.Params) != len(prog.Params) {
-		return fmt.Errorf("train: checkpoint %s holds %d parameters, model %s has %d", path, len(ck.Params), ck.Config.Model, len(prog.Params))
+		return &CheckpointError{path, fmt.Errorf("holds %d parameters, model %s has %d", len(ck.Params), ck.Config.Model, len(prog.Params))}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,6 +70,10 @@ func TestReadCheckpointErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		_, err := ReadCheckpoint(c.path)
+		var ce *CheckpointError
+		if !errors.As(err, &ce) || ce.Path != c.path {
+			t.Errorf("%s: error %v is not a *CheckpointError for the file", filepath.Base(c.path), err)
+		}
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), c.path) {
 			t.Errorf("%s: error %v, want one naming the file and saying %q", filepath.Base(c.path), err, c.want)
 		}
@@ -86,7 +91,8 @@ func TestEvaluateWrongShapes(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "ck.safetensors")
 	os.WriteFile(p, b, 0o644)
 	_, err = Evaluate(context.Background(), p, "cpu", testData(t))
-	if err == nil || !strings.Contains(err.Error(), "fc1.weight") || !strings.Contains(err.Error(), "[512 784]") {
+	var ce *CheckpointError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "fc1.weight") || !strings.Contains(err.Error(), "[512 784]") {
 		t.Errorf("error %v", err)
 	}
 }
