@@ -1,6 +1,10 @@
 package cpu
 
-import "github.com/gaborlab/gabor/kernels"
+import (
+	"math"
+
+	"github.com/gaborlab/gabor/kernels"
+)
 
 // 2-D pooling, NCHW, forward and backward.
 //
@@ -61,32 +65,47 @@ func maxPoolFwd(a kernels.PoolArgs, x, y, switches []float32) {
 }
 
 // maxPool2x2 is maxPoolFwd's plane loop for the zoo's 2×2 windows at stride 2
-// without padding: four loads and three compares per output instead of the
-// general window scan. It reports false, leaving the plane to the general
-// loop, when the plane holds a NaN (which must win the window).
+// without padding. On random data the winner of each compare is a coin
+// toss, and a branchy scan mispredicts about every other output; so the
+// compares run on integer keys (orderKey) and compile to conditional moves.
+// It reports false, leaving the plane to the general loop, when the plane
+// holds a NaN (which must win its window).
 func maxPool2x2(w, oh, ow int, xp, yp, sp []float32) bool {
 	for i := 0; i < oh; i++ {
-		r0, r1 := xp[2*i*w:(2*i+1)*w], xp[(2*i+1)*w:(2*i+2)*w]
+		top := 2 * i * w
+		r0, r1 := xp[top:top+w], xp[top+w:top+2*w]
 		y, s := yp[i*ow:(i+1)*ow], sp[i*ow:(i+1)*ow]
 		for j := range y {
 			v0, v1, v2, v3 := r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]
 			if v0 != v0 || v1 != v1 || v2 != v2 || v3 != v3 {
 				return false
 			}
-			best, arg := v0, 2*i*w+2*j
-			if v1 > best {
-				best, arg = v1, 2*i*w+2*j+1
+			// Strict ">" keeps the first maximum, as the row-major scan does.
+			best, arg := orderKey(v0), 0
+			if k := orderKey(v1); k > best {
+				best, arg = k, 1
 			}
-			if v2 > best {
-				best, arg = v2, (2*i+1)*w+2*j
+			if k := orderKey(v2); k > best {
+				best, arg = k, w
 			}
-			if v3 > best {
-				best, arg = v3, (2*i+1)*w+2*j+1
+			if k := orderKey(v3); k > best {
+				arg = w + 1
 			}
-			y[j], s[j] = best, float32(arg)
+			at := top + 2*j + arg
+			y[j], s[j] = xp[at], float32(at)
 		}
 	}
 	return true
+}
+
+// orderKey maps a non-NaN float32 to an int32 with the same order, −0 and +0
+// equal: the bits as a signed integer, with the magnitude bits of negatives
+// flipped (so larger magnitudes sort lower) and negatives shifted up by one
+// (so −0 lands on +0).
+func orderKey(v float32) int32 {
+	k := int32(math.Float32bits(v))
+	k ^= (k >> 31) & 0x7fffffff
+	return k - k>>31
 }
 
 // maxPoolBwd scatters dy onto dx by the switches: dx is zeroed, then
