@@ -1,0 +1,39 @@
+// Package cuda is gabor's GPU backend: the kernels of every op family of
+// kernels.Op written in CUDA C (the *.cu files beside this one), compiled to
+// PTX by `make kernels` and embedded, and Go launchers that run a Program's
+// instructions through the CUDA driver API (gorgonia.org/cu).
+//
+// The package builds only with the `gpu` build tag, which needs cuda.h and
+// libcuda (scripts/install-cuda.sh headers). gorgonia.org/cu initializes the
+// driver when the process starts and exits when there is no GPU, so a `gpu`
+// binary cannot run, even to skip a test, on a machine without one: CI vets
+// and compiles this package; its tests run on a GPU machine (make gpu-bundle).
+//
+// # Model
+//
+// One CUDA context (the device's primary context) lives on one locked OS
+// thread for the whole process; every driver call is sent to that thread.
+// Backend.Load makes an Executable: one device allocation holding the
+// Program's arena (buffer offsets as the memory planner assigned them), then
+// the small tables and workspaces some kernels need. Load binds every
+// instruction once: it checks operand counts and lengths against the typed
+// Args and precomputes each kernel launch (function, grid, block, the
+// arguments as 8-byte slots), so Run only issues launches, on one stream,
+// without synchronizing with the host. Read and Sync wait.
+//
+// Every error names the instruction, its op and graph node, and for a launch
+// the kernel, its shapes and its grid and block.
+//
+// # Precision
+//
+// GEMMs and convolutions run on the tensor cores in TF32 (operands rounded
+// to a 10-bit mantissa, FP32 accumulation) unless Options.TF32 is false, in
+// which case they use exact FP32 FMAs. Everything else is FP32, with float64
+// accumulation in reductions, softmax and the loss, as in kernels/cpu.
+//
+// # Knobs
+//
+//	GABOR_CUDA_TF32=0   exact FP32 GEMMs and convolutions for the "cuda" backend
+//	GABOR_CUDA_SYNC=1   synchronize after every launch, so an asynchronous fault
+//	                    is reported by the instruction that caused it (slow)
+package cuda
