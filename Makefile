@@ -41,10 +41,12 @@ vet:
 # CUDA headers are present; its tests run only on a machine with a GPU (see README).
 test: vet
 	$(GO) test -timeout $(TEST_TIMEOUT) ./...
-	@if [ -f $(CUDA_PREFIX)/include/cuda.h ] && [ -f mk/gpu.mk ]; then \
-		$(MAKE) --no-print-directory gpu-vet; \
-	else \
+	@if [ ! -f $(CUDA_PREFIX)/include/cuda.h ]; then \
 		echo "make test: no CUDA headers in $(CUDA_PREFIX) (scripts/install-cuda.sh headers): gpu tag not vetted"; \
+	elif [ ! -f mk/gpu.mk ] || [ ! -f scripts/gpu-vet.sh ]; then \
+		echo "make test: mk/gpu.mk or scripts/gpu-vet.sh missing: gpu tag not vetted"; \
+	else \
+		$(MAKE) --no-print-directory gpu-vet; \
 	fi
 
 lint:
