@@ -32,6 +32,8 @@ const CheckpointFormat = "gabor-checkpoint-1"
 //	               (the dropout stream is counter-based on step, so it needs none)
 //	config         the whole Config as JSON
 //	gabor_version  the version that wrote it
+//	backend, threads  the backend and its worker count (CPU results depend on
+//	               how reductions are split, so bit-identical resumes need the same)
 //	train_loss, test_acc   of the last epoch (test_acc when it was evaluated)
 type Checkpoint struct {
 	Config  Config
@@ -86,7 +88,8 @@ func snapshotState(prog *kernels.Program, exe kernels.Executable, optimizer stri
 }
 
 // encodeCheckpoint serializes a training state with its metadata.
-func encodeCheckpoint(cfg *Config, epoch, step int, version string, last *Record, ts []safetensors.Tensor) ([]byte, error) {
+// extra adds metadata such as the backend and its thread count.
+func encodeCheckpoint(cfg *Config, epoch, step int, version string, last *Record, ts []safetensors.Tensor, extra map[string]string) ([]byte, error) {
 	cj, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, err
@@ -102,6 +105,9 @@ func encodeCheckpoint(cfg *Config, epoch, step int, version string, last *Record
 		"rng":           "shuffle=splitmix64 next_seed=" + strconv.FormatUint(nextPermutationSeed(cfg, epoch), 10),
 		"config":        string(cj),
 		"gabor_version": version,
+	}
+	for k, v := range extra {
+		meta[k] = v
 	}
 	if last != nil {
 		meta["train_loss"] = strconv.FormatFloat(last.TrainLoss, 'g', -1, 64)

@@ -47,7 +47,7 @@ func TestReadCheckpointErrors(t *testing.T) {
 		return p
 	}
 	cfg := DefaultConfig("mlp")
-	good, err := encodeCheckpoint(&cfg, 1, 468, "v", nil, []safetensors.Tensor{{Name: "fc1.bias", Shape: []int{1}, Data: []float32{1}}})
+	good, err := encodeCheckpoint(&cfg, 1, 468, "v", nil, []safetensors.Tensor{{Name: "fc1.bias", Shape: []int{1}, Data: []float32{1}}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestReadCheckpointErrors(t *testing.T) {
 // is refused with the tensor's name.
 func TestEvaluateWrongShapes(t *testing.T) {
 	cfg := DefaultConfig("mlp")
-	b, err := encodeCheckpoint(&cfg, 1, 1, "v", nil, []safetensors.Tensor{{Name: "fc1.weight", Shape: []int{2, 2}, Data: make([]float32, 4)}})
+	b, err := encodeCheckpoint(&cfg, 1, 1, "v", nil, []safetensors.Tensor{{Name: "fc1.weight", Shape: []int{2, 2}, Data: make([]float32, 4)}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,8 +79,9 @@
 // On the CPU the continuation is bit-identical to an uninterrupted run: the
 // state is the parameters, the optimizer state and the step count, and
 // everything else (order, rate, dropout) is a function of seed and step.
-// (The CPU kernels split their reductions by the number of worker goroutines,
-// so this holds for the same GOMAXPROCS.)
+// The CPU kernels split some sums by the number of worker goroutines, so this
+// holds for the same GOMAXPROCS: checkpoints record the backend and its worker
+// count, and Resume notes (on RunOptions.Log) when they differ.
 //
 // # Hooks
 //

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/gaborlab/gabor/data"
@@ -420,7 +421,8 @@ func (t *trainer) saveCheckpoint(epoch int, rec *Record) error {
 	if err != nil {
 		return err
 	}
-	b, err := encodeCheckpoint(&t.cfg, epoch, t.step, t.opts.Version, rec, ts)
+	b, err := encodeCheckpoint(&t.cfg, epoch, t.step, t.opts.Version, rec, ts, map[string]string{
+		"backend": t.be.Name(), "threads": strconv.Itoa(t.be.Caps().Threads)})
 	if err != nil {
 		return fmt.Errorf("train: encoding the checkpoint: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strconv"
 )
 
 // Resume continues the run in runDir from its last checkpoint up to its
@@ -64,6 +65,10 @@ func Resume(ctx context.Context, runDir string, opts RunOptions) (*Result, error
 	}
 	if err := writeConfig(runDir, cfg); err != nil {
 		return nil, err
+	}
+	if was, now := ck.Metadata["threads"], strconv.Itoa(t.be.Caps().Threads); ck.Metadata["backend"] != t.be.Name() || was != now {
+		t.logf("note: %s was trained on %s with %s workers, it continues on %s with %s: the result will be close to, not bit-identical with, an uninterrupted run",
+			runDir, ck.Metadata["backend"], was, t.be.Name(), now)
 	}
 	t.logf("resuming %s after epoch %d of %d (step %d) on %s", runDir, ck.Epoch, cfg.Epochs, ck.Step, t.be.Caps().Device)
 	return t.loop(ctx)

@@ -7,11 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/gaborlab/gabor/data"
+	"github.com/gaborlab/gabor/kernels"
 	"github.com/gaborlab/gabor/train/safetensors"
 )
 
@@ -156,7 +158,8 @@ func TestCheckpointContents(t *testing.T) {
 		t.Errorf("file is %d bytes, header+data %d", len(raw), 8+int64(n)+data)
 	}
 	meta := map[string]string{"format": CheckpointFormat, "model": "mlp", "epoch": "1", "step": "2", "seed": "1",
-		"gabor_version": "v-test", "optimizer": "sgd", "dataset": "synthetic", "rng": "shuffle=splitmix64 next_seed=2"}
+		"gabor_version": "v-test", "optimizer": "sgd", "dataset": "synthetic", "rng": "shuffle=splitmix64 next_seed=2",
+		"backend": "cpu", "threads": strconv.Itoa(res.threads(t))}
 	for k, v := range meta {
 		if f.Metadata[k] != v {
 			t.Errorf("metadata %s = %q, want %q", k, f.Metadata[k], v)
@@ -170,6 +173,45 @@ func TestCheckpointContents(t *testing.T) {
 		t.Errorf("ReadCheckpoint: epoch %d step %d params %v config %+v", ck.Epoch, ck.Step, ck.Params, ck.Config)
 	}
 	pythonCheck(t, res.Checkpoint)
+}
+
+// threads is the worker count of the run's backend.
+func (r *Result) threads(t *testing.T) int {
+	be, err := kernels.Open(r.Device)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return be.Caps().Threads
+}
+
+// TestResumeNotesOtherThreads: resuming with another worker count than the
+// checkpoint's says that the result will not be bit-identical.
+func TestResumeNotesOtherThreads(t *testing.T) {
+	ds := testData(t)
+	cfg := smallConfig(t, "mlp", 256, 1)
+	if _, err := Run(context.Background(), cfg, ds, RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(cfg.Out, CheckpointFile)
+	f, err := safetensors.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Metadata["threads"] = "99"
+	b, err := safetensors.Encode(f.Tensors, f.Metadata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeFileAtomic(path, b); err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	if _, err := Resume(context.Background(), cfg.Out, RunOptions{Dataset: ds, Epochs: 2, Log: &log}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "with 99 workers") || !strings.Contains(log.String(), "not bit-identical") {
+		t.Errorf("log %q has no note about the worker count", log.String())
+	}
 }
 
 // pythonCheck opens a checkpoint with Python's safetensors (and torch) where
