@@ -28,10 +28,10 @@ func execute(ctx context.Context, f *factory, args []string) int {
 	err := root.ExecuteContext(ctx)
 	code := exitCode(err)
 	if err != nil && !errors.Is(err, errSilent) && !errors.Is(err, errSilentData) {
-		switch {
-		case code == exitInterrupted:
+		if err == context.Canceled {
 			fmt.Fprintln(f.IO.ErrOut, "gabor: interrupted")
-		default:
+		} else {
+			// An interrupted run says what it saved and how to resume it.
 			fmt.Fprintf(f.IO.ErrOut, "gabor: %v\n", err)
 		}
 		if code == exitUsage {

@@ -164,8 +164,8 @@ func TestTrainRun(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		code := execute(ctx, f, append([]string{"train"}, append(tiny, "--out", runDir)...))
-		if code != exitInterrupted {
-			t.Errorf("exit %d, want %d: %s", code, exitInterrupted, errOut)
+		if code != exitInterrupted || !strings.Contains(errOut.String(), "interrupted") {
+			t.Errorf("exit %d (want %d), stderr %q should say it was interrupted", code, exitInterrupted, errOut)
 		}
 		noRunDir(t, runDir)
 	})
