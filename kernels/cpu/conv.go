@@ -109,38 +109,42 @@ func conv2dFwd(a kernels.ConvArgs, x, w, bias, y []float32) {
 		conv2dFwdWide(a, x, w, bias, y)
 		return
 	}
+	runConvJob(a.N, convGroup(&a), conv2dFwdChunk, &a, x, w, bias, y)
+}
+
+// conv2dFwdChunk computes the images [lo, hi) of conv2dFwd.
+func conv2dFwdChunk(j *cpJob, lo, hi int) {
+	a, x, w, bias, y := &j.conv, j.s[0], j.s[1], j.s[2], j.s[3]
 	chw, ohw := a.C*a.H*a.W, a.OH*a.OW
 	crs, kohw := a.C*a.R*a.S, a.K*a.OH*a.OW
-	nb := convGroup(&a)
-	parallelFor(a.N, nb, func(lo, hi int) {
-		sc := getConvScratch()
-		defer putConvScratch(sc)
-		for n0 := lo; n0 < hi; n0 += nb {
-			g := min(nb, hi-n0)
-			if g == 1 {
-				// One image: the GEMM writes y[n] in place.
-				yn := y[n0*kohw : (n0+1)*kohw]
-				b := convB(&a, sc, x[n0*chw:(n0+1)*chw], 1)
-				Sgemm(false, false, a.K, ohw, crs, 1, w, crs, b, ohw, 0, yn, ohw)
-				for k := 0; k < a.K; k++ {
-					biasAct(yn[k*ohw:(k+1)*ohw], convBias(bias, k), a.Act)
-				}
-				continue
+	nb := convGroup(a)
+	sc := getConvScratch()
+	defer putConvScratch(sc)
+	for n0 := lo; n0 < hi; n0 += nb {
+		g := min(nb, hi-n0)
+		if g == 1 {
+			// One image: the GEMM writes y[n] in place.
+			yn := y[n0*kohw : (n0+1)*kohw]
+			b := convB(a, sc, x[n0*chw:(n0+1)*chw], 1)
+			Sgemm(false, false, a.K, ohw, crs, 1, w, crs, b, ohw, 0, yn, ohw)
+			for k := 0; k < a.K; k++ {
+				biasAct(yn[k*ohw:(k+1)*ohw], convBias(bias, k), a.Act)
 			}
-			ld := g * ohw
-			b := convB(&a, sc, x[n0*chw:(n0+g)*chw], g)
-			sc.blk = grow(sc.blk, a.K*ld)
-			Sgemm(false, false, a.K, ld, crs, 1, w, crs, b, ld, 0, sc.blk, ld)
-			for i := 0; i < g; i++ {
-				yn := y[(n0+i)*kohw : (n0+i+1)*kohw]
-				for k := 0; k < a.K; k++ {
-					dst := yn[k*ohw : (k+1)*ohw]
-					copy(dst, sc.blk[k*ld+i*ohw:k*ld+(i+1)*ohw])
-					biasAct(dst, convBias(bias, k), a.Act)
-				}
+			continue
+		}
+		ld := g * ohw
+		b := convB(a, sc, x[n0*chw:(n0+g)*chw], g)
+		sc.blk = grow(sc.blk, a.K*ld)
+		Sgemm(false, false, a.K, ld, crs, 1, w, crs, b, ld, 0, sc.blk, ld)
+		for i := 0; i < g; i++ {
+			yn := y[(n0+i)*kohw : (n0+i+1)*kohw]
+			for k := 0; k < a.K; k++ {
+				dst := yn[k*ohw : (k+1)*ohw]
+				copy(dst, sc.blk[k*ld+i*ohw:k*ld+(i+1)*ohw])
+				biasAct(dst, convBias(bias, k), a.Act)
 			}
 		}
-	})
+	}
 }
 
 // convB returns the GEMM's right operand for a group of g images starting at

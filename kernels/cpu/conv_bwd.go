@@ -34,29 +34,33 @@ func conv2dBwdData(a kernels.ConvArgs, dy, w, dx []float32) {
 		conv2dBwdDataWide(a, dy, w, dx)
 		return
 	}
+	runConvJob(a.N, convGroup(&a), conv2dBwdDataChunk, &a, dy, w, dx)
+}
+
+// conv2dBwdDataChunk computes the images [lo, hi) of conv2dBwdData.
+func conv2dBwdDataChunk(j *cpJob, lo, hi int) {
+	a, dy, w, dx := &j.conv, j.s[0], j.s[1], j.s[2]
 	chw, ohw := a.C*a.H*a.W, a.OH*a.OW
 	crs, kohw := a.C*a.R*a.S, a.K*a.OH*a.OW
-	nb := convGroup(&a)
-	parallelFor(a.N, nb, func(lo, hi int) {
-		sc := getConvScratch()
-		defer putConvScratch(sc)
-		for n0 := lo; n0 < hi; n0 += nb {
-			g := min(nb, hi-n0)
-			ld := g * ohw
-			dyb := gatherDY(&a, sc, dy[n0*kohw:], g)
-			if g == 1 && isPointwise(&a) {
-				Sgemm(true, false, a.C, ohw, a.K, 1, w, crs, dyb, ohw, 0, dx[n0*chw:(n0+1)*chw], ohw)
-				continue
-			}
-			sc.cols = grow(sc.cols, crs*ld)
-			Sgemm(true, false, crs, ld, a.K, 1, w, crs, dyb, ld, 0, sc.cols, ld)
-			for i := 0; i < g; i++ {
-				dxn := dx[(n0+i)*chw : (n0+i+1)*chw]
-				clear(dxn)
-				fold(&a, sc.cols[i*ohw:], ld, dxn)
-			}
+	nb := convGroup(a)
+	sc := getConvScratch()
+	defer putConvScratch(sc)
+	for n0 := lo; n0 < hi; n0 += nb {
+		g := min(nb, hi-n0)
+		ld := g * ohw
+		dyb := gatherDY(a, sc, dy[n0*kohw:], g)
+		if g == 1 && isPointwise(a) {
+			Sgemm(true, false, a.C, ohw, a.K, 1, w, crs, dyb, ohw, 0, dx[n0*chw:(n0+1)*chw], ohw)
+			continue
 		}
-	})
+		sc.cols = grow(sc.cols, crs*ld)
+		Sgemm(true, false, crs, ld, a.K, 1, w, crs, dyb, ld, 0, sc.cols, ld)
+		for i := 0; i < g; i++ {
+			dxn := dx[(n0+i)*chw : (n0+i+1)*chw]
+			clear(dxn)
+			fold(a, sc.cols[i*ohw:], ld, dxn)
+		}
+	}
 }
 
 // conv2dBwdFilter computes dw = a.Beta·dw + Σ_n x[n] ⋆ dy[n].
@@ -67,21 +71,23 @@ func conv2dBwdData(a kernels.ConvArgs, dy, w, dx []float32) {
 func conv2dBwdFilter(a kernels.ConvArgs, x, dy, dw []float32) {
 	crs := a.C * a.R * a.S
 	nch := min(Workers(), a.N)
-	parts := make([]*convScratch, nch)
-	for c := range parts {
-		parts[c] = getConvScratch()
-		parts[c].dw = grow(parts[c].dw, crs*a.K)
+	j := getCPJob()
+	for range nch {
+		sc := getConvScratch()
+		sc.dw = grow(sc.dw, crs*a.K)
+		j.parts = append(j.parts, sc)
 	}
+	j.conv, j.s[0], j.s[1] = a, x, dy
+	j.body = conv2dBwdFilterChunk
 	if convWide(&a) {
-		conv2dBwdFilterWide(a, x, dy, parts)
-	} else {
-		conv2dBwdFilterCols(a, x, dy, parts)
+		j.body = conv2dBwdFilterWideChunk
 	}
+	parallelFor(nch, 1, j.run)
 	for k := 0; k < a.K; k++ {
 		row := dw[k*crs : (k+1)*crs]
 		for i := range row {
 			var s float32
-			for _, sc := range parts {
+			for _, sc := range j.parts {
 				s += sc.dw[i*a.K+k]
 			}
 			if a.Beta != 0 {
@@ -90,30 +96,31 @@ func conv2dBwdFilter(a kernels.ConvArgs, x, dy, dw []float32) {
 			row[i] = s
 		}
 	}
-	for _, sc := range parts {
+	for _, sc := range j.parts {
 		putConvScratch(sc)
 	}
+	putCPJob(j)
 }
 
-// conv2dBwdFilterCols fills the partials over unfolded columns (any stride).
-func conv2dBwdFilterCols(a kernels.ConvArgs, x, dy []float32, parts []*convScratch) {
+// conv2dBwdFilterChunk fills the partials of chunks [clo, chi) over unfolded
+// columns (any stride).
+func conv2dBwdFilterChunk(j *cpJob, clo, chi int) {
+	a, x, dy := &j.conv, j.s[0], j.s[1]
 	chw, ohw := a.C*a.H*a.W, a.OH*a.OW
 	crs, kohw := a.C*a.R*a.S, a.K*a.OH*a.OW
-	nb := convGroup(&a)
-	nch := len(parts)
-	parallelFor(nch, 1, func(clo, chi int) {
-		for c := clo; c < chi; c++ {
-			sc := parts[c]
-			var beta float32
-			lo, hi := c*a.N/nch, (c+1)*a.N/nch
-			for n0 := lo; n0 < hi; n0 += nb {
-				g := min(nb, hi-n0)
-				ld := g * ohw
-				b := convB(&a, sc, x[n0*chw:(n0+g)*chw], g)
-				dyb := gatherDY(&a, sc, dy[n0*kohw:], g)
-				Sgemm(false, true, crs, a.K, ld, 1, b, ld, dyb, ld, beta, sc.dw, a.K)
-				beta = 1
-			}
+	nb := convGroup(a)
+	nch := len(j.parts)
+	for c := clo; c < chi; c++ {
+		sc := j.parts[c]
+		var beta float32
+		lo, hi := c*a.N/nch, (c+1)*a.N/nch
+		for n0 := lo; n0 < hi; n0 += nb {
+			g := min(nb, hi-n0)
+			ld := g * ohw
+			b := convB(a, sc, x[n0*chw:(n0+g)*chw], g)
+			dyb := gatherDY(a, sc, dy[n0*kohw:], g)
+			Sgemm(false, true, crs, a.K, ld, 1, b, ld, dyb, ld, beta, sc.dw, a.K)
+			beta = 1
 		}
-	})
+	}
 }

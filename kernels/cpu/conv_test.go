@@ -319,3 +319,37 @@ func TestConvRefRejectsBadInstr(t *testing.T) {
 		}
 	}
 }
+
+// TestConvPoolNoAllocs: after a first call has sized the scratch, the kernels
+// allocate nothing (a training step must not feed the garbage collector).
+func TestConvPoolNoAllocs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, s := range [][]int{{8, 6, 14, 14, 16, 5, 5, 1, 0, 1}, {4, 3, 14, 14, 8, 3, 3, 1, 1, 1}, {3, 2, 9, 9, 4, 3, 3, 2, 1, 1}} {
+		a, _ := convArgs(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9])
+		a.Bias, a.Act, a.Beta = true, kernels.ActReLU, 1
+		x, w, b := cpRand(rng, a.N*a.C*a.H*a.W).s, cpRand(rng, a.K*a.C*a.R*a.S).s, cpRand(rng, a.K).s
+		y, dw := cpRand(rng, a.N*a.K*a.OH*a.OW).s, make([]float32, a.K*a.C*a.R*a.S)
+		cols := make([]float32, a.N*a.OH*a.OW*a.C*a.R*a.S)
+		p, _ := poolArgs(a.N, a.C, a.H, a.W, 2, 2, 0)
+		py, sw := make([]float32, a.N*a.C*p.OH*p.OW), make([]float32, a.N*a.C*p.OH*p.OW)
+		for _, k := range []struct {
+			name string
+			fn   func()
+		}{
+			{"conv2d", func() { conv2dFwd(a, x, w, b, y) }},
+			{"bwd data", func() { conv2dBwdData(a, y, w, x) }},
+			{"bwd filter", func() { conv2dBwdFilter(a, x, y, dw) }},
+			{"im2col", func() { im2col(a, x, cols) }},
+			{"col2im", func() { col2im(a, cols, x) }},
+			{"maxpool", func() { maxPoolFwd(p, x, py, sw) }},
+			{"maxpool bwd", func() { maxPoolBwd(p, py, sw, x) }},
+			{"avgpool", func() { avgPoolFwd(p, x, py) }},
+			{"avgpool bwd", func() { avgPoolBwd(p, py, x) }},
+		} {
+			k.fn()
+			if n := testing.AllocsPerRun(10, k.fn); n != 0 {
+				t.Errorf("%s %s: %v allocations per call, want 0", k.name, convName(a), n)
+			}
+		}
+	}
+}

@@ -146,98 +146,105 @@ func wideDY(a *kernels.ConvArgs, geo wideGeom, sc *convScratch, dy []float32, g 
 }
 
 func conv2dFwdWide(a kernels.ConvArgs, x, w, bias, y []float32) {
-	geo := newWideGeom(&a)
+	runConvJob(a.N, convGroupFor(&a, a.OH*(a.W+2*a.PadW)), conv2dFwdWideChunk, &a, x, w, bias, y)
+}
+
+// conv2dFwdWideChunk computes the images [lo, hi) of conv2dFwdWide.
+func conv2dFwdWideChunk(j *cpJob, lo, hi int) {
+	a, x, w, bias, y := &j.conv, j.s[0], j.s[1], j.s[2], j.s[3]
+	geo := newWideGeom(a)
 	chw, ohw := a.C*a.H*a.W, a.OH*a.OW
 	crs, kohw := a.C*a.R*a.S, a.K*a.OH*a.OW
-	nb := convGroupFor(&a, geo.row)
-	parallelFor(a.N, nb, func(lo, hi int) {
-		sc := getConvScratch()
-		defer putConvScratch(sc)
-		for n0 := lo; n0 < hi; n0 += nb {
-			g := min(nb, hi-n0)
-			ld := g * geo.row
-			b := wideB(&a, geo, sc, x[n0*chw:(n0+g)*chw], g)
-			sc.blk = grow(sc.blk, a.K*ld)
-			Sgemm(false, false, a.K, ld, crs, 1, w, crs, b, ld, 0, sc.blk, ld)
-			for i := 0; i < g; i++ {
-				yn := y[(n0+i)*kohw : (n0+i+1)*kohw]
-				for k := 0; k < a.K; k++ {
-					src := sc.blk[k*ld+i*geo.row:]
-					dst := yn[k*ohw : (k+1)*ohw]
-					for oh := 0; oh < a.OH; oh++ {
-						copy(dst[oh*a.OW:(oh+1)*a.OW], src[oh*geo.wp:oh*geo.wp+a.OW])
-					}
-					biasAct(dst, convBias(bias, k), a.Act)
+	nb := convGroupFor(a, geo.row)
+	sc := getConvScratch()
+	defer putConvScratch(sc)
+	for n0 := lo; n0 < hi; n0 += nb {
+		g := min(nb, hi-n0)
+		ld := g * geo.row
+		b := wideB(a, geo, sc, x[n0*chw:(n0+g)*chw], g)
+		sc.blk = grow(sc.blk, a.K*ld)
+		Sgemm(false, false, a.K, ld, crs, 1, w, crs, b, ld, 0, sc.blk, ld)
+		for i := 0; i < g; i++ {
+			yn := y[(n0+i)*kohw : (n0+i+1)*kohw]
+			for k := 0; k < a.K; k++ {
+				src := sc.blk[k*ld+i*geo.row:]
+				dst := yn[k*ohw : (k+1)*ohw]
+				for oh := 0; oh < a.OH; oh++ {
+					copy(dst[oh*a.OW:(oh+1)*a.OW], src[oh*geo.wp:oh*geo.wp+a.OW])
 				}
+				biasAct(dst, convBias(bias, k), a.Act)
 			}
 		}
-	})
+	}
 }
 
 func conv2dBwdDataWide(a kernels.ConvArgs, dy, w, dx []float32) {
-	geo := newWideGeom(&a)
+	runConvJob(a.N, convGroupFor(&a, a.OH*(a.W+2*a.PadW)), conv2dBwdDataWideChunk, &a, dy, w, dx)
+}
+
+// conv2dBwdDataWideChunk computes the images [lo, hi) of conv2dBwdDataWide.
+func conv2dBwdDataWideChunk(j *cpJob, lo, hi int) {
+	a, dy, w, dx := &j.conv, j.s[0], j.s[1], j.s[2]
+	geo := newWideGeom(a)
 	chw, crs := a.C*a.H*a.W, a.C*a.R*a.S
-	nb := convGroupFor(&a, geo.row)
-	parallelFor(a.N, nb, func(lo, hi int) {
-		sc := getConvScratch()
-		defer putConvScratch(sc)
-		for n0 := lo; n0 < hi; n0 += nb {
-			g := min(nb, hi-n0)
-			ld := g * geo.row
-			dyb := wideDY(&a, geo, sc, dy[n0*a.K*a.OH*a.OW:], g)
-			sc.cols = grow(sc.cols, crs*ld)
-			Sgemm(true, false, crs, ld, a.K, 1, w, crs, dyb, ld, 0, sc.cols, ld)
-			// Fold: each row of dcols adds onto its shifted slice of the
-			// padded dx planes; the junk columns add zeros.
-			sc.pad = grow(sc.pad, g*a.C*geo.plane+geo.slack)
-			clear(sc.pad)
-			for i := 0; i < g; i++ {
-				for c := 0; c < a.C; c++ {
-					base := sc.pad[(i*a.C+c)*geo.plane:]
-					for r := 0; r < a.R; r++ {
-						for s := 0; s < a.S; s++ {
-							off := r*a.DilH*geo.wp + s*a.DilW
-							row := ((c*a.R+r)*a.S + s) * ld
-							src := sc.cols[row+i*geo.row : row+(i+1)*geo.row]
-							dst := base[off : off+len(src)]
-							for j, v := range src {
-								dst[j] += v
-							}
+	nb := convGroupFor(a, geo.row)
+	sc := getConvScratch()
+	defer putConvScratch(sc)
+	for n0 := lo; n0 < hi; n0 += nb {
+		g := min(nb, hi-n0)
+		ld := g * geo.row
+		dyb := wideDY(a, geo, sc, dy[n0*a.K*a.OH*a.OW:], g)
+		sc.cols = grow(sc.cols, crs*ld)
+		Sgemm(true, false, crs, ld, a.K, 1, w, crs, dyb, ld, 0, sc.cols, ld)
+		// Fold: each row of dcols adds onto its shifted slice of the padded
+		// dx planes; the junk columns add zeros.
+		sc.pad = grow(sc.pad, g*a.C*geo.plane+geo.slack)
+		clear(sc.pad)
+		for i := 0; i < g; i++ {
+			for c := 0; c < a.C; c++ {
+				base := sc.pad[(i*a.C+c)*geo.plane:]
+				for r := 0; r < a.R; r++ {
+					for s := 0; s < a.S; s++ {
+						off := r*a.DilH*geo.wp + s*a.DilW
+						row := ((c*a.R+r)*a.S + s) * ld
+						src := sc.cols[row+i*geo.row : row+(i+1)*geo.row]
+						dst := base[off : off+len(src)]
+						for e, v := range src {
+							dst[e] += v
 						}
 					}
 				}
 			}
-			for p := 0; p < g*a.C; p++ {
-				src := sc.pad[p*geo.plane:]
-				dst := dx[n0*chw+p*a.H*a.W : n0*chw+(p+1)*a.H*a.W]
-				for h := 0; h < a.H; h++ {
-					copy(dst[h*a.W:(h+1)*a.W], src[(a.PadH+h)*geo.wp+a.PadW:])
-				}
+		}
+		for p := 0; p < g*a.C; p++ {
+			src := sc.pad[p*geo.plane:]
+			dst := dx[n0*chw+p*a.H*a.W : n0*chw+(p+1)*a.H*a.W]
+			for h := 0; h < a.H; h++ {
+				copy(dst[h*a.W:(h+1)*a.W], src[(a.PadH+h)*geo.wp+a.PadW:])
 			}
 		}
-	})
+	}
 }
 
-// conv2dBwdFilterWide is conv2dBwdFilter over wide columns (see there for the
-// chunking and the reduction).
-func conv2dBwdFilterWide(a kernels.ConvArgs, x, dy []float32, parts []*convScratch) {
-	geo := newWideGeom(&a)
+// conv2dBwdFilterWideChunk is conv2dBwdFilterChunk over wide columns (see
+// conv2dBwdFilter for the chunking and the reduction).
+func conv2dBwdFilterWideChunk(j *cpJob, clo, chi int) {
+	a, x, dy := &j.conv, j.s[0], j.s[1]
+	geo := newWideGeom(a)
 	chw, crs := a.C*a.H*a.W, a.C*a.R*a.S
-	nb := convGroupFor(&a, geo.row)
-	nch := len(parts)
-	parallelFor(nch, 1, func(clo, chi int) {
-		for c := clo; c < chi; c++ {
-			sc := parts[c]
-			var beta float32
-			lo, hi := c*a.N/nch, (c+1)*a.N/nch
-			for n0 := lo; n0 < hi; n0 += nb {
-				g := min(nb, hi-n0)
-				ld := g * geo.row
-				b := wideB(&a, geo, sc, x[n0*chw:(n0+g)*chw], g)
-				dyb := wideDY(&a, geo, sc, dy[n0*a.K*a.OH*a.OW:], g)
-				Sgemm(false, true, crs, a.K, ld, 1, b, ld, dyb, ld, beta, sc.dw, a.K)
-				beta = 1
-			}
+	nb := convGroupFor(a, geo.row)
+	nch := len(j.parts)
+	for c := clo; c < chi; c++ {
+		sc := j.parts[c]
+		var beta float32
+		lo, hi := c*a.N/nch, (c+1)*a.N/nch
+		for n0 := lo; n0 < hi; n0 += nb {
+			g := min(nb, hi-n0)
+			ld := g * geo.row
+			b := wideB(a, geo, sc, x[n0*chw:(n0+g)*chw], g)
+			dyb := wideDY(a, geo, sc, dy[n0*a.K*a.OH*a.OW:], g)
+			Sgemm(false, true, crs, a.K, ld, 1, b, ld, dyb, ld, beta, sc.dw, a.K)
+			beta = 1
 		}
-	})
+	}
 }

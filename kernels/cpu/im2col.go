@@ -134,28 +134,70 @@ func fold(a *kernels.ConvArgs, cols []float32, ld int, dx []float32) {
 
 // im2col writes x [N, C, H, W] as cols [N, OH, OW, C·R·S] (gorgonia's layout).
 func im2col(a kernels.ConvArgs, x, cols []float32) {
+	runConvJob(a.N*a.OH, 1, im2colChunk, &a, x, cols)
+}
+
+// im2colChunk writes the output rows (n, oh) in [lo, hi).
+func im2colChunk(j *cpJob, lo, hi int) {
+	a, x, cols := &j.conv, j.s[0], j.s[1]
 	crs, chw, hw := a.C*a.R*a.S, a.C*a.H*a.W, a.H*a.W
-	parallelFor(a.N*a.OH, 1, func(lo, hi int) {
-		for row := lo; row < hi; row++ {
-			n, oh := row/a.OH, row%a.OH
-			xn := x[n*chw : (n+1)*chw]
+	for row := lo; row < hi; row++ {
+		n, oh := row/a.OH, row%a.OH
+		xn := x[n*chw : (n+1)*chw]
+		for ow := 0; ow < a.OW; ow++ {
+			dst := cols[(row*a.OW+ow)*crs : (row*a.OW+ow+1)*crs]
+			for c := 0; c < a.C; c++ {
+				for r := 0; r < a.R; r++ {
+					d := dst[(c*a.R+r)*a.S : (c*a.R+r+1)*a.S]
+					ih := oh*a.StrideH - a.PadH + r*a.DilH
+					if ih < 0 || ih >= a.H {
+						clear(d)
+						continue
+					}
+					src := xn[c*hw+ih*a.W : c*hw+(ih+1)*a.W]
+					iw := ow*a.StrideW - a.PadW
+					for s := range d {
+						if iw >= 0 && iw < a.W {
+							d[s] = src[iw]
+						} else {
+							d[s] = 0
+						}
+						iw += a.DilW
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im writes dx = im2colᵀ(cols): each column entry is added onto the input
+// pixel it was read from (dx is overwritten).
+func col2im(a kernels.ConvArgs, cols, dx []float32) {
+	runConvJob(a.N, 1, col2imChunk, &a, cols, dx)
+}
+
+// col2imChunk writes the images [lo, hi) of dx.
+func col2imChunk(j *cpJob, lo, hi int) {
+	a, cols, dx := &j.conv, j.s[0], j.s[1]
+	crs, chw, hw := a.C*a.R*a.S, a.C*a.H*a.W, a.H*a.W
+	for n := lo; n < hi; n++ {
+		dxn := dx[n*chw : (n+1)*chw]
+		clear(dxn)
+		for oh := 0; oh < a.OH; oh++ {
 			for ow := 0; ow < a.OW; ow++ {
-				dst := cols[(row*a.OW+ow)*crs : (row*a.OW+ow+1)*crs]
+				src := cols[((n*a.OH+oh)*a.OW+ow)*crs:]
 				for c := 0; c < a.C; c++ {
 					for r := 0; r < a.R; r++ {
-						d := dst[(c*a.R+r)*a.S : (c*a.R+r+1)*a.S]
 						ih := oh*a.StrideH - a.PadH + r*a.DilH
 						if ih < 0 || ih >= a.H {
-							clear(d)
 							continue
 						}
-						src := xn[c*hw+ih*a.W : c*hw+(ih+1)*a.W]
+						d := dxn[c*hw+ih*a.W : c*hw+(ih+1)*a.W]
+						sr := src[(c*a.R+r)*a.S : (c*a.R+r+1)*a.S]
 						iw := ow*a.StrideW - a.PadW
-						for s := range d {
+						for _, v := range sr {
 							if iw >= 0 && iw < a.W {
-								d[s] = src[iw]
-							} else {
-								d[s] = 0
+								d[iw] += v
 							}
 							iw += a.DilW
 						}
@@ -163,39 +205,5 @@ func im2col(a kernels.ConvArgs, x, cols []float32) {
 				}
 			}
 		}
-	})
-}
-
-// col2im writes dx = im2colᵀ(cols): each column entry is added onto the input
-// pixel it was read from (dx is overwritten).
-func col2im(a kernels.ConvArgs, cols, dx []float32) {
-	crs, chw, hw := a.C*a.R*a.S, a.C*a.H*a.W, a.H*a.W
-	parallelFor(a.N, 1, func(lo, hi int) {
-		for n := lo; n < hi; n++ {
-			dxn := dx[n*chw : (n+1)*chw]
-			clear(dxn)
-			for oh := 0; oh < a.OH; oh++ {
-				for ow := 0; ow < a.OW; ow++ {
-					src := cols[((n*a.OH+oh)*a.OW+ow)*crs:]
-					for c := 0; c < a.C; c++ {
-						for r := 0; r < a.R; r++ {
-							ih := oh*a.StrideH - a.PadH + r*a.DilH
-							if ih < 0 || ih >= a.H {
-								continue
-							}
-							d := dxn[c*hw+ih*a.W : c*hw+(ih+1)*a.W]
-							sr := src[(c*a.R+r)*a.S : (c*a.R+r+1)*a.S]
-							iw := ow*a.StrideW - a.PadW
-							for _, v := range sr {
-								if iw >= 0 && iw < a.W {
-									d[iw] += v
-								}
-								iw += a.DilW
-							}
-						}
-					}
-				}
-			}
-		}
-	})
+	}
 }

@@ -30,38 +30,43 @@ func poolWindow(o, stride, pad, k, n int) (lo, hi int) {
 
 // maxPoolFwd computes y and the argmax switches (as exact float32 integers).
 func maxPoolFwd(a kernels.PoolArgs, x, y, switches []float32) {
+	runPoolJob(a.N*a.C, poolGrain, maxPoolFwdChunk, &a, x, y, switches)
+}
+
+// maxPoolFwdChunk computes the planes [lo, hi) of maxPoolFwd.
+func maxPoolFwdChunk(j *cpJob, lo, hi int) {
+	a := &j.pool
+	x, y, switches := j.s[0], j.s[1], j.s[2]
 	hw, ohw := a.H*a.W, a.OH*a.OW
 	pair := a.KH == 2 && a.KW == 2 && a.StrideH == 2 && a.StrideW == 2 && a.PadH == 0 && a.PadW == 0
-	parallelFor(a.N*a.C, poolGrain, func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			xp := x[p*hw : (p+1)*hw]
-			yp, sp := y[p*ohw:(p+1)*ohw], switches[p*ohw:(p+1)*ohw]
-			if pair && maxPool2x2(a.W, a.OH, a.OW, xp, yp, sp) {
-				continue
-			}
-			for oh := 0; oh < a.OH; oh++ {
-				h0, h1 := poolWindow(oh, a.StrideH, a.PadH, a.KH, a.H)
-				for ow := 0; ow < a.OW; ow++ {
-					w0, w1 := poolWindow(ow, a.StrideW, a.PadW, a.KW, a.W)
-					arg := h0*a.W + w0
-					best := xp[arg]
-				scan:
-					for h := h0; h < h1 && best == best; h++ {
-						row := xp[h*a.W : h*a.W+w1]
-						for w := w0; w < w1; w++ {
-							if v := row[w]; v > best {
-								best, arg = v, h*a.W+w
-							} else if v != v {
-								best, arg = v, h*a.W+w
-								break scan
-							}
+	for p := lo; p < hi; p++ {
+		xp := x[p*hw : (p+1)*hw]
+		yp, sp := y[p*ohw:(p+1)*ohw], switches[p*ohw:(p+1)*ohw]
+		if pair && maxPool2x2(a.W, a.OH, a.OW, xp, yp, sp) {
+			continue
+		}
+		for oh := 0; oh < a.OH; oh++ {
+			h0, h1 := poolWindow(oh, a.StrideH, a.PadH, a.KH, a.H)
+			for ow := 0; ow < a.OW; ow++ {
+				w0, w1 := poolWindow(ow, a.StrideW, a.PadW, a.KW, a.W)
+				arg := h0*a.W + w0
+				best := xp[arg]
+			scan:
+				for h := h0; h < h1 && best == best; h++ {
+					row := xp[h*a.W : h*a.W+w1]
+					for w := w0; w < w1; w++ {
+						if v := row[w]; v > best {
+							best, arg = v, h*a.W+w
+						} else if v != v {
+							best, arg = v, h*a.W+w
+							break scan
 						}
 					}
-					yp[oh*a.OW+ow], sp[oh*a.OW+ow] = best, float32(arg)
 				}
+				yp[oh*a.OW+ow], sp[oh*a.OW+ow] = best, float32(arg)
 			}
 		}
-	})
+	}
 }
 
 // maxPool2x2 is maxPoolFwd's plane loop for the zoo's 2×2 windows at stride 2
@@ -112,64 +117,79 @@ func orderKey(v float32) int32 {
 // dx[plane][switch] += dy. With switches from another layer's maxPoolFwd this
 // is also Unpool2D.
 func maxPoolBwd(a kernels.PoolArgs, dy, switches, dx []float32) {
+	runPoolJob(a.N*a.C, poolGrain, maxPoolBwdChunk, &a, dy, switches, dx)
+}
+
+// maxPoolBwdChunk computes the planes [lo, hi) of maxPoolBwd.
+func maxPoolBwdChunk(j *cpJob, lo, hi int) {
+	a := &j.pool
+	dy, switches, dx := j.s[0], j.s[1], j.s[2]
 	hw, ohw := a.H*a.W, a.OH*a.OW
-	parallelFor(a.N*a.C, poolGrain, func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			dxp := dx[p*hw : (p+1)*hw]
-			clear(dxp)
-			sp := switches[p*ohw : (p+1)*ohw]
-			for o, g := range dy[p*ohw : (p+1)*ohw] {
-				dxp[int(sp[o])] += g
-			}
+	for p := lo; p < hi; p++ {
+		dxp := dx[p*hw : (p+1)*hw]
+		clear(dxp)
+		sp := switches[p*ohw : (p+1)*ohw]
+		for o, g := range dy[p*ohw : (p+1)*ohw] {
+			dxp[int(sp[o])] += g
 		}
-	})
+	}
 }
 
 // avgPoolFwd averages each window, dividing by KH·KW (padding counted).
 func avgPoolFwd(a kernels.PoolArgs, x, y []float32) {
+	runPoolJob(a.N*a.C, poolGrain, avgPoolFwdChunk, &a, x, y)
+}
+
+// avgPoolFwdChunk computes the planes [lo, hi) of avgPoolFwd.
+func avgPoolFwdChunk(j *cpJob, lo, hi int) {
+	a := &j.pool
+	x, y := j.s[0], j.s[1]
 	hw, ohw := a.H*a.W, a.OH*a.OW
 	area := float32(a.KH * a.KW)
-	parallelFor(a.N*a.C, poolGrain, func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			xp, yp := x[p*hw:(p+1)*hw], y[p*ohw:(p+1)*ohw]
-			for oh := 0; oh < a.OH; oh++ {
-				h0, h1 := poolWindow(oh, a.StrideH, a.PadH, a.KH, a.H)
-				for ow := 0; ow < a.OW; ow++ {
-					w0, w1 := poolWindow(ow, a.StrideW, a.PadW, a.KW, a.W)
-					var s float32
-					for h := h0; h < h1; h++ {
-						for _, v := range xp[h*a.W+w0 : h*a.W+w1] {
-							s += v
-						}
+	for p := lo; p < hi; p++ {
+		xp, yp := x[p*hw:(p+1)*hw], y[p*ohw:(p+1)*ohw]
+		for oh := 0; oh < a.OH; oh++ {
+			h0, h1 := poolWindow(oh, a.StrideH, a.PadH, a.KH, a.H)
+			for ow := 0; ow < a.OW; ow++ {
+				w0, w1 := poolWindow(ow, a.StrideW, a.PadW, a.KW, a.W)
+				var s float32
+				for h := h0; h < h1; h++ {
+					for _, v := range xp[h*a.W+w0 : h*a.W+w1] {
+						s += v
 					}
-					yp[oh*a.OW+ow] = s / area
 				}
+				yp[oh*a.OW+ow] = s / area
 			}
 		}
-	})
+	}
 }
 
 // avgPoolBwd spreads dy/(KH·KW) over each window's in-bounds positions (dx overwritten).
 func avgPoolBwd(a kernels.PoolArgs, dy, dx []float32) {
+	runPoolJob(a.N*a.C, poolGrain, avgPoolBwdChunk, &a, dy, dx)
+}
+
+// avgPoolBwdChunk computes the planes [lo, hi) of avgPoolBwd.
+func avgPoolBwdChunk(j *cpJob, lo, hi int) {
+	a := &j.pool
+	dy, dx := j.s[0], j.s[1]
 	hw, ohw := a.H*a.W, a.OH*a.OW
 	area := float32(a.KH * a.KW)
-	parallelFor(a.N*a.C, poolGrain, func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			dxp, dyp := dx[p*hw:(p+1)*hw], dy[p*ohw:(p+1)*ohw]
-			clear(dxp)
-			for oh := 0; oh < a.OH; oh++ {
-				h0, h1 := poolWindow(oh, a.StrideH, a.PadH, a.KH, a.H)
-				for ow := 0; ow < a.OW; ow++ {
-					w0, w1 := poolWindow(ow, a.StrideW, a.PadW, a.KW, a.W)
-					g := dyp[oh*a.OW+ow] / area
-					for h := h0; h < h1; h++ {
-						d := dxp[h*a.W+w0 : h*a.W+w1]
-						for i := range d {
-							d[i] += g
-						}
+	for p := lo; p < hi; p++ {
+		dxp, dyp := dx[p*hw:(p+1)*hw], dy[p*ohw:(p+1)*ohw]
+		clear(dxp)
+		for oh := 0; oh < a.OH; oh++ {
+			h0, h1 := poolWindow(oh, a.StrideH, a.PadH, a.KH, a.H)
+			for ow := 0; ow < a.OW; ow++ {
+				w0, w1 := poolWindow(ow, a.StrideW, a.PadW, a.KW, a.W)
+				g := dyp[oh*a.OW+ow] / area
+				for h := h0; h < h1; h++ {
+					d := dxp[h*a.W+w0 : h*a.W+w1]
+					for i := range d {
+						d[i] += g
 					}
 				}
 			}
 		}
-	})
+	}
 }
