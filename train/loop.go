@@ -252,12 +252,17 @@ func Run(ctx context.Context, cfg Config, ds *data.Dataset, opts RunOptions) (*R
 	}
 	defer t.exe.Close()
 	t.runDir = cfg.Out
+	parent := filepath.Dir(cfg.Out)
+	_, statErr := os.Stat(parent)
 	if t.dir, err = stagingDir(cfg.Out); err != nil {
 		return nil, err
 	}
 	defer func() {
 		if !t.published {
 			os.RemoveAll(t.dir)
+			if statErr != nil {
+				os.Remove(parent) // made for this run (e.g. runs/); removed only if empty
+			}
 		}
 	}()
 	if err := writeConfig(t.dir, cfg); err != nil {

@@ -480,7 +480,7 @@ func TestBadInputLeavesNothing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			parent := t.TempDir()
 			cfg := smallConfig(t, "mlp", 256, 1)
-			cfg.Out = filepath.Join(parent, "run")
+			cfg.Out = filepath.Join(parent, "runs", "run") // runs/ does not exist yet
 			d := *ds
 			var opts RunOptions
 			ctx := tc.edit(&cfg, &d, &opts)
