@@ -106,7 +106,11 @@ func TestRunDoesNotAllocate(t *testing.T) {
 		}
 	}
 	run() // first run: lazily built pools
-	if n := testing.AllocsPerRun(20, run); n != 0 {
+	n := testing.AllocsPerRun(20, run)
+	switch {
+	case raceEnabled: // sync.Pool drops entries at random under -race: not a property of the code
+		t.Logf("Run allocates %v times per step under the race detector", n)
+	case n != 0:
 		t.Fatalf("Run allocates %v times per step, want 0", n)
 	}
 }

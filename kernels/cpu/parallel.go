@@ -10,7 +10,7 @@ import (
 // itself, so a 1-core machine never hands work to another goroutine.
 //
 // Two properties matter beyond speed:
-//   - No allocation per call: the join counter comes from a sync.Pool and
+//   - No allocation per call: the join counter comes from a free list and
 //     callers pass function values built once (at Load), so a steady-state
 //     training step allocates nothing.
 //   - Nesting is safe: a chunk may itself call parallelFor (a convolution
@@ -28,8 +28,27 @@ var (
 	poolOnce sync.Once
 	poolCh   chan task
 	nWorkers int
-	joins    = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
+	// joins is a free list of join counters. A buffered channel rather than
+	// a sync.Pool: a Pool may drop entries (at every GC, and at random under
+	// the race detector), and each drop is an allocation in a step.
+	joins = make(chan *sync.WaitGroup, 64)
 )
+
+func getJoin() *sync.WaitGroup {
+	select {
+	case wg := <-joins:
+		return wg
+	default:
+		return new(sync.WaitGroup)
+	}
+}
+
+func putJoin(wg *sync.WaitGroup) {
+	select {
+	case joins <- wg:
+	default:
+	}
+}
 
 func startPool() {
 	nWorkers = runtime.GOMAXPROCS(0)
@@ -68,7 +87,7 @@ func parallelFor(n, grain int, fn func(lo, hi int)) {
 		fn(0, n)
 		return
 	}
-	wg := joins.Get().(*sync.WaitGroup)
+	wg := getJoin()
 	step := (n + chunks - 1) / chunks
 	for lo := step; lo < n; lo += step {
 		hi := min(lo+step, n)
@@ -93,5 +112,5 @@ func parallelFor(n, grain int, fn func(lo, hi int)) {
 		break
 	}
 	wg.Wait()
-	joins.Put(wg)
+	putJoin(wg)
 }
