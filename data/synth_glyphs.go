@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -67,10 +68,12 @@ func glyphs() ([10][]*glyph, error) {
 }
 
 func buildGlyphs() ([10][]*glyph, error) {
+	// A job renders one shape in every stroke width: fonts by eroding or dilating
+	// their mask, pen shapes by redrawing with a narrower or wider pen.
 	type job struct {
-		hi    *hiMask
-		digit int
-		name  string
+		render func(r float64) *hiMask
+		digit  int
+		name   string
 	}
 	var jobs []job
 	for _, ff := range fontFaces {
@@ -78,34 +81,37 @@ func buildGlyphs() ([10][]*glyph, error) {
 		if err != nil {
 			return [10][]*glyph{}, fmt.Errorf("data: parse font %s: %w", ff.name, err)
 		}
-		// Size in pixels per em: digits are about 0.7 em tall in the Go fonts.
+		// Size in pixels per em: digits are about 0.72 em tall in the Go fonts.
 		face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: glyphSize * hiRes / 0.72, DPI: 72, Hinting: font.HintingNone})
 		if err != nil {
 			return [10][]*glyph{}, fmt.Errorf("data: face %s: %w", ff.name, err)
 		}
 		for d := 0; d < 10; d++ {
-			jobs = append(jobs, job{renderDigit(face, d), d, ff.name})
+			hm := renderDigit(face, d)
+			jobs = append(jobs, job{func(r float64) *hiMask { return morph(hm, r) }, d, ff.name})
 		}
 		face.Close()
 	}
 	for d := 0; d < 10; d++ {
-		for v, hm := range strokeDigits(d) {
-			jobs = append(jobs, job{hm, d, fmt.Sprintf("stroke%d", v)})
+		for v, ps := range strokeDigits(d) {
+			jobs = append(jobs, job{ps.render, d, fmt.Sprintf("stroke%02d", v)})
 		}
 	}
 	var lib [10][]*glyph
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for _, j := range jobs {
 		wg.Add(1)
+		sem <- struct{}{}
 		go func() {
-			defer wg.Done()
+			defer func() { <-sem; wg.Done() }()
 			var out []*glyph
 			for _, r := range strokeRadii {
 				if r > 2 && strings.Contains(j.name, "bold") {
 					continue // a dilated bold face is a blob, not a pen stroke
 				}
-				g := downsample(morph(j.hi, r))
+				g := downsample(j.render(r))
 				g.digit = j.digit
 				g.variants = fmt.Sprintf("%s/r%+g", j.name, r)
 				out = append(out, g)
@@ -177,12 +183,34 @@ func morph(m *hiMask, r float64) *hiMask {
 			}
 		}
 	}
-	out := &hiMask{w: m.w, h: m.h, pix: make([]float32, len(m.pix))}
+	out := &hiMask{w: m.w, h: m.h}
+	if r > 0 {
+		// Dilation: splat each inked pixel's value over its disc (background pixels
+		// contribute 0 and cannot raise anything), so the cost follows the ink.
+		out.pix = make([]float32, len(m.pix))
+		for y := 0; y < m.h; y++ {
+			for x := 0; x < m.w; x++ {
+				v := m.pix[y*m.w+x]
+				if v == 0 {
+					continue
+				}
+				for _, o := range offs {
+					xx, yy := x+o[0], y+o[1]
+					if xx >= 0 && yy >= 0 && xx < m.w && yy < m.h && v > out.pix[yy*m.w+xx] {
+						out.pix[yy*m.w+xx] = v
+					}
+				}
+			}
+		}
+		return out
+	}
+	// Erosion: a background pixel stays 0; only inked pixels need their disc's minimum.
+	out.pix = make([]float32, len(m.pix))
 	for y := 0; y < m.h; y++ {
 		for x := 0; x < m.w; x++ {
-			best := float32(0)
-			if r < 0 {
-				best = 1
+			best := m.pix[y*m.w+x]
+			if best == 0 {
+				continue
 			}
 			for _, o := range offs {
 				xx, yy := x+o[0], y+o[1]
@@ -190,8 +218,9 @@ func morph(m *hiMask, r float64) *hiMask {
 				if xx >= 0 && yy >= 0 && xx < m.w && yy < m.h {
 					v = m.pix[yy*m.w+xx]
 				}
-				if (r > 0 && v > best) || (r < 0 && v < best) {
-					best = v
+				best = min(best, v)
+				if best == 0 {
+					break
 				}
 			}
 			out.pix[y*m.w+x] = best

@@ -75,10 +75,24 @@ const (
 	strokeSeed     = 0x5EED0F1A7E // fixed: the library is the same for every dataset seed
 )
 
-// strokeDigits renders the jittered variants of every template of digit d at hi-res.
-func strokeDigits(d int) []*hiMask {
+// penShape is one jittered handwriting variant: its strokes and its pen diameter.
+type penShape struct {
+	strokes [][]pt
+	width   float64 // pen diameter in digit heights
+}
+
+// render draws the shape with the pen widened by r hi-res pixels on each side (r < 0
+// narrows it): redrawing gives the exact thinner or bolder stroke that erosion or
+// dilation of the drawn mask would only approximate.
+func (s penShape) render(r float64) *hiMask {
+	w := max(s.width+2*r/float64(glyphSize*hiRes), 0.03)
+	return drawStrokes(s.strokes, w)
+}
+
+// strokeDigits returns the jittered variants of every template of digit d.
+func strokeDigits(d int) []penShape {
 	rng := splitmix{s: strokeSeed + uint64(d)*1000003}
-	var out []*hiMask
+	var out []penShape
 	for _, tpl := range strokeTemplates[d] {
 		for v := 0; v < strokeVariants; v++ {
 			// Jitter shared between strokes at a shared point keeps corners joined:
@@ -103,7 +117,7 @@ func strokeDigits(d int) []*hiMask {
 				}
 				strokes = append(strokes, js)
 			}
-			out = append(out, drawStrokes(strokes, width))
+			out = append(out, penShape{strokes, width})
 		}
 	}
 	return out
@@ -153,15 +167,28 @@ func segment(m *hiMask, a, b pt, r float64) {
 	y1 := min(m.h-1, int(math.Ceil(math.Max(a.y, b.y)+r+1)))
 	dx, dy := b.x-a.x, b.y-a.y
 	l2 := dx*dx + dy*dy
+	reach := r + 0.5 // beyond this distance coverage is 0
 	for y := y0; y <= y1; y++ {
 		for x := x0; x <= x1; x++ {
 			px, py := float64(x)+0.5-a.x, float64(y)+0.5-a.y
 			t := 0.0
 			if l2 > 0 {
-				t = math.Max(0, math.Min(1, (px*dx+py*dy)/l2))
+				t = (px*dx + py*dy) / l2
+				if t < 0 {
+					t = 0
+				} else if t > 1 {
+					t = 1
+				}
 			}
 			ex, ey := px-t*dx, py-t*dy
-			c := float32(math.Max(0, math.Min(1, r+0.5-math.Sqrt(ex*ex+ey*ey))))
+			d2 := ex*ex + ey*ey
+			if d2 >= reach*reach {
+				continue
+			}
+			c := float32(reach - math.Sqrt(d2))
+			if c > 1 {
+				c = 1
+			}
 			if i := y*m.w + x; c > m.pix[i] {
 				m.pix[i] = c
 			}
