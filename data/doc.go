@@ -5,6 +5,11 @@
 // normalized float32 happens per batch in Gather, so a 60,000-image set costs 47 MB,
 // not 188 MB, and the same bytes can be uploaded once to a device.
 //
+// Names: "synthetic" (the default), "mnist", "fashion-mnist", "kmnist"; see Names and
+// Lookup. With no directory given, Load searches $GABOR_DATA/<name>, $GABOR_DATA,
+// ~/.cache/gabor/<name> (where Fetch puts files), then system directories such as
+// /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist).
+//
 // Sources:
 //
 //   - IDX files (ReadImages, ReadLabels, Load, Verify): MNIST, Fashion-MNIST, KMNIST,
@@ -18,8 +23,10 @@
 //     the Go fonts with random affine and elastic distortion, stroke-width changes,
 //     blur and noise, deterministic from a seed, so training works with no files and
 //     no network.
-//   - TwoMoons, Spirals, Circles and XOR are small seeded 2-D sets for decision-region
-//     figures.
+//   - TwoMoons, Spirals, Circles and XOR (or Toy2D by name) are small seeded 2-D sets
+//     for decision-region figures.
+//   - WriteDir exports any Dataset as the four standard IDX files; Grid tiles images
+//     into one picture for previews; Stats, Describe and Verify summarize and check.
 //
 // Epoch order: Permutation is the Fisher–Yates shuffle driven by splitmix64 that the
 // reference programs use; called with seed+epoch it yields the very same batches.
