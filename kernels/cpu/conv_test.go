@@ -347,7 +347,11 @@ func TestConvPoolNoAllocs(t *testing.T) {
 			{"avgpool bwd", func() { avgPoolBwd(p, py, x) }},
 		} {
 			k.fn()
-			if n := testing.AllocsPerRun(10, k.fn); n != 0 {
+			n := testing.AllocsPerRun(10, k.fn)
+			switch {
+			case raceEnabled: // sync.Pool (inside Sgemm) drops entries at random under -race
+				t.Logf("%s %s: %v allocations per call under the race detector", k.name, convName(a), n)
+			case n != 0:
 				t.Errorf("%s %s: %v allocations per call, want 0", k.name, convName(a), n)
 			}
 		}
