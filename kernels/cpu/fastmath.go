@@ -26,7 +26,11 @@ func expm1Poly(r float64) float64 {
 // expm1Fast returns (2^n, e^r − 1) with x = n·ln2 + r, for |x| ≤ 104 (the
 // float32 range); e^x = s·(1+p). The caller clamps x.
 func expm1Fast(x float64) (s, p float64) {
-	n := math.Floor(x*log2e + 0.5)
+	// Round to nearest by adding and removing 1.5·2^52, which pushes the
+	// fraction bits out of the mantissa: two adds, where math.Floor is a
+	// call without GOAMD64=v2.
+	const magic = 1.5 * (1 << 52)
+	n := (x*log2e + magic) - magic
 	r := x - n*ln2
 	return math.Float64frombits(uint64(int64(n)+1023) << 52), expm1Poly(r)
 }

@@ -179,7 +179,11 @@ func binaryCases(short bool) []Case {
 	for _, s := range []binShape{shapes[1], shapes[4], shapes[7], shapes[10], shapes[13]} {
 		cs = append(cs, binaryCase(kernels.BinaryMul, s, true))
 	}
-	return cs
+	// c = a − c: the output is the second operand (allowed when not broadcast).
+	inB := binaryCase(kernels.BinarySub, shapes[2], false)
+	inB.Name += ",inplace-b"
+	inB.Alias = map[int]int{0: 1}
+	return append(cs, inB)
 }
 
 func binaryBench() []Case {
