@@ -349,7 +349,7 @@ func TestConvPoolNoAllocs(t *testing.T) {
 			k.fn()
 			n := testing.AllocsPerRun(10, k.fn)
 			switch {
-			case raceEnabled: // sync.Pool (inside Sgemm) drops entries at random under -race
+			case convRace:
 				t.Logf("%s %s: %v allocations per call under the race detector", k.name, convName(a), n)
 			case n != 0:
 				t.Errorf("%s %s: %v allocations per call, want 0", k.name, convName(a), n)
