@@ -31,16 +31,22 @@ import (
 // The forward was measured both ways too, and the plain W·cols won (the
 // transposing epilogue costs more than the packing it saves).
 //
+// Two ways to build cols: unfold (im2col.go), for any stride, and for
+// stride 1 the wide columns of conv_wide.go, which turn the unfold and the
+// fold into block copies at the price of a few junk columns; convWide and
+// convWideData pick one per layer from measurements on the zoo's layers.
+//
 // Work split: the batch is cut into at most Workers() contiguous chunks run
 // by parallelFor; each chunk owns a scratch (cols and the gathered block)
-// taken from a free list, so steady-state calls allocate nothing. The
+// taken from a free list, and the call's arguments reach the chunks through
+// a pre-bound job (conv_job.go), so steady-state calls allocate nothing. The
 // backward filter gives each chunk its own partial dWᵀ and sums the partials
 // in chunk order, so the result does not depend on scheduling.
 
 // convScratch is one worker's reusable memory.
 type convScratch struct {
 	cols []float32 // the unfolded group, CRS × nb·OHW
-	blk  []float32 // a K × nb·OHW block: the forward's Yᵀ or the gathered dY
+	blk  []float32 // a K × nb·OHW block: the forward's Y or the gathered dY
 	dw   []float32 // a partial filter gradient dWᵀ [CRS, K] (backward filter)
 	pad  []float32 // padded planes of the wide path (conv_wide.go)
 }
