@@ -17,8 +17,8 @@ package cpu
 // row tile is copied into a zero-padded mr×kc buffer, so the kernel never
 // reads past the rows of A that exist.
 //
-// Blocking (see gemm_driver.go): kc bounds a B micro-panel (kc×nr) so it stays
-// in L1 while the kernel sweeps down an mc-row block of A that stays in L2.
+// Blocking (gemm_driver.go): an mr×kc tile of A stays in L1 while the kernel
+// sweeps it across a packed kc×nc block of B that stays in L2.
 // Parallelism (gemm_parallel.go) shares out column ranges of C, row ranges
 // when N is narrow, or depth ranges when K dwarfs M and N.
 

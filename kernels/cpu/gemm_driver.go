@@ -4,14 +4,17 @@ import "sync"
 
 // The blocked loops around the micro-kernel, for one goroutine:
 //
-//	for jc (nc columns of C):            B block kc×nc packed once per (jc, pc)
-//	  for pc (kc of the depth):          beta applies on the first pc only
-//	    for ic (mc rows):                A block mc×kc stays in L2
-//	      for jr (nr-column panel):      B micro-panel kc×nr stays in L1
-//	        for ir (mr-row tile):        kernel: C[ir, jr] (+)= A[ir, pc]·Bp[pc, jr]
+//	for jc (nc columns of C):       B block kc×nc (≤ 1 MiB) packed once per (jc, pc)
+//	  for pc (kc of the depth):     beta applies on the first pc only
+//	    for ir (mr-row tile):       A tile mr×kc stays in L1 ...
+//	      for jr (nr-column panel): ... while the B panels stream from L2
+//	        kernel: C[ir, jr] (+)= A[ir, pc]·Bp[pc, jr]
 //
-// Sizes are chosen per call so the blocks split the matrix evenly (k = 784
-// becomes 3×262, not 384+384+16), then rounded up to whole tiles.
+// Finishing a row tile across all of the block's columns before moving down
+// writes C row tile by row tile, and reads each A row tile once per depth
+// block: with N ≤ 64 (the im2col products) there is one pass over A in all.
+// Block sizes split the matrix evenly (k = 784 becomes 3×262, not
+// 384+384+16), rounded up to whole tiles.
 
 // sgemmKernel is a micro-kernel and its tile. fn computes the mr×nr tile
 //
@@ -27,9 +30,8 @@ type sgemmKernel struct {
 }
 
 const (
-	sgemmKcMax   = 384     // depth of a block: a kc×32 micro-panel is 48 KiB at most
+	sgemmKcMax   = 384     // depth of a block: an A tile of 12×384 is 18 KiB of L1
 	sgemmBBudget = 1 << 18 // floats in a packed B block (1 MiB, well inside L2)
-	sgemmABudget = 1 << 16 // floats of A per mc block (256 KiB)
 )
 
 // sgemmWork holds one goroutine's packing buffers; they only grow, and live

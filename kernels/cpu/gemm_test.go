@@ -251,7 +251,8 @@ func TestSgemmPanicsOnShortSlices(t *testing.T) {
 	}
 }
 
-// A serial-sized call reuses pooled buffers and allocates nothing.
+// A serial-sized call reuses pooled buffers and allocates nothing (a bounded
+// amount under the race detector, see sgemmMaxAllocs).
 func TestSgemmNoAllocs(t *testing.T) {
 	m, n, k := 30, 40, 50
 	a := make([]float32, m*k)
@@ -260,7 +261,7 @@ func TestSgemmNoAllocs(t *testing.T) {
 	allocs := testing.AllocsPerRun(50, func() {
 		Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n)
 	})
-	if allocs != 0 {
-		t.Errorf("Sgemm(%d×%d×%d) allocates %v times per call, want 0", m, n, k, allocs)
+	if allocs > sgemmMaxAllocs {
+		t.Errorf("Sgemm(%d×%d×%d) allocates %v times per call, want ≤ %d", m, n, k, allocs, sgemmMaxAllocs)
 	}
 }
