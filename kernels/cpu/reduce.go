@@ -57,17 +57,18 @@ func bindReduce(o operands, a kernels.ReduceArgs) (step, error) {
 		for t := lo; t < hi; t++ {
 			o, i0 := t/tiles, (t%tiles)*reduceTile
 			w := min(reduceTile, inner-i0)
-			var acc [reduceTile]float64
+			var buf [reduceTile]float64
+			acc := buf[:w] // rows are resliced to len(acc): no bounds checks inside
 			base := o*mid*inner + i0
 			for m := 0; m < mid; m++ {
-				row := x[base+m*inner : base+m*inner+w]
+				row := x[base+m*inner:][:len(acc)]
 				for i, v := range row {
 					acc[i] += float64(v)
 				}
 			}
-			dst := y[o*inner+i0 : o*inner+i0+w]
-			for i := range dst {
-				dst[i] = float32(acc[i] * scale)
+			dst := y[o*inner+i0:][:len(acc)]
+			for i, a := range acc {
+				dst[i] = float32(a * scale)
 			}
 		}
 	}), nil
@@ -159,14 +160,15 @@ func bindBiasGrad(o operands, a kernels.BiasGradArgs) (step, error) {
 			for t := lo; t < hi; t++ {
 				j0 := t * reduceTile
 				w := min(reduceTile, c-j0)
-				var acc [reduceTile]float64
+				var buf [reduceTile]float64
+				acc := buf[:w]
 				for r := 0; r < n; r++ {
-					for i, v := range dy[r*c+j0 : r*c+j0+w] {
+					for i, v := range dy[r*c+j0:][:len(acc)] {
 						acc[i] += float64(v)
 					}
 				}
-				for i := 0; i < w; i++ {
-					put(j0+i, acc[i])
+				for i, a := range acc {
+					put(j0+i, a)
 				}
 			}
 		}), nil
