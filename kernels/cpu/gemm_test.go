@@ -82,17 +82,25 @@ func (tc sgemmCase) run(t *testing.T, rng *rand.Rand) {
 	B := sgemmNewOperand(rng, br, bc, ldb, false)
 	C := sgemmNewOperand(rng, tc.m, tc.n, ldc, tc.beta == 0)
 
-	at := func(i, p int) float64 {
-		if tc.transA {
-			return float64(A.data[p*lda+i])
+	// op(A) as m×k and op(B)ᵀ as n×k in float64, so the reference's inner
+	// loop runs over contiguous memory.
+	opA := make([]float64, tc.m*tc.k)
+	opBt := make([]float64, tc.n*tc.k)
+	for p := 0; p < tc.k; p++ {
+		for i := 0; i < tc.m; i++ {
+			if tc.transA {
+				opA[i*tc.k+p] = float64(A.data[p*lda+i])
+			} else {
+				opA[i*tc.k+p] = float64(A.data[i*lda+p])
+			}
 		}
-		return float64(A.data[i*lda+p])
-	}
-	bt := func(p, j int) float64 {
-		if tc.transB {
-			return float64(B.data[j*ldb+p])
+		for j := 0; j < tc.n; j++ {
+			if tc.transB {
+				opBt[j*tc.k+p] = float64(B.data[j*ldb+p])
+			} else {
+				opBt[j*tc.k+p] = float64(B.data[p*ldb+j])
+			}
 		}
-		return float64(B.data[p*ldb+j])
 	}
 
 	Sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, A.data, lda, B.data, ldb, tc.beta, C.data, ldc)
@@ -113,9 +121,11 @@ func (tc sgemmCase) run(t *testing.T, rng *rand.Rand) {
 	for i := 0; i < tc.m; i++ {
 		for j := 0; j < tc.n; j++ {
 			var s, sabs float64
-			for p := 0; p < tc.k; p++ {
-				s += at(i, p) * bt(p, j)
-				sabs += math.Abs(at(i, p) * bt(p, j))
+			ai, bj := opA[i*tc.k:][:tc.k], opBt[j*tc.k:][:tc.k]
+			for p, x := range ai {
+				t := x * bj[p]
+				s += t
+				sabs += math.Abs(t)
 			}
 			idx := i*ldc + j
 			inWindow[sgemmGuard+idx] = true
