@@ -208,10 +208,7 @@ func conv2dBwdDataWideChunk(j *cpJob, lo, hi int) {
 						off := r*a.DilH*geo.wp + s*a.DilW
 						row := ((c*a.R+r)*a.S + s) * ld
 						src := sc.cols[row+i*geo.row : row+(i+1)*geo.row]
-						dst := base[off : off+len(src)]
-						for e, v := range src {
-							dst[e] += v
-						}
+						addTo(base[off:off+len(src)], src)
 					}
 				}
 			}
