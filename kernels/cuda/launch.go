@@ -40,11 +40,11 @@ func (l *launch) String() string {
 // (little-endian), a double all 8.
 type args []uint64
 
-func (a *args) ptr(p uint64) *args    { *a = append(*a, p); return a }
-func (a *args) i64(v int) *args       { *a = append(*a, uint64(int64(v))); return a }
-func (a *args) f32(v float32) *args   { *a = append(*a, uint64(math.Float32bits(v))); return a }
-func (a *args) f64(v float64) *args   { *a = append(*a, math.Float64bits(v)); return a }
-func (a *args) u64(v uint64) *args    { *a = append(*a, v); return a }
+func (a *args) ptr(p uint64) *args  { *a = append(*a, p); return a }
+func (a *args) i64(v int) *args     { *a = append(*a, uint64(int64(v))); return a }
+func (a *args) f32(v float32) *args { *a = append(*a, uint64(math.Float32bits(v))); return a }
+func (a *args) f64(v float64) *args { *a = append(*a, math.Float64bits(v)); return a }
+func (a *args) u64(v uint64) *args  { *a = append(*a, v); return a }
 func (a *args) flag(v bool) *args {
 	if v {
 		return a.i64(1)
