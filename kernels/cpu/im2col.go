@@ -90,10 +90,16 @@ func unfoldSame(a *kernels.ConvArgs, xc, row []float32, offH, offW, ohLo, ohHi, 
 	if owLo == 0 && owHi == a.OW {
 		return
 	}
+	// The clipped columns are a padding's width (1 or 2) per output row:
+	// plain stores, where clear would be a call each.
 	for oh := ohLo; oh < ohHi; oh++ {
 		r := row[oh*a.OW : (oh+1)*a.OW]
-		clear(r[:owLo])
-		clear(r[owHi:])
+		for ow := 0; ow < owLo; ow++ {
+			r[ow] = 0
+		}
+		for ow := owHi; ow < len(r); ow++ {
+			r[ow] = 0
+		}
 	}
 }
 
