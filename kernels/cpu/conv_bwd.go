@@ -8,7 +8,7 @@ import "github.com/gaborlab/gabor/kernels"
 //	dw[k,c,r,s]   = Beta·dw + Σ_{n,oh,ow} dy[n,k,oh,ow] · x[n,c,ih,iw]
 //
 // The first is a GEMM Wᵀ·dY into columns followed by fold (the adjoint of
-// unfold), the second a GEMM dY·colsᵀ over the unfolded input.
+// unfold), the second a GEMM cols·dYᵀ over the unfolded input, giving dWᵀ.
 
 // gatherDY returns dY of g images starting at dy as one K × g·OHW matrix: the
 // images' own planes when g = 1, else a copy into the scratch block.
