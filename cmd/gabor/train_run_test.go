@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gaborlab/gabor/kernels"
 )
@@ -128,6 +129,14 @@ func TestTrainRun(t *testing.T) {
 			noRunDir(t, runDir)
 		})
 	}
+	t.Run("dataset not installed", func(t *testing.T) {
+		runDir := filepath.Join(t.TempDir(), "run")
+		_, errOut, code := runCLI(t, "train", "--dataset", "kmnist", "--out", runDir)
+		if code != exitData || !strings.Contains(errOut, `dataset "kmnist" not found`) || !strings.Contains(errOut, "gabor data fetch kmnist") {
+			t.Errorf("exit %d (want %d), stderr should list where it looked and how to get it: %q", code, exitData, errOut)
+		}
+		noRunDir(t, runDir)
+	})
 	t.Run("usage errors leave nothing", func(t *testing.T) {
 		for _, args := range [][]string{{"--model", "resnet"}, {"--epochs", "-1"}, {"--batch", "0"}} {
 			runDir := filepath.Join(t.TempDir(), "run")
@@ -266,4 +275,22 @@ func TestTrainRun(t *testing.T) {
 			t.Errorf("events %v", kinds)
 		}
 	})
+}
+
+// TestDefaultDataset: with no --dataset and no --data, fashion-mnist is used when the
+// search finds it ($GABOR_DATA comes first), and stderr says where it was found.
+func TestDefaultDataset(t *testing.T) {
+	isolateData(t)
+	root := t.TempDir()
+	t.Setenv("GABOR_DATA", root)
+	dir := filepath.Join(root, "fashion-mnist")
+	writeTinySet(t, dir, 10, 10)
+	io, _, errOut := testIO()
+	r := newTrainReporter(io, false, 1, time.Now)
+	if got := announceDataset(r, ""); got != "fashion-mnist" {
+		t.Errorf("default dataset %q, want fashion-mnist", got)
+	}
+	if want := "dataset: fashion-mnist (found in " + dir + ")"; !strings.Contains(errOut.String(), want) {
+		t.Errorf("stderr %q lacks %q", errOut, want)
+	}
 }
