@@ -16,8 +16,18 @@ func sgemmPackB(transB bool, kb, nb, nr int, b []float32, ldb, pc, jc int, dst [
 			for q := 0; q*nr < nb; q++ {
 				w := min(nr, nb-q*nr)
 				row := dst[q*kb*nr+p*nr:][:nr]
-				copy(row, src[q*nr:q*nr+w])
-				clear(row[w:])
+				if w == nr {
+					copy(row, src[q*nr:q*nr+nr])
+					continue
+				}
+				// An element loop beats a copy call for the short
+				// remainder (N = 6, 10, 25 ...).
+				for j, v := range src[q*nr : q*nr+w] {
+					row[j] = v
+				}
+				for j := w; j < nr; j++ {
+					row[j] = 0
+				}
 			}
 		}
 		return
@@ -59,11 +69,25 @@ func sgemmPackB(transB bool, kb, nb, nr int, b []float32, ldb, pc, jc int, dst [
 // only, so the kernel never reads rows of A that do not exist.
 func sgemmPackA(rows, kb, mr int, a []float32, rsa, csa, i0, pc int, dst []float32) {
 	dst = dst[:kb*mr]
+	if rsa == 1 {
+		// Transposed A: the rows at one depth are contiguous in memory.
+		for p := 0; p < kb; p++ {
+			d := dst[p*mr : p*mr+mr]
+			s := a[i0+(pc+p)*csa:][:rows]
+			for r, v := range s {
+				d[r] = v
+			}
+			for r := rows; r < mr; r++ {
+				d[r] = 0
+			}
+		}
+		return
+	}
 	clear(dst)
 	for r := 0; r < rows; r++ {
-		base := (i0+r)*rsa + pc*csa
+		s := a[(i0+r)*rsa+pc*csa:][:(kb-1)*csa+1]
 		for p := 0; p < kb; p++ {
-			dst[p*mr+r] = a[base+p*csa]
+			dst[p*mr+r] = s[p*csa]
 		}
 	}
 }
