@@ -89,14 +89,16 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 			return err
 		}
 	}
+	// Read the checkpoint once here so that a missing or corrupt file is a data error
+	// (exit 3) naming it, whatever Evaluate would do next.
+	ck, err := train.ReadCheckpoint(path)
+	if err != nil {
+		return &dataError{err}
+	}
 	var ds *data.Dataset
 	if opts.Dataset != "" || opts.DataDir != "" || opts.TestLimit > 0 {
 		// Another dataset or location, or a subset: load it here. Otherwise Evaluate
 		// loads the run's own dataset.
-		ck, err := train.ReadCheckpoint(path)
-		if err != nil {
-			return err
-		}
 		cfg := ck.Config
 		cfg.Limit, cfg.TestLimit = 0, opts.TestLimit
 		if opts.Dataset != "" {

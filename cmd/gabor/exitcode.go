@@ -15,7 +15,7 @@ const (
 	exitOK          = 0   // success
 	exitError       = 1   // the run failed: training diverged, a file could not be written…
 	exitUsage       = 2   // bad command line: unknown flag or value, conflicting flags
-	exitData        = 3   // an input file (dataset, checkpoint, weights) is missing, corrupt or inconsistent
+	exitData        = 3   // an input file (dataset, checkpoint, run dir) is missing, corrupt or inconsistent
 	exitDevice      = 4   // the requested device is not built in or cannot be opened
 	exitInterrupted = 130 // SIGINT or SIGTERM (128 + signal 2, as shells report it)
 )

@@ -84,9 +84,14 @@ func (l reporterLog) Write(p []byte) (int, error) {
 // runResume continues the run in o.Resume with its saved config; --epochs, --device
 // and --data override what the saved config says.
 func runResume(ctx context.Context, o *trainOptions) error {
+	// A run directory without a readable config or checkpoint is a data error (exit 3)
+	// naming the file; Resume reads both again.
 	cfg, err := train.ReadConfig(filepath.Join(o.Resume, train.ConfigFile))
 	if err != nil {
-		return err
+		return &dataError{err}
+	}
+	if _, err := train.ReadCheckpoint(filepath.Join(o.Resume, train.CheckpointFile)); err != nil {
+		return &dataError{err}
 	}
 	ropts := train.RunOptions{Version: currentVersion().Version}
 	if o.Set["epochs"] {

@@ -262,6 +262,16 @@ func TestTrainRun(t *testing.T) {
 		if code != exitData || !strings.Contains(errOut, missing) {
 			t.Errorf("exit %d (want %d), stderr %q", code, exitData, errOut)
 		}
+		corrupt := filepath.Join(t.TempDir(), "ck.safetensors")
+		b, err := os.ReadFile(filepath.Join(straight, "checkpoint.safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		overwrite(t, corrupt, b[:len(b)/2])
+		_, errOut, code = runCLI(t, "eval", "--checkpoint", corrupt)
+		if code != exitData || !strings.Contains(errOut, corrupt) {
+			t.Errorf("truncated checkpoint: exit %d (want %d), stderr %q", code, exitData, errOut)
+		}
 		if _, _, code := runCLI(t, "eval"); code != exitUsage {
 			t.Errorf("eval without --checkpoint: exit %d, want %d", code, exitUsage)
 		}
