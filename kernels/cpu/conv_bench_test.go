@@ -92,3 +92,41 @@ func BenchmarkAvgPoolFwd(b *testing.B) {
 func BenchmarkAvgPoolBwd(b *testing.B) {
 	benchPool(b, 1, func(a kernels.PoolArgs, x, y, _ []float32) { avgPoolBwd(a, y, x) })
 }
+
+// BenchmarkLeNetConvPoolStep runs the convolution and pooling kernels of one
+// LeNet training step at batch 128 (forward: conv1+ReLU, pool, conv2+ReLU,
+// pool; backward: the two pool scatters, conv2's data and filter gradients,
+// conv1's filter gradient; the ReLU gradients and the dense layers are other
+// kernels) and reports the time that part of an epoch (468 steps) takes.
+func BenchmarkLeNetConvPoolStep(b *testing.B) {
+	c1, _ := convArgs(128, 1, 28, 28, 6, 5, 5, 1, 2, 1)
+	p1, _ := poolArgs(128, 6, 28, 28, 2, 2, 0)
+	c2, _ := convArgs(128, 6, 14, 14, 16, 5, 5, 1, 0, 1)
+	p2, _ := poolArgs(128, 16, 10, 10, 2, 2, 0)
+	c1.Bias, c1.Act, c2.Bias, c2.Act = true, kernels.ActReLU, true, kernels.ActReLU
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := cpRand(rng, 128*784).s
+	w1, b1 := cpRand(rng, 6*25).s, cpRand(rng, 6).s
+	w2, b2 := cpRand(rng, 16*150).s, cpRand(rng, 16).s
+	y1, d1 := make([]float32, 128*6*784), make([]float32, 128*6*784)
+	q1, s1, e1 := make([]float32, 128*6*196), make([]float32, 128*6*196), make([]float32, 128*6*196)
+	y2, d2 := make([]float32, 128*16*100), make([]float32, 128*16*100)
+	q2, s2, e2 := make([]float32, 128*16*25), make([]float32, 128*16*25), cpRand(rng, 128*16*25).s
+	dw1, dw2 := make([]float32, len(w1)), make([]float32, len(w2))
+	step := func() {
+		conv2dFwd(c1, x, w1, b1, y1)
+		maxPoolFwd(p1, y1, q1, s1)
+		conv2dFwd(c2, q1, w2, b2, y2)
+		maxPoolFwd(p2, y2, q2, s2)
+		maxPoolBwd(p2, e2, s2, d2)
+		conv2dBwdData(c2, d2, w2, e1)
+		conv2dBwdFilter(c2, q1, d2, dw2)
+		maxPoolBwd(p1, e1, s1, d1)
+		conv2dBwdFilter(c1, x, d1, dw1)
+	}
+	step()
+	for b.Loop() {
+		step()
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*468, "s/epoch")
+}
