@@ -24,7 +24,7 @@ func testIO() (*ioStreams, *bytes.Buffer, *bytes.Buffer) {
 func testFactory() (*factory, *bytes.Buffer, *bytes.Buffer) {
 	io, out, errOut := testIO()
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	return &factory{IO: io, Getenv: os.Getenv, Now: func() time.Time { return now }}, out, errOut
+	return &factory{IO: io, Now: func() time.Time { return now }}, out, errOut
 }
 
 // runCLI runs the whole command line as main does, against buffers, and returns

@@ -20,9 +20,8 @@ type ioStreams struct {
 
 // factory holds what commands need from the environment, so tests can replace it.
 type factory struct {
-	IO     *ioStreams
-	Getenv func(string) string
-	Now    func() time.Time
+	IO  *ioStreams
+	Now func() time.Time // the clock that names default run directories
 }
 
 func newSystemIO() *ioStreams {

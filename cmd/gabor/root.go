@@ -17,7 +17,7 @@ import (
 func run(args []string, io *ioStreams) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	f := &factory{IO: io, Getenv: os.Getenv, Now: time.Now}
+	f := &factory{IO: io, Now: time.Now}
 	return execute(ctx, f, args)
 }
 

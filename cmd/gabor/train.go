@@ -50,7 +50,7 @@ func newCmdTrain(f *factory, runF func(*trainOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "train [flags]",
 		Short: "Train a model and keep metrics and checkpoints in a run directory",
-		Long: `Train one of the zoo's models (mlp, lenet, convnet) on an MNIST-family dataset.
+		Long: `Train one of the zoo's models (see --model) on an MNIST-family dataset.
 
 The defaults are the canonical recipe: SGD with momentum 0.9, batch 128 (the last
 partial batch is dropped), the model's learning rate (0.05 for mlp and lenet, 0.02 for
