@@ -32,20 +32,21 @@ esac
 [ "$(id -u)" = 0 ] || die "run as root (apt-get and $prefix need it)"
 grep -q 'bookworm' /etc/os-release 2>/dev/null || log "warning: not Debian 12 (bookworm); package names may differ"
 
-# enable_nonfree adds "contrib non-free" to every Debian source that lacks non-free,
+# enable_nonfree adds contrib and non-free to every Debian source that lacks them,
 # and runs apt-get update when a source changed or the CUDA packages are unknown.
 enable_nonfree() {
 	local changed=0 f
 	f=/etc/apt/sources.list.d/debian.sources
 	if [ -f "$f" ] && grep -q '^Components:' "$f" && grep '^Components:' "$f" | grep -qv 'non-free\( \|$\)'; then
 		# deb822: one Components: line per stanza.
-		sed -i -E '/^Components:/{/non-free( |$)/!s/$/ contrib non-free/}' "$f"
+		sed -i -E -e '/^Components:/{/ contrib( |$)/!s/$/ contrib/}' -e '/^Components:/{/ non-free( |$)/!s/$/ non-free/}' "$f"
 		changed=1
 	fi
 	f=/etc/apt/sources.list
 	if [ -f "$f" ] && grep -Eq '^deb(-src)? .*debian.* main' "$f" && grep -E '^deb(-src)? .*debian.* main' "$f" | grep -Evq 'non-free( |$)'; then
 		# one-line format: "deb URI suite main [...]".
-		sed -i -E '/^deb(-src)? .*debian.* main/{/non-free( |$)/!s/$/ contrib non-free/}' "$f"
+		sed -i -E -e '/^deb(-src)? .*debian.* main/{/ contrib( |$)/!s/$/ contrib/}' \
+			-e '/^deb(-src)? .*debian.* main/{/ non-free( |$)/!s/$/ non-free/}' "$f"
 		changed=1
 	fi
 	if [ $changed = 1 ] || ! apt-cache show nvidia-cuda-dev >/dev/null 2>&1; then
@@ -64,7 +65,7 @@ install_headers() {
 	enable_nonfree
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
-	chmod 755 "$tmp" # apt's download sandbox user must be able to write here
+	chown _apt "$tmp" 2>/dev/null || true # apt downloads as _apt when it may write there
 	log "downloading nvidia-cuda-dev (~770 MB, only cuda.h and the libcuda stub are kept)"
 	(cd "$tmp" && apt-get download -qq nvidia-cuda-dev)
 	local deb

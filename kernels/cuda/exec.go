@@ -49,7 +49,6 @@ func (b *Backend) Load(p *kernels.Program) (kernels.Executable, error) {
 				x.bytes, p.ArenaLen, x.bytes-4*int64(p.ArenaLen), err)
 		}
 		if x.stream, err = cu.MakeStream(cu.NonBlocking); err != nil {
-			cu.MemFree(x.mem)
 			return fmt.Errorf("cuda: creating a stream: %w", err)
 		}
 		// A fresh arena reads as zeros, as the cpu backend's does.
@@ -59,6 +58,7 @@ func (b *Backend) Load(p *kernels.Program) (kernels.Executable, error) {
 		return nil
 	})
 	if err != nil {
+		x.Close() // frees what was allocated
 		return nil, err
 	}
 	bd := newBinder(x, uint64(x.mem))
