@@ -5,6 +5,7 @@ import (
 	"image"
 	"math"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 
@@ -30,20 +31,21 @@ type glyph struct {
 	cx, cy   float64   // centre of mass of the coverage, in pixel units (pixel centres at i+0.5)
 	extent   float64   // max(ink width, ink height) in pixels
 	digit    int
-	variants string // for debugging: face and stroke variant
+	variants string // face or pen shape, and stroke change: the library's sort key
 }
 
 // Glyph masks are rendered at hiRes× the resolution they are sampled at, changed in
-// stroke width there (erosion/dilation by a disc), then box-filtered down, so thin and
-// bold variants keep smooth anti-aliased edges.
+// stroke width there, then box-filtered down, so thin and bold variants keep smooth
+// anti-aliased edges.
 const (
 	hiRes     = 3
 	glyphSize = 26 // target ink height in sampling pixels (a bit above MNIST's 20, so upscaling stays sharp)
 	margin    = 3  // pixels of empty border around the ink, so bilinear reads at the edge see 0
 )
 
-// strokeRadii are the stroke width changes, in hi-res pixels: negative erodes, positive
-// dilates. ±3 hi-res pixels is ±1 sampling pixel, about ±0.75 output pixel.
+// strokeRadii are the stroke width changes, in hi-res pixels: negative thins, positive
+// thickens (fonts by erosion/dilation, pen shapes by a narrower/wider pen). 3 hi-res
+// pixels is 1 sampling pixel, about 0.75 output pixel.
 var strokeRadii = []float64{-1.5, 0, 2, 3.5}
 
 var fontFaces = []struct {
@@ -61,7 +63,8 @@ var (
 	glyphErr  error
 )
 
-// glyphs returns the cached glyph library, building it on first use (about 0.1 s).
+// glyphs returns the cached glyph library, building it on first use (about 0.2 s of
+// CPU, spread over GOMAXPROCS goroutines).
 func glyphs() ([10][]*glyph, error) {
 	glyphOnce.Do(func() { glyphLib, glyphErr = buildGlyphs() })
 	return glyphLib, glyphErr
@@ -131,11 +134,7 @@ func buildGlyphs() ([10][]*glyph, error) {
 }
 
 func sortGlyphs(gs []*glyph) {
-	for i := 1; i < len(gs); i++ {
-		for k := i; k > 0 && gs[k].variants < gs[k-1].variants; k-- {
-			gs[k], gs[k-1] = gs[k-1], gs[k]
-		}
-	}
+	sort.Slice(gs, func(a, b int) bool { return gs[a].variants < gs[b].variants })
 }
 
 // hiMask is a high-resolution coverage mask.
