@@ -1,0 +1,159 @@
+package bench
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+)
+
+// WritePlots draws the report into dir (created if needed), each plot as PNG
+// and SVG, and returns the files written:
+//
+//   - images_per_s_batch<B>: images/s by model, one bar per implementation
+//     and device (grouped bars), one plot per batch size;
+//   - scaling: images/s against batch size on a log₂ axis, one line per
+//     implementation, model and device.
+func WritePlots(dir string, rep *Report) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	var files []string
+	save := func(p *plot.Plot, name string, w vg.Length) error {
+		for _, ext := range []string{".png", ".svg"} {
+			path := filepath.Join(dir, name+ext)
+			if err := p.Save(w, 4*vg.Inch, path); err != nil {
+				return fmt.Errorf("bench: saving %s: %w", path, err)
+			}
+			files = append(files, path)
+		}
+		return nil
+	}
+	for _, b := range batchesOf(rep.Results) {
+		p, err := barPlot(rep.Results, b)
+		if err != nil {
+			return files, err
+		}
+		if err := save(p, "images_per_s_batch"+strconv.Itoa(b), 6*vg.Inch); err != nil {
+			return files, err
+		}
+	}
+	p, err := scalingPlot(rep.Results)
+	if err != nil {
+		return files, err
+	}
+	if err := save(p, "scaling", 7*vg.Inch); err != nil {
+		return files, err
+	}
+	return files, nil
+}
+
+// series names a bar or a line: implementation and device (and model).
+func series(r Result) string { return r.Impl + " " + r.Device }
+
+func batchesOf(rs []Result) []int {
+	var out []int
+	for _, r := range rs {
+		if !slices.Contains(out, r.Batch) {
+			out = append(out, r.Batch)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// barPlot groups the results of one batch size by model: one bar per series
+// within each model's group.
+func barPlot(rs []Result, batch int) (*plot.Plot, error) {
+	var modelNames, names []string
+	for _, r := range rs {
+		if r.Batch != batch {
+			continue
+		}
+		if !slices.Contains(modelNames, r.Model) {
+			modelNames = append(modelNames, r.Model)
+		}
+		if !slices.Contains(names, series(r)) {
+			names = append(names, series(r))
+		}
+	}
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("Training speed at batch %d", batch)
+	p.Y.Label.Text = "images/s (median epoch)"
+	p.Y.Min = 0
+	width := vg.Points(float64(min(24, 120/max(1, len(names)))))
+	for k, name := range names {
+		vals := make(plotter.Values, len(modelNames))
+		for i, m := range modelNames {
+			for _, r := range rs {
+				if r.Batch == batch && r.Model == m && series(r) == name {
+					vals[i] = r.ImagesPerS
+				}
+			}
+		}
+		bars, err := plotter.NewBarChart(vals, width)
+		if err != nil {
+			return nil, fmt.Errorf("bench: bar chart: %w", err)
+		}
+		bars.Color = plotutil.Color(k)
+		bars.LineStyle.Width = 0
+		bars.Offset = width * vg.Length(float64(k)-float64(len(names)-1)/2)
+		p.Add(bars)
+		p.Legend.Add(name, bars)
+	}
+	p.Legend.Top = true
+	p.NominalX(modelNames...)
+	return p, nil
+}
+
+// scalingPlot draws images/s against batch size, log₂ on x.
+func scalingPlot(rs []Result) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = "Training speed against batch size"
+	p.X.Label.Text = "batch size"
+	p.Y.Label.Text = "images/s (median epoch)"
+	p.X.Scale = plot.LogScale{}
+	var ticks []plot.Tick
+	for _, b := range batchesOf(rs) {
+		ticks = append(ticks, plot.Tick{Value: float64(b), Label: strconv.Itoa(b)})
+	}
+	p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	var keys []string
+	for _, r := range rs {
+		if k := r.Model + ", " + series(r); !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	for i, k := range keys {
+		var pts plotter.XYs
+		for _, r := range rs {
+			if r.Model+", "+series(r) == k && r.ImagesPerS > 0 {
+				pts = append(pts, plotter.XY{X: float64(r.Batch), Y: r.ImagesPerS})
+			}
+		}
+		slices.SortFunc(pts, func(a, b plotter.XY) int { return int(a.X - b.X) })
+		if len(pts) == 0 {
+			continue
+		}
+		line, marks, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return nil, fmt.Errorf("bench: scaling line: %w", err)
+		}
+		line.Color = plotutil.Color(i)
+		line.Dashes = plotutil.Dashes(i)
+		marks.Color = plotutil.Color(i)
+		marks.Shape = plotutil.Shape(i)
+		p.Add(line, marks)
+		p.Legend.Add(k, line, marks)
+	}
+	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Y.Min = 0
+	return p, nil
+}
