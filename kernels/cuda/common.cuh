@@ -13,6 +13,10 @@
 typedef long long i64;
 typedef unsigned long long u64;
 
+// HD marks pure index and arithmetic helpers that also compile for the host,
+// so that hosttest/ can check them on a machine without a GPU.
+#define HD __host__ __device__
+
 // kernels.Act
 #define ACT_NONE 0
 #define ACT_RELU 1
@@ -21,13 +25,13 @@ typedef unsigned long long u64;
 
 // relu lets NaN through (v < 0 is false for NaN), as kernels/cpu does, so a
 // diverging run shows NaN instead of silently zeroing it.
-__device__ __forceinline__ float relu_f(float v) { return v < 0.f ? 0.f : v; }
+HD __forceinline__ float relu_f(float v) { return v < 0.f ? 0.f : v; }
 
 // sigmoid_f: 1/(1+e^−v) with the IEEE expf (no fast-math): e^−v overflows to
 // +inf for v < −88, giving exactly 0, as the float32 result should be.
-__device__ __forceinline__ float sigmoid_f(float v) { return 1.f / (1.f + expf(-v)); }
+HD __forceinline__ float sigmoid_f(float v) { return 1.f / (1.f + expf(-v)); }
 
-__device__ __forceinline__ float act_apply(int act, float v) {
+HD __forceinline__ float act_apply(int act, float v) {
 	switch (act) {
 	case ACT_RELU: return relu_f(v);
 	case ACT_SIGMOID: return sigmoid_f(v);

@@ -86,8 +86,8 @@ template <bool KF> struct DenseLoader {
 	static constexpr bool kfast = KF;
 	const float* p;
 	int ld;
-	__device__ const float* base() const { return p; }
-	__device__ const float* at(int r, int k, bool&) const { return KF ? p + (size_t)r * ld + k : p + (size_t)k * ld + r; }
+	HD const float* base() const { return p; }
+	HD const float* at(int r, int k, bool&) const { return KF ? p + (size_t)r * ld + k : p + (size_t)k * ld + r; }
 };
 
 // ConvGeom: x [N, C, H, W], w [K, C, R, S], y [N, K, OH, OW].
@@ -103,8 +103,8 @@ template <bool PixK> struct Im2colLoader {
 	static constexpr bool kfast = PixK;
 	const float* x;
 	ConvGeom g;
-	__device__ const float* base() const { return x; }
-	__device__ const float* at(int r, int k, bool& ok) const {
+	HD const float* base() const { return x; }
+	HD const float* at(int r, int k, bool& ok) const {
 		int p = PixK ? k : r, q = PixK ? r : k;
 		int ohw = g.OH * g.OW, rs = g.R * g.S;
 		int n = p / ohw, pix = p - n * ohw;
@@ -123,8 +123,8 @@ struct DyPixLoader {
 	static constexpr bool kfast = true;
 	const float* dy;
 	ConvGeom g;
-	__device__ const float* base() const { return dy; }
-	__device__ const float* at(int kc, int p, bool&) const {
+	HD const float* base() const { return dy; }
+	HD const float* at(int kc, int p, bool&) const {
 		int ohw = g.OH * g.OW;
 		int n = p / ohw, pix = p - n * ohw;
 		return dy + (size_t)(n * g.K + kc) * ohw + pix;
@@ -139,8 +139,8 @@ struct DyColLoader {
 	static constexpr bool kfast = false;
 	const float* dy;
 	ConvGeom g;
-	__device__ const float* base() const { return dy; }
-	__device__ const float* at(int p, int q, bool& ok) const {
+	HD const float* base() const { return dy; }
+	HD const float* at(int p, int q, bool& ok) const {
 		int hw = g.H * g.W, rs = g.R * g.S;
 		int n = p / hw, pix = p - n * hw;
 		int h = pix / g.W, w = pix - h * g.W;
@@ -160,8 +160,8 @@ struct WcLoader {
 	static constexpr bool kfast = true;
 	const float* w;
 	ConvGeom g;
-	__device__ const float* base() const { return w; }
-	__device__ const float* at(int c, int q, bool&) const {
+	HD const float* base() const { return w; }
+	HD const float* at(int c, int q, bool&) const {
 		int rs = g.R * g.S;
 		int kc = q / rs, t = q - kc * rs;
 		return w + (size_t)(kc * g.C + c) * rs + t;
@@ -179,7 +179,7 @@ struct EpiRowMajor {
 	int ldc;
 	float alpha, beta;
 	int act;
-	__device__ void store(int m, int n, float acc) const {
+	HD void store(int m, int n, float acc) const {
 		float* p = c + (size_t)m * ldc + n;
 		float v = alpha * acc;
 		if (beta != 0.f) v += beta * *p;
@@ -196,7 +196,7 @@ struct EpiNCHW {
 	const float* bias;
 	int ch, hw;
 	int act;
-	__device__ void store(int m, int n, float acc) const {
+	HD void store(int m, int n, float acc) const {
 		int img = m / hw, pix = m - img * hw;
 		float v = acc;
 		if (bias) v += bias[n];
