@@ -31,6 +31,17 @@
 // which case they use exact FP32 FMAs. Everything else is FP32, with float64
 // accumulation in reductions, softmax and the loss, as in kernels/cpu.
 //
+// # Checking it
+//
+//	make kernels          regenerate ptx/ from the .cu files (nvcc 11.8: install-cuda.sh toolkit)
+//	make kernels-check    the implicit-GEMM loaders' index math, on the host (nvcc, no GPU)
+//	make gpu-vet          vet, build and compile the tests of the gpu tag (CI)
+//	make gpu-bundle       the test binaries for the GPU machine; there, gpu-bundle/run.sh
+//
+// TestConformance runs kerneltest's suite twice: every family with exact
+// FP32 GEMMs and convolutions, then the tensor-core families in TF32 with
+// the wider tolerance derived in cuda_test.go.
+//
 // # Knobs
 //
 //	GABOR_CUDA_TF32=0   exact FP32 GEMMs and convolutions for the "cuda" backend
