@@ -23,12 +23,13 @@ type buildSpec struct {
 	initFrom string           // ANCHORW1 file, or ""
 	opt      *graph.Optimizer // nil: forward only
 	taps     []string
+	conv1    int // first convolution's kernel size (0: the model's own)
 }
 
 // buildProgram builds the zoo model and compiles it. Tests swap it for
 // hand-made programs.
 var buildProgram = func(s buildSpec) (*built, error) {
-	m, err := models.New(s.model, s.batch, s.seed)
+	m, err := models.NewWith(s.model, s.batch, s.seed, models.Options{Conv1: s.conv1})
 	if err != nil {
 		return nil, err
 	}

@@ -59,6 +59,10 @@ type Config struct {
 	// epoch's train_loss is the mean of the losses read. Larger values avoid a
 	// device synchronization per step.
 	LossEvery int `json:"loss_every"`
+
+	// Conv1 and Snapshot are described in snapshot.go (introspection).
+	Conv1    int    `json:"conv1,omitempty"`
+	Snapshot string `json:"snapshot,omitempty"`
 }
 
 // DefaultConfig is the canonical recipe of DESIGN.md for a model: SGD with
@@ -172,6 +176,7 @@ func (c *Config) Validate() error {
 	if c.LossEvery < 1 {
 		bad("loss-every must be at least 1 (got %d)", c.LossEvery)
 	}
+	errs = append(errs, c.validateIntrospection()...)
 	if len(errs) == 0 {
 		return nil
 	}

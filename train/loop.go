@@ -165,7 +165,7 @@ func newTrainer(cfg Config, ds *data.Dataset, opts RunOptions, ck *Checkpoint, c
 	for _, h := range opts.Hooks {
 		taps = append(taps, h.Taps...)
 	}
-	spec := buildSpec{model: cfg.Model, batch: cfg.Batch, seed: cfg.Seed, opt: cfg.GraphOptimizer(), taps: taps}
+	spec := buildSpec{model: cfg.Model, batch: cfg.Batch, seed: cfg.Seed, opt: cfg.GraphOptimizer(), taps: taps, conv1: cfg.Conv1}
 	if ck == nil {
 		spec.initFrom = cfg.InitFrom
 	}

@@ -1,0 +1,92 @@
+package introspect
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gaborlab/gabor/models"
+)
+
+// Layer kinds.
+const (
+	KindConv    = "conv"
+	KindDense   = "dense"
+	KindAct     = "activation"
+	KindPool    = "pooling"
+	KindFlatten = "flatten"
+)
+
+// Layer is one named layer of a zoo model, in order from the input.
+type Layer struct {
+	Name   string
+	Kind   string
+	Op     string // the op as the graph prints it: "Conv2D(stride=1x1, pad=3x3, bias)"
+	Out    []int  // output shape for one image (batch dimension dropped)
+	Weight []int  // weight shape (conv [K, C, R, S], dense [out, in]); nil for others
+}
+
+// Layers lists the layers of a zoo model (built at batch 1 with the given
+// first-convolution size), from the graph itself, so the names are the node
+// names taps and figures use: conv1, relu1, pool2, …, fc1. The flatten
+// between convolutions and dense layers, which the graph leaves unnamed, is
+// listed as "flatten".
+func Layers(model string, conv1 int) ([]Layer, error) {
+	m, err := models.NewWith(model, 1, 0, models.Options{Conv1: conv1})
+	if err != nil {
+		return nil, fmt.Errorf("introspect: %w", err)
+	}
+	shapes := map[string][]int{}
+	for _, p := range m.Params {
+		shapes[p.Name()] = append([]int(nil), p.Shape()...)
+	}
+	var out []Layer
+	for _, n := range m.G.AllNodes() {
+		if n.IsVar() || n.Op() == nil || n == m.Loss {
+			continue
+		}
+		op := n.Op().String()
+		l := Layer{Name: n.Name(), Op: op, Out: append([]int(nil), n.Shape()[1:]...)}
+		switch {
+		case strings.HasPrefix(op, "Conv2D"):
+			l.Kind = KindConv
+		case strings.HasPrefix(op, "Dense"):
+			l.Kind = KindDense
+		case strings.HasPrefix(op, "Act"), strings.HasPrefix(op, "Sigmoid"), strings.HasPrefix(op, "ReLU"):
+			l.Kind = KindAct
+		case strings.Contains(op, "Pool"):
+			l.Kind = KindPool
+		case strings.HasPrefix(op, "Reshape"), strings.HasPrefix(op, "Flatten"):
+			l.Kind, l.Name = KindFlatten, "flatten"
+		default:
+			l.Kind = strings.ToLower(op)
+		}
+		l.Weight = shapes[l.Name+".weight"]
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// Describe is a short description of a layer: "conv1 (conv 6×1×7×7)".
+func (l Layer) Describe() string {
+	if l.Weight != nil {
+		return fmt.Sprintf("%s (%s %s)", l.Name, l.Kind, dims(l.Weight))
+	}
+	return fmt.Sprintf("%s (%s)", l.Name, l.Kind)
+}
+
+func dims(s []int) string {
+	p := make([]string, len(s))
+	for i, d := range s {
+		p[i] = fmt.Sprint(d)
+	}
+	return strings.Join(p, "×")
+}
+
+// describeAll lists layers for error messages.
+func describeAll(ls []Layer) string {
+	p := make([]string, len(ls))
+	for i, l := range ls {
+		p[i] = l.Describe()
+	}
+	return strings.Join(p, ", ")
+}
