@@ -31,8 +31,6 @@ type upload struct {
 
 func newBinder(x *Executable, base uint64) *binder { return &binder{x: x, base: base} }
 
-func align256(n int64) int64 { return (n + 255) &^ 255 }
-
 func (bd *binder) arenaBytes() int64 { return align256(4 * int64(bd.x.prog.ArenaLen)) }
 
 // total is the size of the allocation the bound launches need.

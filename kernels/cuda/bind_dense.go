@@ -8,11 +8,7 @@ import (
 	"github.com/gaborlab/gabor/kernels"
 )
 
-// Launchers of gemm.cu and conv.cu. Tile sizes are those of gemm_core.cuh.
-const (
-	tileM, tileN, tileK = 64, 64, 16
-	gemmThreads         = 128
-)
+// Launchers of gemm.cu and conv.cu.
 
 // prec is the kernel-name suffix of the GEMM flavour in use.
 func (o operands) prec() string {
@@ -22,25 +18,6 @@ func (o operands) prec() string {
 	return "f32"
 }
 
-// splitK chooses how many slices the K loop of an M×N product is cut into:
-// one unless the output has fewer tiles than the GPU has SMs and the loop
-// is long; then enough slices for about two blocks per SM, each at least 4
-// k-tiles (64) long, at most 32, and with the partial sums (splits·M·N
-// floats) within the 32-bit index range. kper is the k-tiles per slice.
-func (d *device) splitK(m, n, k int) (splits, kper int) {
-	tiles := ceilDiv(m, tileM) * ceilDiv(n, tileN)
-	ktiles := ceilDiv(k, tileK)
-	splits = 1
-	if tiles < d.sms && ktiles >= 8 {
-		splits = min(ceilDiv(2*d.sms, tiles), ktiles/4, 32)
-		for splits > 1 && splits*m*n > maxElems {
-			splits--
-		}
-	}
-	kper = ceilDiv(max(ktiles, 1), splits)
-	return ceilDiv(max(ktiles, 1), kper), kper // no empty slice
-}
-
 // gemmTail adds the split-K reduction (with the epilogue) after a main
 // launch that wrote partial sums to ws.
 func (o operands) gemmTail(ls []launch, ws, c, bias uint64, m, n, splits int, alpha, beta float32, act kernels.Act, what string) ([]launch, error) {
@@ -48,13 +25,6 @@ func (o operands) gemmTail(ls []launch, ws, c, bias uint64, m, n, splits int, al
 	a.ptr(ws).ptr(c).ptr(bias).ints(m, n, splits).f32(alpha).f32(beta).i64(int(act))
 	red, err := o.elt("gemm_splitk_reduce_f32", m*n, a, what+fmt.Sprintf(", reduce %d splits", splits))
 	return append(ls, red...), err
-}
-
-func checkAct(act kernels.Act) error {
-	if act > kernels.ActTanh {
-		return fmt.Errorf("unknown activation %d", act)
-	}
-	return nil
 }
 
 func bindGemm(o operands, a kernels.GemmArgs) ([]launch, error) {
@@ -99,7 +69,7 @@ func bindGemm(o operands, a kernels.GemmArgs) ([]launch, error) {
 	tr := map[bool]string{false: "n", true: "t"}
 	kernel := fmt.Sprintf("gemm_%s_%s%s", o.prec(), tr[a.TransA], tr[a.TransB])
 	what := fmt.Sprintf("M=%d N=%d K=%d transA=%v transB=%v alpha=%g beta=%g bias=%v act=%s", m, n, k, a.TransA, a.TransB, a.Alpha, a.Beta, a.Bias, a.Act)
-	splits, kper := o.dev().splitK(m, n, k)
+	splits, kper := splitK(o.dev().sms, m, n, k)
 	var ws uint64
 	if splits > 1 {
 		ws = o.bd.workspace(4 * int64(splits) * int64(m) * int64(n))
@@ -112,26 +82,6 @@ func bindGemm(o operands, a kernels.GemmArgs) ([]launch, error) {
 		return ls, err
 	}
 	return o.gemmTail(ls, ws, pc, bias, m, n, splits, a.Alpha, a.Beta, a.Act, what)
-}
-
-// convOut is the output extent of a correlation along one axis.
-func convOut(in, k, stride, pad, dil int) int { return (in+2*pad-dil*(k-1)-1)/stride + 1 }
-
-// checkConv rejects arguments that describe no valid correlation, or whose
-// OH, OW disagree with the other sizes (the rules of kernels/cpu).
-func checkConv(a kernels.ConvArgs) error {
-	if a.N < 1 || a.C < 1 || a.H < 1 || a.W < 1 || a.K < 1 || a.R < 1 || a.S < 1 {
-		return fmt.Errorf("sizes must be positive, got N=%d C=%d H=%d W=%d K=%d R=%d S=%d", a.N, a.C, a.H, a.W, a.K, a.R, a.S)
-	}
-	if a.StrideH < 1 || a.StrideW < 1 || a.DilH < 1 || a.DilW < 1 || a.PadH < 0 || a.PadW < 0 {
-		return fmt.Errorf("stride %d×%d and dilation %d×%d must be ≥ 1, padding %d×%d ≥ 0", a.StrideH, a.StrideW, a.DilH, a.DilW, a.PadH, a.PadW)
-	}
-	oh, ow := convOut(a.H, a.R, a.StrideH, a.PadH, a.DilH), convOut(a.W, a.S, a.StrideW, a.PadW, a.DilW)
-	if oh < 1 || ow < 1 || a.OH != oh || a.OW != ow {
-		return fmt.Errorf("output %d×%d, but a %d×%d input with a %d×%d filter (stride %d×%d, pad %d×%d, dilation %d×%d) gives %d×%d",
-			a.OH, a.OW, a.H, a.W, a.R, a.S, a.StrideH, a.StrideW, a.PadH, a.PadW, a.DilH, a.DilW, oh, ow)
-	}
-	return checkAct(a.Act)
 }
 
 func bindConv(o operands, a kernels.ConvArgs) ([]launch, error) {
@@ -227,7 +177,7 @@ func bindConv(o operands, a kernels.ConvArgs) ([]launch, error) {
 			return nil, err
 		}
 		pix := a.N * a.OH * a.OW
-		splits, kper := o.dev().splitK(a.K, crs, pix)
+		splits, kper := splitK(o.dev().sms, a.K, crs, pix)
 		var ws uint64
 		if splits > 1 {
 			ws = o.bd.workspace(4 * int64(splits) * int64(a.K) * int64(crs))

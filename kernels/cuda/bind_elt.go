@@ -188,32 +188,6 @@ func (o operands) fill(y uint64, n int, v float32) ([]launch, error) {
 	return o.elt("fill_f32", n, ar, fmt.Sprintf("N=%d value=%g", n, v))
 }
 
-// transposeDims checks the args and pads shape and perm in front to rank 4
-// (the rules of kernels/cpu).
-func transposeDims(a kernels.TransposeArgs) (xd, perm [4]int, err error) {
-	if a.Rank < 0 || a.Rank > 4 {
-		return xd, perm, fmt.Errorf("rank %d, want 0..4", a.Rank)
-	}
-	pad := 4 - a.Rank
-	var seen [4]bool
-	for i := range 4 {
-		xd[i], perm[i] = 1, i
-	}
-	for i := 0; i < a.Rank; i++ {
-		p := a.Perm[i]
-		if p < 0 || p >= a.Rank || seen[p] {
-			return xd, perm, fmt.Errorf("perm %v is not a permutation of 0..%d", a.Perm[:a.Rank], a.Rank-1)
-		}
-		if a.Shape[i] < 0 {
-			return xd, perm, fmt.Errorf("negative dimension in shape %v", a.Shape[:a.Rank])
-		}
-		seen[p] = true
-		xd[pad+i] = a.Shape[i]
-		perm[pad+i] = pad + p
-	}
-	return xd, perm, nil
-}
-
 func bindTranspose(o operands, a kernels.TransposeArgs) ([]launch, error) {
 	if err := o.count(1, 1); err != nil {
 		return nil, err

@@ -10,23 +10,6 @@ import (
 
 // Launchers of pool.cu.
 
-// checkPool is checkConv for pooling (the rules of kernels/cpu): padding
-// stays below the window, so every window holds an input.
-func checkPool(a kernels.PoolArgs) error {
-	if a.N < 1 || a.C < 1 || a.H < 1 || a.W < 1 || a.KH < 1 || a.KW < 1 || a.StrideH < 1 || a.StrideW < 1 {
-		return fmt.Errorf("sizes and strides must be positive, got N=%d C=%d H=%d W=%d window %d×%d stride %d×%d", a.N, a.C, a.H, a.W, a.KH, a.KW, a.StrideH, a.StrideW)
-	}
-	if a.PadH < 0 || a.PadW < 0 || a.PadH >= a.KH || a.PadW >= a.KW {
-		return fmt.Errorf("padding %d×%d must be ≥ 0 and smaller than the %d×%d window", a.PadH, a.PadW, a.KH, a.KW)
-	}
-	oh, ow := convOut(a.H, a.KH, a.StrideH, a.PadH, 1), convOut(a.W, a.KW, a.StrideW, a.PadW, 1)
-	if oh < 1 || ow < 1 || a.OH != oh || a.OW != ow {
-		return fmt.Errorf("output %d×%d, but a %d×%d input with a %d×%d window (stride %d×%d, pad %d×%d) gives %d×%d",
-			a.OH, a.OW, a.H, a.W, a.KH, a.KW, a.StrideH, a.StrideW, a.PadH, a.PadW, oh, ow)
-	}
-	return nil
-}
-
 func bindPool(o operands, a kernels.PoolArgs) ([]launch, error) {
 	if err := checkPool(a); err != nil {
 		return nil, err

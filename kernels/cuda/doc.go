@@ -3,8 +3,9 @@
 // PTX by `make kernels` and embedded, and Go launchers that run a Program's
 // instructions through the CUDA driver API (gorgonia.org/cu).
 //
-// The package builds only with the `gpu` build tag, which needs cuda.h and
-// libcuda (scripts/install-cuda.sh headers). gorgonia.org/cu initializes the
+// The backend builds only with the `gpu` build tag, which needs cuda.h and
+// libcuda (scripts/install-cuda.sh headers); without the tag the package
+// holds just the launchers' shape arithmetic (shapes.go), tested in CI. gorgonia.org/cu initializes the
 // driver when the process starts and exits when there is no GPU, so a `gpu`
 // binary cannot run, even to skip a test, on a machine without one: CI vets
 // and compiles this package; its tests run on a GPU machine (make gpu-bundle).

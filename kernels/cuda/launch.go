@@ -58,10 +58,6 @@ func (a *args) ints(v ...int) *args {
 	return a
 }
 
-// maxElems bounds every buffer and index space a kernel walks: the kernels
-// index with 32-bit ints.
-const maxElems = math.MaxInt32
-
 // threads per block of the elementwise and reduction kernels.
 const eltThreads = 256
 
@@ -92,5 +88,3 @@ func (d *device) eltGrid(n int) [3]int {
 	b = min(max(b, 1), 32*d.sms)
 	return [3]int{b, 1, 1}
 }
-
-func ceilDiv(a, b int) int { return (a + b - 1) / b }
