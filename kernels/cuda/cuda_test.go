@@ -80,20 +80,21 @@ func tf32Tol(terms float64) kerneltest.Tol {
 	return kerneltest.Tol{Atol: 1e-5 + 4e-3*math.Sqrt(terms), Rtol: 2e-3}
 }
 
-// fp32Backend is the exact-FP32 backend under its own name, so that its
-// benchmarks sit beside the TF32 ones.
+// BenchmarkKernels times every family at the canonical models' shapes on
+// the default backend (TF32 tensor cores):
+// BenchmarkKernels/gemm/M=128,N=512,K=784,tB,bias,relu/cuda. Each iteration
+// is one Run followed by a Sync, so small kernels measure launch latency
+// (a captured step graph removes most of it).
+func BenchmarkKernels(b *testing.B) { kerneltest.Bench(b, open(b, Options{TF32: true})) }
+
+// BenchmarkKernelsFP32 is BenchmarkKernels with exact FP32 GEMMs and
+// convolutions, under the name cuda-fp32.
+func BenchmarkKernelsFP32(b *testing.B) { kerneltest.Bench(b, fp32Backend{open(b, Options{TF32: false})}) }
+
+// fp32Backend is the exact-FP32 backend under its own name.
 type fp32Backend struct{ *Backend }
 
 func (fp32Backend) Name() string { return "cuda-fp32" }
-
-// BenchmarkKernels times every family at the canonical models' shapes:
-// BenchmarkKernels/gemm/M=128,N=512,K=784,tB,bias,relu/cuda (TF32) and
-// .../cuda-fp32. Each iteration is one launch followed by a sync, so small
-// kernels measure launch latency; a captured step graph removes most of it.
-func BenchmarkKernels(b *testing.B) {
-	kerneltest.Bench(b, open(b, Options{TF32: true}))
-	kerneltest.Bench(b, fp32Backend{open(b, Options{TF32: false})})
-}
 
 // TestGatherAndCorrectCount checks the input pipeline against a host
 // computation: a shuffled batch gathered and normalized from a uint8

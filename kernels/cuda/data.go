@@ -127,7 +127,7 @@ func (x *Executable) Issue(l *Launch) error {
 	return x.dev.w.do(func() error {
 		for i := range l.ls {
 			if err := l.ls[i].issue(x.stream); err != nil {
-				return err
+				return fmt.Errorf("cuda: %s: %w", &l.ls[i], err)
 			}
 		}
 		return nil

@@ -21,13 +21,10 @@ type launch struct {
 	what        string           // the shapes, for messages
 }
 
-// issue enqueues the launch on stream s.
+// issue enqueues the launch on stream s; the caller names the launch in
+// the error.
 func (l *launch) issue(s cu.Stream) error {
-	err := l.fn.Launch(l.grid[0], l.grid[1], l.grid[2], l.block[0], l.block[1], l.block[2], l.shared, s, l.params)
-	if err != nil {
-		return fmt.Errorf("%s: %w", l, err)
-	}
-	return nil
+	return l.fn.Launch(l.grid[0], l.grid[1], l.grid[2], l.block[0], l.block[1], l.block[2], l.shared, s, l.params)
 }
 
 func (l *launch) String() string {
