@@ -89,7 +89,9 @@ func BenchmarkKernels(b *testing.B) { kerneltest.Bench(b, open(b, Options{TF32: 
 
 // BenchmarkKernelsFP32 is BenchmarkKernels with exact FP32 GEMMs and
 // convolutions, under the name cuda-fp32.
-func BenchmarkKernelsFP32(b *testing.B) { kerneltest.Bench(b, fp32Backend{open(b, Options{TF32: false})}) }
+func BenchmarkKernelsFP32(b *testing.B) {
+	kerneltest.Bench(b, fp32Backend{open(b, Options{TF32: false})})
+}
 
 // fp32Backend is the exact-FP32 backend under its own name.
 type fp32Backend struct{ *Backend }
