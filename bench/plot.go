@@ -109,6 +109,8 @@ func barPlot(rs []Result, batch int) (*plot.Plot, error) {
 	}
 	p.Legend.Top = true
 	p.NominalX(modelNames...)
+	p.X.Label.Text = "model"
+	headroom(p)
 	return p, nil
 }
 
@@ -155,5 +157,14 @@ func scalingPlot(rs []Result) (*plot.Plot, error) {
 	p.Legend.Top = true
 	p.Legend.Left = true
 	p.Y.Min = 0
+	headroom(p)
 	return p, nil
+}
+
+// headroom raises the top of the y axis so the legend, drawn in the top
+// corner, does not cover the tallest bar or point.
+func headroom(p *plot.Plot) {
+	if p.Y.Max > 0 {
+		p.Y.Max *= 1.25
+	}
 }

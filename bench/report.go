@@ -65,21 +65,21 @@ type Result struct {
 	WarmupEpochS []float64 `json:"warmup_epoch_s"`
 	FirstEpochS  float64   `json:"first_epoch_s"`
 
-	ArenaBytes         int64   `json:"arena_bytes"`
-	PeakRSSBytes       int64   `json:"peak_rss_bytes"`
-	GoHeapBytes        int64   `json:"go_heap_bytes,omitempty"`
-	AllocBytesPerStep  float64 `json:"alloc_bytes_per_step"`
-	TrainLoss          float64 `json:"train_loss"`
-	Profile            *Profile `json:"profile,omitempty"`
+	ArenaBytes        int64    `json:"arena_bytes"`
+	PeakRSSBytes      int64    `json:"peak_rss_bytes"`
+	GoHeapBytes       int64    `json:"go_heap_bytes,omitempty"`
+	AllocBytesPerStep float64  `json:"alloc_bytes_per_step"`
+	TrainLoss         float64  `json:"train_loss"`
+	Profile           *Profile `json:"profile,omitempty"`
 }
 
 // Ratio compares gabor with PyTorch on one workload.
 type Ratio struct {
-	Model        string  `json:"model"`
-	Device       string  `json:"device"`
-	Batch        int     `json:"batch"`
-	GaborEpochS  float64 `json:"gabor_epoch_s"`
-	TorchEpochS  float64 `json:"pytorch_epoch_s"`
+	Model       string  `json:"model"`
+	Device      string  `json:"device"`
+	Batch       int     `json:"batch"`
+	GaborEpochS float64 `json:"gabor_epoch_s"`
+	TorchEpochS float64 `json:"pytorch_epoch_s"`
 	// Ratio is gabor images/s ÷ PyTorch images/s (= PyTorch median epoch ÷
 	// gabor median epoch when both train the same images): > 1, gabor is faster.
 	Ratio float64 `json:"ratio"`

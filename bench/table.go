@@ -41,8 +41,11 @@ func WriteTable(w io.Writer, rep *Report) error {
 		p := r.Profile
 		fmt.Fprintf(w, "\nprofile of %s %s batch %d: %.3f ms per step (%s, %d steps)\n", r.Model, r.Device, r.Batch, 1e3*p.StepS, p.Method, p.Steps)
 		fmt.Fprintln(tw, "kernel family\tcalls/step\tms/step\tshare\t")
-		for _, f := range append(append([]FamilyTime{}, p.Families...), p.Segments...) {
+		for _, f := range p.Families {
 			fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.1f%%\t\n", f.Name, f.Calls, 1e3*f.S, 100*f.Share)
+		}
+		for _, f := range p.Segments {
+			fmt.Fprintf(tw, "segment %s\t%d\t%.3f\t%.1f%%\t\n", f.Name, f.Calls, 1e3*f.S, 100*f.Share)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

@@ -7,7 +7,7 @@ of JSON on stdout (progress goes to stderr):
 
   {"impl": "pytorch", "torch": "...", "threads": 2, "blas": "...",
    "results": [{"model": "mlp", "device": "cpu", "batch": 128, "epoch_s": [...],
-                "warmup_epoch_s": [...], "setup_s": 0.01, ...}],
+                "warmup_epoch_s": [...], "setup_s": [0.01], ...}],
    "errors": [{"device": "cuda", "error": "..."}]}
 
 Recipe: inputs /255 then (x - 0.2860) / 0.3530; PyTorch's default initialization
@@ -174,7 +174,7 @@ def bench_one(torch, args, model, device, batch, x_all, y_all, perms):
               f"epoch {ep + 1}: {dt:.3f} s, {steps * batch / dt:.0f} images/s", file=sys.stderr, flush=True)
     name = torch.cuda.get_device_name(0) if device == "cuda" else f"{os.cpu_count()}-core CPU"
     return {"impl": "pytorch", "model": model, "device": device, "device_name": name, "batch": batch,
-            "steps_per_epoch": steps, "images_per_epoch": steps * batch, "setup_s": setup_s,
+            "steps_per_epoch": steps, "images_per_epoch": steps * batch, "setup_s": [setup_s],
             "warmup_epoch_s": warm, "epoch_s": meas, "train_loss": float(loss),
             "peak_rss_bytes": peak_rss()}
 
