@@ -14,7 +14,7 @@ const debianFashion = "/usr/share/datasets/fashion-mnist"
 // (installed on the development machines and by CI).
 func TestLoadDebianFashionMNIST(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(debianFashion, TrainImages+".gz")); err != nil {
-		t.Skipf("%s not installed (apt-get install dataset-fashion-mnist): %v", debianFashion, err)
+		t.Fatalf("%s not installed (apt-get install dataset-fashion-mnist; .ci/run installs it): %v", debianFashion, err)
 	}
 	t.Setenv(EnvDataDir, "")
 	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // an empty cache: discovery must reach the system dir
