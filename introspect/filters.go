@@ -78,8 +78,8 @@ func Filters(w *Weights, layer, mode string) (*FilterSet, error) {
 		}
 	}
 	if idx < 0 {
-		return nil, fmt.Errorf("introspect: model %s has no layer %q (layers: %s); layers with filters: %s",
-			w.Config.Model, layer, describeAll(ls), strings.Join(can, ", "))
+		return nil, &LayerError{Layer: layer, Model: w.Config.Model, Layers: ls, WithFilters: can,
+			Why: fmt.Sprintf("model %s has no layer %q (layers: %s)", w.Config.Model, layer, describeAll(ls))}
 	}
 	l := ls[idx]
 	if !filterable(ls, idx) {
@@ -87,8 +87,8 @@ func Filters(w *Weights, layer, mode string) (*FilterSet, error) {
 		if l.Kind == KindDense {
 			why = fmt.Sprintf("a dense layer with %d inputs, not the 28×28 image", l.Weight[1])
 		}
-		return nil, fmt.Errorf("introspect: layer %s of %s is %s; filters are drawn for convolutions and an MLP's first dense layer: %s",
-			layer, w.Config.Model, why, strings.Join(can, ", "))
+		return nil, &LayerError{Layer: layer, Model: w.Config.Model, Layers: ls, WithFilters: can, WrongKind: true,
+			Why: fmt.Sprintf("layer %s of %s is %s; filters are drawn for convolutions and an MLP's first dense layer", layer, w.Config.Model, why)}
 	}
 	name := layer + ".weight"
 	t, ok := w.Tensors[name]
@@ -139,6 +139,20 @@ func Filters(w *Weights, layer, mode string) (*FilterSet, error) {
 		}
 	}
 	return fs, nil
+}
+
+// LayerError is a layer that does not exist or has no filters. Its message
+// lists what exists: the model's layers, or the layers that have filters.
+type LayerError struct {
+	Layer, Model string
+	WrongKind    bool     // the layer exists but has no filters to draw
+	Layers       []Layer  // the model's layers
+	WithFilters  []string // the layers that have filters
+	Why          string
+}
+
+func (e *LayerError) Error() string {
+	return fmt.Sprintf("introspect: %s; layers with filters: %s", e.Why, strings.Join(e.WithFilters, ", "))
 }
 
 func equalInts(a, b []int) bool {

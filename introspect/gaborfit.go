@@ -53,6 +53,11 @@ func (p GaborParams) Render(w, h int) []float64 {
 type GaborFit struct {
 	GaborParams
 	R2 float64 `json:"r2"` // 1 − SSres/SStot (SStot about the filter's mean)
+	// R2Adj is R² adjusted for the 9 fitted parameters on n pixels,
+	// 1 − (1 − R²)(n − 1)/(n − 10): nine parameters chosen by search fit
+	// some of any pattern, and on a 7×7 filter white noise reaches a raw R²
+	// of about 0.3. The Gabor score counts R2Adj.
+	R2Adj float64 `json:"r2_adj"`
 	// Evals is the number of objective evaluations spent over all starts.
 	Evals int `json:"evals"`
 }
@@ -77,7 +82,7 @@ type FitOptions struct {
 // squares solve, and only those 6 nonlinear parameters are searched, with
 // gonum's Nelder–Mead (derivative-free, robust to the objective's kinks).
 // Bounds enter by reparametrization, so the search is unconstrained: the
-// centre stays within half a filter of the middle (tanh), σ in [0.5, max(w,h)]
+// centre stays within half a filter of the middle (tanh), σ in [1, max(w,h)]
 // and λ in [2, 3·max(w,h)] (logistic; λ = 2 is the Nyquist limit).
 //
 // Starts: orientation and wavelength from the peak of the filter's Fourier
@@ -128,8 +133,21 @@ func FitGabor(v []float64, w, h int, o FitOptions) GaborFit {
 	} else {
 		evals += n
 	}
-	p := pr.params(best)
-	return GaborFit{GaborParams: p, R2: 1 - bestF/pr.sst, Evals: evals}
+	r2 := 1 - bestF/pr.sst
+	return GaborFit{GaborParams: pr.params(best), R2: r2, R2Adj: adjustR2(r2, len(v)), Evals: evals}
+}
+
+// gaborFreeParams is the number of parameters a Gabor fit chooses.
+const gaborFreeParams = 9
+
+// adjustR2 is the adjusted R² of a fit of gaborFreeParams parameters to n
+// values (≤ R²; it equals R² when n is large). With n ≤ 10 nothing is left
+// to judge the fit by, and it is 0.
+func adjustR2(r2 float64, n int) float64 {
+	if n <= gaborFreeParams+1 {
+		return 0
+	}
+	return 1 - (1-r2)*float64(n-1)/float64(n-gaborFreeParams-1)
 }
 
 // gaborProblem holds a filter and the reparametrization of its fit.
@@ -155,7 +173,7 @@ func newGaborProblem(v []float64, w, h int) *gaborProblem {
 		p.sst += (x - p.mean) * (x - p.mean)
 	}
 	m := float64(max(w, h))
-	p.smin, p.smax = 0.5, m
+	p.smin, p.smax = 1, m
 	p.lmin, p.lmax = 2, 3*m
 	p.halfW, p.halfH = float64(w)/2, float64(h)/2
 	for i := range p.basis {

@@ -66,6 +66,9 @@ type Panel struct {
 	W, H  int
 	V     []float32
 	Label string
+	// Scale, when set, is this panel's own scale, whatever the grid's
+	// normalization (a fit and its residual drawn on their filter's scale).
+	Scale *Scale
 }
 
 // GridOptions lay out a grid of panels.
@@ -172,7 +175,10 @@ func Grid(panels []Panel, o GridOptions) (*Figure, error) {
 	}
 	for i, p := range panels {
 		sc := global
-		if perPanel {
+		switch {
+		case p.Scale != nil:
+			sc = *p.Scale
+		case perPanel:
 			sc = scaleOf(p.V)
 		}
 		img := image.NewNRGBA(image.Rect(0, 0, w, h))

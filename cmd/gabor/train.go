@@ -124,6 +124,7 @@ stdout carries one JSON object per line: an "epoch" event after each epoch and a
 	fl.IntVar(&c.LossEvery, "loss-every", def.LossEvery, "read the training loss back every `N` steps (larger: fewer device syncs)")
 	fl.StringVar(&opts.Resume, "resume", "", "continue the run in `RUN_DIR` from its last checkpoint")
 	fl.BoolVar(&opts.JSON, "json", false, "write one JSON object per line on stdout (epoch and done events)")
+	addSnapshotFlags(fl, c) // --snapshot, --conv1: train_snapshot.go
 	return cmd
 }
 

@@ -34,10 +34,13 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := train.Run(ctx, cfg, ds, train.RunOptions{
-		Progress: rep.handle, Log: reporterLog{rep}, Version: currentVersion().Version,
-	})
+	ropts := train.RunOptions{Progress: rep.handle, Log: reporterLog{rep}, Version: currentVersion().Version}
+	snaps, err := snapshotHooks(&ropts, cfg.Out, cfg, true) // train_snapshot.go
 	if err != nil {
+		return err
+	}
+	res, err := train.Run(ctx, cfg, ds, ropts)
+	if err = closeSnapshots(snaps, err); err != nil {
 		return err
 	}
 	return rep.finish(res)
@@ -111,8 +114,12 @@ func runResume(ctx context.Context, o *trainOptions) error {
 	}
 	rep := newTrainReporter(o.IO, o.JSON, cfg.Epochs, o.Now)
 	ropts.Progress, ropts.Log = rep.handle, reporterLog{rep}
-	res, err := train.Resume(ctx, o.Resume, ropts)
+	snaps, err := snapshotHooks(&ropts, o.Resume, cfg, false) // train_snapshot.go
 	if err != nil {
+		return err
+	}
+	res, err := train.Resume(ctx, o.Resume, ropts)
+	if err = closeSnapshots(snaps, err); err != nil {
 		return err
 	}
 	return rep.finish(res)
