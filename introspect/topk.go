@@ -25,7 +25,7 @@ type Hit struct {
 // not depend on how the set is split into batches.
 type TopK struct {
 	K       int
-	C, H, W int      // the layer's maps: C planes of H×W
+	C, H, W int       // the layer's maps: C planes of H×W
 	maps    []hitHeap // per map
 }
 

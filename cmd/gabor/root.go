@@ -75,6 +75,7 @@ set), on an NVIDIA GPU or on the CPU, and keeps what it learned in a run directo
 		newCmdData(f),
 		newCmdDevices(f, nil),
 		newCmdVersion(f, nil),
+		newCmdDeconv(f, nil),
 		newCmdFilters(f, nil),
 		newCmdBench(f, nil),
 	)
