@@ -1,0 +1,284 @@
+package introspect
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image/gif"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gaborlab/gabor/data"
+	"github.com/gaborlab/gabor/models"
+	"github.com/gaborlab/gabor/train"
+	"github.com/gaborlab/gabor/train/safetensors"
+)
+
+var (
+	runOnce sync.Once
+	runDir  string
+	runErr  error
+)
+
+// testRun trains lenet with 7×7 first-layer filters for 2 epochs of 2 steps
+// on synthetic digits, with a snapshot after every step, once per test
+// binary.
+func testRun(t *testing.T) string {
+	t.Helper()
+	runOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "gabor-introspect-")
+		if err != nil {
+			runErr = err
+			return
+		}
+		runDir = filepath.Join(dir, "run")
+		ds, err := data.Synthetic(5, 256, 128)
+		if err != nil {
+			runErr = err
+			return
+		}
+		cfg := train.DefaultConfig("lenet")
+		cfg.Device, cfg.Epochs, cfg.Conv1, cfg.Snapshot, cfg.Out = "cpu", 2, 7, "every=1steps", runDir
+		w, err := NewSnapshotWriter(runDir, cfg)
+		if err != nil {
+			runErr = err
+			return
+		}
+		if err := w.TakeInitial(); err != nil {
+			runErr = err
+			return
+		}
+		_, err = train.Run(context.Background(), cfg, ds, train.RunOptions{Hooks: w.Hooks()})
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		runErr = err
+	})
+	if runErr != nil {
+		t.Fatal(runErr)
+	}
+	return runDir
+}
+
+func TestSnapshotsOfARun(t *testing.T) {
+	dir := testRun(t)
+	run, err := OpenRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []int
+	for _, s := range run.Snapshots {
+		steps = append(steps, s.Step)
+	}
+	// Steps 1 and 2 were taken before the run directory existed (it appears
+	// with the first checkpoint, after step 2): they were held and written.
+	if !slices.Equal(steps, []int{0, 1, 2, 3, 4}) {
+		t.Fatalf("snapshot steps %v, want 0…4", steps)
+	}
+	last, err := ReadWeights(run.Snapshots[4].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, err := train.ReadCheckpoint(filepath.Join(dir, train.CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last.Kind != "snapshot" || last.Step != 4 || last.Epoch != 2 || last.Config.Conv1 != 7 {
+		t.Errorf("last snapshot: kind %s step %d epoch %d conv1 %d", last.Kind, last.Step, last.Epoch, last.Config.Conv1)
+	}
+	if got := last.Names(); !slices.Equal(got, []string{"conv1.bias", "conv1.weight", "conv2.bias", "conv2.weight"}) {
+		t.Errorf("snapshot holds %v, want the convolutions' weights and biases", got)
+	}
+	if !slices.Equal(last.Tensors["conv1.weight"].Data, ck.Tensors["conv1.weight"].Data) {
+		t.Error("the last snapshot's conv1.weight differs from the checkpoint's")
+	}
+	if s := last.Tensors["conv1.weight"].Shape; !slices.Equal(s, []int{6, 1, 7, 7}) {
+		t.Errorf("conv1.weight shape %v, want [6 1 7 7]", s)
+	}
+	// Step 0 is the seeded initialization train.Run started from.
+	init, err := ReadWeights(run.Snapshots[0].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := models.NewWith("lenet", 1, 1, models.Options{Conv1: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, _ := models.ParamValues(m)
+	if !slices.Equal(init.Tensors["conv1.weight"].Data, vals[0]) || init.Epoch != 0 {
+		t.Error("step 0 is not the seeded initial weights")
+	}
+	f, err := safetensors.Read(run.Snapshots[2].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{"format": SnapshotFormat, "model": "lenet", "seed": "1", "conv1": "7", "step": "2", "epoch": "1"} {
+		if f.Metadata[k] != want {
+			t.Errorf("metadata %s = %q, want %q", k, f.Metadata[k], want)
+		}
+	}
+	if _, err := run.At(7); err == nil || !strings.Contains(err.Error(), "steps: 0, 1, 2, 3, 4") {
+		t.Errorf("missing step: %v", err)
+	}
+	if w, err := run.At(-1); err != nil || w.Step != 4 {
+		t.Errorf("latest: %v, %v", w, err)
+	}
+}
+
+func TestSnapshotWriterDropsUnpublished(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "never")
+	cfg := train.DefaultConfig("lenet")
+	cfg.Snapshot = "every=2epochs"
+	w, err := NewSnapshotWriter(dir, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := w.Hooks(); len(h) != 1 || !h[0].AtEpochEnd || h[0].Every != 0 {
+		t.Errorf("every=2epochs hooks %+v", h)
+	}
+	if err := w.TakeInitial(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) || len(w.Written()) != 0 {
+		t.Errorf("a run that never published got files: %v %v", err, w.Written())
+	}
+}
+
+func TestFiltersErrorsListWhatExists(t *testing.T) {
+	dir := testRun(t)
+	_, w, err := OpenWeights(dir, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		layer string
+		wrong bool
+		want  []string
+	}{
+		{"conv9", false, []string{`no layer "conv9"`, "conv1 (conv 6×1×7×7)", "pool2 (pooling)", "fc1 (dense 120×400)", "layers with filters: conv1, conv2"}},
+		{"pool2", true, []string{"pooling layer, without weights", "layers with filters: conv1, conv2"}},
+		{"relu1", true, []string{"activation layer", "conv1, conv2"}},
+		{"fc1", true, []string{"dense layer with 400 inputs", "conv1, conv2"}},
+	}
+	for _, tc := range cases {
+		_, err := Filters(w, tc.layer, ChannelsMean)
+		le, ok := err.(*LayerError)
+		if !ok {
+			t.Errorf("%s: error %v is not a *LayerError", tc.layer, err)
+			continue
+		}
+		if le.WrongKind != tc.wrong {
+			t.Errorf("%s: WrongKind %v", tc.layer, le.WrongKind)
+		}
+		for _, s := range tc.want {
+			if !strings.Contains(err.Error(), s) {
+				t.Errorf("%s: %q does not say %q", tc.layer, err, s)
+			}
+		}
+	}
+	if _, _, err := OpenWeights(filepath.Join(dir, "nope"), -1); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("missing run dir: %v", err)
+	} else if _, ok := err.(*SourceError); !ok {
+		t.Errorf("missing run dir: %T, want *SourceError", err)
+	}
+	empty := t.TempDir()
+	if _, _, err := OpenWeights(empty, -1); err == nil || !strings.Contains(err.Error(), "not a run directory") {
+		t.Errorf("empty dir: %v", err)
+	}
+}
+
+func TestFiltersShapes(t *testing.T) {
+	_, w, err := OpenWeights(testRun(t), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := Filters(w, "", ChannelsMean)
+	if err != nil || fs.Layer != "conv1" || len(fs.Panels) != 6 || fs.W != 7 || fs.H != 7 {
+		t.Fatalf("default layer: %+v, %v", fs, err)
+	}
+	each, err := Filters(w, "conv2", ChannelsEach)
+	if err != nil || len(each.Panels) != 16*6 || each.Cols != 6 {
+		t.Fatalf("conv2 each: %v", err)
+	}
+	mean, err := Filters(w, "conv2", ChannelsMean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The mean panel of filter 3 is the average of its 6 channel panels.
+	for p := 0; p < 25; p++ {
+		s := float32(0)
+		for c := 0; c < 6; c++ {
+			s += each.Panels[3*6+c].V[p]
+		}
+		if d := s/6 - mean.Panels[3].V[p]; d > 1e-6 || d < -1e-6 {
+			t.Fatalf("mean panel differs at %d by %g", p, d)
+		}
+	}
+	// An MLP's first layer: one 28×28 image per hidden unit; its second
+	// layer has no image to show.
+	m, _ := models.New("mlp", 1, 3)
+	vals, _ := models.ParamValues(m)
+	cfg := train.DefaultConfig("mlp")
+	mw := &Weights{Config: cfg, Tensors: map[string]safetensors.Tensor{}}
+	for i, p := range m.Params {
+		mw.Tensors[p.Name()] = safetensors.Tensor{Name: p.Name(), Shape: p.Shape(), Data: vals[i]}
+	}
+	fs, err = Filters(mw, "", ChannelsMean)
+	if err != nil || fs.Layer != "fc1" || len(fs.Panels) != 512 || fs.W != 28 || !slices.Equal(fs.Panels[5].V, vals[0][5*784:6*784]) {
+		t.Fatalf("mlp fc1: %v", err)
+	}
+	if _, err := Filters(mw, "fc2", ChannelsMean); err == nil || !strings.Contains(err.Error(), "512 inputs") || !strings.Contains(err.Error(), "filters: fc1") {
+		t.Errorf("mlp fc2: %v", err)
+	}
+}
+
+func TestRenderFiltersRun(t *testing.T) {
+	dir := testRun(t)
+	out := t.TempDir()
+	res, err := RenderFilters(dir, FiltersOptions{Step: -1, Out: out, Channels: ChannelsMean, Norm: NormFilter, Cmap: CmapDiverging,
+		Pad: 2, Formats: []string{"png", "svg", "pdf"}, Fit: true, R2: 0.7, TimeLapse: true, Labels: true, Colorbar: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Layer != "conv1" || res.Step != 4 || res.NFilters != 6 || res.GaborScore == nil || len(res.Curve) != 5 {
+		t.Fatalf("result %+v", res)
+	}
+	var names []string
+	for _, f := range res.Files {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("listed file missing: %v", err)
+		}
+		names = append(names, filepath.Base(f))
+	}
+	for _, want := range []string{"filters-conv1-step000004.png", "filters-conv1-step000004.svg", "filters-conv1-step000004.pdf",
+		"filters-conv1-step000004.json", "gaborfit-conv1-step000004.csv", "gaborfit-conv1-step000004.png",
+		"timelapse-conv1.png", "timelapse-conv1.gif", "gabor-score-conv1.png", "gabor-score-conv1.svg", "gabor-score-conv1.csv"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("no %s among %v", want, names)
+		}
+	}
+	var sc sidecar
+	b, _ := os.ReadFile(filepath.Join(out, "filters-conv1-step000004.json"))
+	if err := json.Unmarshal(b, &sc); err != nil || len(sc.Fits) != 6 || sc.Provenance["step"] != "4" || sc.Provenance["conv1"] != "7" {
+		t.Errorf("sidecar: %v %+v", err, sc.Provenance)
+	}
+	g, err := os.ReadFile(filepath.Join(out, "timelapse-conv1.gif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	anim, err := gif.DecodeAll(bytes.NewReader(g))
+	if err != nil || len(anim.Image) != 5 {
+		t.Errorf("GIF: %v, frames %d, want 5", err, len(anim.Image))
+	}
+	csv, _ := os.ReadFile(filepath.Join(out, "gaborfit-conv1-step000004.csv"))
+	if lines := strings.Split(strings.TrimSpace(string(csv)), "\n"); len(lines) != 7 || !strings.HasPrefix(lines[0], "index,label,r2,r2_adj,x0") {
+		t.Errorf("fit CSV:\n%s", csv)
+	}
+}
