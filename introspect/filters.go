@@ -96,7 +96,7 @@ func Filters(w *Weights, layer, mode string) (*FilterSet, error) {
 		return nil, fmt.Errorf("introspect: %s (%s at step %d) does not hold %s (it holds: %s)",
 			w.Path, w.Kind, w.Step, name, strings.Join(w.Names(), ", "))
 	}
-	if !equalInts(t.Shape, l.Weight) {
+	if !sameShape(t.Shape, l.Weight) {
 		return nil, fmt.Errorf("introspect: %s: %s has shape %v, model %s (conv1 %d) wants %v",
 			w.Path, name, t.Shape, w.Config.Model, w.Config.Conv1, l.Weight)
 	}
@@ -155,7 +155,7 @@ func (e *LayerError) Error() string {
 	return fmt.Sprintf("introspect: %s; layers with filters: %s", e.Why, strings.Join(e.WithFilters, ", "))
 }
 
-func equalInts(a, b []int) bool {
+func sameShape(a, b []int) bool {
 	if len(a) != len(b) {
 		return false
 	}

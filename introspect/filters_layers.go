@@ -69,12 +69,12 @@ func Layers(model string, conv1 int) ([]Layer, error) {
 // Describe is a short description of a layer: "conv1 (conv 6×1×7×7)".
 func (l Layer) Describe() string {
 	if l.Weight != nil {
-		return fmt.Sprintf("%s (%s %s)", l.Name, l.Kind, dims(l.Weight))
+		return fmt.Sprintf("%s (%s %s)", l.Name, l.Kind, dimsText(l.Weight))
 	}
 	return fmt.Sprintf("%s (%s)", l.Name, l.Kind)
 }
 
-func dims(s []int) string {
+func dimsText(s []int) string {
 	p := make([]string, len(s))
 	for i, d := range s {
 		p[i] = fmt.Sprint(d)

@@ -186,10 +186,10 @@ func newGaborProblem(v []float64, w, h int) *gaborProblem {
 	return p
 }
 
-func logistic(u float64) float64 { return 1 / (1 + math.Exp(-u)) }
+func gaborLogistic(u float64) float64 { return 1 / (1 + math.Exp(-u)) }
 
 // logit is the inverse of logistic, clamped away from ±∞.
-func logit(t float64) float64 {
+func gaborLogit(t float64) float64 {
 	t = math.Min(math.Max(t, 1e-4), 1-1e-4)
 	return math.Log(t / (1 - t))
 }
@@ -199,16 +199,16 @@ func (p *gaborProblem) encode(x0, y0, theta, sx, sy, lambda float64) []float64 {
 	at := func(v, half float64) float64 { return math.Atanh(math.Max(math.Min(v/half, 0.999), -0.999)) }
 	return []float64{
 		at(x0-p.cx, p.halfW), at(y0-p.cy, p.halfH), theta,
-		logit((sx - p.smin) / (p.smax - p.smin)), logit((sy - p.smin) / (p.smax - p.smin)),
-		logit((lambda - p.lmin) / (p.lmax - p.lmin)),
+		gaborLogit((sx - p.smin) / (p.smax - p.smin)), gaborLogit((sy - p.smin) / (p.smax - p.smin)),
+		gaborLogit((lambda - p.lmin) / (p.lmax - p.lmin)),
 	}
 }
 
 // decode maps the search space to (x0, y0, θ, σx, σy, λ).
 func (p *gaborProblem) decode(u []float64) (x0, y0, theta, sx, sy, lambda float64) {
 	return p.cx + p.halfW*math.Tanh(u[0]), p.cy + p.halfH*math.Tanh(u[1]), u[2],
-		p.smin + (p.smax-p.smin)*logistic(u[3]), p.smin + (p.smax-p.smin)*logistic(u[4]),
-		p.lmin + (p.lmax-p.lmin)*logistic(u[5])
+		p.smin + (p.smax-p.smin)*gaborLogistic(u[3]), p.smin + (p.smax-p.smin)*gaborLogistic(u[4]),
+		p.lmin + (p.lmax-p.lmin)*gaborLogistic(u[5])
 }
 
 // solve fills the basis for u, solves the linear part and returns (a, b, C)

@@ -94,7 +94,7 @@ func TestFitGaborNoise(t *testing.T) {
 			}
 		}
 		slices.Sort(adj)
-		meanRaw, meanAdj := mean(raw), mean(adj)
+		meanRaw, meanAdj := meanOf(raw), meanOf(adj)
 		p90 := adj[(9*len(adj))/10-1]
 		t.Logf("%d×%d noise, %d filters: mean R² %.3f, mean R²adj %.3f, 90th percentile R²adj %.3f", size, size, n, meanRaw, meanAdj, p90)
 		if meanAdj >= 0.3 || p90 >= 0.3 {
@@ -106,7 +106,7 @@ func TestFitGaborNoise(t *testing.T) {
 	}
 }
 
-func mean(v []float64) float64 {
+func meanOf(v []float64) float64 {
 	s := 0.0
 	for _, x := range v {
 		s += x

@@ -35,7 +35,7 @@ func WritePDF(w io.Writer, fig *Figure) error {
 	var cs bytes.Buffer
 	H := float64(fig.H)
 	bg := fig.Background
-	fmt.Fprintf(&cs, "%s rg 0 0 %d %d re f\n", rgb(bg.R, bg.G, bg.B), fig.W, fig.H)
+	fmt.Fprintf(&cs, "%s rg 0 0 %d %d re f\n", pdfRGB(bg.R, bg.G, bg.B), fig.W, fig.H)
 	var xobjs strings.Builder
 	for i, t := range fig.Tiles {
 		bd := t.Img.Bounds()
@@ -46,7 +46,7 @@ func WritePDF(w io.Writer, fig *Figure) error {
 				raw = append(raw, c.R, c.G, c.B)
 			}
 		}
-		data, err := deflate(raw)
+		data, err := pdfDeflate(raw)
 		if err != nil {
 			return err
 		}
@@ -58,10 +58,10 @@ func WritePDF(w io.Writer, fig *Figure) error {
 		w, h := bd.Dx()*s, bd.Dy()*s
 		// An image fills the unit square; cm maps it onto the tile's box, whose
 		// lower-left corner in PDF's y-up space is at H − (Y + h).
-		fmt.Fprintf(&cs, "q %d 0 0 %d %d %s cm /Im%d Do Q\n", w, h, t.X, num(H-float64(t.Y+h)), i)
+		fmt.Fprintf(&cs, "q %d 0 0 %d %d %s cm /Im%d Do Q\n", w, h, t.X, pdfNum(H-float64(t.Y+h)), i)
 	}
 	for _, r := range fig.Rects {
-		fmt.Fprintf(&cs, "%s rg %d %s %d %d re f\n", rgb(r.Fill.R, r.Fill.G, r.Fill.B), r.X, num(H-float64(r.Y+r.H)), r.W, r.H)
+		fmt.Fprintf(&cs, "%s rg %d %s %d %d re f\n", pdfRGB(r.Fill.R, r.Fill.G, r.Fill.B), r.X, pdfNum(H-float64(r.Y+r.H)), r.W, r.H)
 	}
 	for _, t := range fig.Texts {
 		const size = 11.7
@@ -74,9 +74,9 @@ func WritePDF(w io.Writer, fig *Figure) error {
 			x -= width
 		}
 		c := t.Ink()
-		fmt.Fprintf(&cs, "BT %s rg /F1 %s Tf %s %s Td (%s) Tj ET\n", rgb(c.R, c.G, c.B), num(size), num(x), num(H-float64(t.Y)), pdfString(t.S))
+		fmt.Fprintf(&cs, "BT %s rg /F1 %s Tf %s %s Td (%s) Tj ET\n", pdfRGB(c.R, c.G, c.B), pdfNum(size), pdfNum(x), pdfNum(H-float64(t.Y)), pdfString(t.S))
 	}
-	body, err := deflate(cs.Bytes())
+	body, err := pdfDeflate(cs.Bytes())
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func WritePDF(w io.Writer, fig *Figure) error {
 	return err
 }
 
-func deflate(b []byte) ([]byte, error) {
+func pdfDeflate(b []byte) ([]byte, error) {
 	var out bytes.Buffer
 	zw := zlib.NewWriter(&out)
 	if _, err := zw.Write(b); err != nil {
@@ -130,12 +130,12 @@ func deflate(b []byte) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-func rgb(r, g, b uint8) string {
-	return num(float64(r)/255) + " " + num(float64(g)/255) + " " + num(float64(b)/255)
+func pdfRGB(r, g, b uint8) string {
+	return pdfNum(float64(r)/255) + " " + pdfNum(float64(g)/255) + " " + pdfNum(float64(b)/255)
 }
 
 // num formats a PDF number: fixed-point, no exponent, trailing zeros dropped.
-func num(v float64) string {
+func pdfNum(v float64) string {
 	s := fmt.Sprintf("%.4f", v)
 	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	if s == "-0" || s == "" {

@@ -26,7 +26,7 @@ func WriteSVG(w io.Writer, fig *Figure) error {
 		fig.W, fig.H, fig.W, fig.H)
 	b.WriteString("<metadata>\n")
 	for _, k := range fig.MetaKeys() {
-		fmt.Fprintf(&b, "<gabor:meta key=\"%s\">%s</gabor:meta>\n", esc(k), esc(fig.Meta[k]))
+		fmt.Fprintf(&b, "<gabor:meta key=\"%s\">%s</gabor:meta>\n", svgEsc(k), svgEsc(fig.Meta[k]))
 	}
 	b.WriteString("</metadata>\n")
 	fmt.Fprintf(&b, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"%s\"/>\n", fig.W, fig.H, hexColor(fig.Background))
@@ -61,7 +61,7 @@ func WriteSVG(w io.Writer, fig *Figure) error {
 	for _, t := range fig.Texts {
 		anchor := [...]string{"start", "middle", "end"}[t.Anchor]
 		fmt.Fprintf(&b, "<text x=\"%d\" y=\"%d\" font-family=\"DejaVu Sans Mono, Courier, monospace\" font-size=\"11.7\" text-anchor=\"%s\" fill=\"%s\">%s</text>\n",
-			t.X, t.Y, anchor, hexColor(t.Ink()), esc(t.S))
+			t.X, t.Y, anchor, hexColor(t.Ink()), svgEsc(t.S))
 	}
 	b.WriteString("</svg>\n")
 	_, err := w.Write(b.Bytes())
@@ -70,7 +70,7 @@ func WriteSVG(w io.Writer, fig *Figure) error {
 
 func hexColor(c color.NRGBA) string { return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B) }
 
-func esc(s string) string {
+func svgEsc(s string) string {
 	var b strings.Builder
 	xml.EscapeText(&b, []byte(s))
 	return b.String()
