@@ -22,17 +22,27 @@ type Options struct {
 	TF32 bool
 	// SyncEach synchronizes after every kernel launch, so that an
 	// asynchronous fault is reported by the instruction that caused it.
+	// It turns Graph off (a captured graph cannot synchronize inside).
 	SyncEach bool
+	// Graph records a training or evaluation step of a device-side loop
+	// (kernels.DeviceData) once as a CUDA graph and replays it; false issues
+	// the step's kernels one by one.
+	Graph bool
 }
 
 // DefaultOptions are the options of the registered "cuda" backend: TF32 on
-// unless GABOR_CUDA_TF32=0, SyncEach when GABOR_CUDA_SYNC=1.
+// unless GABOR_CUDA_TF32=0, SyncEach when GABOR_CUDA_SYNC=1, graphs on
+// unless GABOR_CUDA_GRAPH=0.
 func DefaultOptions() Options {
 	return Options{
 		TF32:     os.Getenv("GABOR_CUDA_TF32") != "0",
 		SyncEach: os.Getenv("GABOR_CUDA_SYNC") == "1",
+		Graph:    os.Getenv("GABOR_CUDA_GRAPH") != "0",
 	}
 }
+
+// graphs reports whether steps are captured and replayed.
+func (o Options) graphs() bool { return o.Graph && !o.SyncEach }
 
 // Backend runs Programs on GPU 0.
 type Backend struct {
@@ -59,8 +69,13 @@ func (b *Backend) Options() Options { return b.opts }
 // TF32 reports whether GEMMs and convolutions round their operands to TF32.
 func (b *Backend) TF32() bool { return b.opts.TF32 }
 
-// Caps describes the GPU.
-func (b *Backend) Caps() kernels.Caps { return b.dev.caps }
+// Caps describes the GPU; Graphs says whether this backend replays steps
+// as CUDA graphs.
+func (b *Backend) Caps() kernels.Caps {
+	c := b.dev.caps
+	c.Graphs = b.opts.graphs()
+	return c
+}
 
 // device is the process-wide state of GPU 0: the context thread, the loaded
 // kernels and what the launchers need to know about the hardware.
@@ -140,11 +155,10 @@ func describe(dev cu.Device) (kernels.Caps, int, error) {
 	if major < 8 {
 		return kernels.Caps{}, 0, fmt.Errorf("cuda: %s has compute capability %d.%d; the kernels need 8.0 or newer (cp.async, TF32 mma)", name, major, minor)
 	}
-	v := cu.Version()
 	return kernels.Caps{
 		Device:      fmt.Sprintf("%s (sm_%d%d)", name, major, minor),
 		MemoryBytes: mem,
 		Threads:     sms,
-		Driver:      fmt.Sprintf("CUDA %d.%d", v/1000, v%1000/10),
+		Driver:      driverString(cu.Version()),
 	}, sms, nil
 }

@@ -50,7 +50,8 @@ func (x *Executable) UploadDataset(images, labels []uint8, dim int) (*Dataset, e
 	err := x.dev.w.do(func() error {
 		var err error
 		if d.mem, err = cu.MemAlloc(total); err != nil {
-			return fmt.Errorf("cuda: allocating %d bytes for a %d×%d dataset: %w", total, n, dim, err)
+			free, all, _ := cu.MemInfo()
+			return fmt.Errorf("cuda: allocating %d bytes for a %d×%d dataset: %w: %s", total, n, dim, err, memoryAdvice(x.bytes, total, free, all))
 		}
 		d.img, d.lab, d.perm = d.mem, d.mem+cu.DevicePtr(imgBytes), d.mem+cu.DevicePtr(imgBytes+labBytes)
 		for _, c := range []struct {
@@ -70,11 +71,15 @@ func (x *Executable) UploadDataset(images, labels []uint8, dim int) (*Dataset, e
 		}
 		return nil, err
 	}
+	x.owned = append(x.owned, d)
 	return d, nil
 }
 
 // Len is the number of images.
 func (d *Dataset) Len() int { return d.n }
+
+// Dim is the number of bytes of one image.
+func (d *Dataset) Dim() int { return d.dim }
 
 // SetPerm replaces the permutation (a new epoch's shuffle). It is ordered
 // after the work already issued on the stream and before what follows.
@@ -186,14 +191,20 @@ func (x *Executable) GatherLaunch(d *Dataset, pos, images, labels kernels.BufID,
 	if o.overlap(images, labels) || o.overlap(images, pos) || o.overlap(labels, pos) {
 		return nil, fmt.Errorf("cuda: gather: pos, images and labels overlap")
 	}
-	var ar args
-	ar.ptr(uint64(d.img)).ptr(uint64(d.lab)).ptr(uint64(d.perm)).ptr(pp).ptr(pi).ptr(pl).ints(batch, d.dim, d.n).f32(mean).f32(std)
-	l, err := x.dev.newLaunch("gather_u8_f32", [3]int{min(batch, 65535*16), 1, 1}, [3]int{eltThreads, 1, 1}, 0, ar,
-		fmt.Sprintf("batch=%d dim=%d n=%d", batch, d.dim, d.n))
+	l, err := x.gatherLaunch(d, pp, pi, pl, batch, mean, std)
 	if err != nil {
 		return nil, err
 	}
 	return &Launch{x: x, ls: []launch{l}}, nil
+}
+
+// gatherLaunch is the gather of batch rows of d into the device addresses
+// images and labels, from the position in the float at pos.
+func (x *Executable) gatherLaunch(d *Dataset, pos, images, labels uint64, batch int, mean, std float32) (launch, error) {
+	var ar args
+	ar.ptr(uint64(d.img)).ptr(uint64(d.lab)).ptr(uint64(d.perm)).ptr(pos).ptr(images).ptr(labels).ints(batch, d.dim, d.n).f32(mean).f32(std)
+	return x.dev.newLaunch("gather_u8_f32", [3]int{min(batch, 65535*16), 1, 1}, [3]int{eltThreads, 1, 1}, 0, ar,
+		fmt.Sprintf("batch=%d dim=%d n=%d", batch, d.dim, d.n))
 }
 
 // CorrectCountLaunch prepares count[0] += #{rows whose argmax over the

@@ -4,6 +4,7 @@ package cuda
 
 import (
 	"fmt"
+	"io"
 	"unsafe"
 
 	"github.com/gaborlab/gabor/kernels"
@@ -19,6 +20,7 @@ type Executable struct {
 	bytes  int64
 	stream cu.Stream
 	steps  [][]launch // per instruction
+	owned  []io.Closer // device sets and loops made from it, closed with it
 	closed bool
 }
 
@@ -45,8 +47,9 @@ func (b *Backend) Load(p *kernels.Program) (kernels.Executable, error) {
 	err := x.dev.w.do(func() error {
 		var err error
 		if x.mem, err = cu.MemAlloc(max(x.bytes, 4)); err != nil {
-			return fmt.Errorf("cuda: allocating %d bytes (arena %d floats + %d bytes of tables and workspace): %w; try a smaller batch",
-				x.bytes, p.ArenaLen, x.bytes-4*int64(p.ArenaLen), err)
+			free, total, _ := cu.MemInfo()
+			return fmt.Errorf("cuda: allocating %d bytes (arena %d floats + %d bytes of tables and workspace): %w: %s",
+				x.bytes, p.ArenaLen, x.bytes-4*int64(p.ArenaLen), err, memoryAdvice(0, x.bytes, free, total))
 		}
 		if x.stream, err = cu.MakeStream(cu.NonBlocking); err != nil {
 			return fmt.Errorf("cuda: creating a stream: %w", err)
@@ -139,22 +142,25 @@ func (x *Executable) Run(seg kernels.Segment) error {
 	if seg.Start < 0 || seg.End > len(x.prog.Instrs) || seg.Start > seg.End {
 		return fmt.Errorf("cuda: segment [%d, %d) outside the program's %d instructions", seg.Start, seg.End, len(x.prog.Instrs))
 	}
-	sync := x.b.opts.SyncEach
-	return x.dev.w.do(func() error {
-		for i := seg.Start; i < seg.End; i++ {
-			for j := range x.steps[i] {
-				l := &x.steps[i][j]
-				err := l.issue(x.stream)
-				if err == nil && sync {
-					err = x.stream.Synchronize()
-				}
-				if err != nil {
-					return x.instrErr(i, fmt.Errorf("%s: %w", l, err))
-				}
+	return x.dev.w.do(func() error { return x.issueSeg(seg, x.b.opts.SyncEach) })
+}
+
+// issueSeg issues the launches of seg's instructions on the stream (and,
+// with sync, waits after each); it runs on the context thread.
+func (x *Executable) issueSeg(seg kernels.Segment, sync bool) error {
+	for i := seg.Start; i < seg.End; i++ {
+		for j := range x.steps[i] {
+			l := &x.steps[i][j]
+			err := l.issue(x.stream)
+			if err == nil && sync {
+				err = x.stream.Synchronize()
+			}
+			if err != nil {
+				return x.instrErr(i, fmt.Errorf("%s: %w", l, x.explain(err)))
 			}
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // Sync waits for the work issued so far.
@@ -179,14 +185,20 @@ func (x *Executable) Close() error {
 	if x.closed {
 		return nil
 	}
+	// What was made from this executable (device sets, loops) goes first:
+	// it uses the stream.
+	var first error
+	keep := func(err error) {
+		if first == nil && err != nil {
+			first = err
+		}
+	}
+	for i := len(x.owned) - 1; i >= 0; i-- {
+		keep(x.owned[i].Close())
+	}
+	x.owned = nil
 	x.closed = true
 	return x.dev.w.do(func() error {
-		var first error
-		keep := func(err error) {
-			if first == nil && err != nil {
-				first = err
-			}
-		}
 		if x.stream != (cu.Stream{}) {
 			keep(x.stream.Synchronize())
 			keep(x.stream.Destroy())
