@@ -19,7 +19,7 @@ type Executable struct {
 	mem    cu.DevicePtr // the one allocation: arena, then tables, then scratch
 	bytes  int64
 	stream cu.Stream
-	steps  [][]launch // per instruction
+	steps  [][]launch  // per instruction
 	owned  []io.Closer // device sets and loops made from it, closed with it
 	closed bool
 }
