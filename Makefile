@@ -57,6 +57,7 @@ lint:
 demo: build
 	rm -rf $(DEMO_OUT)
 	$(BIN) train --model lenet --epochs $(DEMO_EPOCHS) --limit $(DEMO_LIMIT) --out $(DEMO_OUT)
+	$(BIN) filters $(DEMO_OUT) --format png,svg,pdf --labels --colorbar
 	@echo "demo: run dir $(DEMO_OUT):"; ls -l $(DEMO_OUT)
 
 # Benchmarks of the CPU kernels and training steps; results are recorded by hand in
