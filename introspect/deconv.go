@@ -79,7 +79,7 @@ func DefaultLayer(model string, conv1 int) (string, error) {
 // activations alone back to the pixels with the chosen rule, and crops
 // projection and image to the activation's receptive field.
 func Deconv(run *Run, o DeconvOptions) (*DeconvResult, error) {
-	w, err := run.At(o.Step)
+	w, ckStep, err := runWeights(run, o.Step)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func Deconv(run *Run, o DeconvOptions) (*DeconvResult, error) {
 	if o.Top <= 0 {
 		o.Top = 9
 	}
-	p, err := NewProjector(w, o.Layer, o.Rule, false, ForwardOptions{Batch: o.Batch, Device: o.Device})
+	p, err := NewProjector(w, o.Layer, o.Rule, ProjectorOptions{ForwardOptions: ForwardOptions{Batch: o.Batch, Device: o.Device}, CheckpointStep: ckStep})
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,8 @@ type Projector struct {
 	Backend string
 	Batch   int
 	Layer   Layer
+	// CheckpointStep is the step of the run's checkpoint (-1: none), for messages.
+	CheckpointStep int
 	// Weights are the parameter names the projection reads, topmost layer
 	// first (a weight, then its bias when the model has one).
 	Weights []string
@@ -31,11 +33,18 @@ type Projector struct {
 	init map[string][]float32 // seeded initial values, by name
 }
 
+// ProjectorOptions configure NewProjector.
+type ProjectorOptions struct {
+	ForwardOptions
+	Flat           bool // allow a layer without spatial maps (the logits)
+	CheckpointStep int  // the run's checkpoint step for messages (-1: none)
+}
+
 // NewProjector builds the model of w's config at the given batch size,
 // derives the projection of layer with rule, compiles it, loads it on the
 // device and writes w's tensors. A layer without spatial maps is refused
-// unless flat is set (activation maximization projects from the logits).
-func NewProjector(w *Weights, layer string, rule graph.Rule, flat bool, o ForwardOptions) (*Projector, error) {
+// unless o.Flat is set (activation maximization projects from the logits).
+func NewProjector(w *Weights, layer string, rule graph.Rule, o ProjectorOptions) (*Projector, error) {
 	cfg := w.Config
 	if o.Batch <= 0 {
 		o.Batch = 64
@@ -61,7 +70,7 @@ func NewProjector(w *Weights, layer string, rule graph.Rule, flat bool, o Forwar
 	if !found {
 		return nil, &UnknownLayerError{Model: cfg.Model, Name: layer, Known: ls}
 	}
-	if !flat && len(l.Out) != 3 {
+	if !o.Flat && len(l.Out) != 3 {
 		return nil, fmt.Errorf("introspect: layer %s of %s has no spatial maps (its output is %v per image); projections need a layer with [C, H, W] maps: %s",
 			layer, cfg.Model, l.Out, spatialNames(ls))
 	}
@@ -86,7 +95,7 @@ func NewProjector(w *Weights, layer string, rule graph.Rule, flat bool, o Forwar
 		return nil, fmt.Errorf("introspect: loading the projection of %s on %s: %w", layer, be.Name(), err)
 	}
 	p := &Projector{Model: m, Proj: proj, Prog: prog, Exe: exe, Backend: be.Name(), Batch: o.Batch, Layer: l,
-		init: map[string][]float32{}}
+		CheckpointStep: o.CheckpointStep, init: map[string][]float32{}}
 	vals, err := models.ParamValues(m)
 	if err != nil {
 		exe.Close()
@@ -136,7 +145,7 @@ func (p *Projector) SetWeights(w *Weights) error {
 	for _, slot := range p.Prog.Params {
 		t, ok := w.Tensors[slot.Name]
 		if !ok {
-			return &MissingTensorError{Path: w.Path, Kind: w.Kind, Tensor: slot.Name, Layer: p.Layer.Name}
+			return &MissingTensorError{Path: w.Path, Kind: w.Kind, Tensor: slot.Name, Layer: "projecting " + p.Layer.Name, CheckpointStep: p.CheckpointStep}
 		}
 		if err := p.SetParam(slot.Name, t.Data); err != nil {
 			return fmt.Errorf("introspect: %s: %w", w.Path, err)
@@ -169,18 +178,50 @@ func (p *Projector) ParamShape(name string) []int {
 }
 
 // MissingTensorError is a weights file without a parameter a projection
-// needs; for a snapshot it names the --snapshot setting that records it.
+// or query needs; for a snapshot it says what snapshots record and where
+// every parameter is.
 type MissingTensorError struct {
 	Path, Kind, Tensor, Layer string
+	CheckpointStep            int // the run's checkpoint step, -1 when there is none
 }
 
 func (e *MissingTensorError) Error() string {
-	msg := fmt.Sprintf("introspect: %s %s has no tensor %s, which projecting %s needs", e.Kind, e.Path, e.Tensor, e.Layer)
+	msg := fmt.Sprintf("introspect: %s %s has no tensor %s, which %s needs", e.Kind, e.Path, e.Tensor, e.Layer)
 	if e.Kind == "snapshot" {
-		msg += "; snapshots record the convolution weights only (gabor train --snapshot every=1epochs), " +
-			"so choose a convolutional layer or drop --step to use the run's checkpoint, which holds every parameter"
+		msg += "; snapshots (gabor train --snapshot every=N[steps|epochs]) record only every convolution's weights, " +
+			"or an MLP's first layer, so choose a convolutional layer"
+		if e.CheckpointStep >= 0 {
+			msg += fmt.Sprintf(", or use the run's checkpoint, which holds every parameter (--step %d or no --step)", e.CheckpointStep)
+		}
 	}
 	return msg
+}
+
+// runWeights reads the weights of a step (< 0: the latest), preferring the
+// checkpoint, which holds every parameter, over a snapshot of the same step.
+// A snapshot is returned for the other steps; its lack of a tensor is
+// reported (MissingTensorError) when a parameter is needed.
+func runWeights(run *Run, step int) (*Weights, int, error) {
+	ckStep := -1
+	var ck *Weights
+	if run.Checkpoint != "" {
+		var err error
+		if ck, err = ReadWeights(run.Checkpoint); err != nil {
+			return nil, -1, err
+		}
+		ckStep = ck.Step
+	}
+	if ck != nil && (step < 0 || step == ck.Step) {
+		if step < 0 {
+			if steps, err := run.Steps(); err == nil && steps[len(steps)-1].Step > ck.Step {
+				w, err := run.At(step)
+				return w, ckStep, err
+			}
+		}
+		return ck, ckStep, nil
+	}
+	w, err := run.At(step)
+	return w, ckStep, err
 }
 
 // Close releases the device memory.

@@ -55,7 +55,7 @@ type SanityResult struct {
 
 // Sanity runs the cascading randomization test.
 func Sanity(run *Run, o SanityOptions) (*SanityResult, error) {
-	w, err := run.At(o.Step)
+	w, ckStep, err := runWeights(run, o.Step)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func Sanity(run *Run, o SanityOptions) (*SanityResult, error) {
 	var maps []int
 	var dm []DeconvMap
 	for ri, rule := range o.Rules {
-		p, err := NewProjector(w, o.Layer, rule, false, ForwardOptions{Batch: o.Batch, Device: o.Device})
+		p, err := NewProjector(w, o.Layer, rule, ProjectorOptions{ForwardOptions: ForwardOptions{Batch: o.Batch, Device: o.Device}, CheckpointStep: ckStep})
 		if err != nil {
 			return nil, err
 		}

@@ -76,8 +76,10 @@ set), on an NVIDIA GPU or on the CPU, and keeps what it learned in a run directo
 		newCmdDevices(f, nil),
 		newCmdVersion(f, nil),
 		newCmdDeconv(f, nil),
+		newCmdQuery(f, nil),
 		newCmdFilters(f, nil),
 		newCmdBench(f, nil),
+		newCmdActivations(f, nil),
 	)
 	return root
 }
