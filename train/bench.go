@@ -69,14 +69,19 @@ func (s *Stepper) TrainSegment() kernels.Segment {
 }
 
 // Close releases the device memory.
-func (s *Stepper) Close() error { return s.t.exe.Close() }
+func (s *Stepper) Close() error { return s.t.close() }
 
 // Epoch trains the next epoch and times its training loop. The permutation is
 // made before the clock starts and the loss is read once, after the clock
 // stops, as the reference programs do (they keep the loss on the device), so
-// no step waits for the device except through run itself.
+// no step waits for the device except through run itself. With run nil and
+// an executable that runs whole steps on the device (see device.go), the
+// epoch runs there, as Run's would.
 func (s *Stepper) Epoch(ctx context.Context, run RunSegment) (StepperEpoch, error) {
 	t := s.t
+	if run == nil && t.dev != nil {
+		return s.deviceEpoch(ctx)
+	}
 	if run == nil {
 		run = t.exe.Run
 	}
@@ -100,6 +105,36 @@ func (s *Stepper) Epoch(ctx context.Context, run RunSegment) (StepperEpoch, erro
 		}
 		t.step++
 	}
+	return s.endEpoch(epoch, start)
+}
+
+// deviceEpoch is Epoch on the device path: one StartEpoch, then the steps
+// issued back to back.
+func (s *Stepper) deviceEpoch(ctx context.Context) (StepperEpoch, error) {
+	t := s.t
+	total := max(t.totalSteps, t.step+t.stepsPerEpoch)
+	perm := data.Permutation(t.train.N, t.cfg.Seed+uint64(t.epoch))
+	epoch := t.epoch + 1
+	start := time.Now()
+	if err := t.startDeviceEpoch(perm, total); err != nil {
+		return StepperEpoch{}, fmt.Errorf("train: epoch %d: %w", epoch, err)
+	}
+	for k := 0; k < t.stepsPerEpoch; k++ {
+		if err := ctx.Err(); err != nil {
+			return StepperEpoch{}, err
+		}
+		if err := t.dev.loop.Step(); err != nil {
+			return StepperEpoch{}, fmt.Errorf("train: epoch %d step %d: %w", epoch, k+1, err)
+		}
+		t.step++
+	}
+	return s.endEpoch(epoch, start)
+}
+
+// endEpoch waits for the epoch's steps, stops the clock and reads the last
+// step's loss.
+func (s *Stepper) endEpoch(epoch int, start time.Time) (StepperEpoch, error) {
+	t := s.t
 	if err := t.exe.Sync(); err != nil {
 		return StepperEpoch{}, err
 	}

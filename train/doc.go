@@ -30,6 +30,18 @@
 // cfg.LossEvery steps; an epoch's train_loss is the mean of those reads, and a
 // NaN or infinite loss stops the run with an error.
 //
+// On a device that can run whole steps itself (an executable implementing
+// kernels.DeviceData: the cuda backend), the training set is uploaded once
+// as bytes and each step runs there without the host: the batch is gathered
+// on the device from the epoch's permutation, [lr, t] and the mode come from
+// a per-epoch rate table and device-side counters, the loss is accumulated
+// there (the same samples, summed in the same order) and read only for a
+// progress event, a hook and at the end of the epoch; on the GPU a step is
+// one CUDA graph replay. Evaluation runs there too (correct count and
+// cross-entropy per batch). The numbers are the host path's: see device.go,
+// and device_test.go, which holds the two paths to the same bits on the CPU.
+// GABOR_HOST_INPUT=1 keeps the host path on any device.
+//
 // Timing follows the reference programs: an epoch's time covers the training
 // loop only (gather, forward, backward, update); the permutation, evaluation,
 // checkpointing and hooks are outside it. images/s = images trained / epoch_s.

@@ -142,7 +142,7 @@ func Evaluate(ctx context.Context, checkpointPath, device string, ds *data.Datas
 	if err := checkIO(b.prog, cfg.Batch, ds.Test, false); err != nil {
 		return EvalResult{}, err
 	}
-	be, err := kernels.Open(cfg.Device)
+	be, err := openBackend(cfg.Device)
 	if err != nil {
 		return EvalResult{}, fmt.Errorf("train: %w", err)
 	}
@@ -154,7 +154,7 @@ func Evaluate(ctx context.Context, checkpointPath, device string, ds *data.Datas
 	if err := ck.restore(b.prog, exe, checkpointPath); err != nil {
 		return EvalResult{}, err
 	}
-	res, err := evaluate(ctx, b.prog, exe, ds.Test, cfg.Batch, ck.Step)
+	res, err := evaluateOnce(ctx, b.prog, exe, ds.Test, cfg.Batch, ck.Step)
 	if err != nil {
 		return EvalResult{}, err
 	}

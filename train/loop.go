@@ -99,6 +99,9 @@ func LoadDataset(cfg Config) (*data.Dataset, error) {
 	return data.Load(cfg.Dataset, cfg.DataDir, data.LoadOptions{TrainLimit: cfg.Limit, TestLimit: cfg.TestLimit})
 }
 
+// openBackend opens a device by name; tests swap it for backends of their own.
+var openBackend = kernels.Open
+
 // trainer is one training session: a compiled, loaded program and its data.
 type trainer struct {
 	cfg         Config
@@ -108,6 +111,7 @@ type trainer struct {
 	b           *built
 	be          kernels.Backend
 	exe         kernels.Executable
+	dev         *devicePath // nil: the host feeds every step (see device.go)
 
 	stepsPerEpoch, totalSteps int
 	epoch, step               int // completed
@@ -177,7 +181,7 @@ func newTrainer(cfg Config, ds *data.Dataset, opts RunOptions, ck *Checkpoint, c
 	if err := checkIO(b.prog, cfg.Batch, t.train, true); err != nil {
 		return nil, err
 	}
-	if t.be, err = kernels.Open(cfg.Device); err != nil {
+	if t.be, err = openBackend(cfg.Device); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
 	if t.exe, err = t.be.Load(b.prog); err != nil {
@@ -187,6 +191,9 @@ func newTrainer(cfg Config, ds *data.Dataset, opts RunOptions, ck *Checkpoint, c
 		err = ck.restore(b.prog, t.exe, ckPath)
 	} else {
 		err = b.writeInit(t.exe)
+	}
+	if err == nil {
+		err = t.openDevicePath()
 	}
 	if err != nil {
 		t.exe.Close()
@@ -250,7 +257,7 @@ func Run(ctx context.Context, cfg Config, ds *data.Dataset, opts RunOptions) (*R
 	if err != nil {
 		return nil, err
 	}
-	defer t.exe.Close()
+	defer t.close()
 	t.runDir = cfg.Out
 	parent := filepath.Dir(cfg.Out)
 	_, statErr := os.Stat(parent)
@@ -312,76 +319,25 @@ func (t *trainer) result() *Result {
 // runEpoch trains one epoch, evaluates, and saves the metrics and checkpoint.
 func (t *trainer) runEpoch(ctx context.Context) error {
 	cfg := &t.cfg
-	prog := t.b.prog
 	epoch := t.epoch + 1
 	// The permutation is made before the clock starts, as in the reference programs.
 	perm := data.Permutation(t.train.N, cfg.Seed+uint64(t.epoch))
-	trainSeg := kernels.Segment{Start: prog.Forward.Start, End: prog.Update.End}
 	every := t.opts.ProgressEvery
 	if every <= 0 {
 		every = 20
 	}
-	var lossSum, winSum float64
-	var lossN, winN int
 	t.hookTime = 0
 	start := time.Now()
-	for k := 0; k < t.stepsPerEpoch; k++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := data.Gather(t.train, data.Batch(perm, cfg.Batch, k), t.x, t.y, data.FashionMean, data.FashionStd); err != nil {
-			return fmt.Errorf("train: epoch %d step %d: %w", epoch, k+1, err)
-		}
-		if err := t.exe.Write(prog.Inputs["x"], t.x); err != nil {
-			return err
-		}
-		if err := t.exe.Write(prog.Inputs["labels"], t.y); err != nil {
-			return err
-		}
-		if prog.Hyper >= 0 {
-			// [lr, t]: t is the 1-based count of updates, Adam's bias correction.
-			t.hyper[0] = float32(cfg.RateAt(t.step, t.totalSteps))
-			t.hyper[1] = float32(t.step + 1)
-			if err := t.exe.Write(prog.Hyper, t.hyper); err != nil {
-				return err
-			}
-		}
-		if prog.Ctl >= 0 {
-			// [training, step]: the step seeds the dropout stream.
-			t.ctl[0], t.ctl[1] = 1, float32(t.step)
-			if err := t.exe.Write(prog.Ctl, t.ctl); err != nil {
-				return err
-			}
-		}
-		if err := t.exe.Run(trainSeg); err != nil {
-			return fmt.Errorf("train: epoch %d step %d: %w", epoch, k+1, err)
-		}
-		t.step++
-		if (k+1)%cfg.LossEvery == 0 || k == t.stepsPerEpoch-1 {
-			if err := t.exe.Read(prog.Loss, t.loss); err != nil {
-				return err
-			}
-			l := float64(t.loss[0])
-			if math.IsNaN(l) || math.IsInf(l, 0) {
-				return fmt.Errorf("train: the loss is %v at epoch %d step %d: training diverged (try a lower learning rate)", l, epoch, k+1)
-			}
-			lossSum, lossN = lossSum+l, lossN+1
-			winSum, winN = winSum+l, winN+1
-		}
-		if (k+1)%every == 0 && k+1 < t.stepsPerEpoch && winN > 0 {
-			el := time.Since(start) - t.hookTime
-			perStep := el.Seconds() / float64(k+1)
-			t.emit(&ProgressEvent{
-				Event: "progress", Epoch: epoch, Step: t.step, Steps: t.totalSteps,
-				EpochStep: k + 1, EpochSteps: t.stepsPerEpoch, Loss: winSum / float64(winN),
-				ImagesPerS: float64((k+1)*cfg.Batch) / el.Seconds(),
-				ETAS:       perStep * float64(t.totalSteps-t.step),
-			})
-			winSum, winN = 0, 0
-		}
-		if err := t.runHooks(epoch, false); err != nil {
-			return err
-		}
+	var lossSum float64
+	var lossN int
+	var err error
+	if t.dev != nil {
+		lossSum, lossN, err = t.deviceSteps(ctx, perm, epoch, every, start)
+	} else {
+		lossSum, lossN, err = t.hostSteps(ctx, perm, epoch, every, start)
+	}
+	if err != nil {
+		return err
 	}
 	if err := t.exe.Sync(); err != nil {
 		return err
@@ -397,7 +353,7 @@ func (t *trainer) runEpoch(ctx context.Context) error {
 		Checkpoint: filepath.Join(t.runDir, CheckpointFile),
 	}
 	if cfg.shouldEval(epoch) {
-		ev, err := evaluate(ctx, prog, t.exe, t.test, cfg.Batch, t.step)
+		ev, err := t.evaluate(ctx)
 		if err != nil {
 			return err
 		}
@@ -419,6 +375,77 @@ func (t *trainer) runEpoch(ctx context.Context) error {
 	}
 	t.emit(&rec.EpochEvent)
 	return t.runHooks(epoch, true)
+}
+
+// hostSteps runs an epoch's steps feeding each from the host: gather the
+// batch, write the inputs, [lr, t] and the mode, run the step, read the
+// loss every cfg.LossEvery steps. It returns the sum and count of the
+// losses read.
+func (t *trainer) hostSteps(ctx context.Context, perm []int32, epoch, every int, start time.Time) (float64, int, error) {
+	cfg := &t.cfg
+	prog := t.b.prog
+	trainSeg := kernels.Segment{Start: prog.Forward.Start, End: prog.Update.End}
+	var lossSum, winSum float64
+	var lossN, winN int
+	for k := 0; k < t.stepsPerEpoch; k++ {
+		if err := ctx.Err(); err != nil {
+			return 0, 0, err
+		}
+		if err := data.Gather(t.train, data.Batch(perm, cfg.Batch, k), t.x, t.y, data.FashionMean, data.FashionStd); err != nil {
+			return 0, 0, fmt.Errorf("train: epoch %d step %d: %w", epoch, k+1, err)
+		}
+		if err := t.exe.Write(prog.Inputs["x"], t.x); err != nil {
+			return 0, 0, err
+		}
+		if err := t.exe.Write(prog.Inputs["labels"], t.y); err != nil {
+			return 0, 0, err
+		}
+		if prog.Hyper >= 0 {
+			// [lr, t]: t is the 1-based count of updates, Adam's bias correction.
+			t.hyper[0] = float32(cfg.RateAt(t.step, t.totalSteps))
+			t.hyper[1] = float32(t.step + 1)
+			if err := t.exe.Write(prog.Hyper, t.hyper); err != nil {
+				return 0, 0, err
+			}
+		}
+		if prog.Ctl >= 0 {
+			// [training, step]: the step seeds the dropout stream.
+			t.ctl[0], t.ctl[1] = 1, float32(t.step)
+			if err := t.exe.Write(prog.Ctl, t.ctl); err != nil {
+				return 0, 0, err
+			}
+		}
+		if err := t.exe.Run(trainSeg); err != nil {
+			return 0, 0, fmt.Errorf("train: epoch %d step %d: %w", epoch, k+1, err)
+		}
+		t.step++
+		if (k+1)%cfg.LossEvery == 0 || k == t.stepsPerEpoch-1 {
+			if err := t.exe.Read(prog.Loss, t.loss); err != nil {
+				return 0, 0, err
+			}
+			l := float64(t.loss[0])
+			if math.IsNaN(l) || math.IsInf(l, 0) {
+				return 0, 0, fmt.Errorf("train: the loss is %v at epoch %d step %d: training diverged (try a lower learning rate)", l, epoch, k+1)
+			}
+			lossSum, lossN = lossSum+l, lossN+1
+			winSum, winN = winSum+l, winN+1
+		}
+		if (k+1)%every == 0 && k+1 < t.stepsPerEpoch && winN > 0 {
+			el := time.Since(start) - t.hookTime
+			perStep := el.Seconds() / float64(k+1)
+			t.emit(&ProgressEvent{
+				Event: "progress", Epoch: epoch, Step: t.step, Steps: t.totalSteps,
+				EpochStep: k + 1, EpochSteps: t.stepsPerEpoch, Loss: winSum / float64(winN),
+				ImagesPerS: float64((k+1)*cfg.Batch) / el.Seconds(),
+				ETAS:       perStep * float64(t.totalSteps-t.step),
+			})
+			winSum, winN = 0, 0
+		}
+		if err := t.runHooks(epoch, false); err != nil {
+			return 0, 0, err
+		}
+	}
+	return lossSum, lossN, nil
 }
 
 func (t *trainer) saveCheckpoint(epoch int, rec *Record) error {

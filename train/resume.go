@@ -53,7 +53,7 @@ func Resume(ctx context.Context, runDir string, opts RunOptions) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	defer t.exe.Close()
+	defer t.close()
 	if want := ck.Epoch * t.stepsPerEpoch; ck.Step != want {
 		return nil, fmt.Errorf("train: checkpoint %s is at step %d, but %d epochs of %d steps make %d (different data or limit?)",
 			ckPath, ck.Step, ck.Epoch, t.stepsPerEpoch, want)
