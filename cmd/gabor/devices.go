@@ -45,7 +45,9 @@ func newCmdDevices(f *factory, runF func(*devicesOptions) error) *cobra.Command 
 
 The CPU backend is always present. The CUDA backend is present only in a binary built
 with the gpu tag (make gpu); it is listed as unavailable when no NVIDIA GPU or driver
-is found. --device auto picks cuda when it opens, else cpu.`,
+is found, else with the GPU's name, memory, SM count, whether training steps replay
+as CUDA graphs, and the driver's version. --device auto picks cuda when it opens,
+else cpu.`,
 		Example: `  gabor devices
   gabor devices --json | jq -r .auto`,
 		Args: noArgs,
@@ -91,17 +93,20 @@ func runDevices(opts *devicesOptions) error {
 		return fmt.Errorf("no backends are built into this binary")
 	}
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSTATUS\tDEVICE\tMEMORY\tTHREADS/SMs\tGRAPHS")
+	fmt.Fprintln(tw, "NAME\tSTATUS\tDEVICE\tMEMORY\tTHREADS/SMs\tGRAPHS\tDRIVER")
 	for _, d := range rep.Devices {
 		if !d.Available {
-			fmt.Fprintf(tw, "%s\tunavailable\t%s\t\t\t\n", d.Name, d.Error)
+			fmt.Fprintf(tw, "%s\tunavailable\t%s\t\t\t\t\n", d.Name, d.Error)
 			continue
 		}
-		mem := "-"
+		mem, driver := "-", "-"
 		if d.MemoryBytes > 0 {
 			mem = fmt.Sprintf("%.1f GiB", float64(d.MemoryBytes)/(1<<30))
 		}
-		fmt.Fprintf(tw, "%s\tok\t%s\t%s\t%d\t%v\n", d.Name, d.Device, mem, d.Threads, d.Graphs)
+		if d.Driver != "" {
+			driver = d.Driver
+		}
+		fmt.Fprintf(tw, "%s\tok\t%s\t%s\t%d\t%v\t%s\n", d.Name, d.Device, mem, d.Threads, d.Graphs, driver)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

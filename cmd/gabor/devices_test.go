@@ -60,7 +60,7 @@ func TestDevicesRun(t *testing.T) {
 		wantCUDAOK bool
 	}{
 		{"no gpu, text", false, false, "cpu", []string{"cpu", "ok", "4-core CPU (test)", "cuda", "unavailable", "no CUDA device found", "--device auto uses cpu"}, false},
-		{"gpu, text", true, false, "cuda", []string{"Test GPU", "80.0 GiB", "132", "--device auto uses cuda"}, true},
+		{"gpu, text", true, false, "cuda", []string{"Test GPU", "80.0 GiB", "132", "580.0", "DRIVER", "--device auto uses cuda"}, true},
 		{"no gpu, json", false, true, "cpu", nil, false},
 		{"gpu, json", true, true, "cuda", nil, true},
 	}
