@@ -54,7 +54,7 @@ var zoo = map[string]spec{
 		{kind: dense, name: "fc2", out: 512}, {kind: relu},
 		{kind: dense, name: "fc3", out: 10},
 	}},
-	"mlp-sigmoid": {doc: "784→200→sigmoid→10→sigmoid (a classic for backward queries)", layers: []layer{
+	"mlp-sigmoid": {doc: "784→200→sigmoid→10 (a classic for backward queries, which take the logits as the output sigmoid's pre-activation)", layers: []layer{
 		{kind: dense, name: "fc1", out: 200}, {kind: sigmoid},
 		{kind: dense, name: "fc2", out: 10},
 	}},
