@@ -39,10 +39,11 @@ const exactPCALimit = 128
 // values (row-major, as Activations hold them). Small problems use gonum's
 // thin SVD of the centred matrix. Larger ones use randomized subspace
 // iteration (Halko, Martinsson & Tropp 2011, algorithm 4.4) with 10 extra
-// directions and 4 power iterations, seeded by seed: it finds the range of
+// directions and 2 power iterations, seeded by seed: it finds the range of
 // the leading singular vectors, then takes gonum's SVD of the small
 // projection QᵀA. For the 2 or 3 axes of a scatter plot it agrees with the
-// full SVD to many digits whenever the spectrum separates them.
+// full SVD to a few hundredths of a degree even over a flat noise floor
+// (see the tests); 2000×4704 (lenet's conv1) takes about 0.5 s on 2 cores.
 func FitPCA(x []float32, n, d, k int, seed uint64) (*PCA, error) {
 	return fitPCA(x, n, d, k, seed, min(n, d) <= exactPCALimit)
 }
@@ -153,20 +154,34 @@ func (a centred) mul(m *mat.Dense) *mat.Dense {
 		for i := lo; i < hi; i++ {
 			row := a.x[i*a.d : (i+1)*a.d]
 			for c := 0; c < l; c++ {
-				w := mt.RawRowView(c)
-				var s float64
-				for j, v := range row {
-					s += float64(v) * w[j]
-				}
-				out.Set(i, c, s-shift[c])
+				out.Set(i, c, dot32(row, mt.RawRowView(c))-shift[c])
 			}
 		}
 	})
 	return out
 }
 
-// mulT returns Aᵀ·Q for Q n×l: Xᵀ·Q minus mean·(1ᵀQ), feature columns split
-// over the CPUs.
+// dot32 is Σ x[j]·w[j] in float64 over float32 x, four partial sums at a
+// time so the additions overlap.
+func dot32(x []float32, w []float64) float64 {
+	w = w[:len(x)]
+	var s0, s1, s2, s3 float64
+	j := 0
+	for ; j+4 <= len(x); j += 4 {
+		s0 += float64(x[j]) * w[j]
+		s1 += float64(x[j+1]) * w[j+1]
+		s2 += float64(x[j+2]) * w[j+2]
+		s3 += float64(x[j+3]) * w[j+3]
+	}
+	for ; j < len(x); j++ {
+		s0 += float64(x[j]) * w[j]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// mulT returns Aᵀ·Q for Q n×l: Xᵀ·Q minus mean·(1ᵀQ). It accumulates the
+// transpose (l×d, each output column contiguous) by adding q[i,c]·row i for
+// every row, feature ranges split over the CPUs.
 func (a centred) mulT(q *mat.Dense) *mat.Dense {
 	_, l := q.Dims()
 	colSum := make([]float64, l)
@@ -175,27 +190,41 @@ func (a centred) mulT(q *mat.Dense) *mat.Dense {
 			colSum[c] += q.At(i, c)
 		}
 	}
-	out := mat.NewDense(a.d, l, nil)
-	raw := out.RawMatrix()
+	acc := make([]float64, l*a.d) // (AᵀQ)ᵀ, row c is column c of the result
 	parallelRows(a.d, func(lo, hi int) {
 		for i := 0; i < a.n; i++ {
-			qi := q.RawRowView(i)
-			row := a.x[i*a.d : (i+1)*a.d]
-			for j := lo; j < hi; j++ {
-				v := float64(row[j])
-				o := raw.Data[j*raw.Stride : j*raw.Stride+l]
-				for c, qc := range qi {
-					o[c] += v * qc
-				}
+			row := a.x[i*a.d+lo : i*a.d+hi]
+			for c, qc := range q.RawRowView(i) {
+				axpy32(qc, row, acc[c*a.d+lo:c*a.d+hi])
 			}
 		}
-		for j := lo; j < hi; j++ {
-			for c := 0; c < l; c++ {
-				raw.Data[j*raw.Stride+c] -= a.mean[j] * colSum[c]
+		for c := 0; c < l; c++ {
+			o := acc[c*a.d : (c+1)*a.d]
+			for j := lo; j < hi; j++ {
+				o[j] -= a.mean[j] * colSum[c]
 			}
 		}
 	})
+	out := mat.NewDense(a.d, l, nil)
+	for c := 0; c < l; c++ {
+		out.SetCol(c, acc[c*a.d:(c+1)*a.d])
+	}
 	return out
+}
+
+// axpy32 adds alpha·x to y, x float32, y float64.
+func axpy32(alpha float64, x []float32, y []float64) {
+	y = y[:len(x)]
+	j := 0
+	for ; j+4 <= len(x); j += 4 {
+		y[j] += alpha * float64(x[j])
+		y[j+1] += alpha * float64(x[j+1])
+		y[j+2] += alpha * float64(x[j+2])
+		y[j+3] += alpha * float64(x[j+3])
+	}
+	for ; j < len(x); j++ {
+		y[j] += alpha * float64(x[j])
+	}
 }
 
 // randomizedSVD returns the k leading singular values of A and its right
@@ -203,7 +232,7 @@ func (a centred) mulT(q *mat.Dense) *mat.Dense {
 // Ω, refined by alternating Q ← orth(Aᵀ Q), Q ← orth(A Q); the SVD of the
 // small B = QᵀA then gives them.
 func (a centred) randomizedSVD(k int, seed uint64) ([]float64, *mat.Dense, error) {
-	const oversample, powerIters = 10, 4
+	const oversample, powerIters = 10, 2
 	l := min(k+oversample, a.n, a.d)
 	rng := rand.New(rand.NewPCG(seed, 0x5CA1AB1E))
 	omega := mat.NewDense(a.d, l, nil)
