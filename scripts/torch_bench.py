@@ -130,6 +130,15 @@ def build(torch, nn, model):
     raise SystemExit(f"unknown model {model!r} (known: mlp, lenet, convnet)")
 
 
+def reset_peak_rss():
+    """Restart VmHWM from the current RSS (Linux >= 4.0), so each workload reports its own peak."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
 def peak_rss():
     try:
         with open("/proc/self/status") as f:
@@ -144,6 +153,7 @@ def peak_rss():
 def bench_one(torch, args, model, device, batch, x_all, y_all, perms):
     nn, F = torch.nn, torch.nn.functional
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    reset_peak_rss()
     t0 = time.perf_counter()
     torch.manual_seed(args.seed)
     net = build(torch, nn, model).to(device)

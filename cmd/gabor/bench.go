@@ -28,6 +28,10 @@ type benchOptions struct {
 
 	// Set records which flags were given, by name.
 	Set map[string]bool
+
+	// findTorch finds the python3 that imports torch; bench.FindTorch unless a
+	// test replaces it.
+	findTorch func(context.Context) (python, version string, err error)
 }
 
 // benchJSONFile is the report's name under --out.
@@ -35,7 +39,7 @@ const benchJSONFile = "bench.json"
 
 func newCmdBench(f *factory, runF func(*benchOptions) error) *cobra.Command {
 	def := bench.DefaultOptions()
-	opts := &benchOptions{IO: f.IO}
+	opts := &benchOptions{IO: f.IO, findTorch: bench.FindTorch}
 	cmd := &cobra.Command{
 		Use:   "bench [flags]",
 		Short: "Time the canonical workloads on the CPU and the GPU (and against PyTorch)",
@@ -203,7 +207,7 @@ func comparePyTorch(ctx context.Context, o *benchOptions, ds *data.Dataset, rep 
 		notice("bench: --compare pytorch: %v; carrying on without PyTorch", err)
 		rep.Notes = append(rep.Notes, "pytorch not compared: "+err.Error())
 	}
-	py, version, err := bench.FindTorch(ctx)
+	py, version, err := o.findTorch(ctx)
 	if err != nil {
 		skip(err)
 		return
