@@ -189,11 +189,9 @@ func niceTicks(lo, hi float64) []float64 {
 		}
 	}
 	var out []float64
-	for t := math.Ceil(lo/step) * step; t <= hi+1e-9*step; t += step {
-		if math.Abs(t) < 1e-9*step {
-			t = 0
-		}
-		out = append(out, t)
+	// Multiples k·step, computed from k so rounding does not accumulate.
+	for k := math.Ceil(lo / step); k*step <= hi+1e-9*step; k++ {
+		out = append(out, k*step+0) // +0 turns −0 into 0
 	}
 	return out
 }
