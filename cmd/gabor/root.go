@@ -79,6 +79,8 @@ set), on an NVIDIA GPU or on the CPU, and keeps what it learned in a run directo
 		newCmdQuery(f, nil),
 		newCmdFilters(f, nil),
 		newCmdBench(f, nil),
+		newCmdActivations(f, nil),
+		newCmdEmbed(f, nil),
 	)
 	return root
 }
