@@ -106,6 +106,10 @@ func ActivationFigure(acts []LayerActivation, o ActivationFigureOptions) (*Figur
 		var h, w int
 		var err error
 		last := i == len(acts)-1
+		if side := squareSide(a); side > 0 {
+			// An MLP's input is a flattened square image: draw it as one.
+			a.Layer.Out = []int{1, side, side}
+		}
 		switch {
 		case a.Layer.Kind == KindInput && len(a.Layer.Out) == 3:
 			h, w, err = drawMaps(fig, a, x0, y, o, true)
@@ -137,6 +141,19 @@ func ActivationFigure(acts []LayerActivation, o ActivationFigureOptions) (*Figur
 		fig.Rects = append(fig.Rects, Rect{X: actMargin, Y: ry, W: fig.W - 2*actMargin, H: 1, Fill: ruleGray})
 	}
 	return fig, nil
+}
+
+// squareSide is the side of the square image a flat input holds (784 →
+// 28), or 0 when the layer is not a flat input of a square size.
+func squareSide(a LayerActivation) int {
+	if a.Layer.Kind != KindInput || len(a.Layer.Out) != 1 {
+		return 0
+	}
+	s := int(math.Round(math.Sqrt(float64(a.Layer.Out[0]))))
+	if s*s != a.Layer.Out[0] {
+		return 0
+	}
+	return s
 }
 
 // layerLabel is the text left of a layer's row: name, shape, range, and the
