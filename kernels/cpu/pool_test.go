@@ -28,6 +28,7 @@ func poolCases() []kernels.PoolArgs {
 	add(poolArgs(3, 6, 28, 28, 2, 2, 0)) // lenet pool1
 	add(poolArgs(3, 16, 10, 10, 2, 2, 0))
 	add(poolArgs(2, 3, 7, 7, 2, 2, 0)) // odd size: the last row and column are dropped
+	add(poolArgs(1, 2, 6, 70, 2, 2, 0)) // 35 outputs a row: two full vector steps and a tail
 	add(poolArgs(1, 1, 1, 1, 1, 1, 0))
 	add(poolArgs(3, 3, 1, 1, 3, 1, 1)) // the window is mostly padding
 	add(poolArgs(1, 3, 33, 33, 3, 2, 1))
@@ -152,6 +153,42 @@ func TestMaxPoolNaN(t *testing.T) {
 	}
 	if !math.IsNaN(want[0][0]) || want[1][0] != 1 || want[0][1] != 8 || want[1][1] != 7 {
 		t.Errorf("reference disagrees: y=%v switches=%v", want[0], want[1])
+	}
+}
+
+// TestMaxPool2x2Kernels holds the vector row kernel to the scalar plane loop
+// bit for bit (values, so the sign of a zero, and switches) on ties of ±0,
+// on rows of 1 to 40 outputs, and on planes holding a NaN.
+func TestMaxPool2x2Kernels(t *testing.T) {
+	if !poolRowAVX512 {
+		t.Log("no AVX-512: only the scalar loop runs here")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	nan := float32(math.NaN())
+	for _, ow := range []int{1, 5, 7, 14, 16, 17, 40} {
+		for _, withNaN := range []bool{false, true} {
+			a, _ := poolArgs(2, 3, 6, 2*ow+1, 2, 2, 0)
+			x := make([]float32, a.N*a.C*a.H*a.W)
+			for i := range x {
+				x[i] = []float32{0, float32(math.Copysign(0, -1)), 1, -1, 2}[rng.IntN(5)]
+			}
+			if withNaN {
+				x[rng.IntN(len(x))] = nan
+			}
+			ny := a.N * a.C * a.OH * a.OW
+			y0, s0 := make([]float32, ny), make([]float32, ny)
+			y1, s1 := make([]float32, ny), make([]float32, ny)
+			saved := poolRowAVX512
+			poolRowAVX512 = false
+			maxPoolFwd(a, x, y0, s0)
+			poolRowAVX512 = saved
+			maxPoolFwd(a, x, y1, s1)
+			for i := range y0 {
+				if math.Float32bits(y0[i]) != math.Float32bits(y1[i]) || s0[i] != s1[i] {
+					t.Fatalf("ow=%d nan=%v output %d: vector %v at %v, scalar %v at %v", ow, withNaN, i, y1[i], s1[i], y0[i], s0[i])
+				}
+			}
+		}
 	}
 }
 
