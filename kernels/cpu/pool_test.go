@@ -27,7 +27,7 @@ func poolCases() []kernels.PoolArgs {
 	}
 	add(poolArgs(3, 6, 28, 28, 2, 2, 0)) // lenet pool1
 	add(poolArgs(3, 16, 10, 10, 2, 2, 0))
-	add(poolArgs(2, 3, 7, 7, 2, 2, 0)) // odd size: the last row and column are dropped
+	add(poolArgs(2, 3, 7, 7, 2, 2, 0))  // odd size: the last row and column are dropped
 	add(poolArgs(1, 2, 6, 70, 2, 2, 0)) // 35 outputs a row: two full vector steps and a tail
 	add(poolArgs(1, 1, 1, 1, 1, 1, 0))
 	add(poolArgs(3, 3, 1, 1, 3, 1, 1)) // the window is mostly padding
