@@ -137,6 +137,7 @@ func ActivationFigure(acts []LayerActivation, o ActivationFigureOptions) (*Figur
 		y += h + actRowGap
 	}
 	fig.W, fig.H = width+actMargin, y-actRowGap+actMargin
+	widenForText(fig, actMargin)
 	for _, ry := range rules {
 		fig.Rects = append(fig.Rects, Rect{X: actMargin, Y: ry, W: fig.W - 2*actMargin, H: 1, Fill: ruleGray})
 	}

@@ -122,7 +122,18 @@ func ScatterFigure(xy *mat.Dense, labels []int, o ScatterOptions) (*Figure, erro
 	lw := drawLegend(fig, px+size+scLegendX, py, classes, o.ClassNames)
 	fig.W = px + size + scLegendX + lw + scMargin
 	fig.H = py + size + scAxisH + scMargin
+	widenForText(fig, scMargin)
 	return fig, nil
+}
+
+// widenForText widens the figure so every left-anchored text (the titles)
+// ends at least margin pixels inside it.
+func widenForText(fig *Figure, margin int) {
+	for _, t := range fig.Texts {
+		if t.Anchor == AnchorStart {
+			fig.W = max(fig.W, t.X+TextWidth(t.S)+margin)
+		}
+	}
 }
 
 // drawLegend lists class swatches and names from (x, y) down and returns
@@ -231,6 +242,7 @@ func OverviewFigure(embs []*Embedding, title []string, classNames []string, cols
 	lw := drawLegend(fig, lx, y+2*actLineH, classes, classNames)
 	fig.W = lx + lw + scMargin
 	fig.H = y + rows*(side+gap+2*actLineH) - gap + scMargin
+	widenForText(fig, scMargin)
 	return fig, nil
 }
 

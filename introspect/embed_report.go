@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -26,6 +27,8 @@ type EmbedOptions struct {
 	// Each frame costs a forward pass over the sample and a PCA per layer.
 	MaxFrames int
 	Delay     int // GIF delay per frame in hundredths of a second (0: 60)
+	// Progress, when set, receives a line per snapshot processed.
+	Progress io.Writer
 }
 
 // EmbedLayerResult is what was made for one layer.
@@ -239,7 +242,10 @@ func embedFrames(dir string, f *Forward, set *data.Set, idx []int32, res *EmbedR
 	}
 	steps = pickFrames(steps, o.MaxFrames)
 	seq := map[string][]*Embedding{}
-	for _, s := range steps {
+	for k, s := range steps {
+		if o.Progress != nil {
+			fmt.Fprintf(o.Progress, "embedding the snapshot of step %d (%d of %d)\n", s.Step, k+1, len(steps))
+		}
 		w, err := ReadWeights(s.Path)
 		if err != nil {
 			return &SourceError{err}
@@ -287,9 +293,9 @@ func embedFrames(dir string, f *Forward, set *data.Set, idx []int32, res *EmbedR
 		for k, e := range frames {
 			fig, err := ScatterFigure(aligned[k], e.Labels, ScatterOptions{
 				Title: []string{head, fmt.Sprintf("layer %s during training: epoch %d, step %d (frame %d of %d)",
-					lr.Layer, e.Epoch, e.Step, k+1, len(frames))},
+					lr.Layer, e.Epoch, e.Step, k+1, len(frames)), varianceText(e.PCA) + " at this step"},
 				XLabel:     "aligned PC1",
-				YLabel:     "aligned PC2 (" + varianceText(e.PCA) + ")",
+				YLabel:     "aligned PC2",
 				ClassNames: classNames,
 				Bounds:     &b,
 			})
@@ -299,15 +305,24 @@ func embedFrames(dir string, f *Forward, set *data.Set, idx []int32, res *EmbedR
 			fig.Meta = meta(lr.Layer)
 			fig.Meta["step"], fig.Meta["epoch"] = strconv.Itoa(e.Step), strconv.Itoa(e.Epoch)
 			figs = append(figs, fig)
-			files, err := writeFigure(fdir, fmt.Sprintf("step-%06d", e.Step), fig, []string{"png"})
-			if err != nil {
-				return err
-			}
-			lr.Files = append(lr.Files, files...)
 			for i := range idx {
 				rows = append(rows, e.Step)
 				all.SetRow(k*len(idx)+i, aligned[k].RawRowView(i))
 			}
+		}
+		// Titles of different lengths may have widened some frames: the GIF
+		// needs one size.
+		w, h := 0, 0
+		for _, fig := range figs {
+			w, h = max(w, fig.W), max(h, fig.H)
+		}
+		for k, fig := range figs {
+			fig.W, fig.H = w, h
+			files, err := writeFigure(fdir, fmt.Sprintf("step-%06d", frames[k].Step), fig, []string{"png"})
+			if err != nil {
+				return err
+			}
+			lr.Files = append(lr.Files, files...)
 		}
 		var g bytes.Buffer
 		if err := WriteFiguresGIF(&g, figs, o.Delay); err != nil {

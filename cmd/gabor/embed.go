@@ -97,6 +97,7 @@ func runEmbed(o *embedOptions) error {
 	if err := checkDeviceBuilt(o.Opts.Device); err != nil {
 		return err
 	}
+	o.Opts.Progress = o.IO.ErrOut
 	res, err := introspect.RenderEmbeddings(o.Path, o.Opts)
 	if err != nil {
 		return introspectError(err)
