@@ -16,9 +16,8 @@ import (
 )
 
 // Snapshot files: RUN_DIR/snapshots/step-NNNNNN.safetensors, each a
-// safetensors file of the weights introspection draws from (every convolution
-// weight and bias, or for a model without convolutions its first dense
-// layer's), with string metadata:
+// safetensors file of the weights introspection draws from (every parameter
+// of a zoo-sized model; see chooseParams), with string metadata:
 //
 //	format   gabor-snapshot-1
 //	model, dataset, seed, conv1, step, epoch   (epoch: the epoch in progress
@@ -259,10 +258,27 @@ func snapshotParams(p *kernels.Program) []string {
 	})
 }
 
-// chooseParams picks every convolution weight ([K, C, R, S]) with its bias;
-// a model without convolutions keeps its first dense weight and bias (an
-// MLP's first layer, whose rows are 28×28 images).
+// snapshotAllLimit: a model with at most this many parameter floats (every
+// model of the zoo: convnet has 0.47M, mlp 0.67M) is snapshotted whole, so
+// every layer — dense ones included — can be shown across training.
+const snapshotAllLimit = 4 << 20
+
+// chooseParams picks what a snapshot keeps: every parameter of a small
+// model; of a larger one, every convolution weight ([K, C, R, S]) with its
+// bias, or for a model without convolutions its first dense weight and bias
+// (an MLP's first layer, whose rows are 28×28 images).
 func chooseParams(params []string, shape func(string) []int) []string {
+	total := 0
+	for _, p := range params {
+		n := 1
+		for _, d := range shape(p) {
+			n *= d
+		}
+		total += n
+	}
+	if total <= snapshotAllLimit {
+		return append([]string(nil), params...)
+	}
 	var out []string
 	has := map[string]bool{}
 	for _, p := range params {

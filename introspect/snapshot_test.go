@@ -90,8 +90,9 @@ func TestSnapshotsOfARun(t *testing.T) {
 	if last.Kind != "snapshot" || last.Step != 4 || last.Epoch != 2 || last.Config.Conv1 != 7 {
 		t.Errorf("last snapshot: kind %s step %d epoch %d conv1 %d", last.Kind, last.Step, last.Epoch, last.Config.Conv1)
 	}
-	if got := last.Names(); !slices.Equal(got, []string{"conv1.bias", "conv1.weight", "conv2.bias", "conv2.weight"}) {
-		t.Errorf("snapshot holds %v, want the convolutions' weights and biases", got)
+	want := []string{"conv1.bias", "conv1.weight", "conv2.bias", "conv2.weight", "fc1.bias", "fc1.weight", "fc2.bias", "fc2.weight", "fc3.bias", "fc3.weight"}
+	if got := last.Names(); !slices.Equal(got, want) {
+		t.Errorf("snapshot holds %v, want every parameter of this small model %v", got, want)
 	}
 	if !slices.Equal(last.Tensors["conv1.weight"].Data, ck.Tensors["conv1.weight"].Data) {
 		t.Error("the last snapshot's conv1.weight differs from the checkpoint's")
@@ -280,5 +281,27 @@ func TestRenderFiltersRun(t *testing.T) {
 	csv, _ := os.ReadFile(filepath.Join(out, "gaborfit-conv1-step000004.csv"))
 	if lines := strings.Split(strings.TrimSpace(string(csv)), "\n"); len(lines) != 7 || !strings.HasPrefix(lines[0], "index,label,r2,r2_adj,x0") {
 		t.Errorf("fit CSV:\n%s", csv)
+	}
+}
+
+// TestChooseParamsOfALargeModel: past snapshotAllLimit floats a snapshot
+// keeps the convolutions, or an MLP's first layer.
+func TestChooseParamsOfALargeModel(t *testing.T) {
+	shapes := map[string][]int{
+		"conv1.weight": {64, 3, 7, 7}, "conv1.bias": {64},
+		"fc1.weight": {4096, 4096}, "fc1.bias": {4096},
+	}
+	shape := func(n string) []int { return shapes[n] }
+	got := chooseParams([]string{"conv1.weight", "conv1.bias", "fc1.weight", "fc1.bias"}, shape)
+	if !slices.Equal(got, []string{"conv1.weight", "conv1.bias"}) {
+		t.Errorf("large convnet: %v, want conv1's weight and bias", got)
+	}
+	got = chooseParams([]string{"fc1.weight", "fc1.bias"}, shape)
+	if !slices.Equal(got, []string{"fc1.weight", "fc1.bias"}) {
+		t.Errorf("large MLP: %v", got)
+	}
+	small := chooseParams([]string{"conv1.bias", "fc9.bias"}, shape)
+	if len(small) != 2 {
+		t.Errorf("small model: %v, want both", small)
 	}
 }
