@@ -1,9 +1,10 @@
 # gpu-lib.sh — shared by the gpu-*.sh scripts (sourced, not run).
 
 # gpu_test_pkgs prints, one per line, the packages (./dir form) that have
-# test files built only with the gpu tag.
+# test files built only with the gpu tag (a `!gpu` constraint does not count:
+# those are the CPU build's tests).
 gpu_test_pkgs() {
-	grep -rlE --include='*_test.go' '^//go:build .*\bgpu\b' . 2>/dev/null |
+	grep -rlE --include='*_test.go' '^//go:build (.*[^!])?\bgpu\b' . 2>/dev/null |
 		grep -vE '^\./(gpu-bundle|bin|runs)/' |
 		xargs -r -n1 dirname | sort -u
 }
