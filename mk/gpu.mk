@@ -5,7 +5,9 @@
 #                    for sm_90; the outputs are committed, since CI has no nvcc
 #   make kernels-check  the loaders' index math on the host (nvcc, no GPU): kernels/cuda/hosttest
 #   make gpu         bin/gabor built with -tags gpu (needs cuda.h and libcuda: install-cuda.sh headers)
-#   make gpu-bundle  gabor + every gpu test binary in gpu-bundle/, with run.sh, for the GPU machine
+#   make gpu-bundle  gabor + every gpu test binary in gpu-bundle/, with run.sh, for the GPU machine;
+#                    also checks.sh (executor: parity, training, sanitizer) and speed.sh
+#                    (epoch times against PyTorch, one call), with the data and pytorch_ref.py
 #   make gpu-vet     vet, build and `go test -c` the gpu tag (what CI runs; no GPU needed)
 
 NVCC      ?= nvcc

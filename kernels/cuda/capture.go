@@ -57,7 +57,7 @@ func (x *Executable) capture(what string, issue func() error) (*stepGraph, error
 // It runs on the context thread.
 func (g *stepGraph) launch(x *Executable) error {
 	if err := graphLaunch(g.exec, x.stream); err != nil {
-		return fmt.Errorf("cuda: replaying the graph of %s (%d kernels): %w", g.what, g.nodes, err)
+		return fmt.Errorf("cuda: replaying the graph of %s (%d kernels): %w", g.what, g.nodes, x.explain(err))
 	}
 	return nil
 }

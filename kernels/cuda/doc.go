@@ -23,7 +23,28 @@
 // without synchronizing with the host. Read and Sync wait.
 //
 // Every error names the instruction, its op and graph node, and for a launch
-// the kernel, its shapes and its grid and block.
+// the kernel, its shapes and its grid and block. An out-of-memory error adds
+// the memory this model holds and asks for, what the device has free, and
+// the advice to train with a smaller batch; a kernel fault says that the
+// context is lost and how to find the kernel (GABOR_CUDA_SYNC=1).
+//
+// # Training on the device
+//
+// The Executable is also a kernels.DeviceData (pipeline.go, pipeline.cu):
+// the trainer uploads the training and test sets once as bytes, and a
+// training step is gather_u8_f32 (the batch at the position the step's
+// counter gives, from the epoch's permutation), the program's forward,
+// backward and update instructions, and step_end (sample the loss into a
+// float64 sum, count the step, write the next step's position, [lr, t] from
+// the epoch's rate table, and mode). Everything that changes from step to
+// step is in device memory, so the step's launches are captured once as a
+// CUDA graph (capture.go, capture_cgo.go: cuStreamBeginCapture,
+// cuGraphInstantiateWithFlags, cuGraphLaunch, which gorgonia.org/cu lacks)
+// and replayed for every step, with no host synchronization inside an
+// epoch; the host reads the loss state only when it needs a number.
+// Evaluation is a second graph: gather, forward, eval_score (correct count
+// and cross-entropy sum per batch). The Executable owns the sets and loops
+// made from it and releases them on Close.
 //
 // # Precision
 //
@@ -47,5 +68,8 @@
 //
 //	GABOR_CUDA_TF32=0   exact FP32 GEMMs and convolutions for the "cuda" backend
 //	GABOR_CUDA_SYNC=1   synchronize after every launch, so an asynchronous fault
-//	                    is reported by the instruction that caused it (slow)
+//	                    is reported by the instruction that caused it (slow;
+//	                    turns graphs off)
+//	GABOR_CUDA_GRAPH=0  issue a device-side step's kernels one by one instead of
+//	                    replaying its CUDA graph (for comparison and debugging)
 package cuda

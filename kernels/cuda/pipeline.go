@@ -241,13 +241,25 @@ func (l *trainLoop) Step() error {
 		if !sync {
 			return x.issueLaunches(l.step)
 		}
+		// One launch at a time, each waited for, so a fault names its
+		// kernel (the instructions' with their instruction and node).
+		last := len(l.step) - 1
 		if err := x.issueLaunches(l.step[:1]); err != nil {
 			return err
+		}
+		if err := x.stream.Synchronize(); err != nil {
+			return fmt.Errorf("%s: %w", &l.step[0], x.explain(err))
 		}
 		if err := x.issueSeg(l.spec.Segment, true); err != nil {
 			return err
 		}
-		return x.issueLaunches(l.step[len(l.step)-1:])
+		if err := x.issueLaunches(l.step[last:]); err != nil {
+			return err
+		}
+		if err := x.stream.Synchronize(); err != nil {
+			return fmt.Errorf("%s: %w", &l.step[last], x.explain(err))
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("cuda: training step %d of the epoch: %w", l.issued+1, err)
