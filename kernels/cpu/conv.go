@@ -49,6 +49,7 @@ type convScratch struct {
 	blk  []float32 // a K × nb·OHW block: the forward's Y or the gathered dY
 	dw   []float32 // a partial filter gradient dWᵀ [CRS, K] (backward filter)
 	pad  []float32 // padded planes of the wide path (conv_wide.go)
+	off  []int     // B row offsets of the direct path (conv_direct.go)
 }
 
 var convScratchFree struct {
@@ -111,6 +112,10 @@ func isPointwise(a *kernels.ConvArgs) bool {
 
 // conv2dFwd computes y = act(conv(x, w) + bias); bias is nil when !a.Bias.
 func conv2dFwd(a kernels.ConvArgs, x, w, bias, y []float32) {
+	if convDirect(&a) {
+		conv2dFwdDirect(a, x, w, bias, y)
+		return
+	}
 	if convWide(&a) {
 		conv2dFwdWide(a, x, w, bias, y)
 		return

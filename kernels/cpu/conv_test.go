@@ -38,6 +38,7 @@ func convCases(short bool) []kernels.ConvArgs {
 	add(convArgs(3, 1, 28, 28, 6, 5, 5, 1, 2, 1))  // lenet conv1
 	add(convArgs(3, 6, 14, 14, 16, 5, 5, 1, 0, 1)) // lenet conv2
 	add(convArgs(2, 3, 14, 14, 5, 3, 3, 1, 1, 1))  // convnet-like, grouped GEMM
+	add(convArgs(2, 48, 6, 6, 13, 3, 3, 1, 1, 1))  // depth 432: two depth blocks
 	add(convArgs(3, 3, 7, 7, 4, 1, 1, 1, 0, 1))    // pointwise
 	add(convArgs(1, 3, 28, 28, 2, 1, 1, 1, 0, 1))  // pointwise, one image per GEMM
 	add(convArgs(1, 1, 1, 1, 1, 1, 1, 1, 0, 1))    // a single pixel
@@ -87,7 +88,7 @@ func convPaths(t *testing.T, fn func(t *testing.T)) {
 	for _, p := range []struct {
 		name string
 		path int
-	}{{"auto", convPathAuto}, {"cols", convPathCols}, {"wide", convPathWide}} {
+	}{{"auto", convPathAuto}, {"cols", convPathCols}, {"wide", convPathWide}, {"direct", convPathDirect}} {
 		convPath = p.path
 		t.Run(p.name, fn)
 	}

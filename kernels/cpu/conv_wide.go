@@ -26,9 +26,10 @@ import "github.com/gaborlab/gabor/kernels"
 var convPath = convPathAuto
 
 const (
-	convPathAuto = iota
-	convPathCols // never wide
-	convPathWide // wide wherever it applies (stride 1, not pointwise)
+	convPathAuto   = iota
+	convPathCols   // never wide
+	convPathWide   // wide wherever it applies (stride 1, not pointwise)
+	convPathDirect // the direct forward wherever it applies, wide elsewhere
 )
 
 // convWideApplies: the wide path computes stride-1 correlations only, and a
@@ -46,7 +47,7 @@ func convWide(a *kernels.ConvArgs) bool {
 	switch convPath {
 	case convPathCols:
 		return false
-	case convPathWide:
+	case convPathWide, convPathDirect:
 		return convWideApplies(a)
 	}
 	return convWideApplies(a) && a.OW != a.W

@@ -8,10 +8,10 @@ import "golang.org/x/sys/cpu"
 // start-up from what the processor and the OS support.
 
 //go:noescape
-func sgemmAVX512x12x32(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
+func sgemmAVX512x12x32(kc int, a *float32, rsa, csa int, b *float32, boff *int, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
 
 //go:noescape
-func sgemmAVX512x12x16(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
+func sgemmAVX512x12x16(kc int, a *float32, rsa, csa int, b *float32, boff *int, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
 
 //go:noescape
 func sgemmAVX2x6x16(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC int)
@@ -44,12 +44,24 @@ func sgemmLoadC(beta float32) int {
 	return 0
 }
 
+// sgemmPanelRows16 and sgemmPanelRows32 are the row offsets p·nr of a packed
+// panel, for the kernels' boff argument.
+var sgemmPanelRows16, sgemmPanelRows32 = panelRows(16), panelRows(32)
+
+func panelRows(nr int) []int {
+	off := make([]int, sgemmKcMax)
+	for p := range off {
+		off[p] = p * nr
+	}
+	return off
+}
+
 func sgemmKernelAVX512(kc int, a []float32, rsa, csa int, bp []float32, c []float32, ldc int, alpha, beta float32, rows, cols int) {
-	sgemmAVX512x12x32(kc, &a[0], rsa, csa, &bp[0], &c[0], ldc, alpha, beta, sgemmLoadC(beta), rows, cols)
+	sgemmAVX512x12x32(kc, &a[0], rsa, csa, &bp[0], &sgemmPanelRows32[0], &c[0], ldc, alpha, beta, sgemmLoadC(beta), rows, cols)
 }
 
 func sgemmKernelAVX512Narrow(kc int, a []float32, rsa, csa int, bp []float32, c []float32, ldc int, alpha, beta float32, rows, cols int) {
-	sgemmAVX512x12x16(kc, &a[0], rsa, csa, &bp[0], &c[0], ldc, alpha, beta, sgemmLoadC(beta), rows, cols)
+	sgemmAVX512x12x16(kc, &a[0], rsa, csa, &bp[0], &sgemmPanelRows16[0], &c[0], ldc, alpha, beta, sgemmLoadC(beta), rows, cols)
 }
 
 // sgemmKernelAVX2 runs full 6×16 tiles in place; a partial tile is computed
@@ -72,3 +84,13 @@ func sgemmKernelAVX2(kc int, a []float32, rsa, csa int, bp []float32, c []float3
 		}
 	}
 }
+
+// sgemmRowsKernel is the kernel sgemmRowsB runs: the 12×32 AVX-512 one,
+// whose B rows are addressed through an offset table.
+func sgemmRowsKernel(kc int, a []float32, rsa, csa int, b []float32, boff []int, c []float32, ldc int, beta float32, rows, cols int) {
+	sgemmAVX512x12x32(kc, &a[0], rsa, csa, &b[0], &boff[0], &c[0], ldc, 1, beta, sgemmLoadC(beta), rows, cols)
+}
+
+// sgemmRowsReady says whether sgemmRowsB can run: the AVX-512 kernel is
+// the active one (tests that switch kernels get the packed path).
+func sgemmRowsReady() bool { return sgemmActive == sgemmAVX512 }

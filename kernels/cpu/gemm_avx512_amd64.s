@@ -3,13 +3,16 @@
 // AVX-512 micro-kernels for Sgemm: 12 rows × 32 columns (two ZMM per row) and
 // 12 rows × 16 columns (one ZMM per row, for N ≤ 16).
 //
-// func sgemmAVX512x12xNR(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
+// func sgemmAVX512x12xNR(kc int, a *float32, rsa, csa int, b *float32, boff *int, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
 //
 // C[r][j] = alpha·Σ_p A(r,p)·B[p][j] (+ beta·C[r][j] when loadC != 0) for the
 // tile held in Z0.. (row r in Z(2r), Z(2r+1) for 32 columns, in Zr for 16).
 // A(r, p) is at a + 4(r·rsa + p·csa), so one loop reads plain A (rsa = lda,
-// csa = 1), transposed A (1, lda) and a packed tile (1, 12). B is the packed
-// kc×NR panel. Only rows < rows and columns < cols of C are read or written
+// csa = 1), transposed A (1, lda) and a packed tile (1, 12). Row p of B
+// starts at b + 4·boff[p]: for a packed kc×NR panel boff[p] = p·NR, and the
+// convolutions point the rows straight into padded images (conv_direct.go),
+// so no unfolded copy is built. The extra index load costs nothing measurable
+// (the step is bound by its 24 FMAs). Only rows < rows and columns < cols of C are read or written
 // (masks K1, K2), and C is not read at all when loadC = 0.
 //
 // One step of the depth: load the B row (Z24, Z25), then for each row
@@ -30,8 +33,9 @@
 	LEAQ (BX)(R11*1), AX; PREFETCHT0 (AX); PREFETCHT0 (AX)(R8*1); PREFETCHT0 (AX)(R8*2); PREFETCHT0 (AX)(R9*1)
 
 #define STEP32 \
-	VMOVUPS (DI), Z24; \
-	VMOVUPS 64(DI), Z25; \
+	MOVQ (R14), AX; \
+	VMOVUPS (DI)(AX*4), Z24; \
+	VMOVUPS 64(DI)(AX*4), Z25; \
 	VBROADCASTSS (SI), Z26; \
 	VFMADD231PS Z24, Z26, Z0; \
 	VFMADD231PS Z25, Z26, Z1; \
@@ -71,7 +75,7 @@
 	ADDQ R10, SI; \
 	ADDQ R10, DX; \
 	ADDQ R10, BX; \
-	ADDQ $128, DI
+	ADDQ $8, R14
 
 #define STORE_BETA32(lo, hi) \
 	VMOVUPS.Z (R11), K1, Z26; VMOVUPS.Z 64(R11), K2, Z27; \
@@ -82,8 +86,8 @@
 	VMULPS Z30, lo, lo; VMULPS Z30, hi, hi; \
 	VMOVUPS lo, K1, (R11); VMOVUPS hi, K2, 64(R11)
 
-// func sgemmAVX512x12x32(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
-TEXT ·sgemmAVX512x12x32(SB), NOSPLIT, $0-88
+// func sgemmAVX512x12x32(kc int, a *float32, rsa, csa int, b *float32, boff *int, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
+TEXT ·sgemmAVX512x12x32(SB), NOSPLIT, $0-96
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R8
@@ -92,14 +96,15 @@ TEXT ·sgemmAVX512x12x32(SB), NOSPLIT, $0-88
 	MOVQ csa+24(FP), R10
 	SHLQ $2, R10
 	MOVQ b+32(FP), DI
+	MOVQ boff+40(FP), R14
 	LEAQ (SI)(R8*4), DX
 	LEAQ (DX)(R8*4), BX
 
 	// Prefetch the C tile.
-	MOVQ c+40(FP), R11
-	MOVQ ldc+48(FP), R12
+	MOVQ c+48(FP), R11
+	MOVQ ldc+56(FP), R12
 	SHLQ $2, R12
-	MOVQ rows+72(FP), R13
+	MOVQ rows+80(FP), R13
 cpf:
 	PREFETCHT0 (R11)
 	PREFETCHT0 64(R11)
@@ -161,20 +166,20 @@ tailloop:
 	JNZ  tailloop
 
 store:
-	MOVQ c+40(FP), R11
-	MOVQ ldc+48(FP), R12
+	MOVQ c+48(FP), R11
+	MOVQ ldc+56(FP), R12
 	SHLQ $2, R12
-	MOVQ rows+72(FP), R13
-	MOVQ cols+80(FP), CX
+	MOVQ rows+80(FP), R13
+	MOVQ cols+88(FP), CX
 	MOVQ $1, AX
 	SHLQ CX, AX
 	DECQ AX
 	KMOVW AX, K1
 	SHRQ $16, AX
 	KMOVW AX, K2
-	VBROADCASTSS alpha+56(FP), Z30
-	VBROADCASTSS beta+60(FP), Z31
-	MOVQ loadC+64(FP), AX
+	VBROADCASTSS alpha+64(FP), Z30
+	VBROADCASTSS beta+68(FP), Z31
+	MOVQ loadC+72(FP), AX
 	TESTQ AX, AX
 	JZ   overwrite
 
@@ -277,7 +282,8 @@ done:
 	RET
 
 #define STEP16 \
-	VMOVUPS (DI), Z24; \
+	MOVQ (R14), AX; \
+	VMOVUPS (DI)(AX*4), Z24; \
 	VBROADCASTSS (SI), Z26; \
 	VFMADD231PS Z24, Z26, Z0; \
 	VBROADCASTSS (SI)(R8*1), Z27; \
@@ -305,15 +311,15 @@ done:
 	ADDQ R10, SI; \
 	ADDQ R10, DX; \
 	ADDQ R10, BX; \
-	ADDQ $64, DI
+	ADDQ $8, R14
 
 #define STORE_BETA16(lo) \
 	VMOVUPS.Z (R11), K1, Z26; VMULPS Z30, lo, lo; VFMADD231PS Z31, Z26, lo; VMOVUPS lo, K1, (R11)
 #define STORE16(lo) \
 	VMULPS Z30, lo, lo; VMOVUPS lo, K1, (R11)
 
-// func sgemmAVX512x12x16(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
-TEXT ·sgemmAVX512x12x16(SB), NOSPLIT, $0-88
+// func sgemmAVX512x12x16(kc int, a *float32, rsa, csa int, b *float32, boff *int, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
+TEXT ·sgemmAVX512x12x16(SB), NOSPLIT, $0-96
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R8
@@ -322,14 +328,15 @@ TEXT ·sgemmAVX512x12x16(SB), NOSPLIT, $0-88
 	MOVQ csa+24(FP), R10
 	SHLQ $2, R10
 	MOVQ b+32(FP), DI
+	MOVQ boff+40(FP), R14
 	LEAQ (SI)(R8*4), DX
 	LEAQ (DX)(R8*4), BX
 
 	// Prefetch the C tile.
-	MOVQ c+40(FP), R11
-	MOVQ ldc+48(FP), R12
+	MOVQ c+48(FP), R11
+	MOVQ ldc+56(FP), R12
 	SHLQ $2, R12
-	MOVQ rows+72(FP), R13
+	MOVQ rows+80(FP), R13
 cpf:
 	PREFETCHT0 (R11)
 	ADDQ R12, R11
@@ -378,20 +385,20 @@ tailloop:
 	JNZ  tailloop
 
 store:
-	MOVQ c+40(FP), R11
-	MOVQ ldc+48(FP), R12
+	MOVQ c+48(FP), R11
+	MOVQ ldc+56(FP), R12
 	SHLQ $2, R12
-	MOVQ rows+72(FP), R13
-	MOVQ cols+80(FP), CX
+	MOVQ rows+80(FP), R13
+	MOVQ cols+88(FP), CX
 	MOVQ $1, AX
 	SHLQ CX, AX
 	DECQ AX
 	KMOVW AX, K1
 	SHRQ $16, AX
 	KMOVW AX, K2
-	VBROADCASTSS alpha+56(FP), Z30
-	VBROADCASTSS beta+60(FP), Z31
-	MOVQ loadC+64(FP), AX
+	VBROADCASTSS alpha+64(FP), Z30
+	VBROADCASTSS beta+68(FP), Z31
+	MOVQ loadC+72(FP), AX
 	TESTQ AX, AX
 	JZ   overwrite
 

@@ -4,3 +4,9 @@ package cpu
 
 // Without assembly kernels only the portable one is available.
 var sgemmKernels = []*sgemmKernel{sgemmGeneric}
+
+func sgemmRowsReady() bool { return false }
+
+func sgemmRowsKernel(kc int, a []float32, rsa, csa int, b []float32, boff []int, c []float32, ldc int, beta float32, rows, cols int) {
+	panic("cpu: sgemmRowsKernel without assembly")
+}
