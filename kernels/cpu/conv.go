@@ -190,6 +190,9 @@ func biasAct(v []float32, b float32, act kernels.Act) {
 			}
 		}
 	case kernels.ActReLU:
+		if reluBiasVec(v, b) {
+			return
+		}
 		for i := range v {
 			v[i] = max(v[i]+b, 0)
 		}

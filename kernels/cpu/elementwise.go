@@ -165,6 +165,9 @@ func actGradRange(act kernels.Act, dx, y, dy []float32) {
 	case kernels.ActNone:
 		copy(dx, dy)
 	case kernels.ActReLU:
+		if reluGradVec(dx, y, dy) {
+			return
+		}
 		// dx = dy where y > 0, else +0: selected with an integer mask,
 		// which compiles to a conditional move instead of a branch.
 		for i, v := range y {

@@ -1,3 +1,5 @@
+//go:build amd64 && !purego
+
 #include "textflag.h"
 
 // One output row of the 2×2, stride-2 max pool (see maxPool2x2 in pool.go).

@@ -1,0 +1,8 @@
+//go:build !amd64 || purego
+
+package cpu
+
+var reluAVX512 = false
+
+func reluBiasVec(v []float32, b float32) bool { return false }
+func reluGradVec(dx, y, dy []float32) bool    { return false }
