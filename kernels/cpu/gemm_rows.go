@@ -10,7 +10,9 @@ import "fmt"
 // The kernel loads B 32 columns at a time, also past n in the last panel
 // (those columns are not stored): b must hold max(boff) + ⌈n/32⌉·32 floats.
 // It runs serially (the convolutions split the batch) and only with
-// sgemmRowsReady.
+// sgemmRowsReady. Panels outside, row tiles inside: the rows of one 32-wide
+// panel are then reused by all row tiles while they are in L1 (the convnet's
+// 32→32 forward: 20.6 → 18.9 ms at batch 128; the other layers unchanged).
 func sgemmRowsB(m, n, k int, a []float32, lda int, b []float32, boff []int, c []float32, ldc int) {
 	const mr, nr = 12, 32
 	top := 0
@@ -35,14 +37,13 @@ func sgemmRowsB(m, n, k int, a []float32, lda int, b []float32, boff []int, c []
 		if mFull < m {
 			sgemmPackA(m-mFull, kb, mr, a, lda, 1, mFull, pc, ws.ap)
 		}
-		for ir := 0; ir < m; ir += mr {
-			ar, ars, acs := a[ir*lda+pc:], lda, 1
-			if ir >= mFull {
-				ar, ars, acs = ws.ap, 1, mr
-			}
-			rows := min(mr, m-ir)
-			for jr := 0; jr < n; jr += nr {
-				sgemmRowsKernel(kb, ar, ars, acs, b[jr:], boff[pc:pc+kb], c[ir*ldc+jr:], ldc, beta, rows, min(nr, n-jr))
+		for jr := 0; jr < n; jr += nr {
+			for ir := 0; ir < m; ir += mr {
+				ar, ars, acs := a[ir*lda+pc:], lda, 1
+				if ir >= mFull {
+					ar, ars, acs = ws.ap, 1, mr
+				}
+				sgemmRowsKernel(kb, ar, ars, acs, b[jr:], boff[pc:pc+kb], c[ir*ldc+jr:], ldc, beta, min(mr, m-ir), min(nr, n-jr))
 			}
 		}
 	}
