@@ -78,7 +78,7 @@ func bindReduce(o operands, a kernels.ReduceArgs) (step, error) {
 // hides the add latency.
 func sum64(x []float32) float64 {
 	var s0, s1, s2, s3 float64
-	i := 0
+	s0, i := sum64Vec(x)
 	for ; i+4 <= len(x); i += 4 {
 		s0 += float64(x[i])
 		s1 += float64(x[i+1])

@@ -2,7 +2,8 @@
 
 #include "textflag.h"
 
-// ReLU over 16 floats a step, the tail masked (see relu_amd64.go).
+// Streaming loops over 16 floats a step (see stream_amd64.go): the ReLU
+// epilogue and gradient, with a masked tail, and the float64 row sum.
 
 // K1 = the CX (< 16) low bits, for the masked tail; clobbers AX.
 #define TAILMASK \
@@ -80,5 +81,45 @@ gtail:
 	VMOVUPS Z3, K1, (DI)
 
 gdone:
+	VZEROUPPER
+	RET
+
+// func sum64AVX512(x *float32, n int) float64
+// Σ x[i] in float64 over n, a multiple of 32: four accumulators of eight
+// doubles, each float widened exactly (VCVTPS2PD), then added pairwise.
+TEXT ·sum64AVX512(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VXORPD Z0, Z0, Z0
+	VXORPD Z1, Z1, Z1
+	VXORPD Z2, Z2, Z2
+	VXORPD Z3, Z3, Z3
+
+sloop:
+	CMPQ CX, $32
+	JL   sdone
+	VCVTPS2PD (SI), Z4
+	VCVTPS2PD 32(SI), Z5
+	VCVTPS2PD 64(SI), Z6
+	VCVTPS2PD 96(SI), Z7
+	VADDPD Z4, Z0, Z0
+	VADDPD Z5, Z1, Z1
+	VADDPD Z6, Z2, Z2
+	VADDPD Z7, Z3, Z3
+	ADDQ $128, SI
+	SUBQ $32, CX
+	JMP  sloop
+
+sdone:
+	VADDPD Z1, Z0, Z0
+	VADDPD Z3, Z2, Z2
+	VADDPD Z2, Z0, Z0
+	VEXTRACTF64X4 $1, Z0, Y1
+	VADDPD Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VPERMILPD $1, X0, X1
+	VADDSD X1, X0, X0
+	VMOVSD X0, ret+16(FP)
 	VZEROUPPER
 	RET

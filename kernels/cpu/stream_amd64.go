@@ -4,7 +4,8 @@ package cpu
 
 import "golang.org/x/sys/cpu"
 
-// The ReLU epilogue and gradient in AVX-512 (relu_avx512_amd64.s). In Go,
+// The ReLU epilogue and gradient and the float64 row sum in AVX-512
+// (stream_avx512_amd64.s). In Go,
 // max(x, 0) is a six-instruction sequence (it orders NaN and signed zeros)
 // and the gradient selects one element at a time. On a LeNet step (batch
 // 128, GOMAXPROCS=1, profile) the epilogue went from 1.1 to under 0.1 ms
@@ -16,7 +17,7 @@ func reluBiasAVX512(v *float32, n int, b float32)
 //go:noescape
 func reluGradAVX512(dx, y, dy *float32, n int)
 
-// reluAVX512 is whether reluBias and reluGrad use the assembly; tests switch
+// reluAVX512 is whether reluBiasVec, reluGradVec and sum64Vec use the assembly; tests switch
 // it off to compare both.
 var reluAVX512 = cpu.X86.HasAVX512F
 
@@ -38,4 +39,21 @@ func reluGradVec(dx, y, dy []float32) bool {
 	_, _ = dx[len(y)-1], dy[len(y)-1]
 	reluGradAVX512(&dx[0], &y[0], &dy[0], len(y))
 	return true
+}
+
+//go:noescape
+func sum64AVX512(x *float32, n int) float64
+
+// sum64Vec widens 32 floats a step into four accumulators of eight doubles;
+// the bias gradients of the convnet (9.6 M elements a step) took 17 ms of
+// CPU per step with the scalar loop of sum64, 2.5 ms so (profile).
+//
+// sum64Vec returns Σ x[i] over the largest multiple of 32 elements of x
+// and that count, 0 without AVX-512.
+func sum64Vec(x []float32) (float64, int) {
+	n := len(x) / 32 * 32
+	if !reluAVX512 || n == 0 {
+		return 0, 0
+	}
+	return sum64AVX512(&x[0], n), n
 }

@@ -59,3 +59,20 @@ func TestReLUKernels(t *testing.T) {
 		same("actGrad", n, dx1, dx0)
 	}
 }
+
+// TestSum64 checks the row sum, vector part and scalar tail, against an
+// exact sum (float64 is exact for these: integers times 2⁻⁸ below 2⁴⁰).
+func TestSum64(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{0, 1, 31, 32, 33, 63, 64, 100, 784, 1000} {
+		x := make([]float32, n)
+		var want float64
+		for i := range x {
+			x[i] = float32(rng.IntN(1<<20)-1<<19) / 256
+			want += float64(x[i])
+		}
+		if got := sum64(x); got != want {
+			t.Errorf("n=%d: sum64 = %v, want %v", n, got, want)
+		}
+	}
+}
