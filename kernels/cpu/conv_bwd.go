@@ -83,7 +83,9 @@ func conv2dBwdFilter(a kernels.ConvArgs, x, dy, dw []float32) {
 	}
 	j.conv, j.s[0], j.s[1] = a, x, dy
 	j.body = conv2dBwdFilterChunk
-	if convWide(&a) {
+	if convTapsFilter(&a) {
+		j.body = conv2dBwdFilterTapsChunk
+	} else if convWide(&a) {
 		j.body = conv2dBwdFilterWideChunk
 	}
 	parallelFor(nch, 1, j.run)

@@ -57,3 +57,18 @@ func sum64Vec(x []float32) (float64, int) {
 	}
 	return sum64AVX512(&x[0], n), n
 }
+
+//go:noescape
+func tapDots8AVX512(d, x *float32, n int, out *float32)
+
+// tapDots8 adds onto out [8·16] the lane sums of Σ d[t]·x[t+s], s < 8
+// (see tapDots8AVX512), and reports whether it could.
+func tapDots8(d, x []float32, out []float32) bool {
+	n := len(d)
+	if !reluAVX512 || n == 0 || n%16 != 0 {
+		return false
+	}
+	_, _ = x[n+22], out[127]
+	tapDots8AVX512(&d[0], &x[0], n, &out[0])
+	return true
+}

@@ -123,3 +123,56 @@ sdone:
 	VMOVSD X0, ret+16(FP)
 	VZEROUPPER
 	RET
+
+// func tapDots8AVX512(d, x *float32, n int, out *float32)
+// out[s·16+l] += Σ_{t ≡ l mod 16, t < n} d[t]·x[t+s] for s < 8: eight dot
+// products of d with x shifted by 0..7, lane by lane (n a positive multiple
+// of 16; x is read up to x[n+22]). The filter gradient of one-channel layers
+// (conv_taps.go).
+TEXT ·tapDots8AVX512(SB), NOSPLIT, $0-32
+	MOVQ d+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ n+16(FP), CX
+	MOVQ out+24(FP), DX
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+
+tloop:
+	VMOVUPS     (SI), Z8
+	VFMADD231PS (DI), Z8, Z0
+	VFMADD231PS 4(DI), Z8, Z1
+	VFMADD231PS 8(DI), Z8, Z2
+	VFMADD231PS 12(DI), Z8, Z3
+	VFMADD231PS 16(DI), Z8, Z4
+	VFMADD231PS 20(DI), Z8, Z5
+	VFMADD231PS 24(DI), Z8, Z6
+	VFMADD231PS 28(DI), Z8, Z7
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JG   tloop
+
+	VADDPS  (DX), Z0, Z0
+	VMOVUPS Z0, (DX)
+	VADDPS  64(DX), Z1, Z1
+	VMOVUPS Z1, 64(DX)
+	VADDPS  128(DX), Z2, Z2
+	VMOVUPS Z2, 128(DX)
+	VADDPS  192(DX), Z3, Z3
+	VMOVUPS Z3, 192(DX)
+	VADDPS  256(DX), Z4, Z4
+	VMOVUPS Z4, 256(DX)
+	VADDPS  320(DX), Z5, Z5
+	VMOVUPS Z5, 320(DX)
+	VADDPS  384(DX), Z6, Z6
+	VMOVUPS Z6, 384(DX)
+	VADDPS  448(DX), Z7, Z7
+	VMOVUPS Z7, 448(DX)
+	VZEROUPPER
+	RET

@@ -8,3 +8,5 @@ func reluBiasVec(v []float32, b float32) bool { return false }
 func reluGradVec(dx, y, dy []float32) bool    { return false }
 
 func sum64Vec(x []float32) (float64, int) { return 0, 0 }
+
+func tapDots8(d, x []float32, out []float32) bool { return false }
