@@ -35,6 +35,10 @@ import (
 // stride 1 the wide columns of conv_wide.go, which turn the unfold and the
 // fold into block copies at the price of a few junk columns; convWide and
 // convWideData pick one per layer from measurements on the zoo's layers.
+// With AVX-512, stride-1 layers mostly skip cols altogether: the forward and
+// backward data GEMMs read the padded image in place (conv_direct.go), and
+// one-channel layers get their filter gradient as dot products
+// (conv_taps.go).
 //
 // Work split: the batch is cut into at most Workers() contiguous chunks run
 // by parallelFor; each chunk owns a scratch (cols and the gathered block)

@@ -14,8 +14,10 @@
 //
 // Each op family has one file (elementwise.go, reduce.go, transpose.go,
 // dense.go, softmax.go, dropout.go, optim.go; the GEMM in gemm*.go; the
-// convolutions and pooling in conv*.go, im2col.go, pool.go). Big loops are
-// split across a fixed pool of worker goroutines (parallel.go) in contiguous
+// convolutions and pooling in conv*.go, im2col.go, pool.go). The hot loops
+// have AVX-512 assembly beside their Go versions (gemm_*, pool_*, stream_*
+// .s), picked at start-up; tests hold the two to the same results. Big
+// loops are split across a fixed pool of worker goroutines (parallel.go) in contiguous
 // chunks; small ones run inline. Kernels accumulate long sums in float64.
 //
 // # The reference
