@@ -140,6 +140,9 @@ func fold(a *kernels.ConvArgs, cols []float32, ld int, dx []float32) {
 // speed of the plain range loop, which matters in the folds, where this is
 // the whole inner loop.
 func addTo(dst, src []float32) {
+	if addToVec(dst, src) {
+		return // 16 lanes a step (stream_avx512_amd64.s)
+	}
 	n := len(src)
 	dst = dst[:n]
 	i := 0

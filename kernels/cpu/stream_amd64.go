@@ -72,3 +72,16 @@ func tapDots8(d, x []float32, out []float32) bool {
 	tapDots8AVX512(&d[0], &x[0], n, &out[0])
 	return true
 }
+
+//go:noescape
+func addToAVX512(dst, src *float32, n int)
+
+// addToVec does dst[i] += src[i] for i < len(src) and reports whether it could.
+func addToVec(dst, src []float32) bool {
+	if !reluAVX512 || len(src) == 0 {
+		return reluAVX512
+	}
+	_ = dst[len(src)-1]
+	addToAVX512(&dst[0], &src[0], len(src))
+	return true
+}

@@ -176,3 +176,34 @@ tloop:
 	VMOVUPS Z7, 448(DX)
 	VZEROUPPER
 	RET
+
+// func addToAVX512(dst, src *float32, n int)
+// dst[i] += src[i] for i < n, 16 a step, the tail masked.
+TEXT ·addToAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+
+aloop:
+	CMPQ CX, $16
+	JL   atail
+	VMOVUPS (DI), Z0
+	VADDPS  (SI), Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JMP  aloop
+
+atail:
+	TESTQ CX, CX
+	JZ    adone
+	TAILMASK
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z1
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, K1, (DI)
+
+adone:
+	VZEROUPPER
+	RET

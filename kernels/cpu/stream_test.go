@@ -76,3 +76,31 @@ func TestSum64(t *testing.T) {
 		}
 	}
 }
+
+// TestAddTo holds the vector addTo to the scalar one on lengths around the
+// 16-lane step, and checks it leaves dst past len(src) alone.
+func TestAddTo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	saved := reluAVX512
+	defer func() { reluAVX512 = saved }()
+	for n := 0; n <= 40; n++ {
+		src := make([]float32, n)
+		dst := make([]float32, n+3)
+		for i := range dst {
+			dst[i] = float32(rng.NormFloat64())
+		}
+		for i := range src {
+			src[i] = float32(rng.NormFloat64())
+		}
+		d0, d1 := cpClone(dst), cpClone(dst)
+		reluAVX512 = false
+		addTo(d0, src)
+		reluAVX512 = saved
+		addTo(d1, src)
+		for i := range d0 {
+			if d0[i] != d1[i] || (i >= n && d1[i] != dst[i]) {
+				t.Fatalf("n=%d [%d]: vector %v, scalar %v, before %v", n, i, d1[i], d0[i], dst[i])
+			}
+		}
+	}
+}
