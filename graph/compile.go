@@ -505,4 +505,3 @@ func concatIDs(lists ...[]kernels.BufID) []kernels.BufID {
 	}
 	return out
 }
-

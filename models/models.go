@@ -34,11 +34,11 @@ const (
 )
 
 type layer struct {
-	kind     layerKind
-	name     string // parameter prefix for conv and dense
-	out      int    // channels or features
-	kernel   int    // conv and pool
-	pad      int    // conv
+	kind   layerKind
+	name   string // parameter prefix for conv and dense
+	out    int    // channels or features
+	kernel int    // conv and pool
+	pad    int    // conv
 }
 
 // spec is a model: its input layout and its layers.
