@@ -149,33 +149,3 @@ func (s *Stepper) endEpoch(epoch int, start time.Time) (StepperEpoch, error) {
 	t.epoch = epoch
 	return StepperEpoch{Epoch: epoch, Seconds: sec, Images: t.stepsPerEpoch * t.cfg.Batch, Loss: l}, nil
 }
-
-// feedStep writes the inputs of step k of an epoch: the gathered batch, its
-// labels, the optimizer's [lr, t] and the mode buffer's [training, step]. It
-// is the input half of a step of Run's loop, for a run of total steps.
-func (t *trainer) feedStep(perm []int32, k, total int) error {
-	prog := t.b.prog
-	if err := data.Gather(t.train, data.Batch(perm, t.cfg.Batch, k), t.x, t.y, data.FashionMean, data.FashionStd); err != nil {
-		return err
-	}
-	if err := t.exe.Write(prog.Inputs["x"], t.x); err != nil {
-		return err
-	}
-	if err := t.exe.Write(prog.Inputs["labels"], t.y); err != nil {
-		return err
-	}
-	if prog.Hyper >= 0 {
-		t.hyper[0] = float32(t.cfg.RateAt(t.step, total))
-		t.hyper[1] = float32(t.step + 1)
-		if err := t.exe.Write(prog.Hyper, t.hyper); err != nil {
-			return err
-		}
-	}
-	if prog.Ctl >= 0 {
-		t.ctl[0], t.ctl[1] = 1, float32(t.step)
-		if err := t.exe.Write(prog.Ctl, t.ctl); err != nil {
-			return err
-		}
-	}
-	return nil
-}

@@ -377,6 +377,39 @@ func (t *trainer) runEpoch(ctx context.Context) error {
 	return t.runHooks(epoch, true)
 }
 
+// feedStep writes the inputs of step k of an epoch: the gathered batch, its
+// labels, the optimizer's [lr, t] and the mode buffer's [training, step]. It
+// is the input half of a host-fed step (Run's loop and the Stepper), for a
+// run of total steps.
+func (t *trainer) feedStep(perm []int32, k, total int) error {
+	prog := t.b.prog
+	if err := data.Gather(t.train, data.Batch(perm, t.cfg.Batch, k), t.x, t.y, data.FashionMean, data.FashionStd); err != nil {
+		return err
+	}
+	if err := t.exe.Write(prog.Inputs["x"], t.x); err != nil {
+		return err
+	}
+	if err := t.exe.Write(prog.Inputs["labels"], t.y); err != nil {
+		return err
+	}
+	if prog.Hyper >= 0 {
+		// [lr, t]: t is the 1-based count of updates, Adam's bias correction.
+		t.hyper[0] = float32(t.cfg.RateAt(t.step, total))
+		t.hyper[1] = float32(t.step + 1)
+		if err := t.exe.Write(prog.Hyper, t.hyper); err != nil {
+			return err
+		}
+	}
+	if prog.Ctl >= 0 {
+		// [training, step]: the step seeds the dropout stream.
+		t.ctl[0], t.ctl[1] = 1, float32(t.step)
+		if err := t.exe.Write(prog.Ctl, t.ctl); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // hostSteps runs an epoch's steps feeding each from the host: gather the
 // batch, write the inputs, [lr, t] and the mode, run the step, read the
 // loss every cfg.LossEvery steps. It returns the sum and count of the
@@ -391,29 +424,8 @@ func (t *trainer) hostSteps(ctx context.Context, perm []int32, epoch, every int,
 		if err := ctx.Err(); err != nil {
 			return 0, 0, err
 		}
-		if err := data.Gather(t.train, data.Batch(perm, cfg.Batch, k), t.x, t.y, data.FashionMean, data.FashionStd); err != nil {
+		if err := t.feedStep(perm, k, t.totalSteps); err != nil {
 			return 0, 0, fmt.Errorf("train: epoch %d step %d: %w", epoch, k+1, err)
-		}
-		if err := t.exe.Write(prog.Inputs["x"], t.x); err != nil {
-			return 0, 0, err
-		}
-		if err := t.exe.Write(prog.Inputs["labels"], t.y); err != nil {
-			return 0, 0, err
-		}
-		if prog.Hyper >= 0 {
-			// [lr, t]: t is the 1-based count of updates, Adam's bias correction.
-			t.hyper[0] = float32(cfg.RateAt(t.step, t.totalSteps))
-			t.hyper[1] = float32(t.step + 1)
-			if err := t.exe.Write(prog.Hyper, t.hyper); err != nil {
-				return 0, 0, err
-			}
-		}
-		if prog.Ctl >= 0 {
-			// [training, step]: the step seeds the dropout stream.
-			t.ctl[0], t.ctl[1] = 1, float32(t.step)
-			if err := t.exe.Write(prog.Ctl, t.ctl); err != nil {
-				return 0, 0, err
-			}
 		}
 		if err := t.exe.Run(trainSeg); err != nil {
 			return 0, 0, fmt.Errorf("train: epoch %d step %d: %w", epoch, k+1, err)
