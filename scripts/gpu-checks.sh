@@ -99,6 +99,30 @@ if want train; then
 		python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 0.87 else 1)' "$acc" 2>/dev/null || rc=1
 	fi
 	record "2. lenet 3 epochs on cuda: test_acc $acc (want ≥ 0.87)" $rc "$logs/train-cuda.log"
+	# The checkpoint must open with the real Python safetensors library and torch
+	# (there here: safetensors 0.8, torch 2.x; Debian on the build machine has neither).
+	ck="$work/lenet-cuda/checkpoint.safetensors"
+	python3 - "$ck" >"$logs/safetensors.log" 2>&1 <<'PY'
+import sys
+from safetensors import safe_open
+from safetensors.torch import load_file
+import torch
+path = sys.argv[1]
+t = load_file(path)
+with safe_open(path, framework="pt") as f:
+    meta = f.metadata()
+want = {"conv1.weight": (6, 1, 5, 5), "conv1.bias": (6,), "conv2.weight": (16, 6, 5, 5),
+        "fc1.weight": (120, 400), "fc2.weight": (84, 120), "fc3.weight": (10, 84), "fc3.bias": (10,)}
+for k, shape in want.items():
+    assert k in t, f"{k} missing; have {sorted(t)}"
+    assert tuple(t[k].shape) == shape, f"{k}: shape {tuple(t[k].shape)}, want {shape}"
+    assert t[k].dtype == torch.float32 and torch.isfinite(t[k]).all(), k
+assert meta and meta.get("model") == "lenet", f"metadata {meta}"
+print(f"safetensors: {len(t)} tensors, metadata keys {sorted(meta)}: ok")
+PY
+	src=$?
+	cat "$logs/safetensors.log"
+	record "issue 3: the cuda checkpoint opens with Python safetensors + torch" $src "$logs/safetensors.log"
 	if [ $quick = 0 ]; then
 		"$gabor" train --model lenet --epochs 3 --device cpu --dataset fashion-mnist --data "$data" \
 			--json --out "$work/lenet-cpu" >"$logs/train-cpu.log" 2>&1
