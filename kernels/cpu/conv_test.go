@@ -14,8 +14,8 @@ import (
 func convArgs(n, c, h, w, k, r, s, stride, pad, dil int) (kernels.ConvArgs, bool) {
 	a := kernels.ConvArgs{N: n, C: c, H: h, W: w, K: k, R: r, S: s,
 		StrideH: stride, StrideW: stride, PadH: pad, PadW: pad, DilH: dil, DilW: dil}
-	a.OH = convOut(h, r, stride, pad, dil)
-	a.OW = convOut(w, s, stride, pad, dil)
+	a.OH = kernels.ConvOut(h, r, stride, pad, dil)
+	a.OW = kernels.ConvOut(w, s, stride, pad, dil)
 	return a, a.OH >= 1 && a.OW >= 1
 }
 
@@ -48,7 +48,7 @@ func convCases(short bool) []kernels.ConvArgs {
 	add(convArgs(1, 3, 7, 7, 2, 5, 5, 1, 2, 2))    // dilation wider than the image + padding
 	a, ok := convArgs(3, 3, 33, 7, 3, 3, 5, 2, 1, 1)
 	a.StrideW, a.PadH, a.DilW = 1, 2, 2 // every parameter different along H and W
-	a.OH, a.OW = convOut(a.H, a.R, a.StrideH, a.PadH, a.DilH), convOut(a.W, a.S, a.StrideW, a.PadW, a.DilW)
+	a.OH, a.OW = kernels.ConvOut(a.H, a.R, a.StrideH, a.PadH, a.DilH), kernels.ConvOut(a.W, a.S, a.StrideW, a.PadW, a.DilW)
 	add(a, ok)
 
 	rng := rand.New(rand.NewPCG(7, 11))

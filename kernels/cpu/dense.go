@@ -13,37 +13,11 @@ import (
 // bias row to every row and apply the activation, rows split across workers.
 
 func bindGemm(o operands, a kernels.GemmArgs) (step, error) {
-	nIn := 2
-	if a.Bias {
-		nIn = 3
-	}
-	if err := o.count(nIn, 1); err != nil {
-		return nil, err
-	}
-	if err := nonNeg("M, N, K", a.M, a.N, a.K); err != nil {
-		return nil, err
-	}
-	if a.Act > kernels.ActTanh {
-		return nil, fmt.Errorf("unknown activation %d", a.Act)
-	}
 	m, n, k := a.M, a.N, a.K
-	A, err := o.input(0, m*k, "A")
-	if err != nil {
-		return nil, err
-	}
-	B, err := o.input(1, k*n, "B")
-	if err != nil {
-		return nil, err
-	}
-	C, err := o.output(0, m*n, "C")
-	if err != nil {
-		return nil, err
-	}
+	A, B, C := o.input(0), o.input(1), o.output(0)
 	var bias []float32
 	if a.Bias {
-		if bias, err = o.input(2, n, "bias"); err != nil {
-			return nil, err
-		}
+		bias = o.input(2)
 	}
 	if overlaps(C, A) || overlaps(C, B) || overlaps(C, bias) {
 		return nil, fmt.Errorf("C overlaps an input")

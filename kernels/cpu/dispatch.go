@@ -53,54 +53,32 @@ func bind(x *Executable, in kernels.Instr) (step, error) {
 	return nil, fmt.Errorf("op %s: %w on the cpu backend", in.Op, kernels.ErrNotImplemented)
 }
 
-// bindArgs asserts the instruction's Args to the type its binder takes.
+// bindArgs checks the instruction against its operand contract
+// (kernels.CheckOperands: Args, counts, buffer lengths) and hands the typed
+// Args to its binder, which may then take every operand as given.
 func bindArgs[A any](o operands, f func(operands, A) (step, error)) (step, error) {
-	a, ok := o.in.Args.(A)
-	if !ok {
-		var want A
-		return nil, fmt.Errorf("args are %T, want %T", o.in.Args, want)
+	if err := kernels.CheckOperands(o.x.prog, o.in); err != nil {
+		return nil, err
+	}
+	a, err := kernels.ArgsOf[A](o.in)
+	if err != nil {
+		return nil, err
 	}
 	return f(o, a)
 }
 
-// operands cuts an instruction's buffers out of the arena.
+// operands cuts an instruction's buffers out of the arena; bindArgs has
+// checked that they exist and hold what the Args say.
 type operands struct {
 	x  *Executable
 	in kernels.Instr
 }
 
-// count checks the number of inputs and outputs.
-func (o operands) count(nIn, nOut int) error {
-	if len(o.in.In) != nIn || len(o.in.Out) != nOut {
-		return fmt.Errorf("has %d inputs and %d outputs, want %d and %d", len(o.in.In), len(o.in.Out), nIn, nOut)
-	}
-	return nil
-}
+// input returns In[k].
+func (o operands) input(k int) []float32 { return o.x.buf(o.in.In[k]) }
 
-// input returns In[k], which must hold n floats; what names it in messages.
-func (o operands) input(k, n int, what string) ([]float32, error) {
-	return o.slice("In", o.in.In, k, n, what)
-}
-
-// output returns Out[k], which must hold n floats.
-func (o operands) output(k, n int, what string) ([]float32, error) {
-	return o.slice("Out", o.in.Out, k, n, what)
-}
-
-func (o operands) slice(side string, ids []kernels.BufID, k, n int, what string) ([]float32, error) {
-	if k >= len(ids) {
-		return nil, fmt.Errorf("%s[%d] (%s) is missing", side, k, what)
-	}
-	id := ids[k]
-	if id < 0 || int(id) >= len(o.x.prog.Buffers) {
-		return nil, fmt.Errorf("%s[%d] (%s) is b%d, which does not exist", side, k, what, id)
-	}
-	b := &o.x.prog.Buffers[id]
-	if b.Len != n {
-		return nil, fmt.Errorf("%s[%d] (%s) b%d %q %v holds %d floats, want %d", side, k, what, id, b.Name, b.Shape, b.Len, n)
-	}
-	return o.x.buf(id), nil
-}
+// output returns Out[k].
+func (o operands) output(k int) []float32 { return o.x.buf(o.in.Out[k]) }
 
 // overlaps reports whether two slices of the arena share any element.
 func overlaps(a, b []float32) bool {
@@ -110,16 +88,6 @@ func overlaps(a, b []float32) bool {
 	a0, b0 := &a[0], &b[0]
 	aEnd, bEnd := &a[len(a)-1], &b[len(b)-1]
 	return ptrLE(a0, bEnd) && ptrLE(b0, aEnd)
-}
-
-// nonNeg checks that each named size is ≥ 0.
-func nonNeg(names string, v ...int) error {
-	for _, n := range v {
-		if n < 0 {
-			return fmt.Errorf("sizes %s = %v must not be negative", names, v)
-		}
-	}
-	return nil
 }
 
 func ptrLE(a, b *float32) bool { return uintptr(unsafe.Pointer(a)) <= uintptr(unsafe.Pointer(b)) }

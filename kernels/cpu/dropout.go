@@ -47,29 +47,8 @@ func dropKey(seed uint64, step float32) uint64 {
 }
 
 func bindDropout(o operands, a kernels.DropoutArgs) (step, error) {
-	if err := o.count(2, 2); err != nil {
-		return nil, err
-	}
-	if !(a.P >= 0 && a.P <= 1) {
-		return nil, fmt.Errorf("drop probability P=%v outside [0, 1]", a.P)
-	}
 	n, p, seed := a.N, a.P, a.Seed
-	x, err := o.input(0, n, "x")
-	if err != nil {
-		return nil, err
-	}
-	ctl, err := o.input(1, 2, "ctl [training, step]")
-	if err != nil {
-		return nil, err
-	}
-	y, err := o.output(0, n, "y")
-	if err != nil {
-		return nil, err
-	}
-	mask, err := o.output(1, n, "mask")
-	if err != nil {
-		return nil, err
-	}
+	x, ctl, y, mask := o.input(0), o.input(1), o.output(0), o.output(1)
 	if err := sameOrDisjoint(y, x, "x"); err != nil {
 		return nil, err
 	}

@@ -39,20 +39,7 @@ func sameOrDisjoint(out, in []float32, what string) error {
 // ---- unary ----
 
 func bindUnary(o operands, a kernels.UnaryArgs) (step, error) {
-	if err := o.count(1, 1); err != nil {
-		return nil, err
-	}
-	if a.Fn > kernels.UnaryScale {
-		return nil, fmt.Errorf("unknown unary function %d", a.Fn)
-	}
-	x, err := o.input(0, a.N, "x")
-	if err != nil {
-		return nil, err
-	}
-	y, err := o.output(0, a.N, "y")
-	if err != nil {
-		return nil, err
-	}
+	x, y := o.input(0), o.output(0)
 	if err := sameOrDisjoint(y, x, "x"); err != nil {
 		return nil, err
 	}
@@ -130,24 +117,7 @@ func actRange(act kernels.Act, y []float32) {
 // ---- activation gradient ----
 
 func bindActGrad(o operands, a kernels.ActGradArgs) (step, error) {
-	if err := o.count(2, 1); err != nil {
-		return nil, err
-	}
-	if a.Act > kernels.ActTanh {
-		return nil, fmt.Errorf("unknown activation %d", a.Act)
-	}
-	y, err := o.input(0, a.N, "y")
-	if err != nil {
-		return nil, err
-	}
-	dy, err := o.input(1, a.N, "dy")
-	if err != nil {
-		return nil, err
-	}
-	dx, err := o.output(0, a.N, "dx")
-	if err != nil {
-		return nil, err
-	}
+	y, dy, dx := o.input(0), o.input(1), o.output(0)
 	if err := sameOrDisjoint(dx, y, "y"); err != nil {
 		return nil, err
 	}
@@ -200,57 +170,13 @@ type binaryKernel struct {
 }
 
 func bindBinary(o operands, a kernels.BinaryArgs) (step, error) {
-	if err := o.count(2, 1); err != nil {
+	// The degenerate broadcast modes run as the cheaper ones they equal.
+	n, _, err := a.Normalized()
+	if err != nil {
 		return nil, err
 	}
-	if a.Fn > kernels.BinaryDiv {
-		return nil, fmt.Errorf("unknown binary function %d", a.Fn)
-	}
-	if err := nonNeg("N, Inner, C", a.N, a.Inner, a.C); err != nil {
-		return nil, err
-	}
-	k := &binaryKernel{fn: a.Fn, bcast: a.Bcast, inner: a.Inner, c: a.C}
-	// Normalize the degenerate modes to the cheaper ones they equal.
-	switch {
-	case k.bcast == kernels.BcastOuter && k.inner == 1:
-		k.bcast = kernels.BcastNone
-	case k.bcast == kernels.BcastChannel && k.inner == 1:
-		k.bcast, k.inner = kernels.BcastInner, a.C
-	}
-	var nb int
-	switch k.bcast {
-	case kernels.BcastNone:
-		nb = a.N
-	case kernels.BcastScalar:
-		nb = 1
-	case kernels.BcastInner:
-		if k.inner <= 0 || a.N%k.inner != 0 {
-			return nil, fmt.Errorf("BcastInner: N=%d is not a multiple of Inner=%d", a.N, a.Inner)
-		}
-		nb = k.inner
-	case kernels.BcastChannel:
-		if k.inner <= 0 || a.C <= 0 || a.N%(a.C*k.inner) != 0 {
-			return nil, fmt.Errorf("BcastChannel: N=%d is not a multiple of C·Inner=%d·%d", a.N, a.C, a.Inner)
-		}
-		nb = a.C
-	case kernels.BcastOuter:
-		if k.inner <= 0 || a.N%k.inner != 0 {
-			return nil, fmt.Errorf("BcastOuter: N=%d is not a multiple of Inner=%d", a.N, a.Inner)
-		}
-		nb = a.N / k.inner
-	default:
-		return nil, fmt.Errorf("unknown broadcast mode %d", a.Bcast)
-	}
-	var err error
-	if k.aa, err = o.input(0, a.N, "a"); err != nil {
-		return nil, err
-	}
-	if k.bb, err = o.input(1, nb, "b"); err != nil {
-		return nil, err
-	}
-	if k.ca, err = o.output(0, a.N, "c"); err != nil {
-		return nil, err
-	}
+	k := &binaryKernel{fn: n.Fn, bcast: n.Bcast, inner: n.Inner, c: n.C,
+		aa: o.input(0), bb: o.input(1), ca: o.output(0)}
 	if err := sameOrDisjoint(k.ca, k.aa, "a"); err != nil {
 		return nil, err
 	}
@@ -350,17 +276,7 @@ func binVS(fn kernels.BinaryFn, c, a []float32, s float32) {
 const copyGrain = 1 << 16
 
 func bindCopy(o operands, a kernels.CopyArgs) (step, error) {
-	if err := o.count(1, 1); err != nil {
-		return nil, err
-	}
-	x, err := o.input(0, a.N, "x")
-	if err != nil {
-		return nil, err
-	}
-	y, err := o.output(0, a.N, "y")
-	if err != nil {
-		return nil, err
-	}
+	x, y := o.input(0), o.output(0)
 	if err := sameOrDisjoint(y, x, "x"); err != nil {
 		return nil, err
 	}
@@ -371,14 +287,7 @@ func bindCopy(o operands, a kernels.CopyArgs) (step, error) {
 }
 
 func bindFill(o operands, a kernels.FillArgs) (step, error) {
-	if err := o.count(0, 1); err != nil {
-		return nil, err
-	}
-	y, err := o.output(0, a.N, "y")
-	if err != nil {
-		return nil, err
-	}
-	v := a.Value
+	y, v := o.output(0), a.Value
 	return parallelStep(a.N, copyGrain, func(lo, hi int) { fill32(y[lo:hi], v) }), nil
 }
 

@@ -14,31 +14,21 @@ import (
 // training (lr, the step count) are read from the hyper buffer at run time.
 
 // optTensors cuts the groups of k tensors (p.., g.., state..) out of the
-// inputs; group j of tensor i is In[j·k + i] with Sizes[i] floats. It checks
+// inputs; group j of tensor i is In[j·k + i] (kernels.Operands has checked
+// that it holds Sizes[i] floats), and the hyper buffer follows. It checks
 // that no two of them overlap, since each is updated in place.
-func optTensors(o operands, sizes []int, groups int, names string) ([][][]float32, []float32, error) {
+func optTensors(o operands, sizes []int, groups int) ([][][]float32, []float32, error) {
 	k := len(sizes)
-	if err := o.count(groups*k+1, 0); err != nil {
-		return nil, nil, fmt.Errorf("%w (%s for %d tensors, then hyper)", err, names, k)
-	}
 	t := make([][][]float32, groups)
 	var all [][]float32
 	for j := range t {
 		t[j] = make([][]float32, k)
-		for i, n := range sizes {
-			s, err := o.input(j*k+i, n, fmt.Sprintf("%c%d", names[j], i))
-			if err != nil {
-				return nil, nil, err
-			}
-			t[j][i] = s
-			all = append(all, s)
+		for i := range sizes {
+			t[j][i] = o.input(j*k + i)
+			all = append(all, t[j][i])
 		}
 	}
-	hid := o.in.In[groups*k]
-	if hid < 0 || int(hid) >= len(o.x.prog.Buffers) {
-		return nil, nil, fmt.Errorf("hyper buffer b%d does not exist", hid)
-	}
-	hyper := o.x.buf(hid)
+	hyper := o.input(groups * k)
 	all = append(all, hyper)
 	for a := range all {
 		for b := a + 1; b < len(all); b++ {
@@ -60,12 +50,9 @@ func optTensors(o operands, sizes []int, groups int, names string) ([][][]float3
 // PyTorch starts v as a copy of g' on the first step; with v = 0 initially
 // mom·0 + g' is the same value, so the buffers simply start at zero.
 func bindSGD(o operands, a kernels.SGDArgs) (step, error) {
-	t, hyper, err := optTensors(o, a.Sizes, 3, "pgv")
+	t, hyper, err := optTensors(o, a.Sizes, 3)
 	if err != nil {
 		return nil, err
-	}
-	if len(hyper) < 1 {
-		return nil, fmt.Errorf("hyper buffer holds %d floats, want ≥ 1 (lr)", len(hyper))
 	}
 	mom, wd, nesterov := a.Momentum, a.WeightDecay, a.Nesterov
 	var lr float32
@@ -111,12 +98,9 @@ func bindSGD(o operands, a kernels.SGDArgs) (step, error) {
 //
 // which is the documented formula rearranged the way PyTorch evaluates it.
 func bindAdam(o operands, a kernels.AdamArgs) (step, error) {
-	t, hyper, err := optTensors(o, a.Sizes, 4, "pgmv")
+	t, hyper, err := optTensors(o, a.Sizes, 4)
 	if err != nil {
 		return nil, err
-	}
-	if len(hyper) < 2 {
-		return nil, fmt.Errorf("hyper buffer holds %d floats, want ≥ 2 (lr, step)", len(hyper))
 	}
 	b1, b2, eps, wd := a.Beta1, a.Beta2, a.Eps, a.WeightDecay
 	var stepSize, invSqrtBc2 float32

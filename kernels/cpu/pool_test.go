@@ -11,7 +11,7 @@ import (
 
 func poolArgs(n, c, h, w, k, stride, pad int) (kernels.PoolArgs, bool) {
 	a := kernels.PoolArgs{N: n, C: c, H: h, W: w, KH: k, KW: k, StrideH: stride, StrideW: stride, PadH: pad, PadW: pad}
-	a.OH, a.OW = convOut(h, k, stride, pad, 1), convOut(w, k, stride, pad, 1)
+	a.OH, a.OW = kernels.ConvOut(h, k, stride, pad, 1), kernels.ConvOut(w, k, stride, pad, 1)
 	return a, a.OH >= 1 && a.OW >= 1 && pad < k
 }
 
@@ -34,7 +34,7 @@ func poolCases() []kernels.PoolArgs {
 	add(poolArgs(1, 3, 33, 33, 3, 2, 1))
 	a, ok := poolArgs(3, 3, 33, 7, 3, 2, 1)
 	a.KW, a.StrideW, a.PadW = 2, 1, 0
-	a.OW = convOut(a.W, a.KW, a.StrideW, a.PadW, 1)
+	a.OW = kernels.ConvOut(a.W, a.KW, a.StrideW, a.PadW, 1)
 	add(a, ok)
 	rng := rand.New(rand.NewPCG(3, 4))
 	pick := func(v ...int) int { return v[rng.IntN(len(v))] }

@@ -22,21 +22,8 @@ import (
 const reduceTile = 64
 
 func bindReduce(o operands, a kernels.ReduceArgs) (step, error) {
-	if err := o.count(1, 1); err != nil {
-		return nil, err
-	}
-	if err := nonNeg("Outer, Mid, Inner", a.Outer, a.Mid, a.Inner); err != nil {
-		return nil, err
-	}
 	outer, mid, inner := a.Outer, a.Mid, a.Inner
-	x, err := o.input(0, outer*mid*inner, "x")
-	if err != nil {
-		return nil, err
-	}
-	y, err := o.output(0, outer*inner, "y")
-	if err != nil {
-		return nil, err
-	}
+	x, y := o.input(0), o.output(0)
 	if overlaps(x, y) {
 		return nil, fmt.Errorf("y overlaps x")
 	}
@@ -92,21 +79,8 @@ func sum64(x []float32) float64 {
 }
 
 func bindBroadcast(o operands, a kernels.BroadcastArgs) (step, error) {
-	if err := o.count(1, 1); err != nil {
-		return nil, err
-	}
-	if err := nonNeg("Outer, Mid, Inner", a.Outer, a.Mid, a.Inner); err != nil {
-		return nil, err
-	}
 	outer, mid, inner, scale := a.Outer, a.Mid, a.Inner, a.Scale
-	x, err := o.input(0, outer*inner, "x")
-	if err != nil {
-		return nil, err
-	}
-	y, err := o.output(0, outer*mid*inner, "y")
-	if err != nil {
-		return nil, err
-	}
+	x, y := o.input(0), o.output(0)
 	if overlaps(x, y) {
 		return nil, fmt.Errorf("y overlaps x")
 	}
@@ -130,21 +104,8 @@ func bindBroadcast(o operands, a kernels.BroadcastArgs) (step, error) {
 // (HW = 1) it is a column sum of [N, C], done in tiles of columns; for a
 // convolution each channel is N rows of HW contiguous values.
 func bindBiasGrad(o operands, a kernels.BiasGradArgs) (step, error) {
-	if err := o.count(1, 1); err != nil {
-		return nil, err
-	}
-	if err := nonNeg("N, C, HW", a.N, a.C, a.HW); err != nil {
-		return nil, err
-	}
 	n, c, hw, beta := a.N, a.C, a.HW, float64(a.Beta)
-	dy, err := o.input(0, n*c*hw, "dy")
-	if err != nil {
-		return nil, err
-	}
-	db, err := o.output(0, c, "db")
-	if err != nil {
-		return nil, err
-	}
+	dy, db := o.input(0), o.output(0)
 	if overlaps(dy, db) {
 		return nil, fmt.Errorf("db overlaps dy")
 	}

@@ -25,8 +25,8 @@ func refConvPool(in kernels.Instr, inputs [][]float64) ([][]float64, error) {
 		if !ok {
 			return nil, fmt.Errorf("%s: args are %T, want kernels.ConvArgs", in.Op, in.Args)
 		}
-		if err := checkConvArgs(in.Op, a); err != nil {
-			return nil, err
+		if err := a.Check(); err != nil {
+			return nil, fmt.Errorf("%s: %w", in.Op, err)
 		}
 		return refConv(in.Op, a, inputs)
 	case kernels.OpMaxPool, kernels.OpMaxPoolBwd, kernels.OpAvgPool, kernels.OpAvgPoolBwd:
@@ -34,8 +34,8 @@ func refConvPool(in kernels.Instr, inputs [][]float64) ([][]float64, error) {
 		if !ok {
 			return nil, fmt.Errorf("%s: args are %T, want kernels.PoolArgs", in.Op, in.Args)
 		}
-		if err := checkPoolArgs(in.Op, a); err != nil {
-			return nil, err
+		if err := a.Check(); err != nil {
+			return nil, fmt.Errorf("%s: %w", in.Op, err)
 		}
 		return refPool(in.Op, a, inputs)
 	}

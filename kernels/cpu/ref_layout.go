@@ -7,7 +7,7 @@ import (
 // refTranspose: y[j_0, …, j_{r−1}] = x[i_0, …, i_{r−1}] with i_{Perm[k]} = j_k,
 // so y's axis k is x's axis Perm[k] and y's shape is Shape[Perm[k]].
 func refTranspose(_ kernels.Instr, a kernels.TransposeArgs, inputs [][]float64) ([][]float64, error) {
-	xd, perm, err := transposeDims(a)
+	xd, perm, err := a.Padded()
 	if err != nil {
 		return nil, err
 	}

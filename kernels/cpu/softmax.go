@@ -56,21 +56,8 @@ func softmaxRow(y, x []float32, log bool) (m, logS float64) {
 }
 
 func bindSoftmax(o operands, a kernels.SoftmaxArgs) (step, error) {
-	if err := o.count(1, 1); err != nil {
-		return nil, err
-	}
-	if err := nonNeg("Rows, D", a.Rows, a.D); err != nil {
-		return nil, err
-	}
 	rows, d, log := a.Rows, a.D, a.Log
-	x, err := o.input(0, rows*d, "x")
-	if err != nil {
-		return nil, err
-	}
-	y, err := o.output(0, rows*d, "y")
-	if err != nil {
-		return nil, err
-	}
+	x, y := o.input(0), o.output(0)
 	if err := sameOrDisjoint(y, x, "x"); err != nil {
 		return nil, err
 	}
@@ -103,34 +90,11 @@ func badLabel(labels []float32, d int) error {
 // = (1/N) Σ_n (m_n + log s_n − logits_n[label_n]); probs = softmax(logits).
 // Out is (loss, probs) or (loss) alone.
 func bindXent(o operands, a kernels.XentArgs) (step, error) {
-	if len(o.in.Out) != 1 {
-		if err := o.count(2, 2); err != nil {
-			return nil, err
-		}
-	} else if err := o.count(2, 1); err != nil {
-		return nil, err
-	}
-	if err := nonNeg("N, D", a.N, a.D); err != nil {
-		return nil, err
-	}
 	n, d := a.N, a.D
-	logits, err := o.input(0, n*d, "logits")
-	if err != nil {
-		return nil, err
-	}
-	labels, err := o.input(1, n, "labels")
-	if err != nil {
-		return nil, err
-	}
-	loss, err := o.output(0, 1, "loss")
-	if err != nil {
-		return nil, err
-	}
+	logits, labels, loss := o.input(0), o.input(1), o.output(0)
 	var probs []float32
 	if len(o.in.Out) == 2 {
-		if probs, err = o.output(1, n*d, "probs"); err != nil {
-			return nil, err
-		}
+		probs = o.output(1)
 		if overlaps(probs, logits) || overlaps(probs, labels) || overlaps(probs, loss) {
 			return nil, fmt.Errorf("probs overlaps another operand")
 		}
@@ -169,34 +133,11 @@ func bindXent(o operands, a kernels.XentArgs) (step, error) {
 // OpSoftmaxXentBwd: dlogits = (probs − onehot(labels))·dloss/N, dloss = 1
 // when the third input is absent. dlogits may be probs itself (in place).
 func bindXentBwd(o operands, a kernels.XentArgs) (step, error) {
-	if len(o.in.In) != 2 {
-		if err := o.count(3, 1); err != nil {
-			return nil, err
-		}
-	} else if err := o.count(2, 1); err != nil {
-		return nil, err
-	}
-	if err := nonNeg("N, D", a.N, a.D); err != nil {
-		return nil, err
-	}
 	n, d := a.N, a.D
-	probs, err := o.input(0, n*d, "probs")
-	if err != nil {
-		return nil, err
-	}
-	labels, err := o.input(1, n, "labels")
-	if err != nil {
-		return nil, err
-	}
+	probs, labels, dx := o.input(0), o.input(1), o.output(0)
 	var dloss []float32
 	if len(o.in.In) == 3 {
-		if dloss, err = o.input(2, 1, "dloss"); err != nil {
-			return nil, err
-		}
-	}
-	dx, err := o.output(0, n*d, "dlogits")
-	if err != nil {
-		return nil, err
+		dloss = o.input(2)
 	}
 	if err := sameOrDisjoint(dx, probs, "probs"); err != nil {
 		return nil, err

@@ -23,27 +23,13 @@ type transposeKernel struct {
 }
 
 func bindTranspose(o operands, a kernels.TransposeArgs) (step, error) {
-	if err := o.count(1, 1); err != nil {
-		return nil, err
-	}
-	xd, perm, err := transposeDims(a)
+	yd, sx, n, err := a.Walk()
 	if err != nil {
 		return nil, err
 	}
-	n := xd[0] * xd[1] * xd[2] * xd[3]
-	k := &transposeKernel{}
-	if k.x, err = o.input(0, n, "x"); err != nil {
-		return nil, err
-	}
-	if k.y, err = o.output(0, n, "y"); err != nil {
-		return nil, err
-	}
+	k := &transposeKernel{yd: yd, sx: sx, x: o.input(0), y: o.output(0)}
 	if overlaps(k.x, k.y) {
 		return nil, fmt.Errorf("y overlaps x")
-	}
-	xs := [4]int{xd[1] * xd[2] * xd[3], xd[2] * xd[3], xd[3], 1}
-	for i := range 4 {
-		k.yd[i], k.sx[i] = xd[perm[i]], xs[perm[i]]
 	}
 	if n == 0 {
 		return func() error { return nil }, nil
@@ -52,31 +38,6 @@ func bindTranspose(o operands, a kernels.TransposeArgs) (step, error) {
 	items := k.yd[0] * k.yd[1] * k.nt2
 	rowsPerItem := min(k.yd[2], transposeTile)
 	return parallelStep(items, max(1, elemGrain/max(1, rowsPerItem*k.yd[3])), k.run), nil
-}
-
-// transposeDims checks the args and pads shape and perm to rank 4.
-func transposeDims(a kernels.TransposeArgs) (xd, perm [4]int, err error) {
-	if a.Rank < 0 || a.Rank > 4 {
-		return xd, perm, fmt.Errorf("rank %d, want 0..4", a.Rank)
-	}
-	pad := 4 - a.Rank
-	seen := [4]bool{}
-	for i := range 4 {
-		xd[i], perm[i] = 1, i
-	}
-	for i := 0; i < a.Rank; i++ {
-		p := a.Perm[i]
-		if p < 0 || p >= a.Rank || seen[p] {
-			return xd, perm, fmt.Errorf("perm %v is not a permutation of 0..%d", a.Perm[:a.Rank], a.Rank-1)
-		}
-		if a.Shape[i] < 0 {
-			return xd, perm, fmt.Errorf("negative dimension in shape %v", a.Shape[:a.Rank])
-		}
-		seen[p] = true
-		xd[pad+i] = a.Shape[i]
-		perm[pad+i] = pad + p
-	}
-	return xd, perm, nil
 }
 
 func (k *transposeKernel) run(lo, hi int) {
