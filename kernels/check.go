@@ -200,17 +200,24 @@ func CheckOperands(p *Program, in Instr) error {
 
 func checkBufs(p *Program, side string, ids []BufID, want []Operand) error {
 	for k, w := range want {
-		id := ids[k]
-		if id < 0 || int(id) >= len(p.Buffers) {
-			return fmt.Errorf("%s[%d] (%s) is b%d, which does not exist", side, k, w.Name, id)
+		if err := CheckBuf(p, ids[k], w); err != nil {
+			return fmt.Errorf("%s[%d] %w", side, k, err)
 		}
-		b := &p.Buffers[id]
-		switch {
-		case w.Min && b.Len < w.Len:
-			return fmt.Errorf("%s[%d] (%s) b%d %q %v holds %d floats, want ≥ %d", side, k, w.Name, id, b.Name, b.Shape, b.Len, w.Len)
-		case !w.Min && b.Len != w.Len:
-			return fmt.Errorf("%s[%d] (%s) b%d %q %v holds %d floats, want %d", side, k, w.Name, id, b.Name, b.Shape, b.Len, w.Len)
-		}
+	}
+	return nil
+}
+
+// CheckBuf checks that buffer id exists in p and holds what w says.
+func CheckBuf(p *Program, id BufID, w Operand) error {
+	if id < 0 || int(id) >= len(p.Buffers) {
+		return fmt.Errorf("(%s) is b%d, which does not exist", w.Name, id)
+	}
+	b := &p.Buffers[id]
+	switch {
+	case w.Min && b.Len < w.Len:
+		return fmt.Errorf("(%s) b%d %q %v holds %d floats, want ≥ %d", w.Name, id, b.Name, b.Shape, b.Len, w.Len)
+	case !w.Min && b.Len != w.Len:
+		return fmt.Errorf("(%s) b%d %q %v holds %d floats, want %d", w.Name, id, b.Name, b.Shape, b.Len, w.Len)
 	}
 	return nil
 }

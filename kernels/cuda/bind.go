@@ -113,12 +113,25 @@ func (bd *binder) bind(in kernels.Instr) ([]launch, error) {
 	return nil, fmt.Errorf("op %s: %w on the cuda backend", in.Op, kernels.ErrNotImplemented)
 }
 
-// bindArgs asserts the instruction's Args to the type its binder takes.
+// bindArgs checks the instruction against its operand contract
+// (kernels.CheckOperands: Args, counts, buffer lengths) and this backend's
+// 32-bit index range, and hands the typed Args to its binder, which may
+// then take every operand as given.
 func bindArgs[A any](o operands, f func(operands, A) ([]launch, error)) ([]launch, error) {
-	a, ok := o.in.Args.(A)
-	if !ok {
-		var want A
-		return nil, fmt.Errorf("args are %T, want %T", o.in.Args, want)
+	p := o.bd.x.prog
+	if err := kernels.CheckOperands(p, o.in); err != nil {
+		return nil, err
+	}
+	for _, ids := range [][]kernels.BufID{o.in.In, o.in.Out} {
+		for _, id := range ids {
+			if err := o.fits(id); err != nil {
+				return nil, err
+			}
+		}
+	}
+	a, err := kernels.ArgsOf[A](o.in)
+	if err != nil {
+		return nil, err
 	}
 	return f(o, a)
 }
@@ -148,41 +161,36 @@ func (o operands) elt(kernel string, n int, a args, what string) ([]launch, erro
 	return o.launch1(kernel, o.dev().eltGrid(n), [3]int{eltThreads, 1, 1}, a, what)
 }
 
-// count checks the number of inputs and outputs.
-func (o operands) count(nIn, nOut int) error {
-	if len(o.in.In) != nIn || len(o.in.Out) != nOut {
-		return fmt.Errorf("has %d inputs and %d outputs, want %d and %d", len(o.in.In), len(o.in.Out), nIn, nOut)
+// input returns the address of In[k].
+func (o operands) input(k int) uint64 { return o.addr(o.in.In[k]) }
+
+// output returns the address of Out[k].
+func (o operands) output(k int) uint64 { return o.addr(o.in.Out[k]) }
+
+// checked returns the address of In[k] after checking that it holds n
+// floats, for the launches that are not instructions (data.go).
+func (o operands) checked(k, n int, what string) (uint64, error) {
+	id := o.in.In[k]
+	if err := kernels.CheckBuf(o.bd.x.prog, id, kernels.Operand{Name: what, Len: n}); err != nil {
+		return 0, fmt.Errorf("In[%d] %w", k, err)
+	}
+	if err := o.fits(id); err != nil {
+		return 0, err
+	}
+	return o.addr(id), nil
+}
+
+// fits checks a buffer against the kernels' 32-bit index range.
+func (o operands) fits(id kernels.BufID) error {
+	b := &o.bd.x.prog.Buffers[id]
+	if b.Len > maxElems {
+		return fmt.Errorf("b%d %q has %d floats; the kernels index with 32-bit ints (at most %d)", id, b.Name, b.Len, maxElems)
 	}
 	return nil
 }
 
-// input returns the address of In[k], which must hold n floats.
-func (o operands) input(k, n int, what string) (uint64, error) {
-	return o.addr("In", o.in.In, k, n, what)
-}
-
-// output returns the address of Out[k], which must hold n floats.
-func (o operands) output(k, n int, what string) (uint64, error) {
-	return o.addr("Out", o.in.Out, k, n, what)
-}
-
-func (o operands) addr(side string, ids []kernels.BufID, k, n int, what string) (uint64, error) {
-	if k >= len(ids) {
-		return 0, fmt.Errorf("%s[%d] (%s) is missing", side, k, what)
-	}
-	id := ids[k]
-	p := o.bd.x.prog
-	if id < 0 || int(id) >= len(p.Buffers) {
-		return 0, fmt.Errorf("%s[%d] (%s) is b%d, which does not exist", side, k, what, id)
-	}
-	b := &p.Buffers[id]
-	if b.Len != n {
-		return 0, fmt.Errorf("%s[%d] (%s) b%d %q %v holds %d floats, want %d", side, k, what, id, b.Name, b.Shape, b.Len, n)
-	}
-	if n > maxElems {
-		return 0, fmt.Errorf("%s[%d] (%s) has %d floats; the kernels index with 32-bit ints (at most %d)", side, k, what, n, maxElems)
-	}
-	return o.bd.base + 4*uint64(b.Offset), nil
+func (o operands) addr(id kernels.BufID) uint64 {
+	return o.bd.base + 4*uint64(o.bd.x.prog.Buffers[id].Offset)
 }
 
 // span is the arena range [lo, hi) of a buffer, in floats.
@@ -214,16 +222,6 @@ func (o operands) disjoint(out kernels.BufID, what string, others ...kernels.Buf
 	for _, id := range others {
 		if o.overlap(out, id) {
 			return fmt.Errorf("%s overlaps another operand (b%d)", what, id)
-		}
-	}
-	return nil
-}
-
-// nonNeg checks that each named size is ≥ 0.
-func nonNeg(names string, v ...int) error {
-	for _, n := range v {
-		if n < 0 {
-			return fmt.Errorf("sizes %s = %v must not be negative", names, v)
 		}
 	}
 	return nil

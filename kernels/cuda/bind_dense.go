@@ -28,37 +28,11 @@ func (o operands) gemmTail(ls []launch, ws, c, bias uint64, m, n, splits int, al
 }
 
 func bindGemm(o operands, a kernels.GemmArgs) ([]launch, error) {
-	nIn := 2
-	if a.Bias {
-		nIn = 3
-	}
-	if err := o.count(nIn, 1); err != nil {
-		return nil, err
-	}
-	if err := nonNeg("M, N, K", a.M, a.N, a.K); err != nil {
-		return nil, err
-	}
-	if err := checkAct(a.Act); err != nil {
-		return nil, err
-	}
 	m, n, k := a.M, a.N, a.K
-	pa, err := o.input(0, m*k, "A")
-	if err != nil {
-		return nil, err
-	}
-	pb, err := o.input(1, k*n, "B")
-	if err != nil {
-		return nil, err
-	}
+	pa, pb, pc := o.input(0), o.input(1), o.output(0)
 	var bias uint64
 	if a.Bias {
-		if bias, err = o.input(2, n, "bias"); err != nil {
-			return nil, err
-		}
-	}
-	pc, err := o.output(0, m*n, "C")
-	if err != nil {
-		return nil, err
+		bias = o.input(2)
 	}
 	if err := o.disjoint(o.in.Out[0], "C", o.in.In...); err != nil {
 		return nil, err
@@ -85,45 +59,21 @@ func bindGemm(o operands, a kernels.GemmArgs) ([]launch, error) {
 }
 
 func bindConv(o operands, a kernels.ConvArgs) ([]launch, error) {
-	if err := checkConv(a); err != nil {
-		return nil, err
-	}
-	nx, nw := a.N*a.C*a.H*a.W, a.K*a.C*a.R*a.S
-	ny, crs := a.N*a.K*a.OH*a.OW, a.C*a.R*a.S
+	nx, crs := a.N*a.C*a.H*a.W, a.C*a.R*a.S
 	geom := []int{a.N, a.C, a.H, a.W, a.K, a.R, a.S, a.StrideH, a.StrideW, a.PadH, a.PadW, a.DilH, a.DilW, a.OH, a.OW}
 	what := fmt.Sprintf("x [%d %d %d %d] w [%d %d %d %d] y [%d %d %d %d] stride %d×%d pad %d×%d dil %d×%d",
 		a.N, a.C, a.H, a.W, a.K, a.C, a.R, a.S, a.N, a.K, a.OH, a.OW, a.StrideH, a.StrideW, a.PadH, a.PadW, a.DilH, a.DilW)
 	block := [3]int{gemmThreads, 1, 1}
 	// The implicit GEMMs index rows (pixels) and columns (filter taps)
-	// separately, each bounded by a buffer's length, which input and output
-	// check against the 32-bit range; the virtual im2col matrix may be larger.
+	// separately, each bounded by a buffer's length, which bindArgs checks
+	// against the 32-bit range; the virtual im2col matrix may be larger.
 
 	switch o.in.Op {
 	case kernels.OpConv2D:
-		nIn := 2
-		if a.Bias {
-			nIn = 3
-		}
-		if err := o.count(nIn, 1); err != nil {
-			return nil, err
-		}
-		x, err := o.input(0, nx, "x")
-		if err != nil {
-			return nil, err
-		}
-		w, err := o.input(1, nw, "w")
-		if err != nil {
-			return nil, err
-		}
+		x, w, y := o.input(0), o.input(1), o.output(0)
 		var bias uint64
 		if a.Bias {
-			if bias, err = o.input(2, a.K, "bias"); err != nil {
-				return nil, err
-			}
-		}
-		y, err := o.output(0, ny, "y")
-		if err != nil {
-			return nil, err
+			bias = o.input(2)
 		}
 		if err := o.disjoint(o.in.Out[0], "y", o.in.In...); err != nil {
 			return nil, err
@@ -134,21 +84,7 @@ func bindConv(o operands, a kernels.ConvArgs) ([]launch, error) {
 		return o.launch1("conv2d_fwd_"+o.prec(), grid, block, ar, what+fmt.Sprintf(" bias=%v act=%s", a.Bias, a.Act))
 
 	case kernels.OpConv2DBwdData:
-		if err := o.count(2, 1); err != nil {
-			return nil, err
-		}
-		dy, err := o.input(0, ny, "dy")
-		if err != nil {
-			return nil, err
-		}
-		w, err := o.input(1, nw, "w")
-		if err != nil {
-			return nil, err
-		}
-		dx, err := o.output(0, nx, "dx")
-		if err != nil {
-			return nil, err
-		}
+		dy, w, dx := o.input(0), o.input(1), o.output(0)
 		if err := o.disjoint(o.in.Out[0], "dx", o.in.In...); err != nil {
 			return nil, err
 		}
@@ -158,21 +94,7 @@ func bindConv(o operands, a kernels.ConvArgs) ([]launch, error) {
 		return o.launch1("conv2d_bwd_data_"+o.prec(), grid, block, ar, what)
 
 	case kernels.OpConv2DBwdFilter:
-		if err := o.count(2, 1); err != nil {
-			return nil, err
-		}
-		x, err := o.input(0, nx, "x")
-		if err != nil {
-			return nil, err
-		}
-		dy, err := o.input(1, ny, "dy")
-		if err != nil {
-			return nil, err
-		}
-		dw, err := o.output(0, nw, "dw")
-		if err != nil {
-			return nil, err
-		}
+		x, dy, dw := o.input(0), o.input(1), o.output(0)
 		if err := o.disjoint(o.in.Out[0], "dw", o.in.In...); err != nil {
 			return nil, err
 		}
@@ -193,17 +115,7 @@ func bindConv(o operands, a kernels.ConvArgs) ([]launch, error) {
 		return o.gemmTail(ls, ws, dw, 0, a.K, crs, splits, 1, a.Beta, kernels.ActNone, what)
 
 	case kernels.OpIm2Col:
-		if err := o.count(1, 1); err != nil {
-			return nil, err
-		}
-		x, err := o.input(0, nx, "x")
-		if err != nil {
-			return nil, err
-		}
-		cols, err := o.output(0, a.N*a.OH*a.OW*crs, "cols")
-		if err != nil {
-			return nil, err
-		}
+		x, cols := o.input(0), o.output(0)
 		if err := o.disjoint(o.in.Out[0], "cols", o.in.In...); err != nil {
 			return nil, err
 		}
@@ -212,17 +124,7 @@ func bindConv(o operands, a kernels.ConvArgs) ([]launch, error) {
 		return o.elt("im2col_f32", a.N*a.OH*a.OW*crs, ar, what)
 
 	case kernels.OpCol2Im:
-		if err := o.count(1, 1); err != nil {
-			return nil, err
-		}
-		cols, err := o.input(0, a.N*a.OH*a.OW*crs, "cols")
-		if err != nil {
-			return nil, err
-		}
-		dx, err := o.output(0, nx, "dx")
-		if err != nil {
-			return nil, err
-		}
+		cols, dx := o.input(0), o.output(0)
 		if err := o.disjoint(o.in.Out[0], "dx", o.in.In...); err != nil {
 			return nil, err
 		}

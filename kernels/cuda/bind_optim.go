@@ -14,42 +14,25 @@ import (
 // optChunk is OPT_CHUNK of optim.cu: the elements one block updates.
 const optChunk = 4096
 
-// optTable checks the groups of k tensors (p.., g.., state..) followed by
-// the hyper buffer, which must not overlap (each is updated in place), and
-// builds the kernel's table: per tensor the addresses of its groups, its
-// length and its first block. It returns the table, the hyper address and
-// the number of blocks.
-func optTable(o operands, sizes []int, groups int, names string, hyperLen int) ([]uint64, uint64, int, error) {
+// optTable takes the groups of k tensors (p.., g.., state..) followed by
+// the hyper buffer (kernels.Operands has checked their lengths), checks
+// that they do not overlap (each is updated in place), and builds the
+// kernel's table: per tensor the addresses of its groups, its length and
+// its first block. It returns the table, the hyper address and the number
+// of blocks.
+func optTable(o operands, sizes []int, groups int) ([]uint64, uint64, int, error) {
 	k := len(sizes)
-	if err := o.count(groups*k+1, 0); err != nil {
-		return nil, 0, 0, fmt.Errorf("%w (%s for %d tensors, then hyper)", err, names, k)
-	}
 	width := groups + 2
 	table := make([]uint64, 0, k*width)
 	blocks := 0
 	for i, n := range sizes {
-		if n < 0 {
-			return nil, 0, 0, fmt.Errorf("tensor %d has negative size %d", i, n)
-		}
 		for j := 0; j < groups; j++ {
-			p, err := o.input(j*k+i, n, fmt.Sprintf("%c%d", names[j], i))
-			if err != nil {
-				return nil, 0, 0, err
-			}
-			table = append(table, p)
+			table = append(table, o.input(j*k+i))
 		}
 		table = append(table, uint64(n), uint64(blocks))
 		blocks += ceilDiv(n, optChunk)
 	}
-	hid := o.in.In[groups*k]
-	p := o.bd.x.prog
-	if hid < 0 || int(hid) >= len(p.Buffers) {
-		return nil, 0, 0, fmt.Errorf("hyper buffer b%d does not exist", hid)
-	}
-	if p.Buffers[hid].Len < hyperLen {
-		return nil, 0, 0, fmt.Errorf("hyper buffer b%d holds %d floats, want ≥ %d", hid, p.Buffers[hid].Len, hyperLen)
-	}
-	hyper := o.bd.base + 4*uint64(p.Buffers[hid].Offset)
+	hyper := o.input(groups * k)
 	for a := range o.in.In {
 		for b := a + 1; b < len(o.in.In); b++ {
 			if o.overlap(o.in.In[a], o.in.In[b]) {
@@ -61,7 +44,7 @@ func optTable(o operands, sizes []int, groups int, names string, hyperLen int) (
 }
 
 func bindSGD(o operands, a kernels.SGDArgs) ([]launch, error) {
-	table, hyper, blocks, err := optTable(o, a.Sizes, 3, "pgv", 1)
+	table, hyper, blocks, err := optTable(o, a.Sizes, 3)
 	if err != nil || blocks == 0 {
 		return nil, err
 	}
@@ -72,7 +55,7 @@ func bindSGD(o operands, a kernels.SGDArgs) ([]launch, error) {
 }
 
 func bindAdam(o operands, a kernels.AdamArgs) ([]launch, error) {
-	table, hyper, blocks, err := optTable(o, a.Sizes, 4, "pgmv", 2)
+	table, hyper, blocks, err := optTable(o, a.Sizes, 4)
 	if err != nil || blocks == 0 {
 		return nil, err
 	}

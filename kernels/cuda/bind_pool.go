@@ -11,9 +11,6 @@ import (
 // Launchers of pool.cu.
 
 func bindPool(o operands, a kernels.PoolArgs) ([]launch, error) {
-	if err := checkPool(a); err != nil {
-		return nil, err
-	}
 	planes := a.N * a.C
 	nx, ny := planes*a.H*a.W, planes*a.OH*a.OW
 	geom := []int{planes, a.H, a.W, a.KH, a.KW, a.StrideH, a.StrideW, a.PadH, a.PadW, a.OH, a.OW}
@@ -22,21 +19,7 @@ func bindPool(o operands, a kernels.PoolArgs) ([]launch, error) {
 	in, out := o.in.In, o.in.Out
 	switch o.in.Op {
 	case kernels.OpMaxPool:
-		if err := o.count(1, 2); err != nil {
-			return nil, err
-		}
-		x, err := o.input(0, nx, "x")
-		if err != nil {
-			return nil, err
-		}
-		y, err := o.output(0, ny, "y")
-		if err != nil {
-			return nil, err
-		}
-		sw, err := o.output(1, ny, "switches")
-		if err != nil {
-			return nil, err
-		}
+		x, y, sw := o.input(0), o.output(0), o.output(1)
 		if o.overlap(out[0], in[0]) || o.overlap(out[1], in[0]) || o.overlap(out[0], out[1]) {
 			return nil, fmt.Errorf("outputs overlap x or each other")
 		}
@@ -45,21 +28,7 @@ func bindPool(o operands, a kernels.PoolArgs) ([]launch, error) {
 		return o.elt("maxpool_fwd_f32", ny, ar, what)
 
 	case kernels.OpMaxPoolBwd:
-		if err := o.count(2, 1); err != nil {
-			return nil, err
-		}
-		dy, err := o.input(0, ny, "dy")
-		if err != nil {
-			return nil, err
-		}
-		sw, err := o.input(1, ny, "switches")
-		if err != nil {
-			return nil, err
-		}
-		dx, err := o.output(0, nx, "dx")
-		if err != nil {
-			return nil, err
-		}
+		dy, sw, dx := o.input(0), o.input(1), o.output(0)
 		if err := o.disjoint(out[0], "dx", in...); err != nil {
 			return nil, err
 		}
@@ -74,17 +43,7 @@ func bindPool(o operands, a kernels.PoolArgs) ([]launch, error) {
 		return append(ls, sc...), err
 
 	case kernels.OpAvgPool:
-		if err := o.count(1, 1); err != nil {
-			return nil, err
-		}
-		x, err := o.input(0, nx, "x")
-		if err != nil {
-			return nil, err
-		}
-		y, err := o.output(0, ny, "y")
-		if err != nil {
-			return nil, err
-		}
+		x, y := o.input(0), o.output(0)
 		if err := o.disjoint(out[0], "y", in...); err != nil {
 			return nil, err
 		}
@@ -93,17 +52,7 @@ func bindPool(o operands, a kernels.PoolArgs) ([]launch, error) {
 		return o.elt("avgpool_fwd_f32", ny, ar, what)
 
 	case kernels.OpAvgPoolBwd:
-		if err := o.count(1, 1); err != nil {
-			return nil, err
-		}
-		dy, err := o.input(0, ny, "dy")
-		if err != nil {
-			return nil, err
-		}
-		dx, err := o.output(0, nx, "dx")
-		if err != nil {
-			return nil, err
-		}
+		dy, dx := o.input(0), o.output(0)
 		if err := o.disjoint(out[0], "dx", in...); err != nil {
 			return nil, err
 		}

@@ -19,21 +19,8 @@ func (o operands) colsLaunch(x, y uint64, outer, mid, inner int, scale float64, 
 }
 
 func bindReduce(o operands, a kernels.ReduceArgs) ([]launch, error) {
-	if err := o.count(1, 1); err != nil {
-		return nil, err
-	}
-	if err := nonNeg("Outer, Mid, Inner", a.Outer, a.Mid, a.Inner); err != nil {
-		return nil, err
-	}
 	outer, mid, inner := a.Outer, a.Mid, a.Inner
-	x, err := o.input(0, outer*mid*inner, "x")
-	if err != nil {
-		return nil, err
-	}
-	y, err := o.output(0, outer*inner, "y")
-	if err != nil {
-		return nil, err
-	}
+	x, y := o.input(0), o.output(0)
 	if o.overlap(o.in.In[0], o.in.Out[0]) {
 		return nil, fmt.Errorf("y overlaps x")
 	}
@@ -54,21 +41,8 @@ func bindReduce(o operands, a kernels.ReduceArgs) ([]launch, error) {
 }
 
 func bindBroadcast(o operands, a kernels.BroadcastArgs) ([]launch, error) {
-	if err := o.count(1, 1); err != nil {
-		return nil, err
-	}
-	if err := nonNeg("Outer, Mid, Inner", a.Outer, a.Mid, a.Inner); err != nil {
-		return nil, err
-	}
-	x, err := o.input(0, a.Outer*a.Inner, "x")
-	if err != nil {
-		return nil, err
-	}
 	n := a.Outer * a.Mid * a.Inner
-	y, err := o.output(0, n, "y")
-	if err != nil {
-		return nil, err
-	}
+	x, y := o.input(0), o.output(0)
 	if o.overlap(o.in.In[0], o.in.Out[0]) {
 		return nil, fmt.Errorf("y overlaps x")
 	}
@@ -78,20 +52,7 @@ func bindBroadcast(o operands, a kernels.BroadcastArgs) ([]launch, error) {
 }
 
 func bindBiasGrad(o operands, a kernels.BiasGradArgs) ([]launch, error) {
-	if err := o.count(1, 1); err != nil {
-		return nil, err
-	}
-	if err := nonNeg("N, C, HW", a.N, a.C, a.HW); err != nil {
-		return nil, err
-	}
-	dy, err := o.input(0, a.N*a.C*a.HW, "dy")
-	if err != nil {
-		return nil, err
-	}
-	db, err := o.output(0, a.C, "db")
-	if err != nil {
-		return nil, err
-	}
+	dy, db := o.input(0), o.output(0)
 	if o.overlap(o.in.In[0], o.in.Out[0]) {
 		return nil, fmt.Errorf("db overlaps dy")
 	}

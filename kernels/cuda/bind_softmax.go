@@ -15,20 +15,7 @@ import (
 const rowsPerBlock = 4
 
 func bindSoftmax(o operands, a kernels.SoftmaxArgs) ([]launch, error) {
-	if err := o.count(1, 1); err != nil {
-		return nil, err
-	}
-	if err := nonNeg("Rows, D", a.Rows, a.D); err != nil {
-		return nil, err
-	}
-	x, err := o.input(0, a.Rows*a.D, "x")
-	if err != nil {
-		return nil, err
-	}
-	y, err := o.output(0, a.Rows*a.D, "y")
-	if err != nil {
-		return nil, err
-	}
+	x, y := o.input(0), o.output(0)
 	if err := o.sameOrDisjoint(o.in.Out[0], o.in.In[0], "x"); err != nil {
 		return nil, err
 	}
@@ -45,33 +32,11 @@ func bindSoftmax(o operands, a kernels.SoftmaxArgs) ([]launch, error) {
 // all rows, so the kernel is one block of 1024 threads.
 func bindXent(o operands, a kernels.XentArgs) ([]launch, error) {
 	nOut := len(o.in.Out)
-	if nOut != 1 {
-		nOut = 2
-	}
-	if err := o.count(2, nOut); err != nil {
-		return nil, err
-	}
-	if err := nonNeg("N, D", a.N, a.D); err != nil {
-		return nil, err
-	}
-	logits, err := o.input(0, a.N*a.D, "logits")
-	if err != nil {
-		return nil, err
-	}
-	labels, err := o.input(1, a.N, "labels")
-	if err != nil {
-		return nil, err
-	}
-	loss, err := o.output(0, 1, "loss")
-	if err != nil {
-		return nil, err
-	}
+	logits, labels, loss := o.input(0), o.input(1), o.output(0)
 	in, out := o.in.In, o.in.Out
 	var probs uint64
 	if nOut == 2 {
-		if probs, err = o.output(1, a.N*a.D, "probs"); err != nil {
-			return nil, err
-		}
+		probs = o.output(1)
 		if err := o.disjoint(out[1], "probs", in[0], in[1], out[0]); err != nil {
 			return nil, err
 		}
@@ -87,32 +52,10 @@ func bindXent(o operands, a kernels.XentArgs) ([]launch, error) {
 // bindXentBwd: In is (probs, labels) or (probs, labels, dloss).
 func bindXentBwd(o operands, a kernels.XentArgs) ([]launch, error) {
 	nIn := len(o.in.In)
-	if nIn != 2 {
-		nIn = 3
-	}
-	if err := o.count(nIn, 1); err != nil {
-		return nil, err
-	}
-	if err := nonNeg("N, D", a.N, a.D); err != nil {
-		return nil, err
-	}
-	probs, err := o.input(0, a.N*a.D, "probs")
-	if err != nil {
-		return nil, err
-	}
-	labels, err := o.input(1, a.N, "labels")
-	if err != nil {
-		return nil, err
-	}
+	probs, labels, dx := o.input(0), o.input(1), o.output(0)
 	var dloss uint64
 	if nIn == 3 {
-		if dloss, err = o.input(2, 1, "dloss"); err != nil {
-			return nil, err
-		}
-	}
-	dx, err := o.output(0, a.N*a.D, "dlogits")
-	if err != nil {
-		return nil, err
+		dloss = o.input(2)
 	}
 	in, out := o.in.In, o.in.Out
 	if err := o.sameOrDisjoint(out[0], in[0], "probs"); err != nil {

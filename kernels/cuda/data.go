@@ -179,15 +179,15 @@ func (x *Executable) GatherLaunch(d *Dataset, pos, images, labels kernels.BufID,
 		return nil, fmt.Errorf("cuda: gather: pos holds %d floats and labels %d, want ≥ 1 each", npos, batch)
 	}
 	o := x.extraOperands("gather", pos, images, labels)
-	pp, err := o.input(0, npos, "pos")
+	pp, err := o.checked(0, npos, "pos")
 	if err != nil {
 		return nil, err
 	}
-	pi, err := o.input(1, batch*d.dim, "images")
+	pi, err := o.checked(1, batch*d.dim, "images")
 	if err != nil {
 		return nil, fmt.Errorf("cuda: gather of %d rows of %d: %w", batch, d.dim, err)
 	}
-	pl, _ := o.input(2, batch, "labels")
+	pl, _ := o.checked(2, batch, "labels")
 	if o.overlap(images, labels) || o.overlap(images, pos) || o.overlap(labels, pos) {
 		return nil, fmt.Errorf("cuda: gather: pos, images and labels overlap")
 	}
@@ -222,12 +222,12 @@ func (x *Executable) CorrectCountLaunch(logits, labels, count kernels.BufID, cla
 		return nil, fmt.Errorf("cuda: correct-count of %d rows of %d classes", rows, classes)
 	}
 	o := x.extraOperands("correct_count", logits, labels, count)
-	pl, err := o.input(0, rows*classes, "logits")
+	pl, err := o.checked(0, rows*classes, "logits")
 	if err != nil {
 		return nil, fmt.Errorf("cuda: correct-count of %d rows of %d classes: %w", rows, classes, err)
 	}
-	pb, _ := o.input(1, rows, "labels")
-	pc, err := o.input(2, 1, "count")
+	pb, _ := o.checked(1, rows, "labels")
+	pc, err := o.checked(2, 1, "count")
 	if err != nil {
 		return nil, fmt.Errorf("cuda: correct-count: %w", err)
 	}
