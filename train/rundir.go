@@ -110,6 +110,11 @@ func stagingDir(runDir string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("train: creating the run directory in %s: %w", parent, err)
 	}
+	// MkdirTemp makes it private (0700); a run directory is an ordinary one.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		os.Remove(tmp)
+		return "", fmt.Errorf("train: %w", err)
+	}
 	return tmp, nil
 }
 
