@@ -368,7 +368,7 @@ func (c *compiler) setEpilogue(buf kernels.BufID, act kernels.Act) {
 		}
 		break
 	}
-	fn := map[kernels.Act]kernels.UnaryFn{kernels.ActReLU: kernels.UnaryReLU, kernels.ActSigmoid: kernels.UnarySigmoid, kernels.ActTanh: kernels.UnaryTanh}[act]
+	fn, _ := act.Unary()
 	c.e.Emit(kernels.OpUnary, []kernels.BufID{buf}, []kernels.BufID{buf}, kernels.UnaryArgs{Fn: fn, N: c.e.prog.Buffers[buf].Len})
 }
 

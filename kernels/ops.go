@@ -153,6 +153,20 @@ func (a Act) String() string {
 	return fmt.Sprintf("act(%d)", int(a))
 }
 
+// Unary is the elementwise function that applies the activation; ok is
+// false for ActNone.
+func (a Act) Unary() (fn UnaryFn, ok bool) {
+	switch a {
+	case ActReLU:
+		return UnaryReLU, true
+	case ActSigmoid:
+		return UnarySigmoid, true
+	case ActTanh:
+		return UnaryTanh, true
+	}
+	return 0, false
+}
+
 // UnaryFn is an elementwise function of one operand.
 type UnaryFn uint8
 

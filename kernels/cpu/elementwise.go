@@ -98,19 +98,8 @@ func relu32(v float32) float32 { return max(v, 0) }
 
 // actRange applies an activation in place.
 func actRange(act kernels.Act, y []float32) {
-	switch act {
-	case kernels.ActReLU:
-		for i, v := range y {
-			y[i] = relu32(v)
-		}
-	case kernels.ActSigmoid:
-		for i, v := range y {
-			y[i] = sigmoid32(v)
-		}
-	case kernels.ActTanh:
-		for i, v := range y {
-			y[i] = tanh32(v)
-		}
+	if fn, ok := act.Unary(); ok {
+		unaryRange(fn, 0, y, y)
 	}
 }
 
