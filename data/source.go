@@ -278,7 +278,9 @@ func fitSizes(splits []rawSplit, noResize bool, ds *Dataset) error {
 		for p := range sizes {
 			keys = append(keys, p)
 		}
-		sort.Slice(keys, func(a, b int) bool { return keys[a].X*keys[a].Y < keys[b].X*keys[b].Y || keys[a].X*keys[a].Y == keys[b].X*keys[b].Y && keys[a].X < keys[b].X })
+		sort.Slice(keys, func(a, b int) bool {
+			return keys[a].X*keys[a].Y < keys[b].X*keys[b].Y || keys[a].X*keys[a].Y == keys[b].X*keys[b].Y && keys[a].X < keys[b].X
+		})
 		for _, p := range keys {
 			from = append(from, fmt.Sprintf("%d of %d×%d", sizes[p], p.X, p.Y))
 		}
