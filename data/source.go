@@ -301,3 +301,15 @@ func resizeGray(src *image.Gray) *image.Gray {
 	draw.CatmullRom.Scale(dst, dst.Rect, src, src.Rect, draw.Src, nil)
 	return dst
 }
+
+// ClassNamesFile is the file `gabor data convert` writes beside the IDX files: the
+// class names, one per line, in class order (IDX files have no place for them).
+const ClassNamesFile = "classes.txt"
+
+// WriteClassNames writes names one per line.
+func WriteClassNames(path string, names []string) error {
+	if err := os.WriteFile(path, []byte(strings.Join(names, "\n")+"\n"), 0o644); err != nil {
+		return fmt.Errorf("data: %w", err)
+	}
+	return nil
+}

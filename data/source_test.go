@@ -1,7 +1,6 @@
 package data
 
 import (
-	"archive/zip"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -14,191 +13,34 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gaborlab/gabor/data/datatest"
 )
-
-// toyImages is a learnable toy set: class c is a vertical bar at column 4+5c with a
-// little seeded noise, n images per split, labels cycling over classes.
-func toyImages(n, classes int, seed uint64, side int) ([][]uint8, []uint8) {
-	s := seed
-	next := func() uint64 { s += 0x9E3779B97F4A7C15; return splitmixFinalize(s) }
-	imgs := make([][]uint8, n)
-	labels := make([]uint8, n)
-	for i := range imgs {
-		c := i % classes
-		labels[i] = uint8(c)
-		px := make([]uint8, side*side)
-		for k := range px {
-			px[k] = uint8(next() % 40)
-		}
-		col := (4 + 5*c) * side / 28
-		for y := 2; y < side-2; y++ {
-			px[y*side+col] = 200 + uint8(next()%56)
-			px[y*side+col+1] = 180
-		}
-		imgs[i] = px
-	}
-	return imgs, labels
-}
-
-// npyBytes writes an .npy file byte by byte as the format's specification has it:
-// magic, version 1.0, a little-endian uint16 header length, the header dict padded
-// with spaces to a multiple of 64 and ended by '\n', then the data.
-func npyBytes(descr string, fortran bool, shape []int, data []byte) []byte {
-	dims := make([]string, len(shape))
-	for i, d := range shape {
-		dims[i] = fmt.Sprint(d)
-	}
-	tuple := strings.Join(dims, ", ")
-	if len(shape) == 1 {
-		tuple += ","
-	}
-	fo := "False"
-	if fortran {
-		fo = "True"
-	}
-	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': %s, 'shape': (%s), }", descr, fo, tuple)
-	for (10+len(dict)+1)%64 != 0 {
-		dict += " "
-	}
-	dict += "\n"
-	var b bytes.Buffer
-	b.WriteString("\x93NUMPY")
-	b.WriteByte(1)
-	b.WriteByte(0)
-	binary.Write(&b, binary.LittleEndian, uint16(len(dict)))
-	b.WriteString(dict)
-	b.Write(data)
-	return b.Bytes()
-}
-
-func npzBytes(t testing.TB, members map[string][]byte) []byte {
-	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
-	keys := slices.Sorted(func(y func(string) bool) {
-		for k := range members {
-			if !y(k) {
-				return
-			}
-		}
-	})
-	for _, k := range keys {
-		w, err := zw.Create(k + ".npy")
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(members[k])
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-func flat(imgs [][]uint8) []uint8 { return slices.Concat(imgs...) }
-
-func putFile(t testing.TB, path string, b []byte) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func writePNG(t testing.TB, path string, px []uint8, side int) {
-	t.Helper()
-	var b bytes.Buffer
-	if err := png.Encode(&b, &image.Gray{Pix: px, Stride: side, Rect: image.Rect(0, 0, side, side)}); err != nil {
-		t.Fatal(err)
-	}
-	putFile(t, path, b.Bytes())
-}
-
-func csvBytes(imgs [][]uint8, labels []uint8, header bool) []byte {
-	var b bytes.Buffer
-	if header {
-		b.WriteString("label")
-		for k := range imgs[0] {
-			fmt.Fprintf(&b, ",pixel%d", k)
-		}
-		b.WriteString("\n")
-	}
-	for i, im := range imgs {
-		fmt.Fprint(&b, labels[i])
-		for _, v := range im {
-			fmt.Fprintf(&b, ",%d", v)
-		}
-		b.WriteString("\n")
-	}
-	return b.Bytes()
-}
-
-// writeAllFormats writes the same train and test images as a PNG folder, an .npz,
-// a folder of .npy files and a CSV folder under dir, and returns their paths by format.
-func writeAllFormats(t testing.TB, dir string, tr, te [][]uint8, ltr, lte []uint8, classes int) map[string]string {
-	t.Helper()
-	side := int(math.Sqrt(float64(len(tr[0]))))
-	for k, split := range []struct {
-		name string
-		imgs [][]uint8
-		lbl  []uint8
-	}{{"train", tr, ltr}, {"test", te, lte}} {
-		for i, im := range split.imgs {
-			writePNG(t, filepath.Join(dir, "png", split.name, fmt.Sprintf("c%d", split.lbl[i]), fmt.Sprintf("%05d.png", i)), im, side)
-		}
-		_ = k
-	}
-	m := map[string][]byte{
-		"x_train": npyBytes("|u1", false, []int{len(tr), side, side}, flat(tr)),
-		"y_train": npyBytes("|u1", false, []int{len(tr)}, ltr),
-		"x_test":  npyBytes("|u1", false, []int{len(te), side, side}, flat(te)),
-		"y_test":  npyBytes("|u1", false, []int{len(te)}, lte),
-	}
-	putFile(t, filepath.Join(dir, "mnist.npz"), npzBytes(t, m))
-	for k, b := range m {
-		putFile(t, filepath.Join(dir, "npy", k+".npy"), b)
-	}
-	putFile(t, filepath.Join(dir, "csv", "train.csv"), csvBytes(tr, ltr, true))
-	putFile(t, filepath.Join(dir, "csv", "test.csv"), csvBytes(te, lte, false))
-	return map[string]string{
-		"folder": filepath.Join(dir, "png"), "npz": filepath.Join(dir, "mnist.npz"),
-		"npy": filepath.Join(dir, "npy"), "csv": filepath.Join(dir, "csv"),
-	}
-}
-
-// sortedByClass orders images as a class folder lists them: by class, then by index.
-func sortedByClass(imgs [][]uint8, lbl []uint8, classes int) ([]uint8, []uint8) {
-	var px, l []uint8
-	for c := 0; c < classes; c++ {
-		for i := range imgs {
-			if int(lbl[i]) == c {
-				px = append(px, imgs[i]...)
-				l = append(l, lbl[i])
-			}
-		}
-	}
-	return px, l
-}
 
 func TestEveryFormatReadsTheSameImages(t *testing.T) {
 	const classes = 4
-	tr, ltr := toyImages(40, classes, 1, 28)
-	te, lte := toyImages(12, classes, 2, 28)
-	paths := writeAllFormats(t, t.TempDir(), tr, te, ltr, lte, classes)
-	for _, c := range []struct{ name, format string }{{"npz", FormatNumPy}, {"npy", FormatNumPy}, {"csv", FormatCSV}, {"folder", FormatFolder}} {
+	tr, ltr := datatest.Toy(40, classes, 1, 28)
+	te, lte := datatest.Toy(12, classes, 2, 28)
+	paths := datatest.WriteAll(t, t.TempDir(), tr, te, ltr, lte)
+	for _, c := range []struct{ name, format string }{{datatest.KindNPZ, FormatNumPy}, {datatest.KindNPY, FormatNumPy}, {datatest.KindCSV, FormatCSV}, {datatest.KindFolder, FormatFolder}, {datatest.KindIDX, ""}} {
 		t.Run(c.name, func(t *testing.T) {
 			if got := DetectFormat(paths[c.name]); got != c.format {
 				t.Fatalf("DetectFormat(%s) = %q, want %q", paths[c.name], got, c.format)
 			}
-			ds, err := Load(c.format, paths[c.name], LoadOptions{})
+			name := c.format
+			if name == "" {
+				name = "mnist"
+			}
+			ds, err := Load(name, paths[c.name], LoadOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantTr, wantLtr, wantTe, wantLte := flat(tr), ltr, flat(te), lte
+			wantTr, wantLtr, wantTe, wantLte := datatest.Flat(tr), ltr, datatest.Flat(te), lte
 			if c.format == FormatFolder { // a folder lists images class by class
-				wantTr, wantLtr = sortedByClass(tr, ltr, classes)
-				wantTe, wantLte = sortedByClass(te, lte, classes)
+				a, b := datatest.ByClass(tr, ltr)
+				wantTr, wantLtr = datatest.Flat(a), b
+				a, b = datatest.ByClass(te, lte)
+				wantTe, wantLte = datatest.Flat(a), b
 			}
 			for _, s := range []struct {
 				set      *Set
@@ -207,7 +49,7 @@ func TestEveryFormatReadsTheSameImages(t *testing.T) {
 				if err := s.set.Validate(); err != nil {
 					t.Fatal(err)
 				}
-				if s.set.H != 28 || s.set.W != 28 || s.set.Classes != classes {
+				if s.set.H != 28 || s.set.W != 28 || (c.format != "" && s.set.Classes != classes) {
 					t.Errorf("%s: %d×%d, %d classes", s.set.Name, s.set.H, s.set.W, s.set.Classes)
 				}
 				if !bytes.Equal(s.set.Images, s.px) || !bytes.Equal(s.set.Labels, s.lbls) {
@@ -220,7 +62,7 @@ func TestEveryFormatReadsTheSameImages(t *testing.T) {
 			if c.format == FormatFolder && strings.Join(ds.ClassNames, ",") != "c0,c1,c2,c3" {
 				t.Errorf("class names %q", ds.ClassNames)
 			}
-			if c.format != FormatFolder && strings.Join(ds.ClassNames, ",") != "0,1,2,3" {
+			if IsFormat(c.format) && c.format != FormatFolder && strings.Join(ds.ClassNames, ",") != "0,1,2,3" {
 				t.Errorf("class names %q", ds.ClassNames)
 			}
 		})
@@ -228,8 +70,8 @@ func TestEveryFormatReadsTheSameImages(t *testing.T) {
 }
 
 func TestNPYFloat32AndShapes(t *testing.T) {
-	tr, ltr := toyImages(6, 2, 3, 28)
-	px := flat(tr)
+	tr, ltr := datatest.Toy(6, 2, 3, 28)
+	px := datatest.Flat(tr)
 	f32 := make([]byte, 4*len(px))
 	for k, v := range px {
 		binary.LittleEndian.PutUint32(f32[4*k:], math.Float32bits(float32(v)/255))
@@ -255,9 +97,9 @@ func TestNPYFloat32AndShapes(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "d.npz")
-			putFile(t, path, npzBytes(t, map[string][]byte{
-				"x_train": npyBytes(c.descr, false, c.shape, c.data),
-				"y_train": npyBytes("<i8", false, []int{6}, lbl64),
+			datatest.WriteFile(t, path, datatest.NPZ(t, map[string][]byte{
+				"x_train": datatest.NPY(c.descr, false, c.shape, c.data),
+				"y_train": datatest.NPY("<i8", false, []int{6}, lbl64),
 			}))
 			ds, err := Load(FormatNumPy, path, LoadOptions{Source: SourceOptions{TestFraction: 0.5, SplitSeed: 7}})
 			if err != nil {
@@ -296,9 +138,9 @@ func sortedRows(px, lbl []uint8, n int) ([]uint8, []uint8) {
 }
 
 func TestHoldOutIsSeeded(t *testing.T) {
-	tr, ltr := toyImages(50, 5, 4, 28)
+	tr, ltr := datatest.Toy(50, 5, 4, 28)
 	path := filepath.Join(t.TempDir(), "all.csv")
-	putFile(t, path, csvBytes(tr, ltr, false))
+	datatest.WriteFile(t, path, datatest.CSV(tr, ltr, false))
 	a, err := Load(FormatCSV, path, LoadOptions{Source: SourceOptions{SplitSeed: 3}})
 	if err != nil {
 		t.Fatal(err)
@@ -318,9 +160,9 @@ func TestHoldOutIsSeeded(t *testing.T) {
 
 func TestFolderResizesAndConverts(t *testing.T) {
 	dir := t.TempDir()
-	big, lbl := toyImages(8, 2, 5, 40)
+	big, lbl := datatest.Toy(8, 2, 5, 40)
 	for i, px := range big {
-		writePNG(t, filepath.Join(dir, fmt.Sprintf("class%d", lbl[i]), fmt.Sprintf("%d.png", i)), px, 40)
+		datatest.PNG(t, filepath.Join(dir, fmt.Sprintf("class%d", lbl[i]), fmt.Sprintf("%d.png", i)), px, 40)
 	}
 	// An RGBA JPEG-free colour PNG of another size, to check gray conversion.
 	rgba := image.NewNRGBA(image.Rect(0, 0, 28, 28))
@@ -329,8 +171,8 @@ func TestFolderResizesAndConverts(t *testing.T) {
 	}
 	var b bytes.Buffer
 	png.Encode(&b, rgba)
-	putFile(t, filepath.Join(dir, "class1", "white.png"), b.Bytes())
-	putFile(t, filepath.Join(dir, "class1", ".DS_Store"), []byte("junk"))
+	datatest.WriteFile(t, filepath.Join(dir, "class1", "white.png"), b.Bytes())
+	datatest.WriteFile(t, filepath.Join(dir, "class1", ".DS_Store"), []byte("junk"))
 	ds, err := Load(FormatFolder, dir, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -360,7 +202,7 @@ func TestFolderResizesAndConverts(t *testing.T) {
 }
 
 func TestBadInputsNameTheFile(t *testing.T) {
-	good := flat(func() [][]uint8 { i, _ := toyImages(4, 2, 1, 28); return i }())
+	good := datatest.Flat(func() [][]uint8 { i, _ := datatest.Toy(4, 2, 1, 28); return i }())
 	lbl := []uint8{0, 1, 0, 1}
 	c8 := make([]byte, 8*4*784)
 	cases := []struct {
@@ -369,60 +211,60 @@ func TestBadInputsNameTheFile(t *testing.T) {
 		want  []string // substrings of the message
 	}{
 		{"empty class folder", func(dir string) (string, string) {
-			writePNG(t, filepath.Join(dir, "train", "a", "1.png"), good[:784], 28)
+			datatest.PNG(t, filepath.Join(dir, "train", "a", "1.png"), good[:784], 28)
 			os.MkdirAll(filepath.Join(dir, "train", "b"), 0o755)
 			return FormatFolder, dir
 		}, []string{filepath.Join("train", "b"), `class folder "b" holds no images`}},
 		{"not an image", func(dir string) (string, string) {
-			writePNG(t, filepath.Join(dir, "a", "1.png"), good[:784], 28)
-			putFile(t, filepath.Join(dir, "a", "notes.txt"), []byte("hello"))
+			datatest.PNG(t, filepath.Join(dir, "a", "1.png"), good[:784], 28)
+			datatest.WriteFile(t, filepath.Join(dir, "a", "notes.txt"), []byte("hello"))
 			return FormatFolder, dir
 		}, []string{"notes.txt", "not a PNG, JPEG or GIF image"}},
 		{"truncated png", func(dir string) (string, string) {
 			var b bytes.Buffer
 			png.Encode(&b, &image.Gray{Pix: good[:784], Stride: 28, Rect: image.Rect(0, 0, 28, 28)})
-			putFile(t, filepath.Join(dir, "a", "cut.png"), b.Bytes()[:b.Len()/2])
+			datatest.WriteFile(t, filepath.Join(dir, "a", "cut.png"), b.Bytes()[:b.Len()/2])
 			return FormatFolder, dir
 		}, []string{"cut.png", "bad image"}},
 		{"mixed sizes no-resize", func(dir string) (string, string) {
-			writePNG(t, filepath.Join(dir, "a", "1.png"), good[:784], 28)
-			writePNG(t, filepath.Join(dir, "b", "2.png"), make([]uint8, 900), 30)
+			datatest.PNG(t, filepath.Join(dir, "a", "1.png"), good[:784], 28)
+			datatest.PNG(t, filepath.Join(dir, "b", "2.png"), make([]uint8, 900), 30)
 			return "no-resize", dir
 		}, []string{"2.png", "30×30", "1.png", "--no-resize"}},
 		{"npy unsupported dtype", func(dir string) (string, string) {
-			putFile(t, filepath.Join(dir, "x_train.npy"), npyBytes("<c8", false, []int{4, 28, 28}, c8))
-			putFile(t, filepath.Join(dir, "y_train.npy"), npyBytes("|u1", false, []int{4}, lbl))
+			datatest.WriteFile(t, filepath.Join(dir, "x_train.npy"), datatest.NPY("<c8", false, []int{4, 28, 28}, c8))
+			datatest.WriteFile(t, filepath.Join(dir, "y_train.npy"), datatest.NPY("|u1", false, []int{4}, lbl))
 			return FormatNumPy, dir
 		}, []string{"x_train.npy", `dtype "<c8" is not supported`}},
 		{"npy fortran order", func(dir string) (string, string) {
 			p := filepath.Join(dir, "d.npz")
-			putFile(t, p, npzBytes(t, map[string][]byte{
-				"x_train": npyBytes("|u1", true, []int{4, 28, 28}, good),
-				"y_train": npyBytes("|u1", false, []int{4}, lbl)}))
+			datatest.WriteFile(t, p, datatest.NPZ(t, map[string][]byte{
+				"x_train": datatest.NPY("|u1", true, []int{4, 28, 28}, good),
+				"y_train": datatest.NPY("|u1", false, []int{4}, lbl)}))
 			return FormatNumPy, p
 		}, []string{"d.npz", "key x_train", "Fortran-order"}},
 		{"npy truncated body", func(dir string) (string, string) {
 			p := filepath.Join(dir, "d.npz")
-			putFile(t, p, npzBytes(t, map[string][]byte{
-				"x_train": npyBytes("|u1", false, []int{4, 28, 28}, good),
-				"y_train": npyBytes("|u1", false, []int{4}, lbl[:3])}))
+			datatest.WriteFile(t, p, datatest.NPZ(t, map[string][]byte{
+				"x_train": datatest.NPY("|u1", false, []int{4, 28, 28}, good),
+				"y_train": datatest.NPY("|u1", false, []int{4}, lbl[:3])}))
 			return FormatNumPy, p
 		}, []string{"d.npz", "key y_train", "truncated body", "needs 4 bytes, only 3"}},
 		{"npz missing key", func(dir string) (string, string) {
 			p := filepath.Join(dir, "d.npz")
-			putFile(t, p, npzBytes(t, map[string][]byte{"x_train": npyBytes("|u1", false, []int{4, 28, 28}, good)}))
+			datatest.WriteFile(t, p, datatest.NPZ(t, map[string][]byte{"x_train": datatest.NPY("|u1", false, []int{4, 28, 28}, good)}))
 			return FormatNumPy, p
 		}, []string{"d.npz", "no array y_train", "found: x_train"}},
 		{"csv wrong row length", func(dir string) (string, string) {
-			b := csvBytes([][]uint8{good[:784], good[784:1568]}, lbl[:2], true)
+			b := datatest.CSV([][]uint8{good[:784], good[784:1568]}, lbl[:2], true)
 			b = append(b, []byte("1,2,3\n")...)
-			putFile(t, filepath.Join(dir, "train.csv"), b)
+			datatest.WriteFile(t, filepath.Join(dir, "train.csv"), b)
 			return FormatCSV, dir
 		}, []string{"train.csv", "line 4", "3 fields, want 785"}},
 		{"csv bad pixel", func(dir string) (string, string) {
-			b := csvBytes([][]uint8{good[:784]}, lbl[:1], false)
+			b := datatest.CSV([][]uint8{good[:784]}, lbl[:1], false)
 			b = append(b, []byte("1"+strings.Repeat(",300", 784)+"\n")...)
-			putFile(t, filepath.Join(dir, "all.csv"), b)
+			datatest.WriteFile(t, filepath.Join(dir, "all.csv"), b)
 			return FormatCSV, filepath.Join(dir, "all.csv")
 		}, []string{"all.csv", "line 2, field 2", `pixel "300"`}},
 	}
@@ -475,9 +317,9 @@ func TestParseNormalize(t *testing.T) {
 }
 
 func FuzzDecodeNPY(f *testing.F) {
-	f.Add(npyBytes("|u1", false, []int{2, 2}, []byte{1, 2, 3, 4}))
-	f.Add(npyBytes("<f4", false, []int{1}, []byte{0, 0, 128, 63}))
-	f.Add(npyBytes(">i8", true, []int{0}, nil))
+	f.Add(datatest.NPY("|u1", false, []int{2, 2}, []byte{1, 2, 3, 4}))
+	f.Add(datatest.NPY("<f4", false, []int{1}, []byte{0, 0, 128, 63}))
+	f.Add(datatest.NPY(">i8", true, []int{0}, nil))
 	f.Add([]byte("\x93NUMPY\x02\x00\x10\x00\x00\x00{'shape': (3,)}"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		a, err := DecodeNPY(bytes.NewReader(b))
@@ -507,8 +349,8 @@ func FuzzDecodeNPY(f *testing.F) {
 }
 
 func FuzzDecodeCSV(f *testing.F) {
-	tr, ltr := toyImages(2, 2, 1, 2)
-	f.Add(csvBytes(tr, ltr, true))
+	tr, ltr := datatest.Toy(2, 2, 1, 2)
+	f.Add(datatest.CSV(tr, ltr, true))
 	f.Add([]byte("0,0.5,1,0,0.25\n1,1,1,1,1\n"))
 	f.Add([]byte("label,p\n\"3,1\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
