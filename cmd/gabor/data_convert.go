@@ -10,13 +10,13 @@ import (
 )
 
 type dataConvertOptions struct {
-	IO      *ioStreams
-	Name    string // a catalog name, or "" when Path is one's own data
-	Path    string
-	Out     string
-	Gzip    bool
-	Seed    uint64 // synthetic only
-	Source  data.SourceOptions
+	IO     *ioStreams
+	Name   string // a catalog name, or "" when Path is one's own data
+	Path   string
+	Out    string
+	Gzip   bool
+	Seed   uint64 // synthetic only
+	Source data.SourceOptions
 }
 
 func newCmdDataConvert(f *factory, runF func(*dataConvertOptions) error) *cobra.Command {
