@@ -9,12 +9,15 @@ import (
 )
 
 // TestBinderTable: the cpu backend's op table has a binder for every op of
-// the vocabulary, and an op outside it (OpInvalid, an op past the end) is
+// the vocabulary, and the reference's table a float64 reference, and an op outside it (OpInvalid, an op past the end) is
 // refused at Load with ErrNotImplemented naming the backend.
 func TestBinderTable(t *testing.T) {
 	for op := kernels.OpInvalid + 1; int(op) < kernels.NumOps; op++ {
 		if binders[op] == nil {
 			t.Errorf("%s has no binder on the cpu backend", op)
+		}
+		if references[op] == nil {
+			t.Errorf("%s has no float64 reference", op)
 		}
 	}
 	for _, op := range []kernels.Op{kernels.OpInvalid, kernels.Op(kernels.NumOps)} {
