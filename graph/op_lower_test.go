@@ -13,7 +13,7 @@ import (
 
 // lowerCase is an op with the shapes of its inputs.
 type lowerCase struct {
-	op     lowerer
+	op     spec
 	shapes []tensor.Shape
 }
 
@@ -56,7 +56,7 @@ func lowerInto(t *testing.T, c lowerCase, outClass kernels.BufClass) (*emitter, 
 		in[i] = operand{ID: e.Buffer("in", s, kernels.Input), Shape: s}
 		ds[i] = s
 	}
-	os, err := c.op.InferShape(ds...)
+	os, err := gop{c.op}.InferShape(ds...)
 	if err != nil {
 		t.Fatalf("%v: InferShape: %v", c.op, err)
 	}
@@ -178,7 +178,7 @@ func TestSidesAreReused(t *testing.T) {
 	pp := poolParams{two, two, [2]int{}}
 
 	type step struct {
-		fwd, bwd lowerer
+		fwd, bwd spec
 		fwdIn    []*tensor.Dense // the forward's inputs; the backward's are (fwdIn[0], extra..., dy)
 		extra    []*tensor.Dense // inputs of the backward between x and dy
 		dyShape  tensor.Shape
@@ -213,7 +213,7 @@ func TestSidesAreReused(t *testing.T) {
 				ds[i] = v.Shape()
 			}
 			fin[0].Node = xNode
-			fs, err := s.fwd.InferShape(ds...)
+			fs, err := gop{s.fwd}.InferShape(ds...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -253,11 +253,11 @@ func TestSidesAreReused(t *testing.T) {
 				t.Errorf("%v after %v (same input node %v): recomputed its side = %v", s.bwd, s.fwd, sameNode, recomputed)
 			}
 			got := runEmitted(t, e, writes, out.ID)
-			want, err := s.bwd.Do(vals...)
+			want, err := gop{s.bwd}.Do(vals...)
 			if err != nil {
 				t.Fatal(err)
 			}
-			near(t, s.bwd.(G.Op).String()+" from a side", got, f64s(want.(*tensor.Dense)), 1e-6, 1e-6)
+			near(t, s.bwd.String()+" from a side", got, f64s(want.(*tensor.Dense)), 1e-6, 1e-6)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"fmt"
-	"hash"
 
 	"github.com/chewxy/hm"
 	"github.com/gaborlab/gabor/kernels"
@@ -13,11 +12,7 @@ import (
 // Softmax normalizes over the last axis: y[r, j] = e^{x[r,j]} / Σ_k e^{x[r,k]}.
 func Softmax(x *G.Node) (*G.Node, error) {
 	op := softmaxOp{}
-	ss, err := nodeShapes("Softmax", []string{"x"}, x)
-	if err != nil {
-		return nil, err
-	}
-	return apply("Softmax", op, op.shape, ss, x)
+	return apply("Softmax", op, []string{"x"}, x)
 }
 
 // SoftmaxCrossEntropy is the mean negative log-likelihood of the labels under
@@ -27,21 +22,14 @@ func Softmax(x *G.Node) (*G.Node, error) {
 // the gradient is (probs − onehot(labels))/N. Labels are not differentiated.
 func SoftmaxCrossEntropy(logits, labels *G.Node) (*G.Node, error) {
 	op := xentOp{}
-	ss, err := nodeShapes("SoftmaxCrossEntropy", []string{"logits", "labels"}, logits, labels)
-	if err != nil {
-		return nil, err
-	}
-	return apply("SoftmaxCrossEntropy", op, op.shape, ss, logits, labels)
+	return apply("SoftmaxCrossEntropy", op, []string{"logits", "labels"}, logits, labels)
 }
 
-type softmaxOp struct{ pureOp }
+type softmaxOp struct{}
 
-func (op softmaxOp) Arity() int { return 1 }
+func (op softmaxOp) arity() int { return 1 }
 
-func (op softmaxOp) Type() hm.Type {
-	a := hm.TypeVariable('a')
-	return fnT(a, a)
-}
+func (op softmaxOp) typ() hm.Type { return sameT(1) }
 
 func (op softmaxOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	if len(ss[0]) < 1 {
@@ -53,27 +41,7 @@ func (op softmaxOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	return ss[0].Clone(), nil
 }
 
-func (op softmaxOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	ss, err := shapesOf(op, ds)
-	if err != nil {
-		return nil, err
-	}
-	return op.shape(ss)
-}
-
-func (op softmaxOp) Do(vs ...G.Value) (G.Value, error) { return doOnCPU(op, vs...) }
-func (op softmaxOp) WriteHash(h hash.Hash)             { writeHash(h, op) }
-func (op softmaxOp) Hashcode() uint32                  { return opHash(op) }
-func (op softmaxOp) String() string                    { return "Softmax" }
-func (op softmaxOp) DiffWRT(n int) []bool              { return trues(n) }
-
-func (op softmaxOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(softmaxGradOp{}, out, grad)
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{dx}, nil
-}
+func (op softmaxOp) String() string { return "Softmax" }
 
 // softmaxArgs views a tensor as rows over its last axis.
 func softmaxArgs(s tensor.Shape) kernels.SoftmaxArgs {
@@ -88,14 +56,11 @@ func (op softmaxOp) lower(e *emitter, in []operand, out operand) error {
 
 // softmaxGradOp is the softmax's backward from its output:
 // dx = y ⊙ (dy − Σ_j dy_j·y_j), the sum taken per row.
-type softmaxGradOp struct{ pureOp }
+type softmaxGradOp struct{}
 
-func (op softmaxGradOp) Arity() int { return 2 }
+func (op softmaxGradOp) arity() int { return 2 }
 
-func (op softmaxGradOp) Type() hm.Type {
-	a := hm.TypeVariable('a')
-	return fnT(a, a, a)
-}
+func (op softmaxGradOp) typ() hm.Type { return sameT(2) }
 
 func (op softmaxGradOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	if len(ss[0]) < 1 || !ss[0].Eq(ss[1]) {
@@ -104,22 +69,7 @@ func (op softmaxGradOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	return ss[0].Clone(), nil
 }
 
-func (op softmaxGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	ss, err := shapesOf(op, ds)
-	if err != nil {
-		return nil, err
-	}
-	return op.shape(ss)
-}
-
-func (op softmaxGradOp) Do(vs ...G.Value) (G.Value, error) { return doOnCPU(op, vs...) }
-func (op softmaxGradOp) WriteHash(h hash.Hash)             { writeHash(h, op) }
-func (op softmaxGradOp) Hashcode() uint32                  { return opHash(op) }
-func (op softmaxGradOp) String() string                    { return "SoftmaxGrad" }
-func (op softmaxGradOp) DiffWRT(n int) []bool              { return noDiff(n) }
-func (op softmaxGradOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
-	return nil, notTwice(op)
-}
+func (op softmaxGradOp) String() string { return "SoftmaxGrad" }
 
 func (op softmaxGradOp) lower(e *emitter, in []operand, out operand) error {
 	y, dy := in[0], in[1]
@@ -143,10 +93,10 @@ func (op softmaxGradOp) lower(e *emitter, in []operand, out operand) error {
 	return nil
 }
 
-type xentOp struct{ pureOp }
+type xentOp struct{}
 
-func (op xentOp) Arity() int    { return 2 }
-func (op xentOp) Type() hm.Type { return fnT(tensorT(2), tensorT(1), tensorT(0)) }
+func (op xentOp) arity() int   { return 2 }
+func (op xentOp) typ() hm.Type { return fnT(tensorT(2), tensorT(1), tensorT(0)) }
 
 func (op xentOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	if err := checkXent(ss[0], ss[1]); err != nil {
@@ -168,27 +118,7 @@ func checkXent(logits, labels tensor.Shape) error {
 	return nil
 }
 
-func (op xentOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	ss, err := shapesOf(op, ds)
-	if err != nil {
-		return nil, err
-	}
-	return op.shape(ss)
-}
-
-func (op xentOp) Do(vs ...G.Value) (G.Value, error) { return doOnCPU(op, vs...) }
-func (op xentOp) WriteHash(h hash.Hash)             { writeHash(h, op) }
-func (op xentOp) Hashcode() uint32                  { return opHash(op) }
-func (op xentOp) String() string                    { return "SoftmaxCrossEntropy" }
-func (op xentOp) DiffWRT(n int) []bool              { return []bool{true, false} }
-
-func (op xentOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	dl, err := G.ApplyOp(xentGradOp{}, in[0], in[1], grad)
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{dl, nil}, nil
-}
+func (op xentOp) String() string { return "SoftmaxCrossEntropy" }
 
 // lower computes the loss and keeps the probabilities as the side "probs" of
 // the logits, which the backward pass reads instead of a second softmax.
@@ -202,11 +132,11 @@ func (op xentOp) lower(e *emitter, in []operand, out operand) error {
 
 // xentGradOp is dlogits = (softmax(logits) − onehot(labels))·dloss/N over
 // (logits, labels, dloss).
-type xentGradOp struct{ pureOp }
+type xentGradOp struct{}
 
-func (op xentGradOp) Arity() int { return 3 }
+func (op xentGradOp) arity() int { return 3 }
 
-func (op xentGradOp) Type() hm.Type {
+func (op xentGradOp) typ() hm.Type {
 	return fnT(tensorT(2), tensorT(1), hm.TypeVariable('a'), tensorT(2))
 }
 
@@ -220,22 +150,7 @@ func (op xentGradOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	return ss[0].Clone(), nil
 }
 
-func (op xentGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	ss, err := shapesOf(op, ds)
-	if err != nil {
-		return nil, err
-	}
-	return op.shape(ss)
-}
-
-func (op xentGradOp) Do(vs ...G.Value) (G.Value, error) { return doOnCPU(op, vs...) }
-func (op xentGradOp) WriteHash(h hash.Hash)             { writeHash(h, op) }
-func (op xentGradOp) Hashcode() uint32                  { return opHash(op) }
-func (op xentGradOp) String() string                    { return "SoftmaxCrossEntropyGrad" }
-func (op xentGradOp) DiffWRT(n int) []bool              { return noDiff(n) }
-func (op xentGradOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
-	return nil, notTwice(op)
-}
+func (op xentGradOp) String() string { return "SoftmaxCrossEntropyGrad" }
 
 // lower reads the forward's probabilities when recorded, else recomputes them.
 func (op xentGradOp) lower(e *emitter, in []operand, out operand) error {
