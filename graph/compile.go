@@ -598,13 +598,19 @@ func (c *compiler) operandOf(k *G.Node) (kernels.BufID, error) {
 		return id, nil
 	}
 	if v, ok := c.consts[k]; ok {
-		id := c.e.Buffer(fmt.Sprintf("const %g", v), nil, kernels.Control)
-		c.fills = append(c.fills, kernels.Instr{Op: kernels.OpFill, Out: []kernels.BufID{id},
-			Args: kernels.FillArgs{N: 1, Value: float32(v)}, Node: "constant"})
+		id := c.constBuf(v)
 		c.bufs[k] = id
 		return id, nil
 	}
 	return -1, c.fail(k, "used before it is computed (a compiler bug)")
+}
+
+// constBuf is a one-element buffer holding v, filled at the start of the program.
+func (c *compiler) constBuf(v float64) kernels.BufID {
+	id := c.e.Buffer(fmt.Sprintf("const %g", v), nil, kernels.Control)
+	c.fills = append(c.fills, kernels.Instr{Op: kernels.OpFill, Out: []kernels.BufID{id},
+		Args: kernels.FillArgs{N: 1, Value: float32(v)}, Node: "constant"})
+	return id
 }
 
 // outBuffer allocates the buffer of a lowered node.

@@ -55,7 +55,7 @@ func symDiff(s spec, x G.Nodes, y, dy *G.Node) (G.Nodes, error) {
 	case softmaxOp: // dx = y ⊙ (dy − Σ dy·y)
 		dx = G.Nodes{b.op(softmaxGradOp{}, y, dy)}
 	case xentOp: // dlogits = (softmax(logits) − onehot(labels))·dloss/N; labels are data
-		dx = G.Nodes{b.op(xentGradOp{}, x[0], x[1], dy), nil}
+		dx = G.Nodes{b.op(xentGradOp{oneHot: op.oneHot}, x[0], x[1], dy), nil}
 	default:
 		return nil, fmt.Errorf("%v: second derivatives are not supported", s)
 	}

@@ -43,6 +43,8 @@ func lowerCases() []lowerCase {
 		{softmaxGradOp{}, []tensor.Shape{{3, 5}, {3, 5}}},
 		{xentOp{}, []tensor.Shape{{3, 5}, {3}}},
 		{xentGradOp{}, []tensor.Shape{{3, 5}, {3}, {}}},
+		{xentOp{oneHot: true}, []tensor.Shape{{3, 5}, {3, 5}}},
+		{xentGradOp{oneHot: true}, []tensor.Shape{{3, 5}, {3, 5}, {}}},
 	}
 }
 
@@ -185,7 +187,7 @@ func TestSidesAreReused(t *testing.T) {
 		byprod   kernels.Op // the op whose second emission means the side was not used
 		bwdFirst bool       // the backward takes dy first (unpool: (dy, x))
 	}
-	labels := labelsT(rng, 4, 6)
+	labels, soft := labelsT(rng, 4, 6), randT(rng, 0, 1, 4, 6)
 	steps := []step{
 		{fwd: maxPoolOp{poolParams: pp}, bwd: unpoolOp{poolParams: pp},
 			fwdIn: []*tensor.Dense{distinctT(rng, 2, 3, 6, 5)}, dyShape: tensor.Shape{2, 3, 3, 2},
@@ -196,6 +198,9 @@ func TestSidesAreReused(t *testing.T) {
 		{fwd: xentOp{}, bwd: xentGradOp{},
 			fwdIn: []*tensor.Dense{randT(rng, -2, 2, 4, 6), labels}, extra: []*tensor.Dense{labels},
 			dyShape: tensor.Shape{}, byprod: kernels.OpSoftmaxXent},
+		{fwd: xentOp{oneHot: true}, bwd: xentGradOp{oneHot: true},
+			fwdIn: []*tensor.Dense{randT(rng, -2, 2, 4, 6), soft}, extra: []*tensor.Dense{soft},
+			dyShape: tensor.Shape{}, byprod: kernels.OpSoftmax},
 	}
 	for _, s := range steps {
 		for _, sameNode := range []bool{true, false} {
