@@ -23,7 +23,7 @@ func openCPU(t testing.TB) kernels.Backend {
 // per CPU path this machine supports (generic, avx2, avx512).
 func TestConformance(t *testing.T) {
 	b := openCPU(t)
-	forEachPath(t, func(t *testing.T, _ cpuPath) { kerneltest.Run(t, b) })
+	cpu.ForEachPath(t, func(t *testing.T) { kerneltest.Run(t, b) })
 }
 
 // BenchmarkKernels times every kernel family at the canonical shapes:

@@ -69,3 +69,8 @@ func TestPathSwitchesKernels(t *testing.T) {
 		}
 	})
 }
+
+// ForEachPath is forEachPath for the external tests (cpu_test.go).
+func ForEachPath(t *testing.T, fn func(t *testing.T)) {
+	forEachPath(t, func(t *testing.T, _ cpuPath) { fn(t) })
+}
