@@ -74,3 +74,14 @@ func TestPathSwitchesKernels(t *testing.T) {
 func ForEachPath(t *testing.T, fn func(t *testing.T)) {
 	forEachPath(t, func(t *testing.T, _ cpuPath) { fn(t) })
 }
+
+// benchPaths runs fn as a sub-benchmark per CPU path this machine supports
+// (the last element of the name: Benchmark<Family>/<shape>/<path>).
+func benchPaths(b *testing.B, fn func(b *testing.B)) {
+	saved := activePath
+	defer setPath(saved)
+	for _, p := range cpuPaths() {
+		setPath(p)
+		b.Run(p.String(), fn)
+	}
+}

@@ -120,3 +120,18 @@ func addToVec(dst, src []float32) bool {
 	}
 	return true
 }
+
+//go:noescape
+func fmaPeakAVX2(n int)
+
+// fmaPeak runs n steps of the FMA peak loop of the active path and returns
+// the float32 operations done, 0 on the generic path (no such loop). The
+// AVX2 loop serves the AVX-512 path too: it measures the 256-bit peak,
+// half the 512-bit one on cores with two 512-bit FMA units.
+func fmaPeak(n int) int {
+	if !streamVec() || n <= 0 {
+		return 0
+	}
+	fmaPeakAVX2(n)
+	return 192 * n
+}
