@@ -88,7 +88,13 @@ func TestOwnDataTrainsLikeIDX(t *testing.T) {
 		t.Fatalf("eval: exit %d: %s", code, errOut)
 	}
 	ev := jsonLines(t, out)[0]
-	for _, input := range []string{filepath.Join(paths[datatest.KindFolder], "test"), paths[datatest.KindNPZ]} {
+	// The same test images in another format, through eval --data.
+	out, errOut, code = runCLI(t, "eval", "--checkpoint", run, "--data", paths[datatest.KindNPZ], "--json")
+	if ev2 := jsonLines(t, out); code != 0 || ev2[0]["correct"] != ev["correct"] || ev2[0]["dataset"] != "numpy" {
+		t.Errorf("eval --data %s: exit %d %v, own test set %v: %s", paths[datatest.KindNPZ], code, ev2, ev, errOut)
+	}
+	for _, input := range []string{filepath.Join(paths[datatest.KindFolder], "test"), paths[datatest.KindNPZ],
+		filepath.Join(paths[datatest.KindCSV], "test.csv")} {
 		out, errOut, code = runCLI(t, "predict", run, input, "--json", "--device", "cpu")
 		if code != 0 {
 			t.Fatalf("predict %s: exit %d: %s", input, code, errOut)
