@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -227,7 +226,7 @@ func scorePredictions(in *data.Inputs, logits []float32, names []string, k int) 
 	out := make([]prediction, in.Set.N)
 	for i := range out {
 		row := logits[i*classes : (i+1)*classes]
-		probs := softmax(row)
+		probs := introspect.LogitProbs(row)
 		order := make([]int, classes)
 		for c := range order {
 			order[c] = c
@@ -241,24 +240,6 @@ func scorePredictions(in *data.Inputs, logits []float32, names []string, k int) 
 			p.Label, p.LabelName = &t, names[t]
 		}
 		out[i] = p
-	}
-	return out
-}
-
-// softmax in float64, stably: exp(r − max) / Σ.
-func softmax(row []float32) []float64 {
-	m := math.Inf(-1)
-	for _, v := range row {
-		m = math.Max(m, float64(v))
-	}
-	out := make([]float64, len(row))
-	var s float64
-	for i, v := range row {
-		out[i] = math.Exp(float64(v) - m)
-		s += out[i]
-	}
-	for i := range out {
-		out[i] /= s
 	}
 	return out
 }
