@@ -1,12 +1,13 @@
 package data
 
 import (
+	"cmp"
 	"fmt"
 	"image"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -287,12 +288,8 @@ func fitSizes(splits []rawSplit, noResize bool, ds *Dataset) error {
 	}
 	if resized > 0 {
 		var from []string
-		keys := make([]image.Point, 0, len(sizes))
-		for p := range sizes {
-			keys = append(keys, p)
-		}
-		sort.Slice(keys, func(a, b int) bool {
-			return keys[a].X*keys[a].Y < keys[b].X*keys[b].Y || keys[a].X*keys[a].Y == keys[b].X*keys[b].Y && keys[a].X < keys[b].X
+		keys := slices.SortedFunc(maps.Keys(sizes), func(a, b image.Point) int {
+			return cmp.Or(cmp.Compare(a.X*a.Y, b.X*b.Y), cmp.Compare(a.X, b.X), cmp.Compare(a.Y, b.Y))
 		})
 		for _, p := range keys {
 			from = append(from, fmt.Sprintf("%d of %d×%d", sizes[p], p.X, p.Y))
