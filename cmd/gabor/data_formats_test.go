@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -171,6 +172,18 @@ func TestDataInfoOwnData(t *testing.T) {
 		if math.Abs(info.Train.PixelMean-wantMean) > 1e-12 {
 			t.Errorf("%s: pixel mean %v, written %v", kind, info.Train.PixelMean, wantMean)
 		}
+	}
+	// Other sizes are resized, and stderr says so; a lone .npy is refused with the layout.
+	big, lbl := datatest.Toy(6, 2, 3, 36)
+	dir := t.TempDir()
+	for i, px := range big {
+		datatest.PNG(t, filepath.Join(dir, fmt.Sprintf("k%d", lbl[i]), fmt.Sprintf("%d.png", i)), px, 36)
+	}
+	if _, errOut, code := runCLI(t, "data", "info", dir); code != 0 || !strings.Contains(errOut, "resized 6 images (6 of 36×36) to 28×28 gray with Catmull-Rom") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	if _, errOut, code := runCLI(t, "data", "info", filepath.Join(paths[datatest.KindNPY], "x_train.npy")); code != exitData || !strings.Contains(errOut, "holds no labels") {
+		t.Errorf("a lone .npy: exit %d, stderr %q", code, errOut)
 	}
 	// The table names the classes of a folder.
 	out, _, code := runCLI(t, "data", "info", paths[datatest.KindFolder])
