@@ -83,6 +83,34 @@ func TestOwnDataTrainsLikeIDX(t *testing.T) {
 		}
 	}
 
+	// The normalization reaches the training step: another one gives other weights.
+	// Without --normalize, one's own data is normalized by its own statistics and a
+	// named set (the IDX folder reads as mnist) by the canonical constants.
+	for _, c := range []struct{ kind, flag, mode string }{
+		{datatest.KindCSV, "none", "none"}, {datatest.KindFolder, "", "data"}, {datatest.KindIDX, "", "fashion-mnist"},
+	} {
+		runDir := filepath.Join(t.TempDir(), "norm")
+		args := []string{"train", "--model", "mlp", "--data", paths[c.kind], "--epochs", "2", "--batch", "32", "--seed", "5", "--device", "cpu", "--out", runDir}
+		if c.flag != "" {
+			args = append(args, "--normalize", c.flag)
+		}
+		if _, errOut, code := runCLI(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		ck, err := train.ReadCheckpoint(filepath.Join(runDir, train.CheckpointFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ck.Config.Norm.Mode != c.mode {
+			t.Errorf("%s --normalize %q: mode %+v, want %s", c.kind, c.flag, ck.Config.Norm, c.mode)
+		}
+		same := c.mode == "data"
+		w0, w1 := ref.Tensors[ref.Params[0]].Data, ck.Tensors[ref.Params[0]].Data
+		if slices.Equal(w0, w1) != same {
+			t.Errorf("%s normalized by %s: weights equal to the data-normalized run: %v, want %v", c.kind, c.mode, !same, same)
+		}
+	}
+
 	// gabor predict over the folder run's test images (test/<class>/) and over the
 	// .npz's x_test/y_test must agree with gabor eval's accuracy.
 	run := runs[datatest.KindFolder]
