@@ -65,16 +65,6 @@ type convOp struct {
 	pureOp
 	stride, pad [2]int
 	bias        bool
-	fn          kernels.Act // a fused activation, set only by withAct
-}
-
-// withAct is the compiler's fusion hook (see denseOp.withAct).
-func (op convOp) withAct(a kernels.Act) (lowerer, bool) {
-	if op.fn != kernels.ActNone {
-		return op, false
-	}
-	op.fn = a
-	return op, true
 }
 
 func (op convOp) Arity() int {
@@ -134,9 +124,6 @@ func (op convOp) String() string {
 	if op.bias {
 		s += ", bias"
 	}
-	if op.fn != kernels.ActNone {
-		s += ", " + op.fn.String()
-	}
 	return s + ")"
 }
 
@@ -177,7 +164,7 @@ func convArgs(x, w tensor.Shape, stride, pad [2]int) kernels.ConvArgs {
 
 func (op convOp) lower(e *emitter, in []operand, out operand) error {
 	a := convArgs(in[0].Shape, in[1].Shape, op.stride, op.pad)
-	a.Bias, a.Act = op.bias, op.fn
+	a.Bias = op.bias
 	ids := []kernels.BufID{in[0].ID, in[1].ID}
 	if op.bias {
 		ids = append(ids, in[2].ID)

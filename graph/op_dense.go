@@ -31,18 +31,6 @@ func Dense(x, w, b *G.Node) (*G.Node, error) {
 type denseOp struct {
 	pureOp
 	bias bool
-	fn   kernels.Act // a fused activation, set only by withAct
-}
-
-// withAct is the compiler's fusion hook: the same GEMM with the activation
-// applied in its epilogue. The fused op exists only while lowering; the
-// graph keeps the separate activation node, whose gradient uses its output.
-func (op denseOp) withAct(a kernels.Act) (lowerer, bool) {
-	if op.fn != kernels.ActNone {
-		return op, false
-	}
-	op.fn = a
-	return op, true
 }
 
 func (op denseOp) Arity() int {
@@ -97,12 +85,6 @@ func (op denseOp) String() string {
 	if op.bias {
 		s += "bias"
 	}
-	if op.fn != kernels.ActNone {
-		if op.bias {
-			s += ", "
-		}
-		s += op.fn.String()
-	}
 	return s + ")"
 }
 
@@ -134,7 +116,7 @@ func (op denseOp) lower(e *emitter, in []operand, out operand) error {
 	}
 	e.Emit(kernels.OpGemm, ids, []kernels.BufID{out.ID}, kernels.GemmArgs{
 		M: in[0].Shape[0], N: in[1].Shape[0], K: in[0].Shape[1],
-		TransB: true, Alpha: 1, Bias: op.bias, Act: op.fn,
+		TransB: true, Alpha: 1, Bias: op.bias,
 	})
 	return nil
 }

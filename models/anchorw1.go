@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"math"
 	"os"
 
 	"github.com/gaborlab/gabor/graph"
@@ -83,25 +82,6 @@ func decodeANCHORW1(buf []byte) ([]Tensor, error) {
 		return nil, fmt.Errorf("%d trailing bytes after %d tensors", r.Len(), count)
 	}
 	return out, nil
-}
-
-// WriteANCHORW1 writes tensors in the ANCHORW1 format.
-func WriteANCHORW1(w io.Writer, ts []Tensor) error {
-	var b bytes.Buffer
-	b.WriteString(anchorMagic)
-	le := binary.LittleEndian
-	b.Write(le.AppendUint32(nil, uint32(len(ts))))
-	for _, t := range ts {
-		b.Write(le.AppendUint32(nil, uint32(len(t.Shape))))
-		for _, d := range t.Shape {
-			b.Write(le.AppendUint32(nil, uint32(d)))
-		}
-		for _, v := range t.Data {
-			b.Write(le.AppendUint32(nil, math.Float32bits(v)))
-		}
-	}
-	_, err := w.Write(b.Bytes())
-	return err
 }
 
 // LoadInit replaces a model's parameters with those of an ANCHORW1 file,
