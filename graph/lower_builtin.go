@@ -61,14 +61,19 @@ func (c *compiler) foldScalar(n *G.Node, kids []*G.Node) (float64, bool) {
 		}
 		return 0, false
 	case "sizeOp":
-		if v := intField(n.Op(), "val"); v > 0 || len(kids) == 1 {
-			if v == 0 {
-				ax := intField(n.Op(), "axis")
+		v := intField(n.Op(), "val")
+		if v == 0 && len(kids) == 1 {
+			if ax := intField(n.Op(), "axis"); ax >= 0 && ax < len(kids[0].Shape()) {
 				v = kids[0].Shape()[ax]
 			}
+		}
+		if v > 0 {
 			return float64(v), true
 		}
 	case "elemBinOp":
+		if len(kids) != 2 {
+			return 0, false
+		}
 		a, okA := c.consts[kids[0]]
 		b, okB := c.consts[kids[1]]
 		if !okA || !okB {
@@ -85,6 +90,9 @@ func (c *compiler) foldScalar(n *G.Node, kids []*G.Node) (float64, bool) {
 			return a / b, true
 		}
 	case "elemUnaryOp":
+		if len(kids) != 1 {
+			return 0, false
+		}
 		a, ok := c.consts[kids[0]]
 		if !ok {
 			return 0, false
@@ -119,8 +127,7 @@ func (c *compiler) lowerBuiltin(n *G.Node, in []operand) error {
 	op := n.Op()
 	name := builtinName(op)
 	fail := func(why string, args ...any) error {
-		return fmt.Errorf("graph.Compile: cannot lower %s (op %q, gorgonia %s): %s",
-			nodeLabel(n), op, name, fmt.Sprintf(why, args...))
+		return c.fail(n, "cannot lower: %s", fmt.Sprintf(why, args...))
 	}
 	e := c.e
 	switch name {
@@ -129,6 +136,10 @@ func (c *compiler) lowerBuiltin(n *G.Node, in []operand) error {
 		return nil
 
 	case "elemUnaryOp":
+		if op.String() == "softplus" {
+			c.lowerSoftplus(in[0], c.outBuffer(n))
+			return nil
+		}
 		fn, ok := unaryFns[op.String()]
 		if !ok {
 			return fail("unary function %q is not supported", op.String())
@@ -270,6 +281,31 @@ func (c *compiler) lowerBuiltin(n *G.Node, in []operand) error {
 		return c.lowerSoftmaxDiff(in[1], in[2], out, rows, d, isLog)
 	}
 	return fail("no lowering for this op")
+}
+
+// lowerSoftplus emits softplus(x) = log(1 + eˣ) in the stable form
+// relu(x) + log(1 + e^−|x|), with |x| = relu(x) + relu(−x), from the
+// elementwise kernels. log(1 + e) loses e below float32's epsilon (about
+// 6e−8 absolute, at x < −16), which is what float32 can hold beside 1.
+// gorgonia writes it for the log of a sigmoid (BinaryXent) and its
+// gradient is a sigmoid, which lowers directly.
+func (c *compiler) lowerSoftplus(x operand, out kernels.BufID) {
+	e, n, s := c.e, numel(x.Shape), x.Shape
+	un := func(fn kernels.UnaryFn, src kernels.BufID, name string) kernels.BufID {
+		dst := e.Temp("softplus."+name, s)
+		e.Emit(kernels.OpUnary, ids1(src), ids1(dst), kernels.UnaryArgs{Fn: fn, N: n})
+		return dst
+	}
+	bin := func(fn kernels.BinaryFn, a, b kernels.BufID, bc kernels.Bcast, dst kernels.BufID) kernels.BufID {
+		e.Emit(kernels.OpBinary, ids1(a, b), ids1(dst), kernels.BinaryArgs{Fn: fn, N: n, Bcast: bc})
+		return dst
+	}
+	pos := un(kernels.UnaryReLU, x.ID, "pos")
+	negPart := un(kernels.UnaryReLU, un(kernels.UnaryNeg, x.ID, "negx"), "neg")
+	abs := bin(kernels.BinaryAdd, pos, negPart, kernels.BcastNone, e.Temp("softplus.abs", s))
+	ex := un(kernels.UnaryExp, un(kernels.UnaryNeg, abs, "negabs"), "exp")
+	onePlus := bin(kernels.BinaryAdd, ex, c.constBuf(1), kernels.BcastScalar, e.Temp("softplus.1p", s))
+	bin(kernels.BinaryAdd, pos, un(kernels.UnaryLog, onePlus, "log"), kernels.BcastNone, out)
 }
 
 // lowerSoftmaxDiff emits the backward of (log-)softmax from its output y
