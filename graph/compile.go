@@ -451,6 +451,9 @@ func (c *compiler) lowerNode(n *G.Node) error {
 	if n.Op() == nil {
 		return c.lowerLeaf(n)
 	}
+	if builtinName(n.Op()) == "constantTensor" { // gorgonia says arity 1 but gives it no input
+		return c.constant(n)
+	}
 	kids := children(n)
 	if a := n.Op().Arity(); a >= 0 && a != len(kids) {
 		return c.fail(n, "the op takes %d inputs, the node has %d", a, len(kids))
@@ -462,9 +465,6 @@ func (c *compiler) lowerNode(n *G.Node) error {
 	}
 	if err := c.float32OK(n); err != nil {
 		return err
-	}
-	if builtinName(n.Op()) == "constantTensor" {
-		return c.constant(n)
 	}
 	in := make([]operand, len(kids))
 	for i, k := range kids {
