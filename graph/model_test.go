@@ -504,3 +504,31 @@ func mustOK(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestSharedGradients: parameters whose gradients gorgonia gives as one node
+// (the two terms of a sum) or as a constant (a parameter the loss reads
+// linearly) each get a gradient buffer of their own, and the program agrees
+// with the TapeMachine.
+func TestSharedGradients(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	g := G.NewGraph()
+	a, b := param(g, rng, "a", 2, 3), param(g, rng, "b", 2, 3)
+	s := G.NewScalar(g, tensor.Float32, G.WithName("s"), G.WithValue(float32(0.3)))
+	loss := G.Must(G.Add(G.Must(G.Sum(G.Must(G.Add(a, b)))), s))
+	m := &Model{Name: "shared", G: g, Loss: loss, Params: []*G.Node{a, b, s}}
+	_, grads := agreeWithTapeMachine(t, m, nil)
+	for i, gr := range grads {
+		for _, v := range gr {
+			if v != 1 {
+				t.Fatalf("grad %d = %v, want all ones", i, gr)
+			}
+		}
+	}
+	p, err := Compile(m, Options{Optimizer: &Optimizer{Kind: "sgd"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Params[0].Grad == p.Params[1].Grad {
+		t.Errorf("two parameters share the gradient buffer b%d", p.Params[0].Grad)
+	}
+}
