@@ -225,8 +225,7 @@ func (c *compiler) lowerBuiltin(n *G.Node, in []operand) error {
 			return fail("image must be NCHW, got %v", img)
 		}
 		ca.N, ca.C, ca.H, ca.W = img[0], img[1], img[2], img[3]
-		ca.OH = (ca.H+2*ca.PadH-(ca.DilH*(ca.R-1)+1))/ca.StrideH + 1
-		ca.OW = (ca.W+2*ca.PadW-(ca.DilW*(ca.S-1)+1))/ca.StrideW + 1
+		ca.OH, ca.OW = kernels.ConvOut(ca.H, ca.R, ca.StrideH, ca.PadH, ca.DilH), kernels.ConvOut(ca.W, ca.S, ca.StrideW, ca.PadW, ca.DilW)
 		ca.K = 1
 		out := c.outBuffer(n)
 		kop := kernels.OpIm2Col
@@ -250,8 +249,7 @@ func (c *compiler) lowerBuiltin(n *G.Node, in []operand) error {
 			return fail("input must be NCHW, got %v", x.Shape)
 		}
 		pa.N, pa.C, pa.H, pa.W = x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
-		pa.OH = (pa.H+2*pa.PadH-pa.KH)/pa.StrideH + 1
-		pa.OW = (pa.W+2*pa.PadW-pa.KW)/pa.StrideW + 1
+		pa.OH, pa.OW = kernels.ConvOut(pa.H, pa.KH, pa.StrideH, pa.PadH, 1), kernels.ConvOut(pa.W, pa.KW, pa.StrideW, pa.PadW, 1)
 		// gorgonia's pool and its diff share parameters: key the switches by
 		// the pool's input and the pool's own parameters.
 		key := fmt.Sprintf("gorgonia-maxpool %+v", pa)

@@ -45,7 +45,7 @@ func convGeom(h, w, r, s int, stride, pad [2]int) (oh, ow int, err error) {
 	if h+2*pad[0] < r || w+2*pad[1] < s {
 		return 0, 0, fmt.Errorf("window %dx%d is larger than the padded input %dx%d", r, s, h+2*pad[0], w+2*pad[1])
 	}
-	return (h+2*pad[0]-r)/stride[0] + 1, (w+2*pad[1]-s)/stride[1] + 1, nil
+	return kernels.ConvOut(h, r, stride[0], pad[0], 1), kernels.ConvOut(w, s, stride[1], pad[1], 1), nil
 }
 
 type convOp struct {
@@ -105,8 +105,7 @@ func convArgs(x, w tensor.Shape, stride, pad [2]int) kernels.ConvArgs {
 		PadH: pad[0], PadW: pad[1],
 		DilH: 1, DilW: 1,
 	}
-	a.OH = (a.H+2*a.PadH-a.R)/a.StrideH + 1
-	a.OW = (a.W+2*a.PadW-a.S)/a.StrideW + 1
+	a.OH, a.OW = kernels.ConvOut(a.H, a.R, a.StrideH, a.PadH, 1), kernels.ConvOut(a.W, a.S, a.StrideW, a.PadW, 1)
 	return a
 }
 

@@ -69,8 +69,8 @@ func (p poolParams) args(x tensor.Shape) kernels.PoolArgs {
 		KH: p.kernel[0], KW: p.kernel[1],
 		StrideH: p.stride[0], StrideW: p.stride[1],
 		PadH: p.pad[0], PadW: p.pad[1],
-		OH: (x[2]+2*p.pad[0]-p.kernel[0])/p.stride[0] + 1,
-		OW: (x[3]+2*p.pad[1]-p.kernel[1])/p.stride[1] + 1,
+		OH: kernels.ConvOut(x[2], p.kernel[0], p.stride[0], p.pad[0], 1),
+		OW: kernels.ConvOut(x[3], p.kernel[1], p.stride[1], p.pad[1], 1),
 	}
 }
 

@@ -24,6 +24,8 @@ type trainOptions struct {
 	Config train.Config
 	Resume string
 	JSON   bool
+	// Normalize is --normalize ("" : the dataset's default, see data.DefaultNormalize).
+	Normalize string
 
 	// Set records which flags were given on the command line, by name: --resume
 	// refuses the ones that would change the run it continues.
@@ -101,7 +103,9 @@ stdout carries one JSON object per line: an "epoch" event after each epoch and a
 	fl := cmd.Flags()
 	fl.StringVar(&c.Model, "model", def.Model, "model: "+strings.Join(models.Names(), ", "))
 	fl.StringVar(&c.Dataset, "dataset", "", "dataset: "+strings.Join(data.Names(), ", ")+" (default: fashion-mnist if found, else synthetic)")
-	fl.StringVar(&c.DataDir, "data", "", "read the four IDX files from `DIR`")
+	fl.StringVar(&c.DataDir, "data", "", "read the dataset from `PATH`: four IDX files, an image folder, an .npz or .npy folder, or CSV (see gabor data --help)")
+	fl.StringVar(&opts.Normalize, "normalize", "", normalizeUsage)
+	addSourceFlags(fl, &c.Source) // data_source.go
 	fl.IntVar(&c.Epochs, "epochs", def.Epochs, "number of epochs (with --resume: the new total)")
 	fl.IntVar(&c.Batch, "batch", def.Batch, "batch size")
 	fl.Float64Var(&c.LR, "lr", 0, "learning rate (default: the model's, 0.05 for mlp and lenet, 0.02 for convnet; 0.001 with adam)")
@@ -160,6 +164,12 @@ func validateTrain(o *trainOptions) error {
 		}
 	}
 	if err := checkDeviceName(c.Device); err != nil {
+		return err
+	}
+	if err := checkNormalize(o.Normalize); err != nil {
+		return err
+	}
+	if err := checkSource(c.Source); err != nil {
 		return err
 	}
 	if o.Set["lr"] && c.LR <= 0 {
