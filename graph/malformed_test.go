@@ -217,11 +217,7 @@ func compileRandom(t *testing.T, seed int64) (compiled bool) {
 		}
 		return false
 	}
-	be, err := kernels.Open("cpu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex, err := be.Load(p)
+	ex, err := loadCPU(p)
 	if err != nil {
 		t.Fatalf("seed %d (%s): the compiled program does not load: %v\n%s", seed, desc, err, p.Dump())
 	}

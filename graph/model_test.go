@@ -93,11 +93,7 @@ func checkOperands(t *testing.T, c *compiler) {
 func runProgram(t *testing.T, c *compiler, m *Model, feeds map[*G.Node]*tensor.Dense) (float64, [][]float32) {
 	t.Helper()
 	p := c.e.prog
-	be, err := kernels.Open("cpu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex, err := be.Load(p)
+	ex, err := loadCPU(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,11 +254,7 @@ func TestSurfaceTrains(t *testing.T) {
 	if len(p.Inputs) != 0 || p.Logits >= 0 {
 		t.Fatalf("a model with no data has inputs %v and logits b%d", p.Inputs, p.Logits)
 	}
-	be, err := kernels.Open("cpu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex, err := be.Load(p)
+	ex, err := loadCPU(p)
 	if err != nil {
 		t.Fatal(err)
 	}
