@@ -63,6 +63,11 @@ The dataset defaults to fashion-mnist when its files are found (see 'gabor data
 --help'), else to the built-in synthetic digits; which one was picked is printed on
 stderr. --data DIR reads the four IDX files from DIR instead.
 
+--data PATH may also be one's own data: an image folder, an .npz (or a folder of
+.npy files) or a CSV file (see 'gabor data --help' and docs/data.md). Its images are
+made 28×28 gray and, unless --normalize says otherwise, normalized with the training
+split's own mean and std; the normalization used is printed and kept in the run.
+
 The run directory (--out, default runs/<model>-<timestamp>) receives config.json,
 metrics.jsonl (one line per epoch) and a checkpoint in the safetensors format after
 every epoch. --resume RUN_DIR continues a run from its last checkpoint with its saved
