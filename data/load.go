@@ -196,7 +196,7 @@ func checkHeaders(spec *Spec, paths []string) error {
 			return fileErr(imgPath, ErrMismatch, "images are %d×%d, %s expects %d×%d", im[1], im[2], spec.Name, spec.H, spec.W)
 		}
 		if lb[0] != im[0] {
-			return fileErr(lblPath, ErrMismatch, "header declares %d labels but %s declares %d images", lb[0], filepath.Base(imgPath), im[0])
+			return fileErr(lblPath, ErrMismatch, "%d labels but %s has %d images (as their headers declare; no data was read)", lb[0], filepath.Base(imgPath), im[0])
 		}
 	}
 	return nil
