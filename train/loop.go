@@ -258,6 +258,10 @@ func Run(ctx context.Context, cfg Config, ds *data.Dataset, opts RunOptions) (*R
 		return nil, err
 	}
 	defer t.close()
+	for _, note := range cfg.clampLimits(t.train.N, t.test.N) {
+		t.logf("%s", note)
+	}
+	t.cfg = cfg
 	t.runDir = cfg.Out
 	parent := filepath.Dir(cfg.Out)
 	_, statErr := os.Stat(parent)
