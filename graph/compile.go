@@ -101,6 +101,9 @@ func (m *Model) unit(opt Options) (*unit, error) {
 			u.forward = append(u.forward, n)
 		}
 	}
+	if err := u.checkLeaves(); err != nil {
+		return nil, err
+	}
 	if opt.Optimizer != nil {
 		var err error
 		if u.grads, err = m.gradients(); err != nil {
@@ -253,6 +256,44 @@ func (c *compiler) run() error {
 			return err
 		}
 	}
+	// The results: a folded constant gets its filled buffer here, and every
+	// parameter's gradient a buffer of its own (two parameters of one sum
+	// share gorgonia's gradient node, and the gradient of a·b with respect
+	// to a is b's value: the optimizer's operands must not alias).
+	c.cur = nil
+	if u.loss != nil {
+		if p.Loss, err = c.result(u.loss); err != nil {
+			return err
+		}
+	}
+	if u.logits != nil {
+		if p.Logits, err = c.result(u.logits); err != nil {
+			return err
+		}
+	}
+	for _, name := range sortedKeys(u.results) {
+		if p.Taps[name], err = c.result(u.results[name]); err != nil {
+			return err
+		}
+	}
+	if u.opt.Optimizer != nil {
+		owned := map[kernels.BufID]bool{}
+		for i, g := range u.grads {
+			id, err := c.operandOf(g)
+			if err != nil {
+				return c.fail(u.params[i], "its gradient: %v", err)
+			}
+			root := c.root(id)
+			if owned[root] || p.Buffers[root].Class == kernels.Param { // the update must not alias its operands
+				c.e.node = "gradient of " + nodeLabel(u.params[i])
+				cp := c.e.Buffer("grad "+u.params[i].Name(), p.Buffers[id].Shape, kernels.Grad)
+				c.e.Emit(kernels.OpCopy, ids1(id), ids1(cp), kernels.CopyArgs{N: p.Buffers[id].Len})
+				id, root = cp, cp
+			}
+			owned[root] = true
+			p.Params[i].Grad = id
+		}
+	}
 	p.Backward = kernels.Segment{Start: p.Forward.End, End: len(p.Instrs)}
 	if k := len(c.fills); k > 0 { // constants are filled at the start of the forward pass
 		p.Instrs = append(slices.Clone(c.fills), p.Instrs...)
@@ -260,30 +301,7 @@ func (c *compiler) run() error {
 		p.Backward.Start += k
 		p.Backward.End += k
 	}
-
-	c.cur = nil
-	if u.loss != nil {
-		p.Loss = c.result(u.loss)
-	}
-	if u.logits != nil {
-		p.Logits = c.result(u.logits)
-	}
-	for _, name := range sortedKeys(u.results) {
-		id, ok := c.bufs[u.results[name]]
-		if !ok {
-			return c.fail(u.results[name], "result %q has no buffer", name)
-		}
-		p.Taps[name] = id
-		c.pin(id, kernels.Output)
-	}
 	if u.opt.Optimizer != nil {
-		for i, g := range u.grads {
-			id, ok := c.bufs[g]
-			if !ok {
-				return c.fail(u.params[i], "the gradient of this parameter was not lowered")
-			}
-			p.Params[i].Grad = id
-		}
 		if err := c.emitUpdate(); err != nil {
 			return err
 		}
@@ -293,19 +311,55 @@ func (c *compiler) run() error {
 }
 
 // result pins the buffer of a program output.
-func (c *compiler) result(n *G.Node) kernels.BufID {
-	id := c.bufs[n]
+func (c *compiler) result(n *G.Node) (kernels.BufID, error) {
+	id, err := c.operandOf(n)
+	if err != nil {
+		return -1, err
+	}
 	c.pin(id, kernels.Output)
+	return id, nil
+}
+
+// root is the buffer that owns id's storage.
+func (c *compiler) root(id kernels.BufID) kernels.BufID {
+	if v := c.e.prog.Buffers[id].View; v >= 0 {
+		return v
+	}
 	return id
+}
+
+// checkLeaves checks that every parameter and declared input is a float32
+// leaf, before anything differentiates or lowers the graph.
+func (u *unit) checkLeaves() error {
+	check := func(n *G.Node, role string) error {
+		switch {
+		case n == nil:
+			return fmt.Errorf("%s: %s is nil", u.where, role)
+		case n.Op() != nil:
+			return fmt.Errorf("%s: node %s: %s is computed by %v, not a leaf (a variable or placeholder)", u.where, describe(n), role, n.Op())
+		}
+		if dt, ok := dtypeOf(n); !ok || dt != tensor.Float32 {
+			return fmt.Errorf("%s: node %s: %s has dtype %v: gabor compiles float32 graphs only", u.where, describe(n), role, dt)
+		}
+		return nil
+	}
+	for i, pn := range u.params {
+		if err := check(pn, fmt.Sprintf("parameter %d", i)); err != nil {
+			return err
+		}
+	}
+	for _, name := range sortedKeys(u.inputs) {
+		if err := check(u.inputs[name], fmt.Sprintf("input %q", name)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // declare gives the parameters and the declared inputs their pinned buffers.
 func (c *compiler) declare() error {
 	u, p := c.u, c.e.prog
-	for i, pn := range u.params {
-		if err := c.leafOK(pn, fmt.Sprintf("parameter %d", i)); err != nil {
-			return err
-		}
+	for _, pn := range u.params {
 		if _, dup := c.bufs[pn]; dup {
 			return c.fail(pn, "listed twice in Params")
 		}
@@ -315,9 +369,6 @@ func (c *compiler) declare() error {
 	}
 	for _, name := range sortedKeys(u.inputs) {
 		n := u.inputs[name]
-		if err := c.leafOK(n, fmt.Sprintf("input %q", name)); err != nil {
-			return err
-		}
 		if _, dup := c.bufs[n]; dup {
 			return c.fail(n, "input %q is also a parameter or another input", name)
 		}
@@ -326,17 +377,6 @@ func (c *compiler) declare() error {
 		p.Inputs[name] = id
 	}
 	return nil
-}
-
-// leafOK checks that a declared node is a float32 leaf.
-func (c *compiler) leafOK(n *G.Node, role string) error {
-	if n == nil {
-		return c.fail(nil, "%s is nil", role)
-	}
-	if n.Op() != nil {
-		return c.fail(n, "%s is computed by %v, not a leaf (a variable or placeholder)", role, n.Op())
-	}
-	return c.float32OK(n)
 }
 
 // float32OK refuses any dtype but float32: every kernel computes in float32,
@@ -451,6 +491,9 @@ func (c *compiler) lowerNode(n *G.Node) error {
 	if n.Op() == nil {
 		return c.lowerLeaf(n)
 	}
+	if builtinName(n.Op()) == "constantTensor" { // gorgonia says arity 1 but gives it no input
+		return c.constant(n)
+	}
 	kids := children(n)
 	if a := n.Op().Arity(); a >= 0 && a != len(kids) {
 		return c.fail(n, "the op takes %d inputs, the node has %d", a, len(kids))
@@ -462,9 +505,6 @@ func (c *compiler) lowerNode(n *G.Node) error {
 	}
 	if err := c.float32OK(n); err != nil {
 		return err
-	}
-	if builtinName(n.Op()) == "constantTensor" {
-		return c.constant(n)
 	}
 	in := make([]operand, len(kids))
 	for i, k := range kids {

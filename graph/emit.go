@@ -131,23 +131,7 @@ func doOnCPU(op spec, inputs ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("%v: %w", op, err)
 	}
 	p := e.prog
-	p.Forward = kernels.Segment{Start: 0, End: len(p.Instrs)}
-	for i := range p.Buffers { // no reuse: Do runs once
-		if p.Buffers[i].View < 0 {
-			p.Buffers[i].Offset = p.ArenaLen
-			p.ArenaLen += p.Buffers[i].Len
-		}
-	}
-	for i := range p.Buffers {
-		if v := p.Buffers[i].View; v >= 0 {
-			p.Buffers[i].Offset = p.Buffers[v].Offset
-		}
-	}
-	be, err := kernels.Open("cpu")
-	if err != nil {
-		return nil, err
-	}
-	x, err := be.Load(p)
+	x, err := loadUnplanned(p)
 	if err != nil {
 		return nil, err
 	}
@@ -177,6 +161,34 @@ func doOnCPU(op spec, inputs ...G.Value) (G.Value, error) {
 		return G.NewF32(res[0]), nil
 	}
 	return tensor.New(tensor.WithShape(outShape...), tensor.WithBacking(res)), nil
+}
+
+// loadUnplanned makes every instruction of p its forward segment, lays its
+// buffers out one after another (no reuse: the program runs once) and loads
+// it on the cpu backend.
+func loadUnplanned(p *kernels.Program) (kernels.Executable, error) {
+	p.Forward = kernels.Segment{Start: 0, End: len(p.Instrs)}
+	for i := range p.Buffers {
+		if p.Buffers[i].View < 0 {
+			p.Buffers[i].Offset = p.ArenaLen
+			p.ArenaLen += p.Buffers[i].Len
+		}
+	}
+	for i := range p.Buffers {
+		if v := p.Buffers[i].View; v >= 0 {
+			p.Buffers[i].Offset = p.Buffers[v].Offset
+		}
+	}
+	return loadCPU(p)
+}
+
+// loadCPU loads a planned program on the cpu backend.
+func loadCPU(p *kernels.Program) (kernels.Executable, error) {
+	be, err := kernels.Open("cpu")
+	if err != nil {
+		return nil, err
+	}
+	return be.Load(p)
 }
 
 // float32Data returns the values of a float32 scalar or tensor.

@@ -132,6 +132,9 @@ func (c *compiler) lowerBuiltin(n *G.Node, in []operand) error {
 	e := c.e
 	switch name {
 	case "reshapeOp":
+		if a, b := numel(in[0].Shape), numel(shapeOf(n)); a != b {
+			return fail("reshape of %d elements %v into %d %v", a, in[0].Shape, b, shapeOf(n))
+		}
 		c.view(n, in[0].ID)
 		return nil
 
@@ -197,7 +200,13 @@ func (c *compiler) lowerBuiltin(n *G.Node, in []operand) error {
 		return nil
 
 	case "sumOp":
-		return c.lowerSum(n, in[0], intsField(op, "along"))
+		along := intsField(op, "along")
+		for _, ax := range along {
+			if ax < 0 || ax >= len(in[0].Shape) {
+				return fail("sum along axis %d of a tensor of shape %v", ax, in[0].Shape)
+			}
+		}
+		return c.lowerSum(n, in[0], along)
 
 	case "im2colOp", "col2imOp":
 		ca := kernels.ConvArgs{
@@ -268,6 +277,9 @@ func (c *compiler) lowerBuiltin(n *G.Node, in []operand) error {
 		ax := intField(op, "axis")
 		isLog := field(op, "isLog").Bool()
 		x := in[0]
+		if len(x.Shape) == 0 {
+			return fail("softmax of a scalar")
+		}
 		if ax != -1 && ax != len(x.Shape)-1 {
 			return fail("softmax over axis %d: only the last axis is supported", ax)
 		}

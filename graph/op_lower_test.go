@@ -116,23 +116,7 @@ func TestLoweringWritesOnlyItsOutput(t *testing.T) {
 func runEmitted(t *testing.T, e *emitter, writes map[kernels.BufID][]float32, out kernels.BufID) []float32 {
 	t.Helper()
 	p := e.prog
-	p.Forward = kernels.Segment{Start: 0, End: len(p.Instrs)}
-	for i := range p.Buffers {
-		if p.Buffers[i].View < 0 {
-			p.Buffers[i].Offset = p.ArenaLen
-			p.ArenaLen += p.Buffers[i].Len
-		}
-	}
-	for i := range p.Buffers {
-		if v := p.Buffers[i].View; v >= 0 {
-			p.Buffers[i].Offset = p.Buffers[v].Offset
-		}
-	}
-	be, err := kernels.Open("cpu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, err := be.Load(p)
+	x, err := loadUnplanned(p)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,6 +46,9 @@ func CompileGraph(g *G.ExprGraph, s GraphSpec, opt Options) (*kernels.Program, e
 	if u.inputs == nil {
 		u.inputs = map[string]*G.Node{}
 	}
+	if err := u.checkLeaves(); err != nil {
+		return nil, err
+	}
 	if err := u.addTaps(); err != nil {
 		return nil, err
 	}
