@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gaborlab/gabor/graph"
 	"github.com/gaborlab/gabor/models"
 )
 
@@ -16,7 +17,7 @@ const (
 	KindFlatten = "flatten"
 )
 
-// Layer is one named layer of a zoo model, in order from the input.
+// Layer is one named layer of a model, in order from the input.
 type Layer struct {
 	Name   string
 	Kind   string
@@ -35,6 +36,12 @@ func Layers(model string, conv1 int) ([]Layer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("introspect: %w", err)
 	}
+	return LayersOf(m), nil
+}
+
+// LayersOf lists the layers of a built model (a zoo model, or one rebuilt
+// from a run's model record), as Layers does.
+func LayersOf(m *graph.Model) []Layer {
 	shapes := map[string][]int{}
 	for _, p := range m.Params {
 		shapes[p.Name()] = append([]int(nil), p.Shape()...)
@@ -63,7 +70,7 @@ func Layers(model string, conv1 int) ([]Layer, error) {
 		l.Weight = shapes[l.Name+".weight"]
 		out = append(out, l)
 	}
-	return out, nil
+	return out
 }
 
 // Describe is a short description of a layer: "conv1 (conv 6×1×7×7)".
