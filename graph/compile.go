@@ -107,7 +107,11 @@ func (m *Model) unit(opt Options) (*unit, error) {
 		if u.grads, err = m.gradients(); err != nil {
 			return nil, fmt.Errorf("%s: differentiating: %w", u.where, err)
 		}
-		u.backward = append(u.backward, u.grads...)
+		// The last parameter's gradient first: in the order backprop
+		// reaches them, so each layer's incoming gradient dies soon after
+		// it is made (the memory plan of the zoo is that of a topological
+		// sort by gorgonia, to the float).
+		u.backward = append(u.backward, reversed(u.grads)...)
 	}
 	if err := u.addTaps(); err != nil {
 		return nil, err

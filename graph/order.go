@@ -91,3 +91,11 @@ func reach(roots ...*G.Node) map[*G.Node]bool {
 	}
 	return seen
 }
+
+func reversed(ns []*G.Node) []*G.Node {
+	out := make([]*G.Node, len(ns))
+	for i, n := range ns {
+		out[len(ns)-1-i] = n
+	}
+	return out
+}
