@@ -54,7 +54,11 @@ func DecodeCSV(r io.Reader, name string) (images []*image.Gray, labels []int, na
 			px := width - 1
 			side = int(math.Sqrt(float64(px)))
 			if px < 1 || side*side != px {
-				return nil, nil, nil, fileErr(name, ErrMismatch, "line %d: %d pixels after the label is not a square image (784 for 28×28)", line, px)
+				hint := ""
+				if s := int(math.Sqrt(float64(width))); s*s == width {
+					hint = fmt.Sprintf(": %d fields would be a %d×%d image without a label column (as Kaggle's unlabeled test.csv); rows must start with the label", width, s, s)
+				}
+				return nil, nil, nil, fileErr(name, ErrMismatch, "line %d: %d pixels after the label is not a square image (784 for 28×28)%s", line, px, hint)
 			}
 			for _, f := range rec[1:] {
 				if strings.Contains(f, ".") {

@@ -77,7 +77,7 @@ func ImageFiles(dir string) ([]string, error) {
 func readClassFolders(dir string, classes []string) (rawSplit, []string, error) {
 	found := subdirs(dir)
 	if len(found) == 0 {
-		return rawSplit{}, nil, fileErr(dir, ErrNotFound, "no class folders (want %s/<class>/<image>)", dir)
+		return rawSplit{}, nil, fileErr(dir, ErrNotFound, "no class folders: an image folder is %s/<class>/<image> (or train/<class>/ and test/<class>/); to classify loose images use gabor predict", dir)
 	}
 	if classes == nil {
 		classes = found

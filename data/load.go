@@ -153,6 +153,9 @@ func LoadDir(spec *Spec, dir string) (*Dataset, error) {
 		}
 		paths[i] = p
 	}
+	if err := checkHeaders(spec, paths); err != nil {
+		return nil, err
+	}
 	var (
 		wg   sync.WaitGroup
 		imgs [2]*Images
@@ -181,6 +184,32 @@ func LoadDir(spec *Spec, dir string) (*Dataset, error) {
 		}
 	}
 	return ds, nil
+}
+
+// checkHeaders reads the headers of the four files (paths in FileNames order)
+// and checks them against the spec and each other before any body is
+// decompressed: a gzip bomb whose header declares millions of images next to a
+// label file of thousands is refused at the cost of a few header bytes, and
+// each body read is then bounded by what the consistent headers declare.
+func checkHeaders(spec *Spec, paths []string) error {
+	for k := 0; k < 2; k++ {
+		imgPath, lblPath := paths[2*k], paths[2*k+1]
+		im, err := ReadIDXHeader(imgPath, 3)
+		if err != nil {
+			return err
+		}
+		lb, err := ReadIDXHeader(lblPath, 1)
+		if err != nil {
+			return err
+		}
+		if im[1] != spec.H || im[2] != spec.W {
+			return fileErr(imgPath, ErrMismatch, "images are %d×%d, %s expects %d×%d", im[1], im[2], spec.Name, spec.H, spec.W)
+		}
+		if lb[0] != im[0] {
+			return fileErr(lblPath, ErrMismatch, "%d labels but %s has %d images (as their headers declare; no data was read)", lb[0], filepath.Base(imgPath), im[0])
+		}
+	}
+	return nil
 }
 
 // assemble cross-checks an image file and a label file and builds the Set.

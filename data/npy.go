@@ -9,6 +9,7 @@ import (
 	"image"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -393,13 +394,7 @@ func loadNumPy(path string, o SourceOptions) (*Dataset, error) {
 	}
 	for _, k := range []string{KeyXTrain, KeyYTrain} {
 		if arrays[k] == nil {
-			keys := slices.Sorted(func(yield func(string) bool) {
-				for k := range arrays {
-					if !yield(k) {
-						return
-					}
-				}
-			})
+			keys := slices.Sorted(maps.Keys(arrays))
 			return nil, fileErr(path, ErrNotFound, "no array %s (found: %s; want x_train, y_train and optionally x_test, y_test)", k, strings.Join(keys, ", "))
 		}
 	}

@@ -1,12 +1,13 @@
 package data
 
 import (
+	"cmp"
 	"fmt"
 	"image"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -64,7 +65,8 @@ func (o SourceOptions) Validate() error {
 // DetectFormat says which of Formats path holds, or "" when it is none of them (an IDX
 // folder, or nothing that exists; Load then treats it as IDX files). It looks only at
 // names: a file ending in .npz, .npy or .csv; a folder holding x_train.npy or train.csv;
-// a folder with subfolders (classes, or train/ and test/) and no IDX files.
+// a folder with subfolders (classes, or train/ and test/) or image files, and no IDX
+// files.
 func DetectFormat(path string) string {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -88,10 +90,22 @@ func DetectFormat(path string) string {
 	if _, ok := findFile(path, TrainImages); ok {
 		return ""
 	}
-	if subdirs(path) != nil {
-		return FormatFolder
+	if subdirs(path) != nil || hasImageFiles(path) {
+		return FormatFolder // loose images get the folder reader's message on layout
 	}
 	return ""
+}
+
+// hasImageFiles says whether dir holds a file named like a PNG, JPEG or GIF image.
+func hasImageFiles(dir string) bool {
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		switch strings.ToLower(filepath.Ext(e.Name())) {
+		case ".png", ".jpg", ".jpeg", ".gif":
+			return true
+		}
+	}
+	return false
 }
 
 func isFile(p string) bool {
@@ -274,12 +288,8 @@ func fitSizes(splits []rawSplit, noResize bool, ds *Dataset) error {
 	}
 	if resized > 0 {
 		var from []string
-		keys := make([]image.Point, 0, len(sizes))
-		for p := range sizes {
-			keys = append(keys, p)
-		}
-		sort.Slice(keys, func(a, b int) bool {
-			return keys[a].X*keys[a].Y < keys[b].X*keys[b].Y || keys[a].X*keys[a].Y == keys[b].X*keys[b].Y && keys[a].X < keys[b].X
+		keys := slices.SortedFunc(maps.Keys(sizes), func(a, b image.Point) int {
+			return cmp.Or(cmp.Compare(a.X*a.Y, b.X*b.Y), cmp.Compare(a.X, b.X), cmp.Compare(a.Y, b.Y))
 		})
 		for _, p := range keys {
 			from = append(from, fmt.Sprintf("%d of %d×%d", sizes[p], p.X, p.Y))

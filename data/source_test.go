@@ -137,6 +137,21 @@ func sortedRows(px, lbl []uint8, n int) ([]uint8, []uint8) {
 	return out, l
 }
 
+func TestCSVDecimalsAreFractions(t *testing.T) {
+	csv := "label,a,b,c,d\n1,0.0,1,0.5,0.25\n0,1,1,1,1\n"
+	ims, lbl, names, err := DecodeCSV(strings.NewReader(csv), "f.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(ims[0].Pix, []uint8{0, 255, 128, 64}) || !bytes.Equal(ims[1].Pix, []uint8{255, 255, 255, 255}) ||
+		!slices.Equal(lbl, []int{1, 0}) || names[1] != "f.csv line 3" {
+		t.Errorf("pixels %v %v, labels %v, names %q", ims[0].Pix, ims[1].Pix, lbl, names)
+	}
+	if _, _, _, err := DecodeCSV(strings.NewReader("1,0.5,2,0,0\n"), "g.csv"); err == nil || !strings.Contains(err.Error(), "line 1, field 3") {
+		t.Errorf("a decimal file with 2 in it: %v", err)
+	}
+}
+
 func TestHoldOutIsSeeded(t *testing.T) {
 	tr, ltr := datatest.Toy(50, 5, 4, 28)
 	path := filepath.Join(t.TempDir(), "all.csv")

@@ -239,3 +239,19 @@ func decodeConfig(b []byte, where string) (Config, error) {
 
 // errInterrupted marks a run stopped by its context (Ctrl-C).
 var errInterrupted = errors.New("interrupted")
+
+// clampLimits lowers Limit and TestLimit to the images the data holds (trainN,
+// testN) when they ask for more, so that config.json and the checkpoint record
+// what was used, and returns a note per clamped limit for the log.
+func (c *Config) clampLimits(trainN, testN int) []string {
+	var notes []string
+	if c.Limit > trainN {
+		notes = append(notes, fmt.Sprintf("note: limit %d is more than the %d training images of %s: using all %d (the run records limit %d)", c.Limit, trainN, c.Dataset, trainN, trainN))
+		c.Limit = trainN
+	}
+	if c.TestLimit > testN {
+		notes = append(notes, fmt.Sprintf("note: test limit %d is more than the %d test images of %s: using all %d (the run records test limit %d)", c.TestLimit, testN, c.Dataset, testN, testN))
+		c.TestLimit = testN
+	}
+	return notes
+}

@@ -149,8 +149,13 @@ func (t *trainer) deviceLoss(epoch, first int) (kernels.LossStats, error) {
 		return st, fmt.Errorf("train: epoch %d: %w", epoch, err)
 	}
 	if st.BadStep >= 0 {
-		return st, fmt.Errorf("train: the loss is %v at epoch %d step %d: training diverged (try a lower learning rate)",
-			st.BadLoss, epoch, st.BadStep-first+1)
+		return st, t.diverged(&DivergedError{Epoch: epoch, Step: st.BadStep - first + 1, Loss: float64(st.BadLoss), Best: t.bestLoss})
+	}
+	// The device keeps no per-step samples: the factor applies to the epoch's last.
+	if st.N > 0 {
+		if d := divergence(float64(st.Last), &t.bestLoss, t.opts.DivergeFactor, epoch, t.stepsPerEpoch); d != nil {
+			return st, t.diverged(d)
+		}
 	}
 	return st, nil
 }

@@ -29,6 +29,9 @@ type upload struct {
 	data []uint64
 }
 
+// align256 rounds a byte count up to the 256-byte alignment of the parts.
+func align256(n int64) int64 { return (n + 255) &^ 255 }
+
 func newBinder(x *Executable, base uint64) *binder { return &binder{x: x, base: base} }
 
 func (bd *binder) arenaBytes() int64 { return align256(4 * int64(bd.x.prog.ArenaLen)) }
