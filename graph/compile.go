@@ -74,8 +74,8 @@ func (m *Model) unit(opt Options) (*unit, error) {
 		return nil, fmt.Errorf("%s: training needs a Loss node", u.where)
 	case opt.Optimizer != nil && len(m.Params) == 0:
 		return nil, fmt.Errorf("%s: training needs parameters (Params is empty)", u.where)
-	case m.Loss == nil && m.Logits == nil && len(opt.Taps) == 0:
-		return nil, fmt.Errorf("%s: nothing to compute (no Loss, Logits or taps)", u.where)
+	case m.Loss == nil && m.Logits == nil && len(m.Outputs)+len(opt.Taps) == 0:
+		return nil, fmt.Errorf("%s: nothing to compute (no Loss, Logits, Outputs or taps)", u.where)
 	}
 	if m.Loss != nil && !m.Loss.IsScalar() {
 		return nil, fmt.Errorf("%s: loss %s must be a scalar, got shape %v", u.where, describe(m.Loss), m.Loss.Shape())
@@ -98,6 +98,14 @@ func (m *Model) unit(opt Options) (*unit, error) {
 		if n != nil {
 			u.forward = append(u.forward, n)
 		}
+	}
+	for _, name := range sortedKeys(m.Outputs) {
+		n := m.Outputs[name]
+		if n == nil {
+			return nil, fmt.Errorf("%s: output %q is nil", u.where, name)
+		}
+		u.forward = append(u.forward, n)
+		u.results[name] = n
 	}
 	if err := u.checkLeaves(); err != nil {
 		return nil, err
@@ -163,6 +171,9 @@ func (u *unit) addTaps() error {
 			n = found[0]
 		} else {
 			return fmt.Errorf("%s: tap %q: no node of that name", u.where, name)
+		}
+		if _, dup := u.results[name]; dup {
+			return fmt.Errorf("%s: tap %q is also the name of an output", u.where, name)
 		}
 		u.results[name] = n
 		u.backward = append(u.backward, n)
