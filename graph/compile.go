@@ -33,7 +33,8 @@ import (
 // a float64 node, a leaf nobody writes, a malformed node) is an error
 // naming the node — its name, its op and its id. GABOR_DEBUG=1 prints the
 // resulting program to stderr.
-func Compile(m *Model, opt Options) (*kernels.Program, error) {
+func Compile(m *Model, opt Options) (p *kernels.Program, err error) {
+	defer recoverAs("graph.Compile", &p, &err)
 	u, err := m.unit(opt)
 	if err != nil {
 		return nil, err
@@ -43,6 +44,15 @@ func Compile(m *Model, opt Options) (*kernels.Program, error) {
 		return nil, err
 	}
 	return c.e.prog, nil
+}
+
+// recoverAs is the last guard of an entry point: a panic below it (in
+// gorgonia, or a compiler bug the node-level guard did not catch) becomes an
+// error.
+func recoverAs(where string, p **kernels.Program, err *error) {
+	if r := recover(); r != nil {
+		*p, *err = nil, fmt.Errorf("%s: internal error: %v", where, r)
+	}
 }
 
 // unit is what the compile pipeline takes, whichever entry point built it:
