@@ -21,16 +21,19 @@ type ScorePoint struct {
 	Filters int     `json:"n_filters"`
 }
 
-// MeanR2Adj is the mean adjusted R² of fits.
+// MeanR2Adj is the mean adjusted R² of the fitted filters (Skipped ones left out).
 func MeanR2Adj(fits []FilterFit) float64 {
-	if len(fits) == 0 {
+	s, n := 0.0, 0
+	for _, f := range fits {
+		if !f.Skipped {
+			s += f.R2Adj
+			n++
+		}
+	}
+	if n == 0 {
 		return 0
 	}
-	s := 0.0
-	for _, f := range fits {
-		s += f.R2Adj
-	}
-	return s / float64(len(fits))
+	return s / float64(n)
 }
 
 // WriteScorePlot draws the Gabor score and the mean adjusted R² against the

@@ -20,7 +20,7 @@ type queryOptions struct {
 	JSON   bool
 	Opt    introspect.Optimize
 
-	labels []int
+	labels []mapSpan
 }
 
 func newCmdQuery(f *factory, runF func(*queryOptions) error) *cobra.Command {
@@ -99,7 +99,17 @@ func runQuery(opts *queryOptions) error {
 	if err != nil {
 		return &dataError{err}
 	}
-	res, err := introspect.Query(run, introspect.QueryOptions{Method: opts.Method, Labels: opts.labels,
+	var labels []int
+	if opts.labels != nil {
+		n := classCount(run.Config)
+		if n == 0 {
+			n = 1 << 16 // the model's layers are unknown: the query checks the labels itself
+		}
+		if labels, err = expandRanges(opts.labels, n, "label", "model "+run.Config.Model, "classes"); err != nil {
+			return err
+		}
+	}
+	res, err := introspect.Query(run, introspect.QueryOptions{Method: opts.Method, Labels: labels,
 		Step: opts.Step, Device: opts.Device, Optimize: opts.Opt})
 	if err != nil {
 		return err
