@@ -41,6 +41,7 @@ vet:
 # CUDA headers are present; its tests run only on a machine with a GPU (see README).
 test: vet
 	$(GO) test -timeout $(TEST_TIMEOUT) ./...
+	scripts/cross-vet.sh
 	@if [ ! -f $(CUDA_PREFIX)/include/cuda.h ]; then \
 		echo "make test: no CUDA headers in $(CUDA_PREFIX) (scripts/install-cuda.sh headers): gpu tag not vetted"; \
 	elif [ ! -f mk/gpu.mk ] || [ ! -f scripts/gpu-vet.sh ]; then \
