@@ -23,6 +23,8 @@ type LoadOptions struct {
 	// default to 60,000 and 10,000.
 	Seed                          uint64
 	SyntheticTrain, SyntheticTest int
+	// Source configures the Formats of one's own data (folder, numpy, csv).
+	Source SourceOptions
 }
 
 // Load returns the named dataset. For "synthetic" it generates the built-in set. For a
@@ -32,6 +34,14 @@ type LoadOptions struct {
 func Load(name, dir string, opts LoadOptions) (*Dataset, error) {
 	if strings.EqualFold(name, SyntheticName) {
 		ds, err := Synthetic(opts.Seed, orDefault(opts.SyntheticTrain, 60000), orDefault(opts.SyntheticTest, 10000))
+		if err != nil {
+			return nil, err
+		}
+		ds.Train, ds.Test = ds.Train.Head(opts.TrainLimit), ds.Test.Head(opts.TestLimit)
+		return ds, nil
+	}
+	if IsFormat(name) {
+		ds, err := LoadFormat(name, dir, opts.Source)
 		if err != nil {
 			return nil, err
 		}

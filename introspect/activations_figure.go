@@ -313,7 +313,7 @@ func drawStrip(fig *Figure, a LayerActivation, x0, y0 int, o ActivationFigureOpt
 		width = max(width, (hi-lo)*cellW+2)
 	}
 	if names != nil {
-		p := logitProbs(a.V)
+		p := LogitProbs(a.V)
 		best := Argmax(a.V)
 		for i, s := range names {
 			cx := x0 + 1 + i*cellW + cellW/2
@@ -332,8 +332,8 @@ func drawStrip(fig *Figure, a LayerActivation, x0, y0 int, o ActivationFigureOpt
 	return lines*lineH - 2, width, nil
 }
 
-// logitProbs is the softmax of logits, in float64, shifted by the maximum for stability.
-func logitProbs(v []float32) []float64 {
+// LogitProbs is the softmax of logits, in float64, shifted by the maximum for stability.
+func LogitProbs(v []float32) []float64 {
 	m := math.Inf(-1)
 	for _, x := range v {
 		m = math.Max(m, float64(x))

@@ -102,7 +102,7 @@ func (s *Snapshot) Read(name string) ([]float32, []int, error) {
 // LoadDataset loads the dataset a config names, with its limits applied: what
 // Resume uses, and what a caller of Run should use so both see the same data.
 func LoadDataset(cfg Config) (*data.Dataset, error) {
-	return data.Load(cfg.Dataset, cfg.DataDir, data.LoadOptions{TrainLimit: cfg.Limit, TestLimit: cfg.TestLimit})
+	return data.Load(cfg.Dataset, cfg.DataDir, data.LoadOptions{TrainLimit: cfg.Limit, TestLimit: cfg.TestLimit, Source: cfg.Source})
 }
 
 // openBackend opens a device by name; tests swap it for backends of their own.
@@ -410,7 +410,8 @@ func (t *trainer) runEpoch(ctx context.Context) error {
 // run of total steps.
 func (t *trainer) feedStep(perm []int32, k, total int) error {
 	prog := t.b.prog
-	if err := data.Gather(t.train, data.Batch(perm, t.cfg.Batch, k), t.x, t.y, data.FashionMean, data.FashionStd); err != nil {
+	norm := t.cfg.Normalization()
+	if err := data.Gather(t.train, data.Batch(perm, t.cfg.Batch, k), t.x, t.y, norm.Mean, norm.Std); err != nil {
 		return err
 	}
 	if err := t.exe.Write(prog.Inputs["x"], t.x); err != nil {

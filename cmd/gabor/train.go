@@ -25,6 +25,8 @@ type trainOptions struct {
 	Config train.Config
 	Resume string
 	JSON   bool
+	// Normalize is --normalize ("" : the dataset's default, see data.DefaultNormalize).
+	Normalize string
 	// DivergeFactor is --diverge-factor (0: off); see train.DefaultDivergeFactor.
 	DivergeFactor float64
 
@@ -63,6 +65,11 @@ mean 0.2860 and std 0.3530, and a shuffle per epoch that the reference programs 
 The dataset defaults to fashion-mnist when its files are found (see 'gabor data
 --help'), else to the built-in synthetic digits; which one was picked is printed on
 stderr. --data DIR reads the four IDX files from DIR instead.
+
+--data PATH may also be one's own data: an image folder, an .npz (or a folder of
+.npy files) or a CSV file (see 'gabor data --help' and docs/data.md). Its images are
+made 28×28 gray and, unless --normalize says otherwise, normalized with the training
+split's own mean and std; the normalization used is printed and kept in the run.
 
 The run directory (--out, default runs/<model>-<timestamp>) receives config.json,
 metrics.jsonl (one line per epoch) and a checkpoint in the safetensors format after
@@ -104,7 +111,9 @@ stdout carries one JSON object per line: an "epoch" event after each epoch and a
 	fl := cmd.Flags()
 	fl.StringVar(&c.Model, "model", def.Model, "model: "+strings.Join(models.Names(), ", "))
 	fl.StringVar(&c.Dataset, "dataset", "", "dataset: "+strings.Join(data.Names(), ", ")+" (default: fashion-mnist if found, else synthetic)")
-	fl.StringVar(&c.DataDir, "data", "", "read the four IDX files from `DIR`")
+	fl.StringVar(&c.DataDir, "data", "", "read the dataset from `PATH`: four IDX files, an image folder, an .npz or .npy folder, or CSV (see gabor data --help)")
+	fl.StringVar(&opts.Normalize, "normalize", "", normalizeUsage)
+	addSourceFlags(fl, &c.Source) // data_source.go
 	fl.IntVar(&c.Epochs, "epochs", def.Epochs, "number of epochs (with --resume: the new total)")
 	fl.IntVar(&c.Batch, "batch", def.Batch, "batch size")
 	fl.Float64Var(&c.LR, "lr", 0, "learning rate (default: the model's, 0.05 for mlp and lenet, 0.02 for convnet; 0.001 with adam)")
@@ -168,6 +177,12 @@ func validateTrain(o *trainOptions) error {
 		}
 	}
 	if err := checkDeviceName(c.Device); err != nil {
+		return err
+	}
+	if err := checkNormalize(o.Normalize); err != nil {
+		return err
+	}
+	if err := checkSource(c.Source); err != nil {
 		return err
 	}
 	if o.Set["lr"] && c.LR <= 0 {

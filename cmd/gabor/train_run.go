@@ -42,6 +42,14 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 			return &dataError{err}
 		}
 	}
+	for _, n := range ds.Notes {
+		rep.notice("%s", n)
+	}
+	msg, err := resolveNormalization(&cfg, o.Normalize, ds) // data_source.go
+	if err != nil {
+		return err
+	}
+	rep.notice("%s", msg)
 	ropts := train.RunOptions{Progress: rep.handle, Log: reporterLog{rep}, Version: currentVersion().Version, DivergeFactor: o.divergeFactor()}
 	snaps, err := snapshotHooks(&ropts, cfg.Out, cfg, true) // train_snapshot.go
 	if err != nil {

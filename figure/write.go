@@ -1,0 +1,86 @@
+package figure
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/go-pdf/fpdf"
+	"gonum.org/v1/plot/vg/vgpdf"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// Render returns the figure in format ("png", "svg" or "pdf") with its
+// provenance embedded.
+func Render(f *Figure, format string, o Options) ([]byte, error) {
+	var b bytes.Buffer
+	if err := Write(&b, f, format, o); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// Write writes the figure in format to w.
+func Write(w io.Writer, f *Figure, format string, o Options) error {
+	s := scaleOf(f, o.Width)
+	if err := checkSize(f, s); err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	switch format {
+	case "png":
+		dpi := o.DPI
+		if dpi <= 0 {
+			dpi = DefaultDPI
+		}
+		if dpi > 2400 {
+			return fmt.Errorf("figure: %d DPI is more than 2400", dpi)
+		}
+		c, img := newPNGCanvas(f.W*s, f.H*s, dpi)
+		drawOn(f, target{c: c, h: f.H}, s)
+		if err := EncodePNG(&b, img, dpi, pngText(f, o)); err != nil {
+			return err
+		}
+	case "svg":
+		c := vgsvg.New(pt(f.W*s), pt(f.H*s))
+		drawOn(f, target{c: c, h: f.H, rects: true}, s)
+		var raw bytes.Buffer
+		if _, err := c.WriteTo(&raw); err != nil {
+			return fmt.Errorf("figure: writing SVG: %w", err)
+		}
+		if err := addSVGMetadata(&b, raw.Bytes(), f, o); err != nil {
+			return err
+		}
+	case "pdf":
+		c := newPDFCanvas(f.W*s, f.H*s, o.Created)
+		drawOn(f, target{c: c, h: f.H, rects: true, pdfText: true}, s)
+		var raw bytes.Buffer
+		if _, err := c.WriteTo(&raw); err != nil {
+			return fmt.Errorf("figure: writing PDF: %w", err)
+		}
+		if err := addPDFInfo(&b, raw.Bytes(), f, o); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("figure: unknown format %q (known: png, svg, pdf)", format)
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// fpdfDates guards fpdf's package-level default dates, which vgpdf.New
+// reads when it makes its document.
+var fpdfDates sync.Mutex
+
+func newPDFCanvas(w, h float64, created time.Time) *vgpdf.Canvas {
+	fpdfDates.Lock()
+	defer fpdfDates.Unlock()
+	fpdf.SetDefaultCreationDate(created)
+	fpdf.SetDefaultModificationDate(created)
+	c := vgpdf.New(pt(w), pt(h))
+	fpdf.SetDefaultCreationDate(time.Time{})
+	fpdf.SetDefaultModificationDate(time.Time{})
+	return c
+}
