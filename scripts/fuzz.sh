@@ -15,9 +15,15 @@ cd "$(dirname "$0")/.."
 GO=${GO:-go}
 FUZZTIME=${FUZZTIME:-10s}
 
-# package  target — every parser of gabor's inputs.
+# package  target — every parser of gabor's inputs (and the graph compiler);
+# the check below fails when a Fuzz function is added without a line here.
 targets=(
 	"./data FuzzDecodeIDX"
+	"./data FuzzDecodeNPY"
+	"./data FuzzDecodeCSV"
+	"./figure FuzzReadPNGText"
+	"./figure FuzzReadSVGMetadata"
+	"./graph FuzzCompile"
 	"./models FuzzDecodeANCHORW1"
 	"./train/safetensors FuzzDecode"
 	"./train FuzzDecodeConfig"
