@@ -1,5 +1,7 @@
 package train
 
+import "strings"
+
 // InputError says that an input file of a run — its config.json, its
 // checkpoint as a whole, an --init-from file — is missing, corrupt or does not
 // agree with the rest of the run (a config that differs from the checkpoint's,
@@ -11,7 +13,12 @@ type InputError struct {
 	Err  error
 }
 
-func (e *InputError) Error() string { return "train: " + e.Path + ": " + e.Err.Error() }
+func (e *InputError) Error() string {
+	if msg := e.Err.Error(); strings.Contains(msg, e.Path) {
+		return msg // the cause names the file already
+	}
+	return "train: " + e.Path + ": " + e.Err.Error()
+}
 
 // Unwrap returns the cause.
 func (e *InputError) Unwrap() error { return e.Err }
