@@ -203,6 +203,9 @@ func Grid(panels []Panel, o GridOptions) (*Figure, error) {
 			AddColorbar(f, x, top, cbarW+cbarAxis, bh, cmap, global, o.Signed, false, lab)
 		}
 	}
+	if o.Width <= 0 {
+		f.Fit(margin) // a long title widens the figure rather than being cut
+	}
 	return f, nil
 }
 
