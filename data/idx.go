@@ -94,59 +94,16 @@ func readIDXFile(path string, wantDims int) ([]int, []uint8, error) {
 // more is trailing garbage. Errors are *FileError with an empty Path (the file-level
 // readers fill it in).
 func DecodeIDX(r io.Reader, wantDims int) ([]int, []uint8, error) {
-	br := bufio.NewReaderSize(r, 1<<16)
-	var src io.Reader = br
-	compressed := false
-	if head, err := br.Peek(2); err == nil && head[0] == 0x1f && head[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, nil, fileErr("", ErrCorrupt, "bad gzip header: %v", err)
-		}
-		defer zr.Close()
-		src = zr
-		compressed = true
+	src, what, closer, err := openIDXStream(r)
+	if err != nil {
+		return nil, nil, err
 	}
-	// Wrap read errors so a broken gzip stream reads as such, not as a short IDX file.
-	what := "file"
-	if compressed {
-		what = "gzip stream"
+	if closer != nil {
+		defer closer.Close()
 	}
-	var hdr [4]byte
-	if n, err := io.ReadFull(src, hdr[:]); err != nil {
-		return nil, nil, readFailure(what, err, fmt.Sprintf("only %d of 4 header bytes", n))
-	}
-	magic := binary.BigEndian.Uint32(hdr[:])
-	want := uint32(0x0800 | wantDims)
-	if hdr[0] != 0 || hdr[1] != 0 {
-		return nil, nil, fileErr("", ErrCorrupt, "bad magic 0x%08X: not an IDX file (want 0x%08X)", magic, want)
-	}
-	if hdr[2] != 0x08 {
-		tn, ok := idxTypeNames[hdr[2]]
-		if !ok {
-			tn = "unknown"
-		}
-		return nil, nil, fileErr("", ErrCorrupt, "bad magic 0x%08X: element type 0x%02X (%s), want 0x08 (unsigned byte)", magic, hdr[2], tn)
-	}
-	if int(hdr[3]) != wantDims {
-		kind := map[int]string{1: "labels", 3: "images"}[wantDims]
-		return nil, nil, fileErr("", ErrCorrupt, "bad magic 0x%08X: %d dimensions, want %d (0x%08X, %s)", magic, hdr[3], wantDims, want, kind)
-	}
-	dimBytes := make([]byte, 4*wantDims)
-	if n, err := io.ReadFull(src, dimBytes); err != nil {
-		return nil, nil, readFailure(what, err, fmt.Sprintf("header cut short: %d of %d dimension bytes", n, len(dimBytes)))
-	}
-	dims := make([]int, wantDims)
-	total := 1
-	for i := range dims {
-		d := binary.BigEndian.Uint32(dimBytes[4*i:])
-		dims[i] = int(d)
-		if d == 0 {
-			return nil, nil, fileErr("", ErrCorrupt, "dimension %d is zero (dims %v)", i, dimsSoFar(dimBytes))
-		}
-		if total > maxElements/int(d) {
-			return nil, nil, fileErr("", ErrCorrupt, "dims %v declare more than %d bytes", dimsSoFar(dimBytes), maxElements)
-		}
-		total *= int(d)
+	dims, total, err := decodeIDXHeader(src, what, wantDims)
+	if err != nil {
+		return nil, nil, err
 	}
 	payload, n, err := readUpTo(src, total)
 	if err != nil {
@@ -170,6 +127,93 @@ func DecodeIDX(r io.Reader, wantDims int) ([]int, []uint8, error) {
 		return nil, nil, readFailure(what, err, fmt.Sprintf("all %d data bytes present, then", total))
 	}
 	return dims, payload, nil
+}
+
+// openIDXStream gunzips r when it starts with the gzip magic 1f 8b. what names
+// the stream in errors ("file" or "gzip stream").
+func openIDXStream(r io.Reader) (io.Reader, string, io.Closer, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	if head, err := br.Peek(2); err == nil && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, "", nil, fileErr("", ErrCorrupt, "bad gzip header: %v", err)
+		}
+		return zr, "gzip stream", zr, nil
+	}
+	return br, "file", nil, nil
+}
+
+// decodeIDXHeader reads and checks the magic number and the dimensions, and
+// returns them with the payload size they declare.
+func decodeIDXHeader(src io.Reader, what string, wantDims int) ([]int, int, error) {
+	var hdr [4]byte
+	if n, err := io.ReadFull(src, hdr[:]); err != nil {
+		return nil, 0, readFailure(what, err, fmt.Sprintf("only %d of 4 header bytes", n))
+	}
+	magic := binary.BigEndian.Uint32(hdr[:])
+	want := uint32(0x0800 | wantDims)
+	if hdr[0] != 0 || hdr[1] != 0 {
+		return nil, 0, fileErr("", ErrCorrupt, "bad magic 0x%08X: not an IDX file (want 0x%08X)", magic, want)
+	}
+	if hdr[2] != 0x08 {
+		tn, ok := idxTypeNames[hdr[2]]
+		if !ok {
+			tn = "unknown"
+		}
+		return nil, 0, fileErr("", ErrCorrupt, "bad magic 0x%08X: element type 0x%02X (%s), want 0x08 (unsigned byte)", magic, hdr[2], tn)
+	}
+	if int(hdr[3]) != wantDims {
+		kind := map[int]string{1: "labels", 3: "images"}[wantDims]
+		return nil, 0, fileErr("", ErrCorrupt, "bad magic 0x%08X: %d dimensions, want %d (0x%08X, %s)", magic, hdr[3], wantDims, want, kind)
+	}
+	dimBytes := make([]byte, 4*wantDims)
+	if n, err := io.ReadFull(src, dimBytes); err != nil {
+		return nil, 0, readFailure(what, err, fmt.Sprintf("header cut short: %d of %d dimension bytes", n, len(dimBytes)))
+	}
+	dims := make([]int, wantDims)
+	total := 1
+	for i := range dims {
+		d := binary.BigEndian.Uint32(dimBytes[4*i:])
+		dims[i] = int(d)
+		if d == 0 {
+			return nil, 0, fileErr("", ErrCorrupt, "dimension %d is zero (dims %v)", i, dimsSoFar(dimBytes))
+		}
+		if total > maxElements/int(d) {
+			return nil, 0, fileErr("", ErrCorrupt, "dims %v declare more than %d bytes", dimsSoFar(dimBytes), maxElements)
+		}
+		total *= int(d)
+	}
+	return dims, total, nil
+}
+
+// ReadIDXHeader reads only the header of an IDX file (raw or gzip: only its first
+// bytes are decompressed) and returns its dimensions, so the files of a set can be
+// checked against each other before any body is read.
+func ReadIDXHeader(path string, wantDims int) ([]int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fileErr(path, ErrNotFound, "no such file")
+		}
+		return nil, &FileError{Path: path, Problem: err.Error(), Kind: err}
+	}
+	defer f.Close()
+	src, what, closer, err := openIDXStream(f)
+	if err == nil {
+		if closer != nil {
+			defer closer.Close()
+		}
+		var dims []int
+		if dims, _, err = decodeIDXHeader(src, what, wantDims); err == nil {
+			return dims, nil
+		}
+	}
+	var fe *FileError
+	if errors.As(err, &fe) {
+		fe.Path = path
+		return nil, fe
+	}
+	return nil, &FileError{Path: path, Problem: err.Error(), Kind: err}
 }
 
 // readUpTo reads exactly total bytes, growing its buffer as data actually arrives, so a

@@ -23,6 +23,8 @@ type LoadOptions struct {
 	// default to 60,000 and 10,000.
 	Seed                          uint64
 	SyntheticTrain, SyntheticTest int
+	// Source configures the Formats of one's own data (folder, numpy, csv).
+	Source SourceOptions
 }
 
 // Load returns the named dataset. For "synthetic" it generates the built-in set. For a
@@ -32,6 +34,14 @@ type LoadOptions struct {
 func Load(name, dir string, opts LoadOptions) (*Dataset, error) {
 	if strings.EqualFold(name, SyntheticName) {
 		ds, err := Synthetic(opts.Seed, orDefault(opts.SyntheticTrain, 60000), orDefault(opts.SyntheticTest, 10000))
+		if err != nil {
+			return nil, err
+		}
+		ds.Train, ds.Test = ds.Train.Head(opts.TrainLimit), ds.Test.Head(opts.TestLimit)
+		return ds, nil
+	}
+	if IsFormat(name) {
+		ds, err := LoadFormat(name, dir, opts.Source)
 		if err != nil {
 			return nil, err
 		}
@@ -143,6 +153,9 @@ func LoadDir(spec *Spec, dir string) (*Dataset, error) {
 		}
 		paths[i] = p
 	}
+	if err := checkHeaders(spec, paths); err != nil {
+		return nil, err
+	}
 	var (
 		wg   sync.WaitGroup
 		imgs [2]*Images
@@ -171,6 +184,32 @@ func LoadDir(spec *Spec, dir string) (*Dataset, error) {
 		}
 	}
 	return ds, nil
+}
+
+// checkHeaders reads the headers of the four files (paths in FileNames order)
+// and checks them against the spec and each other before any body is
+// decompressed: a gzip bomb whose header declares millions of images next to a
+// label file of thousands is refused at the cost of a few header bytes, and
+// each body read is then bounded by what the consistent headers declare.
+func checkHeaders(spec *Spec, paths []string) error {
+	for k := 0; k < 2; k++ {
+		imgPath, lblPath := paths[2*k], paths[2*k+1]
+		im, err := ReadIDXHeader(imgPath, 3)
+		if err != nil {
+			return err
+		}
+		lb, err := ReadIDXHeader(lblPath, 1)
+		if err != nil {
+			return err
+		}
+		if im[1] != spec.H || im[2] != spec.W {
+			return fileErr(imgPath, ErrMismatch, "images are %d×%d, %s expects %d×%d", im[1], im[2], spec.Name, spec.H, spec.W)
+		}
+		if lb[0] != im[0] {
+			return fileErr(lblPath, ErrMismatch, "%d labels but %s has %d images (as their headers declare; no data was read)", lb[0], filepath.Base(imgPath), im[0])
+		}
+	}
+	return nil
 }
 
 // assemble cross-checks an image file and a label file and builds the Set.

@@ -1,9 +1,12 @@
 package data
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -155,4 +158,43 @@ func TestVerifyReportsChecksums(t *testing.T) {
 	if _, err := Verify("kmnist", dir); !errors.Is(err, ErrMismatch) {
 		t.Errorf("bad label: %v", err)
 	}
+}
+
+// A gzip bomb: an image file of a few hundred KB whose header declares 300,000
+// images (235 MB of zeros, which it really holds) beside a label file of 10. The
+// headers are compared before any body is decompressed, so the mismatch is
+// reported at once and the load allocates a few MB, not the 235 MB declared.
+func TestLoadGzipBombRefusedByHeaders(t *testing.T) {
+	dir := t.TempDir()
+	const nBomb = 300_000
+	var zb bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&zb, gzip.BestSpeed)
+	zw.Write(idxBytes(MagicImages, []uint32{nBomb, 28, 28}, nil))
+	zero := make([]byte, 1<<20)
+	for left := nBomb * 784; left > 0; left -= len(zero) {
+		zw.Write(zero[:min(left, len(zero))])
+	}
+	zw.Close()
+	write := func(name string, b []byte) {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(TrainImages+".gz", zb.Bytes())
+	write(TrainLabels+".gz", gz(idxBytes(MagicLabels, []uint32{10}, make([]byte, 10))))
+	write(TestImages+".gz", gz(idxBytes(MagicImages, []uint32{10, 28, 28}, make([]byte, 7840))))
+	write(TestLabels+".gz", gz(idxBytes(MagicLabels, []uint32{10}, make([]byte, 10))))
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := Load("fashion-mnist", dir, LoadOptions{})
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), "10 labels but") || !strings.Contains(err.Error(), "has 300000 images (as their headers declare") {
+		t.Fatalf("bomb loaded with error %v; want the header mismatch", err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 32<<20 {
+		t.Errorf("the refused load allocated %d MB (the body was decompressed)", alloc>>20)
+	}
+	t.Logf("compressed %d KB, declared %d MB, refused: %v", zb.Len()>>10, nBomb*784>>20, err)
 }

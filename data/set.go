@@ -21,6 +21,9 @@ type Dataset struct {
 	// Files are the four paths read (train images, train labels, test images, test
 	// labels); empty for generated sets.
 	Files []string
+	// Notes say what reading one's own data changed (images resized, a test split held
+	// out); commands print them on stderr.
+	Notes []string
 }
 
 // Image returns the pixels of image i (aliasing the set's storage).

@@ -19,24 +19,28 @@
 //	SoftmaxCrossEntropy(l, y)      fused, stable; a scalar mean loss
 //
 // A constructor's error names it, the input and the problem:
-// "graph.Conv2D: input x must have rank 4 (N,C,H,W), got rank 2". An op's
-// String prints its name and every parameter, and its hash is taken over
-// that string: gorgonia merges nodes with equal op hashes and children, so
-// two convolutions with different strides stay two nodes.
+// "graph.Conv2D: input x must have rank 4 (N,C,H,W), got rank 2".
+//
+// Each op is written as a spec (ops.go): its parameters, its hm type, its
+// shape rule and its lowering — nothing else. One adapter, gop, makes any
+// spec a gorgonia op (gorgonia.Op and gorgonia.SDOp). An op's String prints
+// its name and every parameter, and the adapter hashes that string:
+// gorgonia merges nodes with equal op hashes and children, so two
+// convolutions with different strides stay two nodes.
 //
 // # Gradients
 //
-// Every op implements gorgonia.SDOp: gorgonia.Grad calls its SymDiff, which
-// builds the gradient from ops of the same set, so the backward graph is
-// made of lowerable ops too. Dense's gradient is two MatMuls with transpose
-// flags and a bias gradient. The gradient-only ops are unexported: the bias
-// gradient, the activation gradient
-// written in terms of the activation's output (so a GEMM or convolution with
-// a fused activation can drop the pre-activation), the filter gradient of a
-// convolution, the average-pool gradient, dropout's, softmax's and the
-// loss's. ConvTranspose2D doubles as Conv2D's data gradient and Unpool2D as
-// MaxPool2D's gradient. gabor differentiates once: the gradient ops, and
-// Unpool2D, answer false to DiffWRT.
+// gorgonia.Grad calls the adapter's SymDiff, which looks the op up in the
+// gradient rules (grad.go, one screen): each rule builds the gradient from
+// ops of the same set, so the backward graph is made of lowerable ops too.
+// Dense's gradient is two MatMuls with transpose flags and a bias gradient.
+// The gradient-only ops are unexported: the bias gradient, the activation
+// gradient written in terms of the activation's output (so a GEMM or
+// convolution with a fused activation can drop the pre-activation), the
+// filter gradient of a convolution, the average-pool gradient, dropout's,
+// softmax's and the loss's. ConvTranspose2D doubles as Conv2D's data
+// gradient and Unpool2D as MaxPool2D's gradient. gabor differentiates once:
+// the gradient ops, and Unpool2D, have no rule and answer false to DiffWRT.
 //
 // # Lowering
 //
@@ -69,9 +73,39 @@
 // values: switches are deterministic and the dropout mask is a hash of
 // (seed, step, index).
 //
+// # Models
+//
+// A Model is a graph with a description of its roles: X (the data), Labels
+// (the targets: class indices, one-hot rows or float targets, as Target
+// says), Logits (the output), Loss (any scalar: cross-entropy, a mean
+// squared error, a surface with no data at all), Params (trained, in
+// canonical order) and Inputs (further leaves the host writes). Only the
+// loss is needed to train; X, Labels and Inputs become Program.Inputs
+// ("x", "labels", and the Inputs' names).
+//
 // # Compiling
 //
-// Compile sorts the graph, lowers each node (gabor's ops through their lower
-// method, the common gorgonia built-ins through the compiler's own table),
-// fuses where it can, plans memory and returns a kernels.Program.
+// Compile, CompileGraph (a graph with named results and no loss: the
+// projections) and Projection.Compile run one pipeline: the description
+// becomes roots and declared leaves; the nodes the roots need are ordered
+// from the nodes' own inputs (gorgonia's id lookup goes stale once it
+// removes nodes), forward before backward; each node is lowered (gabor's
+// ops through their lower method, the common gorgonia built-ins through the
+// compiler's own table, scalar sizes and constants folded), GEMMs and
+// convolutions take a following activation as their epilogue, constants
+// are filled first, the optimizer update comes last, and memory is planned
+// and verified.
+//
+// # Errors
+//
+// Compile never panics. Every failure is an error that says where
+// ("graph.Compile: model "mlp"") and names the node with its op's type, the
+// op as gorgonia prints it, and the node's id:
+//
+//	graph.Compile: model "m": node "MaxAlong[0](%4)" (op maxOp "MaxAlong[0]", id 5): cannot lower: no lowering for this op
+//
+// gabor computes in float32: a float64 node is refused by name. A leaf the
+// roots need that is neither a parameter nor a declared input is folded
+// when it holds one repeated number (ones, zeros, a scalar), and is an
+// error otherwise — never an input that nobody writes.
 package graph

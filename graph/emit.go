@@ -17,20 +17,12 @@ type operand struct {
 	Node  *G.Node
 }
 
-// lowerer is implemented by every op of gabor's set: it emits the kernel
-// instructions that compute the op from its input buffers into out. The same
-// code serves the compiler and the op's Do, so there is one truth per op.
-type lowerer interface {
-	G.Op
-	lower(e *emitter, in []operand, out operand) error
-}
-
 // sideKey names a by-product of one op that a later op reuses instead of
 // recomputing: max-pool switches, softmax probabilities.
 type sideKey struct {
-	kind string
-	node *G.Node // the forward op's input that the by-product belongs to
-	hash uint32  // the forward op's hash (its parameters)
+	kind   string
+	node   *G.Node // the forward op's input that the by-product belongs to
+	params string  // the forward op's String (its parameters)
 }
 
 // emitter collects the instructions and buffers of a Program under construction.
@@ -92,18 +84,18 @@ func (e *emitter) Control() kernels.BufID {
 }
 
 // Side returns a by-product recorded by an earlier op, if any.
-func (e *emitter) Side(kind string, input *G.Node, fwd G.Op) (kernels.BufID, bool) {
+func (e *emitter) Side(kind string, input *G.Node, fwd spec) (kernels.BufID, bool) {
 	if input == nil {
 		return -1, false
 	}
-	id, ok := e.sides[sideKey{kind, input, fwd.Hashcode()}]
+	id, ok := e.sides[sideKey{kind, input, fwd.String()}]
 	return id, ok
 }
 
 // SetSide records a by-product for later ops.
-func (e *emitter) SetSide(kind string, input *G.Node, fwd G.Op, id kernels.BufID) {
+func (e *emitter) SetSide(kind string, input *G.Node, fwd spec, id kernels.BufID) {
 	if input != nil {
-		e.sides[sideKey{kind, input, fwd.Hashcode()}] = id
+		e.sides[sideKey{kind, input, fwd.String()}] = id
 	}
 }
 
@@ -118,7 +110,7 @@ func numel(shape []int) int {
 // doOnCPU is the Do of every gabor op: it lowers the op over buffers holding
 // the input values, runs those instructions on the cpu backend and returns
 // the output as a new float32 tensor.
-func doOnCPU(op lowerer, inputs ...G.Value) (G.Value, error) {
+func doOnCPU(op spec, inputs ...G.Value) (G.Value, error) {
 	e := newEmitter()
 	in := make([]operand, len(inputs))
 	shapes := make([]G.DimSizer, len(inputs))
@@ -130,7 +122,7 @@ func doOnCPU(op lowerer, inputs ...G.Value) (G.Value, error) {
 		in[i] = operand{ID: e.Buffer(fmt.Sprintf("in%d", i), s, kernels.Input), Shape: s}
 		shapes[i] = s
 	}
-	outShape, err := op.InferShape(shapes...)
+	outShape, err := gop{op}.InferShape(shapes...)
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", op, err)
 	}
@@ -139,23 +131,7 @@ func doOnCPU(op lowerer, inputs ...G.Value) (G.Value, error) {
 		return nil, fmt.Errorf("%v: %w", op, err)
 	}
 	p := e.prog
-	p.Forward = kernels.Segment{Start: 0, End: len(p.Instrs)}
-	for i := range p.Buffers { // no reuse: Do runs once
-		if p.Buffers[i].View < 0 {
-			p.Buffers[i].Offset = p.ArenaLen
-			p.ArenaLen += p.Buffers[i].Len
-		}
-	}
-	for i := range p.Buffers {
-		if v := p.Buffers[i].View; v >= 0 {
-			p.Buffers[i].Offset = p.Buffers[v].Offset
-		}
-	}
-	be, err := kernels.Open("cpu")
-	if err != nil {
-		return nil, err
-	}
-	x, err := be.Load(p)
+	x, err := loadUnplanned(p)
 	if err != nil {
 		return nil, err
 	}
@@ -185,6 +161,34 @@ func doOnCPU(op lowerer, inputs ...G.Value) (G.Value, error) {
 		return G.NewF32(res[0]), nil
 	}
 	return tensor.New(tensor.WithShape(outShape...), tensor.WithBacking(res)), nil
+}
+
+// loadUnplanned makes every instruction of p its forward segment, lays its
+// buffers out one after another (no reuse: the program runs once) and loads
+// it on the cpu backend.
+func loadUnplanned(p *kernels.Program) (kernels.Executable, error) {
+	p.Forward = kernels.Segment{Start: 0, End: len(p.Instrs)}
+	for i := range p.Buffers {
+		if p.Buffers[i].View < 0 {
+			p.Buffers[i].Offset = p.ArenaLen
+			p.ArenaLen += p.Buffers[i].Len
+		}
+	}
+	for i := range p.Buffers {
+		if v := p.Buffers[i].View; v >= 0 {
+			p.Buffers[i].Offset = p.Buffers[v].Offset
+		}
+	}
+	return loadCPU(p)
+}
+
+// loadCPU loads a planned program on the cpu backend.
+func loadCPU(p *kernels.Program) (kernels.Executable, error) {
+	be, err := kernels.Open("cpu")
+	if err != nil {
+		return nil, err
+	}
+	return be.Load(p)
 }
 
 // float32Data returns the values of a float32 scalar or tensor.

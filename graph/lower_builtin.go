@@ -61,14 +61,19 @@ func (c *compiler) foldScalar(n *G.Node, kids []*G.Node) (float64, bool) {
 		}
 		return 0, false
 	case "sizeOp":
-		if v := intField(n.Op(), "val"); v > 0 || len(kids) == 1 {
-			if v == 0 {
-				ax := intField(n.Op(), "axis")
+		v := intField(n.Op(), "val")
+		if v == 0 && len(kids) == 1 {
+			if ax := intField(n.Op(), "axis"); ax >= 0 && ax < len(kids[0].Shape()) {
 				v = kids[0].Shape()[ax]
 			}
+		}
+		if v > 0 {
 			return float64(v), true
 		}
 	case "elemBinOp":
+		if len(kids) != 2 {
+			return 0, false
+		}
 		a, okA := c.consts[kids[0]]
 		b, okB := c.consts[kids[1]]
 		if !okA || !okB {
@@ -85,6 +90,9 @@ func (c *compiler) foldScalar(n *G.Node, kids []*G.Node) (float64, bool) {
 			return a / b, true
 		}
 	case "elemUnaryOp":
+		if len(kids) != 1 {
+			return 0, false
+		}
 		a, ok := c.consts[kids[0]]
 		if !ok {
 			return 0, false
@@ -119,16 +127,22 @@ func (c *compiler) lowerBuiltin(n *G.Node, in []operand) error {
 	op := n.Op()
 	name := builtinName(op)
 	fail := func(why string, args ...any) error {
-		return fmt.Errorf("graph.Compile: cannot lower %s (op %q, gorgonia %s): %s",
-			nodeLabel(n), op, name, fmt.Sprintf(why, args...))
+		return c.fail(n, "cannot lower: %s", fmt.Sprintf(why, args...))
 	}
 	e := c.e
 	switch name {
 	case "reshapeOp":
+		if a, b := numel(in[0].Shape), numel(shapeOf(n)); a != b {
+			return fail("reshape of %d elements %v into %d %v", a, in[0].Shape, b, shapeOf(n))
+		}
 		c.view(n, in[0].ID)
 		return nil
 
 	case "elemUnaryOp":
+		if op.String() == "softplus" {
+			c.lowerSoftplus(in[0], c.outBuffer(n))
+			return nil
+		}
 		fn, ok := unaryFns[op.String()]
 		if !ok {
 			return fail("unary function %q is not supported", op.String())
@@ -186,7 +200,13 @@ func (c *compiler) lowerBuiltin(n *G.Node, in []operand) error {
 		return nil
 
 	case "sumOp":
-		return c.lowerSum(n, in[0], intsField(op, "along"))
+		along := intsField(op, "along")
+		for _, ax := range along {
+			if ax < 0 || ax >= len(in[0].Shape) {
+				return fail("sum along axis %d of a tensor of shape %v", ax, in[0].Shape)
+			}
+		}
+		return c.lowerSum(n, in[0], along)
 
 	case "im2colOp", "col2imOp":
 		ca := kernels.ConvArgs{
@@ -205,8 +225,7 @@ func (c *compiler) lowerBuiltin(n *G.Node, in []operand) error {
 			return fail("image must be NCHW, got %v", img)
 		}
 		ca.N, ca.C, ca.H, ca.W = img[0], img[1], img[2], img[3]
-		ca.OH = (ca.H+2*ca.PadH-(ca.DilH*(ca.R-1)+1))/ca.StrideH + 1
-		ca.OW = (ca.W+2*ca.PadW-(ca.DilW*(ca.S-1)+1))/ca.StrideW + 1
+		ca.OH, ca.OW = kernels.ConvOut(ca.H, ca.R, ca.StrideH, ca.PadH, ca.DilH), kernels.ConvOut(ca.W, ca.S, ca.StrideW, ca.PadW, ca.DilW)
 		ca.K = 1
 		out := c.outBuffer(n)
 		kop := kernels.OpIm2Col
@@ -230,8 +249,7 @@ func (c *compiler) lowerBuiltin(n *G.Node, in []operand) error {
 			return fail("input must be NCHW, got %v", x.Shape)
 		}
 		pa.N, pa.C, pa.H, pa.W = x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
-		pa.OH = (pa.H+2*pa.PadH-pa.KH)/pa.StrideH + 1
-		pa.OW = (pa.W+2*pa.PadW-pa.KW)/pa.StrideW + 1
+		pa.OH, pa.OW = kernels.ConvOut(pa.H, pa.KH, pa.StrideH, pa.PadH, 1), kernels.ConvOut(pa.W, pa.KW, pa.StrideW, pa.PadW, 1)
 		// gorgonia's pool and its diff share parameters: key the switches by
 		// the pool's input and the pool's own parameters.
 		key := fmt.Sprintf("gorgonia-maxpool %+v", pa)
@@ -259,6 +277,9 @@ func (c *compiler) lowerBuiltin(n *G.Node, in []operand) error {
 		ax := intField(op, "axis")
 		isLog := field(op, "isLog").Bool()
 		x := in[0]
+		if len(x.Shape) == 0 {
+			return fail("softmax of a scalar")
+		}
 		if ax != -1 && ax != len(x.Shape)-1 {
 			return fail("softmax over axis %d: only the last axis is supported", ax)
 		}
@@ -272,6 +293,31 @@ func (c *compiler) lowerBuiltin(n *G.Node, in []operand) error {
 		return c.lowerSoftmaxDiff(in[1], in[2], out, rows, d, isLog)
 	}
 	return fail("no lowering for this op")
+}
+
+// lowerSoftplus emits softplus(x) = log(1 + eˣ) in the stable form
+// relu(x) + log(1 + e^−|x|), with |x| = relu(x) + relu(−x), from the
+// elementwise kernels. log(1 + e) loses e below float32's epsilon (about
+// 6e−8 absolute, at x < −16), which is what float32 can hold beside 1.
+// gorgonia writes it for the log of a sigmoid (BinaryXent) and its
+// gradient is a sigmoid, which lowers directly.
+func (c *compiler) lowerSoftplus(x operand, out kernels.BufID) {
+	e, n, s := c.e, numel(x.Shape), x.Shape
+	un := func(fn kernels.UnaryFn, src kernels.BufID, name string) kernels.BufID {
+		dst := e.Temp("softplus."+name, s)
+		e.Emit(kernels.OpUnary, ids1(src), ids1(dst), kernels.UnaryArgs{Fn: fn, N: n})
+		return dst
+	}
+	bin := func(fn kernels.BinaryFn, a, b kernels.BufID, bc kernels.Bcast, dst kernels.BufID) kernels.BufID {
+		e.Emit(kernels.OpBinary, ids1(a, b), ids1(dst), kernels.BinaryArgs{Fn: fn, N: n, Bcast: bc})
+		return dst
+	}
+	pos := un(kernels.UnaryReLU, x.ID, "pos")
+	negPart := un(kernels.UnaryReLU, un(kernels.UnaryNeg, x.ID, "negx"), "neg")
+	abs := bin(kernels.BinaryAdd, pos, negPart, kernels.BcastNone, e.Temp("softplus.abs", s))
+	ex := un(kernels.UnaryExp, un(kernels.UnaryNeg, abs, "negabs"), "exp")
+	onePlus := bin(kernels.BinaryAdd, ex, c.constBuf(1), kernels.BcastScalar, e.Temp("softplus.1p", s))
+	bin(kernels.BinaryAdd, pos, un(kernels.UnaryLog, onePlus, "log"), kernels.BcastNone, out)
 }
 
 // lowerSoftmaxDiff emits the backward of (log-)softmax from its output y

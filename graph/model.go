@@ -1,25 +1,66 @@
 package graph
 
 import (
+	"fmt"
+
 	G "gorgonia.org/gorgonia"
 )
 
 // Model is a network as the compiler takes it: a gorgonia expression graph
-// with its input, label, logit and loss nodes, and its trainable parameters.
+// and a description of its roles. Every role but the graph and the loss is
+// optional, so a classifier, a regression, and a surface to minimize with
+// no data at all are all models:
+//
+//	classifier   X, Labels (class indices or one-hot rows), Logits, Loss = cross-entropy
+//	regression   X, Labels (float targets, Target = FloatTargets), Logits (the prediction), Loss = MSE
+//	surface      Params only, Loss = f(params)
+//
 // Parameter nodes carry their initial values (G.WithValue); their order is
-// the model's canonical order (checkpoints, ANCHORW1 files).
+// the model's canonical order (checkpoints, ANCHORW1 files). Every other leaf
+// the loss reads must be X, Labels or one of Inputs (the host writes them
+// each step), or hold a constant value.
 type Model struct {
 	Name   string
 	G      *G.ExprGraph
-	X      *G.Node   // images: [B, 1, 28, 28] (convnets) or [B, 784] (MLPs)
-	Labels *G.Node   // [B] class indices stored as float32
-	Logits *G.Node   // [B, classes]
-	Loss   *G.Node   // scalar mean loss
+	X      *G.Node   // the data: Program.Inputs["x"], e.g. [B, 1, 28, 28] or [B, 784]; nil for none
+	Labels *G.Node   // the targets: Program.Inputs["labels"]; nil when the loss reads none
+	Target Target    // what Labels holds
+	Logits *G.Node   // the model's output, Program.Logits (class scores, or a prediction); may be nil
+	Loss   *G.Node   // the scalar the optimizer minimizes: Program.Loss
 	Params []*G.Node // trainable parameters, canonical order
+	// Inputs are further leaves the host writes, by their Program.Inputs name.
+	Inputs map[string]*G.Node
 }
 
-// Batch is the model's static batch size.
-func (m *Model) Batch() int { return m.X.Shape()[0] }
+// Target says what a model's Labels hold.
+type Target uint8
+
+const (
+	ClassIndices Target = iota // [B]: class indices stored as float32 (SoftmaxCrossEntropy)
+	OneHot                     // [B, classes]: one row of 0/1 per example, as gorgonia's examples use
+	FloatTargets               // any shape: real-valued targets (a regression's MSE)
+)
+
+func (t Target) String() string {
+	switch t {
+	case ClassIndices:
+		return "class-indices"
+	case OneHot:
+		return "one-hot"
+	case FloatTargets:
+		return "float"
+	}
+	return fmt.Sprintf("target(%d)", int(t))
+}
+
+// Batch is the model's static batch size: the first axis of X, or 0 for a
+// model with no data.
+func (m *Model) Batch() int {
+	if m.X == nil || len(m.X.Shape()) == 0 {
+		return 0
+	}
+	return m.X.Shape()[0]
+}
 
 // Optimizer configures the fused update that ends a training program.
 // Kind is "sgd" or "adam". The learning rate is not compiled in: the host

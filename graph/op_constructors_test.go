@@ -79,8 +79,10 @@ func TestConstructorsRejectBadShapes(t *testing.T) {
 			"graph.Dropout: probability p must be in [0, 1), got 1"},
 		{"Softmax scalar", func() (*G.Node, error) { return Softmax(in("s0")) },
 			"graph.Softmax: input x must have rank ≥ 1"},
-		{"SoftmaxCrossEntropy labels rank", func() (*G.Node, error) { return SoftmaxCrossEntropy(x2, x2) },
-			"graph.SoftmaxCrossEntropy: input labels must have rank 1 (N), got rank 2"},
+		{"SoftmaxCrossEntropy labels rank", func() (*G.Node, error) { return SoftmaxCrossEntropy(x2, in("l3", 2, 2, 2)) },
+			"graph.SoftmaxCrossEntropy: input labels must have rank 1 (N), got rank 3"},
+		{"SoftmaxCrossEntropy one-hot shape", func() (*G.Node, error) { return SoftmaxCrossEntropy(x2, in("l85", 8, 6)) },
+			"graph.SoftmaxCrossEntropy: one-hot labels (8, 6) must have the logits' shape (8, 5)"},
 		{"SoftmaxCrossEntropy rows", func() (*G.Node, error) { return SoftmaxCrossEntropy(x2, in("l7", 7)) },
 			"graph.SoftmaxCrossEntropy: logits (8, 5) hold 8 rows but labels (7) hold 7"},
 	}
@@ -127,12 +129,11 @@ func TestHashSeparatesParameters(t *testing.T) {
 	}
 
 	// Every parameter of every op shows in its hash.
-	ops := []G.Op{
-		denseOp{}, denseOp{bias: true}, denseOp{bias: true, fn: 1},
+	specs := []spec{
+		denseOp{}, denseOp{bias: true},
 		matMulOp{}, matMulOp{transA: true}, matMulOp{transB: true},
 		actOp{fn: 1}, actOp{fn: 2}, actOp{fn: 3}, actGradOp{fn: 1}, actGradOp{fn: 2},
 		convOp{stride: one}, convOp{stride: two}, convOp{stride: one, pad: one}, convOp{stride: one, bias: true},
-		convOp{stride: one, fn: 1},
 		convTransposeOp{stride: one, outH: 5, outW: 5}, convTransposeOp{stride: one, outH: 5, outW: 6},
 		convFilterGradOp{stride: one, r: 3, s: 3}, convFilterGradOp{stride: one, r: 3, s: 2},
 		maxPoolOp{poolParams: poolParams{two, two, [2]int{}}}, maxPoolOp{poolParams: poolParams{two, one, [2]int{}}},
@@ -141,10 +142,11 @@ func TestHashSeparatesParameters(t *testing.T) {
 		avgPoolGradOp{poolParams: poolParams{two, two, [2]int{}}, h: 5, w: 4},
 		reshapeOp{to: tensor.Shape{2, 6}}, reshapeOp{to: tensor.Shape{6, 2}},
 		dropoutOp{p: 0.5, seed: 1}, dropoutOp{p: 0.5, seed: 2}, dropoutOp{p: 0.25, seed: 1}, dropoutGradOp{p: 0.5, seed: 1},
-		softmaxOp{}, softmaxGradOp{}, xentOp{}, xentGradOp{}, biasGradOp{},
+		softmaxOp{}, softmaxGradOp{}, xentOp{}, xentGradOp{}, xentOp{oneHot: true}, xentGradOp{oneHot: true}, biasGradOp{},
 	}
 	seen := map[uint32]G.Op{}
-	for _, op := range ops {
+	for _, s := range specs {
+		op := gop{s}
 		if prev, ok := seen[op.Hashcode()]; ok {
 			t.Errorf("%v and %v hash alike", prev, op)
 		}

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"fmt"
-	"hash"
 
 	"github.com/chewxy/hm"
 	"github.com/gaborlab/gabor/kernels"
@@ -19,16 +18,8 @@ import (
 // Gradients: dx is the transposed convolution of dy (ConvTranspose2D),
 // dw correlates x with dy, db sums dy over N, OH, OW.
 func Conv2D(x, w, b *G.Node, stride, pad [2]int) (*G.Node, error) {
-	op := convOp{stride: stride, pad: pad, bias: b != nil}
-	nodes, names := []*G.Node{x, w}, []string{"x", "w"}
-	if b != nil {
-		nodes, names = append(nodes, b), append(names, "b")
-	}
-	ss, err := nodeShapes("Conv2D", names, nodes...)
-	if err != nil {
-		return nil, err
-	}
-	return apply("Conv2D", op, op.shape, ss, nodes...)
+	nodes, names := withBias([]*G.Node{x, w}, b)
+	return apply("Conv2D", convOp{stride: stride, pad: pad, bias: b != nil}, names, nodes...)
 }
 
 // ConvTranspose2D is the adjoint of Conv2D with filters w, stride and pad:
@@ -39,11 +30,7 @@ func Conv2D(x, w, b *G.Node, stride, pad [2]int) (*G.Node, error) {
 // activations back to pixels with it.
 func ConvTranspose2D(y, w *G.Node, stride, pad [2]int, outH, outW int) (*G.Node, error) {
 	op := convTransposeOp{stride: stride, pad: pad, outH: outH, outW: outW}
-	ss, err := nodeShapes("ConvTranspose2D", []string{"y", "w"}, y, w)
-	if err != nil {
-		return nil, err
-	}
-	return apply("ConvTranspose2D", op, op.shape, ss, y, w)
+	return apply("ConvTranspose2D", op, []string{"y", "w"}, y, w)
 }
 
 // convGeom checks the spatial parameters and returns the output size of a
@@ -58,33 +45,17 @@ func convGeom(h, w, r, s int, stride, pad [2]int) (oh, ow int, err error) {
 	if h+2*pad[0] < r || w+2*pad[1] < s {
 		return 0, 0, fmt.Errorf("window %dx%d is larger than the padded input %dx%d", r, s, h+2*pad[0], w+2*pad[1])
 	}
-	return (h+2*pad[0]-r)/stride[0] + 1, (w+2*pad[1]-s)/stride[1] + 1, nil
+	return kernels.ConvOut(h, r, stride[0], pad[0], 1), kernels.ConvOut(w, s, stride[1], pad[1], 1), nil
 }
 
 type convOp struct {
-	pureOp
 	stride, pad [2]int
 	bias        bool
-	fn          kernels.Act // a fused activation, set only by withAct
 }
 
-// withAct is the compiler's fusion hook (see denseOp.withAct).
-func (op convOp) withAct(a kernels.Act) (lowerer, bool) {
-	if op.fn != kernels.ActNone {
-		return op, false
-	}
-	op.fn = a
-	return op, true
-}
+func (op convOp) arity() int { return 2 + btoi(op.bias) }
 
-func (op convOp) Arity() int {
-	if op.bias {
-		return 3
-	}
-	return 2
-}
-
-func (op convOp) Type() hm.Type {
+func (op convOp) typ() hm.Type {
 	if op.bias {
 		return fnT(tensorT(4), tensorT(4), tensorT(1), tensorT(4))
 	}
@@ -117,49 +88,12 @@ func (op convOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	return tensor.Shape{x[0], w[0], oh, ow}, nil
 }
 
-func (op convOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	ss, err := shapesOf(op, ds)
-	if err != nil {
-		return nil, err
-	}
-	return op.shape(ss)
-}
-
-func (op convOp) Do(vs ...G.Value) (G.Value, error) { return doOnCPU(op, vs...) }
-func (op convOp) WriteHash(h hash.Hash)             { writeHash(h, op) }
-func (op convOp) Hashcode() uint32                  { return opHash(op) }
-
 func (op convOp) String() string {
 	s := fmt.Sprintf("Conv2D(stride=%s, pad=%s", pairStr(op.stride), pairStr(op.pad))
 	if op.bias {
 		s += ", bias"
 	}
-	if op.fn != kernels.ActNone {
-		s += ", " + op.fn.String()
-	}
 	return s + ")"
-}
-
-func (op convOp) DiffWRT(n int) []bool { return trues(n) }
-
-func (op convOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	x, w := in[0].Shape(), in[1].Shape()
-	dx, err := G.ApplyOp(convTransposeOp{stride: op.stride, pad: op.pad, outH: x[2], outW: x[3]}, grad, in[1])
-	if err != nil {
-		return nil, err
-	}
-	dw, err := G.ApplyOp(convFilterGradOp{stride: op.stride, pad: op.pad, r: w[2], s: w[3]}, in[0], grad)
-	if err != nil {
-		return nil, err
-	}
-	if !op.bias {
-		return G.Nodes{dx, dw}, nil
-	}
-	db, err := G.ApplyOp(biasGradOp{}, grad)
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{dx, dw, db}, nil
 }
 
 // convArgs fills the kernel arguments of the forward convolution x ⊛ w.
@@ -171,14 +105,13 @@ func convArgs(x, w tensor.Shape, stride, pad [2]int) kernels.ConvArgs {
 		PadH: pad[0], PadW: pad[1],
 		DilH: 1, DilW: 1,
 	}
-	a.OH = (a.H+2*a.PadH-a.R)/a.StrideH + 1
-	a.OW = (a.W+2*a.PadW-a.S)/a.StrideW + 1
+	a.OH, a.OW = kernels.ConvOut(a.H, a.R, a.StrideH, a.PadH, 1), kernels.ConvOut(a.W, a.S, a.StrideW, a.PadW, 1)
 	return a
 }
 
 func (op convOp) lower(e *emitter, in []operand, out operand) error {
 	a := convArgs(in[0].Shape, in[1].Shape, op.stride, op.pad)
-	a.Bias, a.Act = op.bias, op.fn
+	a.Bias = op.bias
 	ids := []kernels.BufID{in[0].ID, in[1].ID}
 	if op.bias {
 		ids = append(ids, in[2].ID)
@@ -190,13 +123,12 @@ func (op convOp) lower(e *emitter, in []operand, out operand) error {
 // convTransposeOp is ConvTranspose2D and the data gradient of Conv2D:
 // (y [N,K,OH,OW], w [K,C,R,S]) → [N, C, outH, outW].
 type convTransposeOp struct {
-	pureOp
 	stride, pad [2]int
 	outH, outW  int
 }
 
-func (op convTransposeOp) Arity() int    { return 2 }
-func (op convTransposeOp) Type() hm.Type { return fnT(tensorT(4), tensorT(4), tensorT(4)) }
+func (op convTransposeOp) arity() int   { return 2 }
+func (op convTransposeOp) typ() hm.Type { return fnT(tensorT(4), tensorT(4), tensorT(4)) }
 
 func (op convTransposeOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	y, w := ss[0], ss[1]
@@ -223,40 +155,8 @@ func (op convTransposeOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	return tensor.Shape{y[0], w[1], op.outH, op.outW}, nil
 }
 
-func (op convTransposeOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	ss, err := shapesOf(op, ds)
-	if err != nil {
-		return nil, err
-	}
-	return op.shape(ss)
-}
-
-func (op convTransposeOp) Do(vs ...G.Value) (G.Value, error) { return doOnCPU(op, vs...) }
-func (op convTransposeOp) WriteHash(h hash.Hash)             { writeHash(h, op) }
-func (op convTransposeOp) Hashcode() uint32                  { return opHash(op) }
-
 func (op convTransposeOp) String() string {
 	return fmt.Sprintf("ConvTranspose2D(stride=%s, pad=%s, out=%dx%d)", pairStr(op.stride), pairStr(op.pad), op.outH, op.outW)
-}
-
-func (op convTransposeOp) DiffWRT(n int) []bool { return trues(n) }
-
-// SymDiff: the transposed convolution x = Cᵀ_w(y) is linear in y, so dy is
-// the forward convolution of the incoming gradient g; and since
-// x[n,c,h,w] = Σ y[n,k,oh,ow]·w[k,c,r,s] over h = oh·sh + r − ph,
-// dw[k,c,r,s] = Σ g[n,c,h,w]·y[n,k,oh,ow]: the filter gradient of a
-// convolution whose input is g and whose output gradient is y.
-func (op convTransposeOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	w := in[1].Shape()
-	dy, err := G.ApplyOp(convOp{stride: op.stride, pad: op.pad}, grad, in[1])
-	if err != nil {
-		return nil, err
-	}
-	dw, err := G.ApplyOp(convFilterGradOp{stride: op.stride, pad: op.pad, r: w[2], s: w[3]}, grad, in[0])
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{dy, dw}, nil
 }
 
 func (op convTransposeOp) lower(e *emitter, in []operand, out operand) error {
@@ -269,13 +169,12 @@ func (op convTransposeOp) lower(e *emitter, in []operand, out operand) error {
 // convFilterGradOp is the filter gradient of Conv2D:
 // (x [N,C,H,W], dy [N,K,OH,OW]) → dw [K, C, r, s].
 type convFilterGradOp struct {
-	pureOp
 	stride, pad [2]int
 	r, s        int
 }
 
-func (op convFilterGradOp) Arity() int    { return 2 }
-func (op convFilterGradOp) Type() hm.Type { return fnT(tensorT(4), tensorT(4), tensorT(4)) }
+func (op convFilterGradOp) arity() int   { return 2 }
+func (op convFilterGradOp) typ() hm.Type { return fnT(tensorT(4), tensorT(4), tensorT(4)) }
 
 func (op convFilterGradOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	x, dy := ss[0], ss[1]
@@ -298,25 +197,8 @@ func (op convFilterGradOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	return tensor.Shape{dy[1], x[1], op.r, op.s}, nil
 }
 
-func (op convFilterGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	ss, err := shapesOf(op, ds)
-	if err != nil {
-		return nil, err
-	}
-	return op.shape(ss)
-}
-
-func (op convFilterGradOp) Do(vs ...G.Value) (G.Value, error) { return doOnCPU(op, vs...) }
-func (op convFilterGradOp) WriteHash(h hash.Hash)             { writeHash(h, op) }
-func (op convFilterGradOp) Hashcode() uint32                  { return opHash(op) }
-
 func (op convFilterGradOp) String() string {
 	return fmt.Sprintf("Conv2DFilterGrad(stride=%s, pad=%s, filter=%dx%d)", pairStr(op.stride), pairStr(op.pad), op.r, op.s)
-}
-
-func (op convFilterGradOp) DiffWRT(n int) []bool { return noDiff(n) }
-func (op convFilterGradOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
-	return nil, notTwice(op)
 }
 
 func (op convFilterGradOp) lower(e *emitter, in []operand, out operand) error {

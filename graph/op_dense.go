@@ -2,7 +2,6 @@ package graph
 
 import (
 	"fmt"
-	"hash"
 
 	"github.com/chewxy/hm"
 	"github.com/gaborlab/gabor/kernels"
@@ -16,47 +15,26 @@ import (
 //
 // Gradients: dx = dy·w, dw = dyᵀ·x, db = Σ_rows dy.
 func Dense(x, w, b *G.Node) (*G.Node, error) {
-	op := denseOp{bias: b != nil}
-	nodes, names := []*G.Node{x, w}, []string{"x", "w"}
-	if b != nil {
-		nodes, names = append(nodes, b), append(names, "b")
-	}
-	ss, err := nodeShapes("Dense", names, nodes...)
-	if err != nil {
-		return nil, err
-	}
-	return apply("Dense", op, op.shape, ss, nodes...)
+	nodes, names := withBias([]*G.Node{x, w}, b)
+	return apply("Dense", denseOp{bias: b != nil}, names, nodes...)
 }
 
-type denseOp struct {
-	pureOp
-	bias bool
-	fn   kernels.Act // a fused activation, set only by withAct
-}
+type denseOp struct{ bias bool }
 
-// withAct is the compiler's fusion hook: the same GEMM with the activation
-// applied in its epilogue. The fused op exists only while lowering; the
-// graph keeps the separate activation node, whose gradient uses its output.
-func (op denseOp) withAct(a kernels.Act) (lowerer, bool) {
-	if op.fn != kernels.ActNone {
-		return op, false
-	}
-	op.fn = a
-	return op, true
-}
+func (op denseOp) arity() int { return 2 + btoi(op.bias) }
 
-func (op denseOp) Arity() int {
-	if op.bias {
-		return 3
-	}
-	return 2
-}
-
-func (op denseOp) Type() hm.Type {
+func (op denseOp) typ() hm.Type {
 	if op.bias {
 		return fnT(tensorT(2), tensorT(2), tensorT(1), tensorT(2))
 	}
 	return fnT(tensorT(2), tensorT(2), tensorT(2))
+}
+
+func (op denseOp) String() string {
+	if op.bias {
+		return "Dense(bias)"
+	}
+	return "Dense()"
 }
 
 func (op denseOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
@@ -80,61 +58,10 @@ func (op denseOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	return tensor.Shape{ss[0][0], ss[1][0]}, nil
 }
 
-func (op denseOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	ss, err := shapesOf(op, ds)
-	if err != nil {
-		return nil, err
-	}
-	return op.shape(ss)
-}
-
-func (op denseOp) Do(vs ...G.Value) (G.Value, error) { return doOnCPU(op, vs...) }
-func (op denseOp) WriteHash(h hash.Hash)             { writeHash(h, op) }
-func (op denseOp) Hashcode() uint32                  { return opHash(op) }
-
-func (op denseOp) String() string {
-	s := "Dense("
-	if op.bias {
-		s += "bias"
-	}
-	if op.fn != kernels.ActNone {
-		if op.bias {
-			s += ", "
-		}
-		s += op.fn.String()
-	}
-	return s + ")"
-}
-
-func (op denseOp) DiffWRT(n int) []bool { return trues(n) }
-
-func (op denseOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(matMulOp{}, grad, in[1]) // [B,out]·[out,in]
-	if err != nil {
-		return nil, err
-	}
-	dw, err := G.ApplyOp(matMulOp{transA: true}, grad, in[0]) // [B,out]ᵀ·[B,in]
-	if err != nil {
-		return nil, err
-	}
-	if !op.bias {
-		return G.Nodes{dx, dw}, nil
-	}
-	db, err := G.ApplyOp(biasGradOp{}, grad)
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{dx, dw, db}, nil
-}
-
 func (op denseOp) lower(e *emitter, in []operand, out operand) error {
-	ids := []kernels.BufID{in[0].ID, in[1].ID}
-	if op.bias {
-		ids = append(ids, in[2].ID)
-	}
-	e.Emit(kernels.OpGemm, ids, []kernels.BufID{out.ID}, kernels.GemmArgs{
+	e.Emit(kernels.OpGemm, ids(in...), ids(out), kernels.GemmArgs{
 		M: in[0].Shape[0], N: in[1].Shape[0], K: in[0].Shape[1],
-		TransB: true, Alpha: 1, Bias: op.bias, Act: op.fn,
+		TransB: true, Alpha: 1, Bias: op.bias,
 	})
 	return nil
 }
@@ -143,21 +70,23 @@ func (op denseOp) lower(e *emitter, in []operand, out operand) error {
 // set: a [M, K] (or [K, M] with transA), b [K, N] (or [N, K] with transB).
 // Dense's backward is made of it.
 func MatMul(a, b *G.Node, transA, transB bool) (*G.Node, error) {
-	op := matMulOp{transA: transA, transB: transB}
-	ss, err := nodeShapes("MatMul", []string{"a", "b"}, a, b)
-	if err != nil {
-		return nil, err
+	return apply("MatMul", matMulOp{transA: transA, transB: transB}, []string{"a", "b"}, a, b)
+}
+
+type matMulOp struct{ transA, transB bool }
+
+func (op matMulOp) arity() int   { return 2 }
+func (op matMulOp) typ() hm.Type { return fnT(tensorT(2), tensorT(2), tensorT(2)) }
+
+func (op matMulOp) String() string {
+	t := func(b bool) string {
+		if b {
+			return "T"
+		}
+		return "N"
 	}
-	return apply("MatMul", op, op.shape, ss, a, b)
+	return "MatMul(" + t(op.transA) + t(op.transB) + ")"
 }
-
-type matMulOp struct {
-	pureOp
-	transA, transB bool
-}
-
-func (op matMulOp) Arity() int    { return 2 }
-func (op matMulOp) Type() hm.Type { return fnT(tensorT(2), tensorT(2), tensorT(2)) }
 
 // dims returns M, N, K of the product from the stored shapes.
 func (op matMulOp) dims(a, b tensor.Shape) (m, n, k, kb int) {
@@ -186,62 +115,9 @@ func (op matMulOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	return tensor.Shape{m, n}, nil
 }
 
-func (op matMulOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	ss, err := shapesOf(op, ds)
-	if err != nil {
-		return nil, err
-	}
-	return op.shape(ss)
-}
-
-func (op matMulOp) Do(vs ...G.Value) (G.Value, error) { return doOnCPU(op, vs...) }
-func (op matMulOp) WriteHash(h hash.Hash)             { writeHash(h, op) }
-func (op matMulOp) Hashcode() uint32                  { return opHash(op) }
-
-func (op matMulOp) String() string {
-	t := func(b bool) string {
-		if b {
-			return "T"
-		}
-		return "N"
-	}
-	return "MatMul(" + t(op.transA) + t(op.transB) + ")"
-}
-
-func (op matMulOp) DiffWRT(n int) []bool { return trues(n) }
-
-// SymDiff of C = op(A)·op(B) with dC = G:
-//
-//	d op(A) = G·op(B)ᵀ,   d op(B) = op(A)ᵀ·G,
-//
-// and a stored transposed operand takes the transpose of that, which the
-// flags of one more MatMul express without moving data.
-func (op matMulOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	a, b := in[0], in[1]
-	var da, db *G.Node
-	var err error
-	if !op.transA { // dA = G·op(B)ᵀ
-		da, err = G.ApplyOp(matMulOp{transB: !op.transB}, grad, b)
-	} else { // dA = op(B)·Gᵀ
-		da, err = G.ApplyOp(matMulOp{transA: op.transB, transB: true}, b, grad)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !op.transB { // dB = op(A)ᵀ·G
-		db, err = G.ApplyOp(matMulOp{transA: !op.transA}, a, grad)
-	} else { // dB = Gᵀ·op(A)
-		db, err = G.ApplyOp(matMulOp{transA: true, transB: op.transA}, grad, a)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{da, db}, nil
-}
-
 func (op matMulOp) lower(e *emitter, in []operand, out operand) error {
 	m, n, k, _ := op.dims(in[0].Shape, in[1].Shape)
-	e.Emit(kernels.OpGemm, []kernels.BufID{in[0].ID, in[1].ID}, []kernels.BufID{out.ID}, kernels.GemmArgs{
+	e.Emit(kernels.OpGemm, ids(in[0], in[1]), ids(out), kernels.GemmArgs{
 		M: m, N: n, K: k, TransA: op.transA, TransB: op.transB, Alpha: 1,
 	})
 	return nil
@@ -249,10 +125,11 @@ func (op matMulOp) lower(e *emitter, in []operand, out operand) error {
 
 // biasGradOp sums a gradient over every axis but the channel axis 1:
 // dy [N, C] (dense) or [N, C, H, W] (conv) → db [C].
-type biasGradOp struct{ pureOp }
+type biasGradOp struct{}
 
-func (op biasGradOp) Arity() int    { return 1 }
-func (op biasGradOp) Type() hm.Type { return fnT(hm.TypeVariable('a'), tensorT(1)) }
+func (op biasGradOp) arity() int     { return 1 }
+func (op biasGradOp) typ() hm.Type   { return fnT(hm.TypeVariable('a'), tensorT(1)) }
+func (op biasGradOp) String() string { return "BiasGrad" }
 
 func (op biasGradOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	if r := len(ss[0]); r < 2 {
@@ -261,35 +138,15 @@ func (op biasGradOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	return tensor.Shape{ss[0][1]}, nil
 }
 
-func (op biasGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	ss, err := shapesOf(op, ds)
-	if err != nil {
-		return nil, err
-	}
-	return op.shape(ss)
-}
-
-func (op biasGradOp) Do(vs ...G.Value) (G.Value, error) { return doOnCPU(op, vs...) }
-func (op biasGradOp) WriteHash(h hash.Hash)             { writeHash(h, op) }
-func (op biasGradOp) Hashcode() uint32                  { return opHash(op) }
-func (op biasGradOp) String() string                    { return "BiasGrad" }
-func (op biasGradOp) DiffWRT(n int) []bool              { return noDiff(n) }
-func (op biasGradOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
-	return nil, notTwice(op)
-}
-
 func (op biasGradOp) lower(e *emitter, in []operand, out operand) error {
 	s := in[0].Shape
-	e.Emit(kernels.OpBiasGrad, []kernels.BufID{in[0].ID}, []kernels.BufID{out.ID}, kernels.BiasGradArgs{
-		N: s[0], C: s[1], HW: numel(s[2:]),
-	})
+	e.Emit(kernels.OpBiasGrad, ids(in[0]), ids(out), kernels.BiasGradArgs{N: s[0], C: s[1], HW: numel(s[2:])})
 	return nil
 }
 
-func trues(n int) []bool {
-	b := make([]bool, n)
-	for i := range b {
-		b[i] = true
+func btoi(b bool) int {
+	if b {
+		return 1
 	}
-	return b
+	return 0
 }

@@ -114,6 +114,12 @@ func TestGradients(t *testing.T) {
 			diff:   []bool{true, false},
 			build:  func(n []*G.Node) (*G.Node, error) { return SoftmaxCrossEntropy(n[0], n[1]) },
 		},
+		{
+			name:   "SoftmaxCrossEntropy/soft-labels",
+			inputs: []*tensor.Dense{randT(rng, -2, 2, 5, 7), randT(rng, 0, 1, 5, 7)},
+			diff:   []bool{true, false},
+			build:  func(n []*G.Node) (*G.Node, error) { return SoftmaxCrossEntropy(n[0], n[1]) },
+		},
 	}
 	for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
 		ta, tb := tr[0], tr[1]

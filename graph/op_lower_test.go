@@ -13,7 +13,7 @@ import (
 
 // lowerCase is an op with the shapes of its inputs.
 type lowerCase struct {
-	op     lowerer
+	op     spec
 	shapes []tensor.Shape
 }
 
@@ -43,6 +43,8 @@ func lowerCases() []lowerCase {
 		{softmaxGradOp{}, []tensor.Shape{{3, 5}, {3, 5}}},
 		{xentOp{}, []tensor.Shape{{3, 5}, {3}}},
 		{xentGradOp{}, []tensor.Shape{{3, 5}, {3}, {}}},
+		{xentOp{oneHot: true}, []tensor.Shape{{3, 5}, {3, 5}}},
+		{xentGradOp{oneHot: true}, []tensor.Shape{{3, 5}, {3, 5}, {}}},
 	}
 }
 
@@ -56,7 +58,7 @@ func lowerInto(t *testing.T, c lowerCase, outClass kernels.BufClass) (*emitter, 
 		in[i] = operand{ID: e.Buffer("in", s, kernels.Input), Shape: s}
 		ds[i] = s
 	}
-	os, err := c.op.InferShape(ds...)
+	os, err := gop{c.op}.InferShape(ds...)
 	if err != nil {
 		t.Fatalf("%v: InferShape: %v", c.op, err)
 	}
@@ -114,23 +116,7 @@ func TestLoweringWritesOnlyItsOutput(t *testing.T) {
 func runEmitted(t *testing.T, e *emitter, writes map[kernels.BufID][]float32, out kernels.BufID) []float32 {
 	t.Helper()
 	p := e.prog
-	p.Forward = kernels.Segment{Start: 0, End: len(p.Instrs)}
-	for i := range p.Buffers {
-		if p.Buffers[i].View < 0 {
-			p.Buffers[i].Offset = p.ArenaLen
-			p.ArenaLen += p.Buffers[i].Len
-		}
-	}
-	for i := range p.Buffers {
-		if v := p.Buffers[i].View; v >= 0 {
-			p.Buffers[i].Offset = p.Buffers[v].Offset
-		}
-	}
-	be, err := kernels.Open("cpu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, err := be.Load(p)
+	x, err := loadUnplanned(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,14 +164,14 @@ func TestSidesAreReused(t *testing.T) {
 	pp := poolParams{two, two, [2]int{}}
 
 	type step struct {
-		fwd, bwd lowerer
+		fwd, bwd spec
 		fwdIn    []*tensor.Dense // the forward's inputs; the backward's are (fwdIn[0], extra..., dy)
 		extra    []*tensor.Dense // inputs of the backward between x and dy
 		dyShape  tensor.Shape
 		byprod   kernels.Op // the op whose second emission means the side was not used
 		bwdFirst bool       // the backward takes dy first (unpool: (dy, x))
 	}
-	labels := labelsT(rng, 4, 6)
+	labels, soft := labelsT(rng, 4, 6), randT(rng, 0, 1, 4, 6)
 	steps := []step{
 		{fwd: maxPoolOp{poolParams: pp}, bwd: unpoolOp{poolParams: pp},
 			fwdIn: []*tensor.Dense{distinctT(rng, 2, 3, 6, 5)}, dyShape: tensor.Shape{2, 3, 3, 2},
@@ -196,6 +182,9 @@ func TestSidesAreReused(t *testing.T) {
 		{fwd: xentOp{}, bwd: xentGradOp{},
 			fwdIn: []*tensor.Dense{randT(rng, -2, 2, 4, 6), labels}, extra: []*tensor.Dense{labels},
 			dyShape: tensor.Shape{}, byprod: kernels.OpSoftmaxXent},
+		{fwd: xentOp{oneHot: true}, bwd: xentGradOp{oneHot: true},
+			fwdIn: []*tensor.Dense{randT(rng, -2, 2, 4, 6), soft}, extra: []*tensor.Dense{soft},
+			dyShape: tensor.Shape{}, byprod: kernels.OpSoftmax},
 	}
 	for _, s := range steps {
 		for _, sameNode := range []bool{true, false} {
@@ -213,7 +202,7 @@ func TestSidesAreReused(t *testing.T) {
 				ds[i] = v.Shape()
 			}
 			fin[0].Node = xNode
-			fs, err := s.fwd.InferShape(ds...)
+			fs, err := gop{s.fwd}.InferShape(ds...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -253,11 +242,11 @@ func TestSidesAreReused(t *testing.T) {
 				t.Errorf("%v after %v (same input node %v): recomputed its side = %v", s.bwd, s.fwd, sameNode, recomputed)
 			}
 			got := runEmitted(t, e, writes, out.ID)
-			want, err := s.bwd.Do(vals...)
+			want, err := gop{s.bwd}.Do(vals...)
 			if err != nil {
 				t.Fatal(err)
 			}
-			near(t, s.bwd.(G.Op).String()+" from a side", got, f64s(want.(*tensor.Dense)), 1e-6, 1e-6)
+			near(t, s.bwd.String()+" from a side", got, f64s(want.(*tensor.Dense)), 1e-6, 1e-6)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"fmt"
-	"hash"
 
 	"github.com/chewxy/hm"
 	"github.com/gaborlab/gabor/kernels"
@@ -16,22 +15,14 @@ import (
 // each maximum), which the backward pass and Unpool2D reuse.
 func MaxPool2D(x *G.Node, kernel, stride, pad [2]int) (*G.Node, error) {
 	op := maxPoolOp{poolParams: poolParams{kernel, stride, pad}}
-	ss, err := nodeShapes("MaxPool2D", []string{"x"}, x)
-	if err != nil {
-		return nil, err
-	}
-	return apply("MaxPool2D", op, op.shape, ss, x)
+	return apply("MaxPool2D", op, []string{"x"}, x)
 }
 
 // AvgPool2D averages each kernel window, dividing by kernel[0]·kernel[1]
 // (padding counts as zeros, as PyTorch's default).
 func AvgPool2D(x *G.Node, kernel, stride, pad [2]int) (*G.Node, error) {
 	op := avgPoolOp{poolParams: poolParams{kernel, stride, pad}}
-	ss, err := nodeShapes("AvgPool2D", []string{"x"}, x)
-	if err != nil {
-		return nil, err
-	}
-	return apply("AvgPool2D", op, op.shape, ss, x)
+	return apply("AvgPool2D", op, []string{"x"}, x)
 }
 
 // Unpool2D is the deconvnet's unpooling: it places each value of y at the
@@ -41,11 +32,7 @@ func AvgPool2D(x *G.Node, kernel, stride, pad [2]int) (*G.Node, error) {
 // It is not differentiated: it serves introspection.
 func Unpool2D(y, x *G.Node, kernel, stride, pad [2]int) (*G.Node, error) {
 	op := unpoolOp{poolParams: poolParams{kernel, stride, pad}}
-	ss, err := nodeShapes("Unpool2D", []string{"y", "x"}, y, x)
-	if err != nil {
-		return nil, err
-	}
-	return apply("Unpool2D", op, op.shape, ss, y, x)
+	return apply("Unpool2D", op, []string{"y", "x"}, y, x)
 }
 
 // poolParams are the window geometry shared by the pooling ops.
@@ -82,44 +69,21 @@ func (p poolParams) args(x tensor.Shape) kernels.PoolArgs {
 		KH: p.kernel[0], KW: p.kernel[1],
 		StrideH: p.stride[0], StrideW: p.stride[1],
 		PadH: p.pad[0], PadW: p.pad[1],
-		OH: (x[2]+2*p.pad[0]-p.kernel[0])/p.stride[0] + 1,
-		OW: (x[3]+2*p.pad[1]-p.kernel[1])/p.stride[1] + 1,
+		OH: kernels.ConvOut(x[2], p.kernel[0], p.stride[0], p.pad[0], 1),
+		OW: kernels.ConvOut(x[3], p.kernel[1], p.stride[1], p.pad[1], 1),
 	}
 }
 
 type maxPoolOp struct {
-	pureOp
 	poolParams
 }
 
-func (op maxPoolOp) Arity() int    { return 1 }
-func (op maxPoolOp) Type() hm.Type { return fnT(tensorT(4), tensorT(4)) }
+func (op maxPoolOp) arity() int   { return 1 }
+func (op maxPoolOp) typ() hm.Type { return fnT(tensorT(4), tensorT(4)) }
 
 func (op maxPoolOp) shape(ss []tensor.Shape) (tensor.Shape, error) { return op.out("x", ss[0]) }
 
-func (op maxPoolOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	ss, err := shapesOf(op, ds)
-	if err != nil {
-		return nil, err
-	}
-	return op.shape(ss)
-}
-
-func (op maxPoolOp) Do(vs ...G.Value) (G.Value, error) { return doOnCPU(op, vs...) }
-func (op maxPoolOp) WriteHash(h hash.Hash)             { writeHash(h, op) }
-func (op maxPoolOp) Hashcode() uint32                  { return opHash(op) }
-func (op maxPoolOp) String() string                    { return "MaxPool2D(" + op.poolParams.String() + ")" }
-func (op maxPoolOp) DiffWRT(n int) []bool              { return trues(n) }
-
-// SymDiff: each output is one input, so the gradient routes dy back to the
-// switches: exactly Unpool2D(dy, x).
-func (op maxPoolOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(unpoolOp{poolParams: op.poolParams}, grad, in[0])
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{dx}, nil
-}
+func (op maxPoolOp) String() string { return "MaxPool2D(" + op.poolParams.String() + ")" }
 
 // lower pools into out and keeps the switches as the side "switches" of x,
 // for the backward pass or an Unpool2D of the same x to reuse.
@@ -132,12 +96,11 @@ func (op maxPoolOp) lower(e *emitter, in []operand, out operand) error {
 
 // unpoolOp is Unpool2D(y, x) and MaxPool2D's gradient (y = dy).
 type unpoolOp struct {
-	pureOp
 	poolParams
 }
 
-func (op unpoolOp) Arity() int    { return 2 }
-func (op unpoolOp) Type() hm.Type { return fnT(tensorT(4), tensorT(4), tensorT(4)) }
+func (op unpoolOp) arity() int   { return 2 }
+func (op unpoolOp) typ() hm.Type { return fnT(tensorT(4), tensorT(4), tensorT(4)) }
 
 func (op unpoolOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	if err := rankIs("y", ss[0], 4, "N,C,OH,OW"); err != nil {
@@ -153,22 +116,7 @@ func (op unpoolOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	return ss[1].Clone(), nil
 }
 
-func (op unpoolOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	ss, err := shapesOf(op, ds)
-	if err != nil {
-		return nil, err
-	}
-	return op.shape(ss)
-}
-
-func (op unpoolOp) Do(vs ...G.Value) (G.Value, error) { return doOnCPU(op, vs...) }
-func (op unpoolOp) WriteHash(h hash.Hash)             { writeHash(h, op) }
-func (op unpoolOp) Hashcode() uint32                  { return opHash(op) }
-func (op unpoolOp) String() string                    { return "Unpool2D(" + op.poolParams.String() + ")" }
-func (op unpoolOp) DiffWRT(n int) []bool              { return noDiff(n) }
-func (op unpoolOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
-	return nil, notTwice(op)
-}
+func (op unpoolOp) String() string { return "Unpool2D(" + op.poolParams.String() + ")" }
 
 // lower scatters y by the switches of x: those a MaxPool2D of x with the same
 // parameters recorded, or, when there is none (inside Do, or an x that was
@@ -188,37 +136,15 @@ func (op unpoolOp) lower(e *emitter, in []operand, out operand) error {
 }
 
 type avgPoolOp struct {
-	pureOp
 	poolParams
 }
 
-func (op avgPoolOp) Arity() int    { return 1 }
-func (op avgPoolOp) Type() hm.Type { return fnT(tensorT(4), tensorT(4)) }
+func (op avgPoolOp) arity() int   { return 1 }
+func (op avgPoolOp) typ() hm.Type { return fnT(tensorT(4), tensorT(4)) }
 
 func (op avgPoolOp) shape(ss []tensor.Shape) (tensor.Shape, error) { return op.out("x", ss[0]) }
 
-func (op avgPoolOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	ss, err := shapesOf(op, ds)
-	if err != nil {
-		return nil, err
-	}
-	return op.shape(ss)
-}
-
-func (op avgPoolOp) Do(vs ...G.Value) (G.Value, error) { return doOnCPU(op, vs...) }
-func (op avgPoolOp) WriteHash(h hash.Hash)             { writeHash(h, op) }
-func (op avgPoolOp) Hashcode() uint32                  { return opHash(op) }
-func (op avgPoolOp) String() string                    { return "AvgPool2D(" + op.poolParams.String() + ")" }
-func (op avgPoolOp) DiffWRT(n int) []bool              { return trues(n) }
-
-func (op avgPoolOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	x := in[0].Shape()
-	dx, err := G.ApplyOp(avgPoolGradOp{poolParams: op.poolParams, h: x[2], w: x[3]}, grad)
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{dx}, nil
-}
+func (op avgPoolOp) String() string { return "AvgPool2D(" + op.poolParams.String() + ")" }
 
 func (op avgPoolOp) lower(e *emitter, in []operand, out operand) error {
 	e.Emit(kernels.OpAvgPool, []kernels.BufID{in[0].ID}, []kernels.BufID{out.ID}, op.args(in[0].Shape))
@@ -228,13 +154,12 @@ func (op avgPoolOp) lower(e *emitter, in []operand, out operand) error {
 // avgPoolGradOp spreads each dy evenly over its window: dy → dx [N, C, h, w].
 // It carries x's spatial size, since strided windows do not determine it.
 type avgPoolGradOp struct {
-	pureOp
 	poolParams
 	h, w int
 }
 
-func (op avgPoolGradOp) Arity() int    { return 1 }
-func (op avgPoolGradOp) Type() hm.Type { return fnT(tensorT(4), tensorT(4)) }
+func (op avgPoolGradOp) arity() int   { return 1 }
+func (op avgPoolGradOp) typ() hm.Type { return fnT(tensorT(4), tensorT(4)) }
 
 func (op avgPoolGradOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	dy := ss[0]
@@ -252,25 +177,8 @@ func (op avgPoolGradOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	return x, nil
 }
 
-func (op avgPoolGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	ss, err := shapesOf(op, ds)
-	if err != nil {
-		return nil, err
-	}
-	return op.shape(ss)
-}
-
-func (op avgPoolGradOp) Do(vs ...G.Value) (G.Value, error) { return doOnCPU(op, vs...) }
-func (op avgPoolGradOp) WriteHash(h hash.Hash)             { writeHash(h, op) }
-func (op avgPoolGradOp) Hashcode() uint32                  { return opHash(op) }
-
 func (op avgPoolGradOp) String() string {
 	return fmt.Sprintf("AvgPool2DGrad(%v, in=%dx%d)", op.poolParams, op.h, op.w)
-}
-
-func (op avgPoolGradOp) DiffWRT(n int) []bool { return noDiff(n) }
-func (op avgPoolGradOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
-	return nil, notTwice(op)
 }
 
 func (op avgPoolGradOp) lower(e *emitter, in []operand, out operand) error {

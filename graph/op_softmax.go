@@ -2,7 +2,6 @@ package graph
 
 import (
 	"fmt"
-	"hash"
 
 	"github.com/chewxy/hm"
 	"github.com/gaborlab/gabor/kernels"
@@ -13,35 +12,27 @@ import (
 // Softmax normalizes over the last axis: y[r, j] = e^{x[r,j]} / Σ_k e^{x[r,k]}.
 func Softmax(x *G.Node) (*G.Node, error) {
 	op := softmaxOp{}
-	ss, err := nodeShapes("Softmax", []string{"x"}, x)
-	if err != nil {
-		return nil, err
-	}
-	return apply("Softmax", op, op.shape, ss, x)
+	return apply("Softmax", op, []string{"x"}, x)
 }
 
 // SoftmaxCrossEntropy is the mean negative log-likelihood of the labels under
 // softmax(logits): logits [N, D], labels [N] holding class indices as float32
 // → the scalar −(1/N) Σ_n log softmax(logits_n)[labels_n]. One fused kernel
 // computes it stably (log-sum-exp) and keeps the probabilities, from which
-// the gradient is (probs − onehot(labels))/N. Labels are not differentiated.
+// the gradient is (probs − onehot(labels))/N. Labels of the logits' shape
+// [N, D] are one-hot rows (or any target distribution t): the loss is then
+// −(1/N) Σ_n Σ_j t[n,j]·log softmax(logits_n)[j]. Labels are not
+// differentiated.
 func SoftmaxCrossEntropy(logits, labels *G.Node) (*G.Node, error) {
-	op := xentOp{}
-	ss, err := nodeShapes("SoftmaxCrossEntropy", []string{"logits", "labels"}, logits, labels)
-	if err != nil {
-		return nil, err
-	}
-	return apply("SoftmaxCrossEntropy", op, op.shape, ss, logits, labels)
+	op := xentOp{oneHot: labels != nil && len(labels.Shape()) == 2}
+	return apply("SoftmaxCrossEntropy", op, []string{"logits", "labels"}, logits, labels)
 }
 
-type softmaxOp struct{ pureOp }
+type softmaxOp struct{}
 
-func (op softmaxOp) Arity() int { return 1 }
+func (op softmaxOp) arity() int { return 1 }
 
-func (op softmaxOp) Type() hm.Type {
-	a := hm.TypeVariable('a')
-	return fnT(a, a)
-}
+func (op softmaxOp) typ() hm.Type { return sameT(1) }
 
 func (op softmaxOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	if len(ss[0]) < 1 {
@@ -53,27 +44,7 @@ func (op softmaxOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	return ss[0].Clone(), nil
 }
 
-func (op softmaxOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	ss, err := shapesOf(op, ds)
-	if err != nil {
-		return nil, err
-	}
-	return op.shape(ss)
-}
-
-func (op softmaxOp) Do(vs ...G.Value) (G.Value, error) { return doOnCPU(op, vs...) }
-func (op softmaxOp) WriteHash(h hash.Hash)             { writeHash(h, op) }
-func (op softmaxOp) Hashcode() uint32                  { return opHash(op) }
-func (op softmaxOp) String() string                    { return "Softmax" }
-func (op softmaxOp) DiffWRT(n int) []bool              { return trues(n) }
-
-func (op softmaxOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(softmaxGradOp{}, out, grad)
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{dx}, nil
-}
+func (op softmaxOp) String() string { return "Softmax" }
 
 // softmaxArgs views a tensor as rows over its last axis.
 func softmaxArgs(s tensor.Shape) kernels.SoftmaxArgs {
@@ -88,14 +59,11 @@ func (op softmaxOp) lower(e *emitter, in []operand, out operand) error {
 
 // softmaxGradOp is the softmax's backward from its output:
 // dx = y ⊙ (dy − Σ_j dy_j·y_j), the sum taken per row.
-type softmaxGradOp struct{ pureOp }
+type softmaxGradOp struct{}
 
-func (op softmaxGradOp) Arity() int { return 2 }
+func (op softmaxGradOp) arity() int { return 2 }
 
-func (op softmaxGradOp) Type() hm.Type {
-	a := hm.TypeVariable('a')
-	return fnT(a, a, a)
-}
+func (op softmaxGradOp) typ() hm.Type { return sameT(2) }
 
 func (op softmaxGradOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	if len(ss[0]) < 1 || !ss[0].Eq(ss[1]) {
@@ -104,22 +72,7 @@ func (op softmaxGradOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	return ss[0].Clone(), nil
 }
 
-func (op softmaxGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	ss, err := shapesOf(op, ds)
-	if err != nil {
-		return nil, err
-	}
-	return op.shape(ss)
-}
-
-func (op softmaxGradOp) Do(vs ...G.Value) (G.Value, error) { return doOnCPU(op, vs...) }
-func (op softmaxGradOp) WriteHash(h hash.Hash)             { writeHash(h, op) }
-func (op softmaxGradOp) Hashcode() uint32                  { return opHash(op) }
-func (op softmaxGradOp) String() string                    { return "SoftmaxGrad" }
-func (op softmaxGradOp) DiffWRT(n int) []bool              { return noDiff(n) }
-func (op softmaxGradOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
-	return nil, notTwice(op)
-}
+func (op softmaxGradOp) String() string { return "SoftmaxGrad" }
 
 func (op softmaxGradOp) lower(e *emitter, in []operand, out operand) error {
 	y, dy := in[0], in[1]
@@ -143,21 +96,37 @@ func (op softmaxGradOp) lower(e *emitter, in []operand, out operand) error {
 	return nil
 }
 
-type xentOp struct{ pureOp }
+// xentOp is the loss with class indices (labels [N]) or, with oneHot, with
+// a target distribution per row (labels [N, D]: one-hot rows, or any soft
+// labels).
+type xentOp struct{ oneHot bool }
 
-func (op xentOp) Arity() int    { return 2 }
-func (op xentOp) Type() hm.Type { return fnT(tensorT(2), tensorT(1), tensorT(0)) }
+func (op xentOp) arity() int   { return 2 }
+func (op xentOp) typ() hm.Type { return fnT(tensorT(2), tensorT(1+btoi(op.oneHot)), tensorT(0)) }
+
+func (op xentOp) String() string {
+	if op.oneHot {
+		return "SoftmaxCrossEntropy(one-hot)"
+	}
+	return "SoftmaxCrossEntropy"
+}
 
 func (op xentOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
-	if err := checkXent(ss[0], ss[1]); err != nil {
+	if err := checkXent(ss[0], ss[1], op.oneHot); err != nil {
 		return nil, err
 	}
 	return tensor.ScalarShape(), nil
 }
 
-func checkXent(logits, labels tensor.Shape) error {
+func checkXent(logits, labels tensor.Shape, oneHot bool) error {
 	if err := rankIs("logits", logits, 2, "N,D"); err != nil {
 		return err
+	}
+	if oneHot {
+		if !labels.Eq(logits) {
+			return fmt.Errorf("one-hot labels %v must have the logits' shape %v", labels, logits)
+		}
+		return nil
 	}
 	if err := rankIs("labels", labels, 1, "N"); err != nil {
 		return err
@@ -168,50 +137,50 @@ func checkXent(logits, labels tensor.Shape) error {
 	return nil
 }
 
-func (op xentOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	ss, err := shapesOf(op, ds)
-	if err != nil {
-		return nil, err
-	}
-	return op.shape(ss)
-}
-
-func (op xentOp) Do(vs ...G.Value) (G.Value, error) { return doOnCPU(op, vs...) }
-func (op xentOp) WriteHash(h hash.Hash)             { writeHash(h, op) }
-func (op xentOp) Hashcode() uint32                  { return opHash(op) }
-func (op xentOp) String() string                    { return "SoftmaxCrossEntropy" }
-func (op xentOp) DiffWRT(n int) []bool              { return []bool{true, false} }
-
-func (op xentOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	dl, err := G.ApplyOp(xentGradOp{}, in[0], in[1], grad)
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{dl, nil}, nil
-}
-
-// lower computes the loss and keeps the probabilities as the side "probs" of
-// the logits, which the backward pass reads instead of a second softmax.
+// lower computes the loss. With class indices one fused kernel does it and
+// keeps the probabilities as the side "probs" of the logits, which the
+// backward pass reads instead of a second softmax. With one-hot labels t:
+// loss = −(1/N)·Σ t ⊙ log-softmax(logits), the log-probabilities kept as the
+// side "logp".
 func (op xentOp) lower(e *emitter, in []operand, out operand) error {
 	l := in[0].Shape
-	probs := e.Temp("xent.probs", l)
-	e.Emit(kernels.OpSoftmaxXent, []kernels.BufID{in[0].ID, in[1].ID}, []kernels.BufID{out.ID, probs}, kernels.XentArgs{N: l[0], D: l[1]})
-	e.SetSide("probs", in[0].Node, op, probs)
+	if !op.oneHot {
+		probs := e.Temp("xent.probs", l)
+		e.Emit(kernels.OpSoftmaxXent, ids(in[0], in[1]), []kernels.BufID{out.ID, probs}, kernels.XentArgs{N: l[0], D: l[1]})
+		e.SetSide("probs", in[0].Node, op, probs)
+		return nil
+	}
+	n := numel(l)
+	logp, prod, sum := e.Temp("xent.logp", l), e.Temp("xent.t_logp", l), e.Temp("xent.sum", nil)
+	e.Emit(kernels.OpSoftmax, ids(in[0]), ids1(logp), kernels.SoftmaxArgs{Rows: l[0], D: l[1], Log: true})
+	e.Emit(kernels.OpBinary, []kernels.BufID{logp, in[1].ID}, ids1(prod), kernels.BinaryArgs{Fn: kernels.BinaryMul, N: n})
+	e.Emit(kernels.OpReduce, ids1(prod), ids1(sum), kernels.ReduceArgs{Outer: 1, Mid: n, Inner: 1})
+	e.Emit(kernels.OpUnary, ids1(sum), ids(out), kernels.UnaryArgs{Fn: kernels.UnaryScale, N: 1, Alpha: float32(-1 / float64(l[0]))})
+	e.SetSide("logp", in[0].Node, op, logp)
 	return nil
 }
 
-// xentGradOp is dlogits = (softmax(logits) − onehot(labels))·dloss/N over
-// (logits, labels, dloss).
-type xentGradOp struct{ pureOp }
+// xentGradOp is the loss's gradient over (logits, labels, dloss). With
+// class indices: dlogits = (softmax(logits) − onehot(labels))·dloss/N. With
+// a target distribution t: dlogits = (p·Σ_j t_j − t)·dloss/N per row, p the
+// softmax, which is (p − t)·dloss/N when the rows of t sum to one.
+type xentGradOp struct{ oneHot bool }
 
-func (op xentGradOp) Arity() int { return 3 }
+func (op xentGradOp) arity() int { return 3 }
 
-func (op xentGradOp) Type() hm.Type {
-	return fnT(tensorT(2), tensorT(1), hm.TypeVariable('a'), tensorT(2))
+func (op xentGradOp) typ() hm.Type {
+	return fnT(tensorT(2), tensorT(1+btoi(op.oneHot)), hm.TypeVariable('a'), tensorT(2))
+}
+
+func (op xentGradOp) String() string {
+	if op.oneHot {
+		return "SoftmaxCrossEntropyGrad(one-hot)"
+	}
+	return "SoftmaxCrossEntropyGrad"
 }
 
 func (op xentGradOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
-	if err := checkXent(ss[0], ss[1]); err != nil {
+	if err := checkXent(ss[0], ss[1], op.oneHot); err != nil {
 		return nil, err
 	}
 	if numel(ss[2]) != 1 {
@@ -220,31 +189,30 @@ func (op xentGradOp) shape(ss []tensor.Shape) (tensor.Shape, error) {
 	return ss[0].Clone(), nil
 }
 
-func (op xentGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	ss, err := shapesOf(op, ds)
-	if err != nil {
-		return nil, err
-	}
-	return op.shape(ss)
-}
-
-func (op xentGradOp) Do(vs ...G.Value) (G.Value, error) { return doOnCPU(op, vs...) }
-func (op xentGradOp) WriteHash(h hash.Hash)             { writeHash(h, op) }
-func (op xentGradOp) Hashcode() uint32                  { return opHash(op) }
-func (op xentGradOp) String() string                    { return "SoftmaxCrossEntropyGrad" }
-func (op xentGradOp) DiffWRT(n int) []bool              { return noDiff(n) }
-func (op xentGradOp) SymDiff(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
-	return nil, notTwice(op)
-}
-
 // lower reads the forward's probabilities when recorded, else recomputes them.
 func (op xentGradOp) lower(e *emitter, in []operand, out operand) error {
 	l := in[0].Shape
-	probs, ok := e.Side("probs", in[0].Node, xentOp{})
-	if !ok {
-		probs = e.Temp("xent_grad.probs", l)
-		e.Emit(kernels.OpSoftmax, []kernels.BufID{in[0].ID}, []kernels.BufID{probs}, kernels.SoftmaxArgs{Rows: l[0], D: l[1]})
+	rows, d, n := l[0], l[1], numel(l)
+	if !op.oneHot {
+		probs, ok := e.Side("probs", in[0].Node, xentOp{})
+		if !ok {
+			probs = e.Temp("xent_grad.probs", l)
+			e.Emit(kernels.OpSoftmax, ids(in[0]), ids1(probs), kernels.SoftmaxArgs{Rows: rows, D: d})
+		}
+		e.Emit(kernels.OpSoftmaxXentBwd, []kernels.BufID{probs, in[1].ID, in[2].ID}, ids(out), kernels.XentArgs{N: rows, D: d})
+		return nil
 	}
-	e.Emit(kernels.OpSoftmaxXentBwd, []kernels.BufID{probs, in[1].ID, in[2].ID}, []kernels.BufID{out.ID}, kernels.XentArgs{N: l[0], D: l[1]})
+	probs := e.Temp("xent_grad.probs", l)
+	if logp, ok := e.Side("logp", in[0].Node, xentOp{oneHot: true}); ok {
+		e.Emit(kernels.OpUnary, ids1(logp), ids1(probs), kernels.UnaryArgs{Fn: kernels.UnaryExp, N: n})
+	} else {
+		e.Emit(kernels.OpSoftmax, ids(in[0]), ids1(probs), kernels.SoftmaxArgs{Rows: rows, D: d})
+	}
+	mass, scaled, diff, g := e.Temp("xent_grad.rowsum", []int{rows}), e.Temp("xent_grad.p_mass", l), e.Temp("xent_grad.diff", l), e.Temp("xent_grad.g", l)
+	e.Emit(kernels.OpReduce, ids(in[1]), ids1(mass), kernels.ReduceArgs{Outer: rows, Mid: d, Inner: 1})
+	e.Emit(kernels.OpBinary, []kernels.BufID{probs, mass}, ids1(scaled), kernels.BinaryArgs{Fn: kernels.BinaryMul, N: n, Bcast: kernels.BcastOuter, Inner: d})
+	e.Emit(kernels.OpBinary, []kernels.BufID{scaled, in[1].ID}, ids1(diff), kernels.BinaryArgs{Fn: kernels.BinarySub, N: n})
+	e.Emit(kernels.OpBinary, []kernels.BufID{diff, in[2].ID}, ids1(g), kernels.BinaryArgs{Fn: kernels.BinaryMul, N: n, Bcast: kernels.BcastScalar})
+	e.Emit(kernels.OpUnary, ids1(g), ids(out), kernels.UnaryArgs{Fn: kernels.UnaryScale, N: n, Alpha: float32(1 / float64(rows))})
 	return nil
 }

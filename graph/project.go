@@ -150,45 +150,41 @@ func chainTo(m *Model, layer *G.Node) ([]*G.Node, error) {
 // step carries r, a signal at n's output, to n's data input.
 func (p *Projection) step(n, r *G.Node) (*G.Node, error) {
 	kids := children(n)
-	switch op := n.Op().(type) {
+	var b gradBuilder
+	var out *G.Node
+	switch op := specOf(n).(type) {
 	case convOp:
 		x, w := kids[0].Shape(), kids[1]
 		p.Weights = append(p.Weights, w)
-		return G.ApplyOp(convTransposeOp{stride: op.stride, pad: op.pad, outH: x[2], outW: x[3]}, r, w)
+		out = b.op(convTransposeOp{stride: op.stride, pad: op.pad, outH: x[2], outW: x[3]}, r, w)
 	case denseOp:
 		p.Weights = append(p.Weights, kids[1])
-		return G.ApplyOp(matMulOp{}, r, kids[1]) // [B,out]·[out,in]
+		out = b.op(matMulOp{}, r, kids[1]) // [B,out]·[out,in]
 	case maxPoolOp:
-		return G.ApplyOp(unpoolOp{poolParams: op.poolParams}, r, kids[0])
+		out = b.op(unpoolOp{poolParams: op.poolParams}, r, kids[0])
 	case avgPoolOp:
 		if p.Rule != RuleGradient {
 			return nil, fmt.Errorf("AvgPool2D records no switches: the %v rule needs max-pool switches (use the gradient rule)", p.Rule)
 		}
 		x := kids[0].Shape()
-		return G.ApplyOp(avgPoolGradOp{poolParams: op.poolParams, h: x[2], w: x[3]}, r)
+		out = b.op(avgPoolGradOp{poolParams: op.poolParams, h: x[2], w: x[3]}, r)
 	case reshapeOp:
-		to := kids[0].Shape().Clone()
-		return G.ApplyOp(reshapeOp{to: to}, r)
+		out = b.op(reshapeOp{to: kids[0].Shape().Clone()}, r)
 	case dropoutOp:
 		return r, nil
 	case actOp:
-		if op.fn != kernels.ActReLU {
-			return G.ApplyOp(actGradOp{fn: op.fn}, n, r)
+		switch {
+		case op.fn != kernels.ActReLU || p.Rule == RuleGradient:
+			out = b.op(actGradOp{fn: op.fn}, n, r)
+		case p.Rule == RuleDeconvnet:
+			out = b.op(actOp{fn: kernels.ActReLU}, r)
+		default: // guided
+			out = b.op(actGradOp{fn: kernels.ActReLU}, n, b.op(actOp{fn: kernels.ActReLU}, r))
 		}
-		switch p.Rule {
-		case RuleDeconvnet:
-			return G.ApplyOp(actOp{fn: kernels.ActReLU}, r)
-		case RuleGuided:
-			pos, err := G.ApplyOp(actOp{fn: kernels.ActReLU}, r)
-			if err != nil {
-				return nil, err
-			}
-			return G.ApplyOp(actGradOp{fn: kernels.ActReLU}, n, pos)
-		default:
-			return G.ApplyOp(actGradOp{fn: kernels.ActReLU}, n, r)
-		}
+	default:
+		return nil, fmt.Errorf("no projection for op %v", n.Op())
 	}
-	return nil, fmt.Errorf("no projection for op %v", n.Op())
+	return out, b.err
 }
 
 // Window is a half-open rectangle of input pixels: rows Y0..Y1−1, columns
@@ -206,7 +202,7 @@ func (p *Projection) ReceptiveField(i, j int) (Window, error) {
 	w := Window{i, i + 1, j, j + 1}
 	for _, n := range p.Steps {
 		var k, s, pad [2]int
-		switch op := n.Op().(type) {
+		switch op := specOf(n).(type) {
 		case convOp:
 			ws := children(n)[1].Shape()
 			k, s, pad = [2]int{ws[2], ws[3]}, op.stride, op.pad

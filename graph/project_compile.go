@@ -2,8 +2,6 @@ package graph
 
 import (
 	"fmt"
-	"os"
-	"slices"
 
 	"github.com/gaborlab/gabor/kernels"
 	G "gorgonia.org/gorgonia"
@@ -29,132 +27,54 @@ type GraphSpec struct {
 
 // CompileGraph compiles the part of g that the spec's results need into a
 // Program with two segments: Forward (what the Forward results need) and
-// Backward (the rest of what Outputs need). It runs the same passes as
-// Compile — order, lower, fuse, plan, verify — without a loss or an
-// optimizer; opt.Optimizer must be nil. Running the Forward segment alone
-// computes the Forward results (a cheap pass over a data set); running both
-// computes everything.
+// Backward (the rest of what Outputs need). It is Compile's pipeline —
+// order, lower, fuse, plan, verify — without a loss or an optimizer;
+// opt.Optimizer must be nil. Running the Forward segment alone computes the
+// Forward results (a cheap pass over a data set); running both computes
+// everything.
 func CompileGraph(g *G.ExprGraph, s GraphSpec, opt Options) (*kernels.Program, error) {
-	if g == nil {
-		return nil, fmt.Errorf("graph.CompileGraph: no graph")
+	const where = "graph.CompileGraph"
+	switch {
+	case g == nil:
+		return nil, fmt.Errorf("%s: no graph", where)
+	case opt.Optimizer != nil:
+		return nil, fmt.Errorf("%s: an optimizer needs a model with a loss (use Compile)", where)
+	case len(s.Forward)+len(s.Outputs) == 0:
+		return nil, fmt.Errorf("%s: nothing to compute (no Forward or Outputs results)", where)
 	}
-	if opt.Optimizer != nil {
-		return nil, fmt.Errorf("graph.CompileGraph: an optimizer needs a model with a loss (use Compile)")
+	u := &unit{where: where, g: g, opt: opt, params: s.Params, inputs: s.Inputs, results: map[string]*G.Node{}}
+	if u.inputs == nil {
+		u.inputs = map[string]*G.Node{}
 	}
-	if len(s.Forward)+len(s.Outputs) == 0 {
-		return nil, fmt.Errorf("graph.CompileGraph: nothing to compute (no Forward or Outputs results)")
-	}
-	for _, q := range s.Params {
-		if q.Op() != nil {
-			return nil, fmt.Errorf("graph.CompileGraph: parameter %s is computed by %v, not a variable", q.Name(), q.Op())
-		}
-	}
-	// Results keep their own buffers: naming them as taps keeps the
-	// compiler from fusing them into a consumer's epilogue.
-	opt.Taps = slices.Clone(opt.Taps)
-	var fwdRoots, allRoots []*G.Node
-	for _, name := range sortedKeys(s.Forward) {
-		n := s.Forward[name]
-		fwdRoots, allRoots = append(fwdRoots, n), append(allRoots, n)
-		opt.Taps = append(opt.Taps, n.Name())
-	}
-	for _, name := range sortedKeys(s.Outputs) {
-		n := s.Outputs[name]
-		if _, dup := s.Forward[name]; dup {
-			return nil, fmt.Errorf("graph.CompileGraph: result %q is both a Forward result and an Output", name)
-		}
-		allRoots = append(allRoots, n)
-		opt.Taps = append(opt.Taps, n.Name())
-	}
-
-	c := &compiler{
-		m:   &Model{Name: "graph", G: g, Params: s.Params},
-		opt: opt, e: newEmitter(),
-		bufs:   map[*G.Node]kernels.BufID{},
-		consts: map[*G.Node]float64{},
-		done:   map[*G.Node]bool{},
-	}
-	forward, needed := reach(fwdRoots...), reach(allRoots...)
-	sorted, err := G.Sort(g)
-	if err != nil {
-		return nil, fmt.Errorf("graph.CompileGraph: sorting the graph: %w", err)
-	}
-	var fwd, bwd []*G.Node
-	for i := len(sorted) - 1; i >= 0; i-- { // Sort returns roots first
-		switch n := sorted[i]; {
-		case forward[n]:
-			fwd = append(fwd, n)
-		case needed[n]:
-			bwd = append(bwd, n)
-		}
-	}
-	c.order = append(fwd, bwd...)
-	c.consumers = map[*G.Node][]*G.Node{}
-	for _, n := range c.order {
-		for _, ch := range children(n) {
-			c.consumers[ch] = append(c.consumers[ch], n)
-		}
-	}
-
-	p := c.e.prog
-	for _, q := range s.Params {
-		id := c.e.Buffer(q.Name(), q.Shape(), kernels.Param)
-		c.bufs[q] = id
-		p.Params = append(p.Params, kernels.ParamSlot{Name: q.Name(), Value: id, Grad: -1})
-	}
-	for _, name := range sortedKeys(s.Inputs) {
-		n := s.Inputs[name]
-		if n.Op() != nil {
-			return nil, fmt.Errorf("graph.CompileGraph: input %q is computed by %v, not a placeholder", name, n.Op())
-		}
-		if _, ok := c.bufs[n]; ok {
-			return nil, fmt.Errorf("graph.CompileGraph: input %q is also a parameter", name)
-		}
-		id := c.e.Buffer(name, shapeOf(n), kernels.Input)
-		c.bufs[n] = id
-		p.Inputs[name] = id
-	}
-
-	for _, n := range fwd {
-		if err := c.lowerNode(n); err != nil {
-			return nil, err
-		}
-	}
-	p.Forward = kernels.Segment{Start: 0, End: len(p.Instrs)}
-	for _, n := range bwd {
-		if err := c.lowerNode(n); err != nil {
-			return nil, err
-		}
-	}
-	p.Backward = kernels.Segment{Start: p.Forward.End, End: len(p.Instrs)}
-	if k := len(c.fills); k > 0 { // constants are filled first
-		p.Instrs = append(slices.Clone(c.fills), p.Instrs...)
-		p.Forward.End += k
-		p.Backward.Start += k
-		p.Backward.End += k
-	}
-	p.Update = kernels.Segment{Start: p.Backward.End, End: p.Backward.End}
-
-	for _, results := range []map[string]*G.Node{s.Forward, s.Outputs} {
-		for _, name := range sortedKeys(results) {
-			id, ok := c.bufs[results[name]]
-			if !ok {
-				return nil, fmt.Errorf("graph.CompileGraph: result %q (node %s) has no buffer", name, nodeLabel(results[name]))
-			}
-			p.Taps[name] = id
-			c.pin(id, kernels.Output)
-		}
-	}
-	if err := Plan(p); err != nil {
+	if err := u.checkLeaves(); err != nil {
 		return nil, err
 	}
-	if err := Verify(p); err != nil {
-		return nil, fmt.Errorf("graph.CompileGraph: memory plan is wrong (a compiler bug): %w", err)
+	if err := u.addTaps(); err != nil {
+		return nil, err
 	}
-	if os.Getenv("GABOR_DEBUG") != "" {
-		fmt.Fprint(os.Stderr, p.Dump())
+	// Results keep their own buffers (a result is never fused into its
+	// consumer's epilogue): the pipeline keeps every result.
+	for _, name := range sortedKeys(s.Forward) {
+		u.forward = append(u.forward, s.Forward[name])
+		u.results[name] = s.Forward[name]
 	}
-	return p, nil
+	for _, name := range sortedKeys(s.Outputs) {
+		if _, dup := s.Forward[name]; dup {
+			return nil, fmt.Errorf("%s: result %q is both a Forward result and an Output", where, name)
+		}
+		u.backward = append(u.backward, s.Outputs[name])
+		u.results[name] = s.Outputs[name]
+	}
+	for name, n := range u.results {
+		if n == nil {
+			return nil, fmt.Errorf("%s: result %q is nil", where, name)
+		}
+	}
+	c, err := u.compile()
+	if err != nil {
+		return nil, err
+	}
+	return c.e.prog, nil
 }
 
 // Compile compiles the projection with its layer as a forward result
@@ -175,13 +95,4 @@ func (p *Projection) Compile(m *Model, opt Options) (*kernels.Program, error) {
 		Forward: map[string]*G.Node{"layer": p.Layer},
 		Outputs: map[string]*G.Node{"proj": p.Out},
 	}, opt)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	k := make([]string, 0, len(m))
-	for name := range m {
-		k = append(k, name)
-	}
-	slices.Sort(k)
-	return k
 }

@@ -310,7 +310,7 @@ func drawStrip(fig *figure.Figure, a LayerActivation, x0, y0 float64, o Activati
 		width = max(width, sw+2)
 	}
 	if names != nil {
-		p := logitProbs(a.V)
+		p := LogitProbs(a.V)
 		best := Argmax(a.V)
 		for i, s := range names {
 			cx := x0 + 1 + float64(i)*cellW + cellW/2
@@ -328,8 +328,8 @@ func drawStrip(fig *figure.Figure, a LayerActivation, x0, y0 float64, o Activati
 	return float64(lines)*lineH - 2, width, nil
 }
 
-// logitProbs is the softmax of logits, in float64, shifted by the maximum for stability.
-func logitProbs(v []float32) []float64 {
+// LogitProbs is the softmax of logits, in float64, shifted by the maximum for stability.
+func LogitProbs(v []float32) []float64 {
 	m := math.Inf(-1)
 	for _, x := range v {
 		m = math.Max(m, float64(x))

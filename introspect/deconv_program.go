@@ -29,6 +29,8 @@ type Projector struct {
 	// Weights are the parameter names the projection reads, topmost layer
 	// first (a weight, then its bias when the model has one).
 	Weights []string
+	// Norm is the run's input normalization (train.Config.Normalization).
+	Norm data.Normalization
 
 	init map[string][]float32 // seeded initial values, by name
 }
@@ -95,7 +97,7 @@ func NewProjector(w *Weights, layer string, rule graph.Rule, o ProjectorOptions)
 		return nil, fmt.Errorf("introspect: loading the projection of %s on %s: %w", layer, be.Name(), err)
 	}
 	p := &Projector{Model: m, Proj: proj, Prog: prog, Exe: exe, Backend: be.Name(), Batch: o.Batch, Layer: l,
-		CheckpointStep: o.CheckpointStep, init: map[string][]float32{}}
+		CheckpointStep: o.CheckpointStep, Norm: cfg.Normalization(), init: map[string][]float32{}}
 	vals, err := models.ParamValues(m)
 	if err != nil {
 		exe.Close()
@@ -244,7 +246,7 @@ func (p *Projector) Gather(set *data.Set, idx []int32, x []float32) error {
 		}
 	}
 	y := make([]float32, p.Batch)
-	if err := data.Gather(set, batch, x, y, data.FashionMean, data.FashionStd); err != nil {
+	if err := data.Gather(set, batch, x, y, p.Norm.Mean, p.Norm.Std); err != nil {
 		return fmt.Errorf("introspect: %w", err)
 	}
 	return nil

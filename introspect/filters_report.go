@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -46,6 +47,39 @@ type FiltersResult struct {
 	GaborScore *float64     `json:"gabor_score"` // null without a fit
 	Files      []string     `json:"files"`
 	Curve      []ScorePoint `json:"score_curve,omitempty"`
+	// NonFinite lists the filters holding NaN or Inf, at the step drawn and
+	// (with TimeLapse) every step of the run: drawn, but not fitted or scored.
+	NonFinite []NonFiniteFilter `json:"non_finite,omitempty"`
+}
+
+// NonFiniteFilter is a filter holding NaN or ±Inf weights at a step.
+type NonFiniteFilter struct {
+	Layer  string `json:"layer"`
+	Step   int    `json:"step"`
+	Filter int    `json:"filter"`
+}
+
+func (n NonFiniteFilter) String() string {
+	return fmt.Sprintf("%s filter %d at step %d holds NaN or Inf weights: drawn, not fitted", n.Layer, n.Filter, n.Step)
+}
+
+// addNonFinite appends the filters of set that hold a non-finite value at
+// step, once per (step, filter).
+func addNonFinite(list []NonFiniteFilter, set *FilterSet, step int) []NonFiniteFilter {
+	per := 1 // panels per filter
+	if set.Mode == ChannelsEach && set.Channels > 0 && len(set.Panels) == set.Filters*set.Channels {
+		per = set.Channels
+	}
+	for i, p := range set.Panels {
+		if finitePanel(p.V) {
+			continue
+		}
+		nf := NonFiniteFilter{Layer: set.Layer, Step: step, Filter: i / per}
+		if !slices.Contains(list, nf) {
+			list = append(list, nf)
+		}
+	}
+	return list
 }
 
 // sidecar is the JSON file written beside a filter grid.
@@ -180,6 +214,7 @@ func RenderFilters(path string, o FiltersOptions) (*FiltersResult, error) {
 	gopt := figure.GridOptions{Cols: set.Cols, Cmap: cmap, Norm: o.Norm, Signed: true,
 		Labels: o.Labels, Colorbar: o.Colorbar, Width: o.Output.Width * 72, CbarLabel: "weight"}
 	res := &FiltersResult{Layer: set.Layer, Step: w.Step, NFilters: set.Filters}
+	res.NonFinite = addNonFinite(nil, set, w.Step)
 	meta := Provenance(w, set.Layer, o.Norm)
 	meta["cmap"], meta["channels"] = cmap.Name(), set.Mode
 	fo := o.Output
@@ -253,13 +288,19 @@ func RenderFilters(path string, o FiltersOptions) (*FiltersResult, error) {
 	res.Files = append(res.Files, p)
 
 	if run != nil && o.TimeLapse {
-		files, curve, err := timeLapse(run, set, out, gopt, o)
+		files, curve, err := timeLapse(run, set, out, gopt, o, &res.NonFinite)
 		if err != nil {
 			return nil, err
 		}
 		res.Files = append(res.Files, files...)
 		res.Curve = curve
 	}
+	slices.SortFunc(res.NonFinite, func(a, b NonFiniteFilter) int {
+		if a.Step != b.Step {
+			return a.Step - b.Step
+		}
+		return a.Filter - b.Filter
+	})
 	return res, nil
 }
 
@@ -273,7 +314,8 @@ func dotted(formats []string) []string {
 
 // timeLapse draws the filmstrip and GIF of a layer over the run's steps and,
 // with o.Fit, the Gabor score at each step (CSV and figure).
-func timeLapse(run *Run, cur *FilterSet, out string, gopt figure.GridOptions, o FiltersOptions) ([]string, []ScorePoint, error) {
+// Non-finite filters found on the way are added to *nonFinite.
+func timeLapse(run *Run, cur *FilterSet, out string, gopt figure.GridOptions, o FiltersOptions, nonFinite *[]NonFiniteFilter) ([]string, []ScorePoint, error) {
 	steps, err := run.Steps()
 	if err != nil || len(steps) < 2 {
 		return nil, nil, err
@@ -289,6 +331,7 @@ func timeLapse(run *Run, cur *FilterSet, out string, gopt figure.GridOptions, o 
 		if err != nil {
 			return nil, nil, fmt.Errorf("introspect: time-lapse at step %d: %w", s.Step, err)
 		}
+		*nonFinite = addNonFinite(*nonFinite, set, w.Step)
 		frames = append(frames, Frame{Step: w.Step, Panels: set.Panels})
 		if o.Fit {
 			o.progressf("time-lapse %d/%d: fitting step %d", i+1, len(steps), w.Step)

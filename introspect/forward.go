@@ -106,7 +106,7 @@ func (e *UnknownLayerError) Error() string {
 func TestSet(cfg train.Config) (*data.Dataset, error) {
 	// The synthetic set's test split does not depend on the train size, so
 	// only one training image is generated.
-	ds, err := data.Load(cfg.Dataset, cfg.DataDir, data.LoadOptions{SyntheticTrain: 1})
+	ds, err := data.Load(cfg.Dataset, cfg.DataDir, data.LoadOptions{SyntheticTrain: 1, Source: cfg.Source})
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +142,8 @@ type Forward struct {
 	// Layers are the tapped layers in forward order: the input "x" first,
 	// the logits last.
 	Layers []Layer
+	// Norm is the run's input normalization (train.Config.Normalization).
+	Norm data.Normalization
 
 	deps map[string][]string // layer → the parameters it depends on
 	have map[string]bool     // parameters written by the last SetWeights
@@ -184,8 +186,8 @@ func NewForward(w *Weights, o ForwardOptions) (*Forward, error) {
 		return nil, fmt.Errorf("introspect: loading %s on %s: %w", cfg.Model, be.Name(), err)
 	}
 	f := &Forward{Model: m, Prog: prog, Exe: exe, Backend: be.Name(), Batch: o.Batch, Layers: layers,
-		deps: paramDeps(m),
-		x:    make([]float32, prog.Buf(prog.Inputs["x"]).Len), y: make([]float32, o.Batch)}
+		Norm: cfg.Normalization(), deps: paramDeps(m),
+		x: make([]float32, prog.Buf(prog.Inputs["x"]).Len), y: make([]float32, o.Batch)}
 	if err := f.SetWeights(w); err != nil {
 		exe.Close()
 		return nil, err
@@ -260,7 +262,7 @@ type Activations struct {
 }
 
 // Run computes the named layers (nil: every layer) for images idx of set,
-// normalized as in training (data.Gather with the Fashion-MNIST constants),
+// normalized as in training (data.Gather with the run's normalization),
 // in batches of f.Batch; the last batch is padded with its first image and
 // the padding discarded.
 func (f *Forward) Run(set *data.Set, idx []int32, names []string) (*Activations, error) {
@@ -294,7 +296,7 @@ func (f *Forward) Run(set *data.Set, idx []int32, names []string) (*Activations,
 				batch[k] = idx[lo+k]
 			}
 		}
-		if err := data.Gather(set, batch, f.x, f.y, data.FashionMean, data.FashionStd); err != nil {
+		if err := data.Gather(set, batch, f.x, f.y, f.Norm.Mean, f.Norm.Std); err != nil {
 			return nil, fmt.Errorf("introspect: %w", err)
 		}
 		if err := f.Exe.Write(f.Prog.Inputs["x"], f.x); err != nil {

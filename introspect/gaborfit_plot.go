@@ -23,14 +23,14 @@ type ScorePoint struct {
 	AtBound  int `json:"fits_at_bound"`
 }
 
-// MeanR2Adj is the mean adjusted R² of the fits whose adjusted R² is at
-// least 0; a negative one (the fit is worse than a constant) says "not
-// Gabor-like" and is counted apart (countFits), not averaged in. With no
-// such fit it is 0.
+// MeanR2Adj is the mean adjusted R² of the fitted filters whose adjusted R²
+// is at least 0; a negative one (the fit is worse than a constant) says "not
+// Gabor-like" and is counted apart (countFits), not averaged in; Skipped
+// (non-finite) filters are left out. With no such fit it is 0.
 func MeanR2Adj(fits []FilterFit) float64 {
 	s, n := 0.0, 0
 	for _, f := range fits {
-		if f.R2Adj >= 0 {
+		if !f.Skipped && f.R2Adj >= 0 {
 			s += f.R2Adj
 			n++
 		}

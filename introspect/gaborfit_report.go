@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"strconv"
 	"strings"
@@ -20,6 +21,9 @@ const DefaultR2Threshold = 0.7
 type FilterFit struct {
 	Index int    `json:"index"`
 	Label string `json:"label"`
+	// Skipped: the panel holds NaN or ±Inf and was not fitted (its fit is
+	// zero); GaborScore and MeanR2Adj leave it out.
+	Skipped bool `json:"skipped,omitempty"`
 	GaborFit
 	// AtBound names the parameters that ended on their search bounds
 	// ("sigma_x=max", "lambda=max"): such a fit found no wavelength or width
@@ -55,7 +59,7 @@ func atBounds(p GaborParams, w, h int) []string {
 // below zero: worse than a constant) and those on a search bound.
 func countFits(fits []FilterFit) (notGabor, atBound int) {
 	for _, f := range fits {
-		if f.R2Adj < 0 {
+		if !f.Skipped && f.R2Adj < 0 {
 			notGabor++
 		}
 		if len(f.AtBound) > 0 {
@@ -65,9 +69,19 @@ func countFits(fits []FilterFit) (notGabor, atBound int) {
 	return notGabor, atBound
 }
 
+// finitePanel reports whether every value of a panel is a number.
+func finitePanel(v []float32) bool {
+	for _, x := range v {
+		if f := float64(x); math.IsNaN(f) || math.IsInf(f, 0) {
+			return false
+		}
+	}
+	return true
+}
+
 // FitFilters fits every panel of a filter set, in parallel over GOMAXPROCS
 // goroutines; panel i uses seed o.Seed+i, so the result does not depend on
-// scheduling.
+// scheduling. A panel holding NaN or Inf is not fitted (Skipped).
 func FitFilters(fs *FilterSet, o FitOptions) []FilterFit {
 	out := make([]FilterFit, len(fs.Panels))
 	jobs := make(chan int)
@@ -78,6 +92,10 @@ func FitFilters(fs *FilterSet, o FitOptions) []FilterFit {
 			defer wg.Done()
 			for i := range jobs {
 				p := fs.Panels[i]
+				if !finitePanel(p.V) {
+					out[i] = FilterFit{Index: i, Label: p.Label, Skipped: true}
+					continue
+				}
 				v := make([]float64, len(p.V))
 				for k, x := range p.V {
 					v[k] = float64(x)
@@ -97,18 +115,23 @@ func FitFilters(fs *FilterSet, o FitOptions) []FilterFit {
 	return out
 }
 
-// GaborScore is the fraction of fits whose adjusted R² reaches threshold.
+// GaborScore is the fraction of the fitted filters (Skipped ones left out)
+// whose adjusted R² reaches threshold; 0 when none was fitted.
 func GaborScore(fits []FilterFit, threshold float64) float64 {
-	if len(fits) == 0 {
-		return 0
-	}
-	n := 0
+	n, fitted := 0, 0
 	for _, f := range fits {
+		if f.Skipped {
+			continue
+		}
+		fitted++
 		if f.R2Adj >= threshold {
 			n++
 		}
 	}
-	return float64(n) / float64(len(fits))
+	if fitted == 0 {
+		return 0
+	}
+	return float64(n) / float64(fitted)
 }
 
 // WriteFitCSV writes one row per filter: index, label, r2, r2_adj, whether
@@ -132,6 +155,8 @@ func WriteFitCSV(w io.Writer, fits []FilterFit, threshold float64) error {
 // "not" (negative adjusted R²: not Gabor-like at all).
 func gaborLike(f FilterFit, threshold float64) string {
 	switch {
+	case f.Skipped:
+		return "skipped"
 	case f.R2Adj < 0:
 		return "not"
 	case f.R2Adj >= threshold:
@@ -160,7 +185,10 @@ func FitFigure(fs *FilterSet, fits []FilterFit, o figure.GridOptions) (*figure.F
 			rv[k] = p.V[k] - fv[k]
 		}
 		r2 := fmt.Sprintf("%.2f", fits[i].R2Adj)
-		if fits[i].R2Adj < 0 {
+		switch {
+		case fits[i].Skipped:
+			r2 = "NaN"
+		case fits[i].R2Adj < 0:
 			r2 = "n/G"
 		}
 		flag, fitLabel := "", "fit"

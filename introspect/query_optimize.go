@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/gaborlab/gabor/data"
 	"github.com/gaborlab/gabor/graph"
 )
 
@@ -71,8 +70,8 @@ func optimizeQuery(w *Weights, ckStep int, q QueryOptions, res *QueryResult) err
 	if in != h*wd {
 		return fmt.Errorf("introspect: optimize: model %s takes %d inputs per image, the dataset's images are %d×%d", w.Config.Model, in, h, wd)
 	}
-	lo := float64((0 - data.FashionMean) / data.FashionStd)
-	hi := float64((1 - data.FashionMean) / data.FashionStd)
+	lo := float64((0 - p.Norm.Mean) / p.Norm.Std)
+	hi := float64((1 - p.Norm.Mean) / p.Norm.Std)
 	// Start near the mean intensity (0 in normalized units) with a little
 	// noise: an exactly constant image can leave every ReLU of a layer
 	// closed (a constant plane plus a negative bias), where the gradient is 0.
@@ -130,7 +129,7 @@ func optimizeQuery(w *Weights, ckStep int, q QueryOptions, res *QueryResult) err
 	for b := 0; b < n; b++ {
 		img := make([]float32, in)
 		for k, v := range x[b*in : (b+1)*in] {
-			img[k] = float32(v)*data.FashionStd + data.FashionMean // back to pixel units in [0, 1]
+			img[k] = float32(v)*p.Norm.Std + p.Norm.Mean // back to pixel units in [0, 1]
 		}
 		res.Images = append(res.Images, img)
 	}

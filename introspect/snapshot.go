@@ -89,9 +89,6 @@ func NewSnapshotWriter(runDir string, cfg train.Config) (*SnapshotWriter, error)
 	return w, nil
 }
 
-// Spec is the rate the writer was made with.
-func (w *SnapshotWriter) Spec() train.SnapshotSpec { return w.spec }
-
 // Hooks are the training hooks that take the snapshots (none when off).
 func (w *SnapshotWriter) Hooks() []train.Hook {
 	switch {

@@ -4,7 +4,7 @@ import "fmt"
 
 // Shape arithmetic of the Args that every backend (and the reference)
 // needs in the same form: broadcast normalization, transpose strides,
-// convolution and pooling geometry.
+// the output extent of convolution and pooling.
 
 // Normalized checks a and returns it with the degenerate broadcast modes
 // replaced by the cheaper ones they equal (BcastOuter over Inner = 1 is
@@ -100,85 +100,4 @@ func ConvOut(in, k, stride, pad, dil int) int {
 		return 0
 	}
 	return span/stride + 1
-}
-
-// Check rejects convolution arguments that describe no valid correlation,
-// whose OH, OW disagree with the other sizes, or whose activation is unknown.
-func (a ConvArgs) Check() error {
-	if a.N < 1 || a.C < 1 || a.H < 1 || a.W < 1 || a.K < 1 || a.R < 1 || a.S < 1 {
-		return fmt.Errorf("sizes must be positive, got N=%d C=%d H=%d W=%d K=%d R=%d S=%d", a.N, a.C, a.H, a.W, a.K, a.R, a.S)
-	}
-	if a.StrideH < 1 || a.StrideW < 1 || a.DilH < 1 || a.DilW < 1 || a.PadH < 0 || a.PadW < 0 {
-		return fmt.Errorf("stride %d×%d and dilation %d×%d must be ≥ 1, padding %d×%d ≥ 0", a.StrideH, a.StrideW, a.DilH, a.DilW, a.PadH, a.PadW)
-	}
-	oh := ConvOut(a.H, a.R, a.StrideH, a.PadH, a.DilH)
-	ow := ConvOut(a.W, a.S, a.StrideW, a.PadW, a.DilW)
-	if oh < 1 || ow < 1 || a.OH != oh || a.OW != ow {
-		return fmt.Errorf("output %d×%d, but a %d×%d input with a %d×%d filter (stride %d×%d, pad %d×%d, dilation %d×%d) gives %d×%d",
-			a.OH, a.OW, a.H, a.W, a.R, a.S, a.StrideH, a.StrideW, a.PadH, a.PadW, a.DilH, a.DilW, oh, ow)
-	}
-	return a.Act.check()
-}
-
-// Check is ConvArgs.Check for pooling. Padding must stay below the window,
-// so every window holds at least one input position.
-func (a PoolArgs) Check() error {
-	if a.N < 1 || a.C < 1 || a.H < 1 || a.W < 1 || a.KH < 1 || a.KW < 1 || a.StrideH < 1 || a.StrideW < 1 {
-		return fmt.Errorf("sizes and strides must be positive, got N=%d C=%d H=%d W=%d window %d×%d stride %d×%d", a.N, a.C, a.H, a.W, a.KH, a.KW, a.StrideH, a.StrideW)
-	}
-	if a.PadH < 0 || a.PadW < 0 || a.PadH >= a.KH || a.PadW >= a.KW {
-		return fmt.Errorf("padding %d×%d must be ≥ 0 and smaller than the %d×%d window", a.PadH, a.PadW, a.KH, a.KW)
-	}
-	oh := ConvOut(a.H, a.KH, a.StrideH, a.PadH, 1)
-	ow := ConvOut(a.W, a.KW, a.StrideW, a.PadW, 1)
-	if oh < 1 || ow < 1 || a.OH != oh || a.OW != ow {
-		return fmt.Errorf("output %d×%d, but a %d×%d input with a %d×%d window (stride %d×%d, pad %d×%d) gives %d×%d",
-			a.OH, a.OW, a.H, a.W, a.KH, a.KW, a.StrideH, a.StrideW, a.PadH, a.PadW, oh, ow)
-	}
-	return nil
-}
-
-// operands of the convolution family (see Operands).
-func (a ConvArgs) operands(op Op) (ins, outs []Operand, err error) {
-	if err := a.Check(); err != nil {
-		return nil, nil, err
-	}
-	nx, nw, ny := a.N*a.C*a.H*a.W, a.K*a.C*a.R*a.S, a.N*a.K*a.OH*a.OW
-	ncols := a.N * a.OH * a.OW * a.C * a.R * a.S
-	switch op {
-	case OpConv2D:
-		ins = ops("x", nx, "w", nw)
-		if a.Bias {
-			ins = append(ins, Operand{Name: "bias", Len: a.K})
-		}
-		return ins, ops("y", ny), nil
-	case OpConv2DBwdData:
-		return ops("dy", ny, "w", nw), ops("dx", nx), nil
-	case OpConv2DBwdFilter:
-		return ops("x", nx, "dy", ny), ops("dw", nw), nil
-	case OpIm2Col:
-		return ops("x", nx), ops("cols", ncols), nil
-	case OpCol2Im:
-		return ops("cols", ncols), ops("dx", nx), nil
-	}
-	return nil, nil, fmt.Errorf("%s is not a convolution op", op)
-}
-
-// operands of the pooling family (see Operands).
-func (a PoolArgs) operands(op Op) (ins, outs []Operand, err error) {
-	if err := a.Check(); err != nil {
-		return nil, nil, err
-	}
-	nx, ny := a.N*a.C*a.H*a.W, a.N*a.C*a.OH*a.OW
-	switch op {
-	case OpMaxPool:
-		return ops("x", nx), ops("y", ny, "switches", ny), nil
-	case OpMaxPoolBwd:
-		return ops("dy", ny, "switches", ny), ops("dx", nx), nil
-	case OpAvgPool:
-		return ops("x", nx), ops("y", ny), nil
-	case OpAvgPoolBwd:
-		return ops("dy", ny), ops("dx", nx), nil
-	}
-	return nil, nil, fmt.Errorf("%s is not a pooling op", op)
 }

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -114,8 +115,34 @@ func TestCheckOperandsMessages(t *testing.T) {
 	if err := CheckOperands(prog(6, 9, 6), Instr{Op: OpGemm, In: ids(0, 1), Out: ids(2), Args: gemm}); err != nil {
 		t.Errorf("a good gemm: %v", err)
 	}
-	if _, _, err := Operands(Instr{Op: OpInvalid}); !errors.Is(err, ErrNotImplemented) {
-		t.Errorf("OpInvalid: %v, want ErrNotImplemented", err)
+	for _, op := range []Op{OpInvalid, numOps, 200} {
+		if _, _, err := Operands(Instr{Op: op}); !errors.Is(err, ErrNotImplemented) {
+			t.Errorf("%s: %v, want ErrNotImplemented", op, err)
+		}
+	}
+}
+
+// TestEveryOpHasArgs: each op of the vocabulary has a name and an Args
+// type, so that Operands knows its contract; no Args type is left out.
+func TestEveryOpHasArgs(t *testing.T) {
+	types := map[string]bool{}
+	for op := OpInvalid + 1; op < numOps; op++ {
+		if opArgs[op] == nil {
+			t.Errorf("%s has no Args type in opArgs", op)
+			continue
+		}
+		if op.String() == fmt.Sprintf("op(%d)", int(op)) {
+			t.Errorf("op %d has no name", int(op))
+		}
+		types[fmt.Sprintf("%T", opArgs[op])] = true
+		// A wrong Args type is refused with both types named.
+		_, _, err := Operands(Instr{Op: op, Args: struct{}{}})
+		if want := fmt.Sprintf("want %T", opArgs[op]); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s with struct{} Args: %v, want an error saying %q", op, err, want)
+		}
+	}
+	if len(types) != 17 {
+		t.Errorf("opArgs names %d Args types, want the 17 of ops.go: %v", len(types), types)
 	}
 }
 

@@ -51,6 +51,11 @@ func decodeANCHORW1(buf []byte) ([]Tensor, error) {
 	if count > 1<<16 {
 		return nil, fmt.Errorf("implausible tensor count %d", count)
 	}
+	// Every tensor takes at least its 4-byte rank: a count the bytes cannot hold
+	// is refused before anything is allocated for it.
+	if int64(count)*4 > int64(r.Len()) {
+		return nil, fmt.Errorf("header declares %d tensors, but only %d bytes follow", count, r.Len())
+	}
 	out := make([]Tensor, count)
 	for i := range out {
 		var nd uint32
@@ -64,14 +69,17 @@ func decodeANCHORW1(buf []byte) ([]Tensor, error) {
 		if err := binary.Read(r, binary.LittleEndian, dims); err != nil {
 			return nil, fmt.Errorf("tensor %d: truncated shape: %w", i, err)
 		}
+		// The element count is bounded by the bytes left at every factor, so the
+		// product cannot overflow and the allocation is never larger than the file.
+		left := int64(r.Len()) / 4
 		n := int64(1)
 		shape := make([]int, nd)
 		for k, d := range dims {
 			shape[k] = int(d)
+			if d != 0 && n > left/int64(d) {
+				return nil, fmt.Errorf("tensor %d of shape %v needs more than the %d bytes left", i, shape, r.Len())
+			}
 			n *= int64(d)
-		}
-		if n*4 > int64(r.Len()) {
-			return nil, fmt.Errorf("tensor %d of shape %v needs %d bytes, %d left", i, shape, n*4, r.Len())
 		}
 		data := make([]float32, n)
 		if err := binary.Read(r, binary.LittleEndian, data); err != nil {

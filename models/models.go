@@ -89,9 +89,6 @@ func Names() []string {
 	return n
 }
 
-// Describe is a one-line description of a model's architecture.
-func Describe(name string) string { return zoo[name].doc }
-
 // Options adjust a zoo model.
 type Options struct {
 	// Conv1 overrides the first convolution's kernel size (odd; padding keeps

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"strconv"
 
@@ -165,6 +166,9 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 		return nil, bad("metadata step %q is not a count", m["step"])
 	}
 	for _, t := range f.Tensors {
+		if err := checkFinite(t); err != nil {
+			return nil, &CheckpointError{path, err}
+		}
 		ck.Tensors[t.Name] = t
 		if len(t.Name) < 6 || t.Name[:6] != "optim." {
 			ck.Params = append(ck.Params, t.Name)
@@ -174,6 +178,28 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 		return nil, bad("holds no parameters")
 	}
 	return ck, nil
+}
+
+// checkFinite refuses a tensor holding NaN or ±Inf: the training loop stops
+// before it would checkpoint such weights (it keeps the last good checkpoint),
+// so one in a file means damage or a writer other than gabor.
+func checkFinite(t safetensors.Tensor) error {
+	bad, first := 0, -1
+	for i, v := range t.Data {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			if first < 0 {
+				first = i
+			}
+			bad++
+		}
+	}
+	switch {
+	case bad == 0:
+		return nil
+	case bad == len(t.Data):
+		return fmt.Errorf("tensor %q is entirely non-finite (all %d values; the first is %g): refusing a diverged or damaged checkpoint", t.Name, bad, t.Data[0])
+	}
+	return fmt.Errorf("tensor %q holds %d non-finite values of %d (the first, %g, at index %d): refusing a diverged or damaged checkpoint", t.Name, bad, len(t.Data), t.Data[first], first)
 }
 
 // restore writes the checkpoint's tensors into a loaded program: every

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,6 +61,15 @@ func TestReadCheckpointErrors(t *testing.T) {
 	os.WriteFile(truncated, good[:len(good)-2], 0o644)
 
 	one := []safetensors.Tensor{{Name: "w", Shape: []int{1}, Data: []float32{1}}}
+	nan := float32(math.NaN())
+	meta := func() map[string]string {
+		return map[string]string{"format": CheckpointFormat, "config": mustJSON(t, cfg), "epoch": "1", "step": "1"}
+	}
+	// A flipped byte in the last tensor's data (the checkpoint was written with checksums).
+	flipped := filepath.Join(dir, "flipped")
+	bad := append([]byte(nil), good...)
+	bad[len(bad)-1] ^= 0x01
+	os.WriteFile(flipped, bad, 0o644)
 	cases := []struct{ path, want string }{
 		{filepath.Join(dir, "absent"), "no such file"},
 		{truncated, "truncated"},
@@ -67,6 +77,9 @@ func TestReadCheckpointErrors(t *testing.T) {
 		{write("badcfg", one, map[string]string{"format": CheckpointFormat, "config": "{"}), "bad config JSON"},
 		{write("badepoch", one, map[string]string{"format": CheckpointFormat, "config": mustJSON(t, cfg), "epoch": "x", "step": "1"}), "epoch"},
 		{write("noparams", nil, map[string]string{"format": CheckpointFormat, "config": mustJSON(t, cfg), "epoch": "1", "step": "1"}), "no parameters"},
+		{flipped, `tensor "fc1.bias" is corrupt`},
+		{write("allnan", []safetensors.Tensor{{Name: "fc1.bias", Shape: []int{1}, Data: []float32{1}}, {Name: "fc1.weight", Shape: []int{2}, Data: []float32{nan, nan}}}, meta()), `tensor "fc1.weight" is entirely non-finite`},
+		{write("oneinf", []safetensors.Tensor{{Name: "optim.momentum.fc1.bias", Shape: []int{3}, Data: []float32{0, float32(math.Inf(1)), 0}}, {Name: "fc1.bias", Shape: []int{1}, Data: []float32{1}}}, meta()), `tensor "optim.momentum.fc1.bias" holds 1 non-finite values of 3 (the first, +Inf, at index 1)`},
 	}
 	for _, c := range cases {
 		_, err := ReadCheckpoint(c.path)

@@ -63,6 +63,23 @@ type Config struct {
 	// Conv1 and Snapshot are described in snapshot.go (introspection).
 	Conv1    int    `json:"conv1,omitempty"`
 	Snapshot string `json:"snapshot,omitempty"`
+
+	// Source says how one's own data (a data.Formats dataset) is read; Norm is the
+	// input normalization trained with (zero: the Fashion-MNIST constants, see
+	// Normalization); ClassNames are the dataset's, one per line (a string, not a
+	// slice, so that Config stays comparable), for gabor predict.
+	Source     data.SourceOptions `json:"source,omitzero"`
+	Norm       data.Normalization `json:"normalization,omitzero"`
+	ClassNames string             `json:"class_names,omitempty"`
+}
+
+// Normalization is the run's input normalization: Norm, or for a config without
+// one (runs from before it was recorded) the canonical Fashion-MNIST constants.
+func (c *Config) Normalization() data.Normalization {
+	if c.Norm.Std == 0 {
+		return data.FashionNormalization()
+	}
+	return c.Norm
 }
 
 // DefaultConfig is the canonical recipe of DESIGN.md for a model: SGD with
@@ -114,8 +131,18 @@ func (c *Config) Validate() error {
 	if !slices.Contains(models.Names(), c.Model) {
 		bad("unknown model %q (known: %s)", c.Model, strings.Join(models.Names(), ", "))
 	}
-	if !slices.Contains(data.Names(), strings.ToLower(c.Dataset)) {
-		bad("unknown dataset %q (known: %s)", c.Dataset, strings.Join(data.Names(), ", "))
+	if data.IsFormat(c.Dataset) {
+		if c.DataDir == "" {
+			bad("dataset %s is one's own data: it needs --data PATH", c.Dataset)
+		}
+		if err := c.Source.Validate(); err != nil {
+			bad("%v", err)
+		}
+	} else if !slices.Contains(data.Names(), strings.ToLower(c.Dataset)) {
+		bad("unknown dataset %q (known: %s, or a format of one's own data: %s)", c.Dataset, strings.Join(data.Names(), ", "), strings.Join(data.Formats(), ", "))
+	}
+	if n := c.Norm; n != (data.Normalization{}) && (!(n.Std > 0) || n.Mean != n.Mean) {
+		bad("normalization std must be positive (got mean %g, std %g)", n.Mean, n.Std)
 	}
 	if c.Epochs < 1 {
 		bad("epochs must be at least 1 (got %d)", c.Epochs)
@@ -212,3 +239,19 @@ func decodeConfig(b []byte, where string) (Config, error) {
 
 // errInterrupted marks a run stopped by its context (Ctrl-C).
 var errInterrupted = errors.New("interrupted")
+
+// clampLimits lowers Limit and TestLimit to the images the data holds (trainN,
+// testN) when they ask for more, so that config.json and the checkpoint record
+// what was used, and returns a note per clamped limit for the log.
+func (c *Config) clampLimits(trainN, testN int) []string {
+	var notes []string
+	if c.Limit > trainN {
+		notes = append(notes, fmt.Sprintf("note: limit %d is more than the %d training images of %s: using all %d (the run records limit %d)", c.Limit, trainN, c.Dataset, trainN, trainN))
+		c.Limit = trainN
+	}
+	if c.TestLimit > testN {
+		notes = append(notes, fmt.Sprintf("note: test limit %d is more than the %d test images of %s: using all %d (the run records test limit %d)", c.TestLimit, testN, c.Dataset, testN, testN))
+		c.TestLimit = testN
+	}
+	return notes
+}

@@ -58,7 +58,7 @@ func (t *trainer) openDevicePath() error {
 	d.loop, err = dd.NewTrainLoop(d.set, kernels.TrainLoopSpec{
 		Segment: kernels.Segment{Start: prog.Forward.Start, End: prog.Update.End},
 		Images:  prog.Inputs["x"], Labels: prog.Inputs["labels"],
-		Mean: data.FashionMean, Std: data.FashionStd,
+		Mean: t.cfg.Normalization().Mean, Std: t.cfg.Normalization().Std,
 		StepsPerEpoch: t.stepsPerEpoch, LossEvery: t.cfg.LossEvery,
 	})
 	if err != nil {
@@ -149,8 +149,13 @@ func (t *trainer) deviceLoss(epoch, first int) (kernels.LossStats, error) {
 		return st, fmt.Errorf("train: epoch %d: %w", epoch, err)
 	}
 	if st.BadStep >= 0 {
-		return st, fmt.Errorf("train: the loss is %v at epoch %d step %d: training diverged (try a lower learning rate)",
-			st.BadLoss, epoch, st.BadStep-first+1)
+		return st, t.diverged(&DivergedError{Epoch: epoch, Step: st.BadStep - first + 1, Loss: float64(st.BadLoss), Best: t.bestLoss})
+	}
+	// The device keeps no per-step samples: the factor applies to the epoch's last.
+	if st.N > 0 {
+		if d := divergence(float64(st.Last), &t.bestLoss, t.opts.DivergeFactor, epoch, t.stepsPerEpoch); d != nil {
+			return st, t.diverged(d)
+		}
 	}
 	return st, nil
 }
@@ -160,9 +165,9 @@ func (t *trainer) deviceLoss(epoch, first int) (kernels.LossStats, error) {
 // the host.
 func (t *trainer) evaluate(ctx context.Context) (EvalResult, error) {
 	if t.dev == nil {
-		return evaluate(ctx, t.b.prog, t.exe, t.test, t.cfg.Batch, t.step)
+		return evaluate(ctx, t.b.prog, t.exe, t.test, t.cfg.Normalization(), t.cfg.Batch, t.step)
 	}
-	return t.dev.eval.run(ctx, t.dev.dd, t.b.prog, t.exe, t.test, t.cfg.Batch, t.step)
+	return t.dev.eval.run(ctx, t.dev.dd, t.b.prog, t.exe, t.test, t.cfg.Normalization(), t.cfg.Batch, t.step)
 }
 
 // deviceEval is an evaluation loop over a test set on the device, made at
@@ -175,7 +180,7 @@ type deviceEval struct {
 // run scores set as the host path's evaluate does: the mode buffer says
 // "evaluation", every image is scored once, accuracy and mean cross-entropy
 // come from the counts.
-func (e *deviceEval) run(ctx context.Context, dd kernels.DeviceData, prog *kernels.Program, exe kernels.Executable, set *data.Set, batch, step int) (EvalResult, error) {
+func (e *deviceEval) run(ctx context.Context, dd kernels.DeviceData, prog *kernels.Program, exe kernels.Executable, set *data.Set, norm data.Normalization, batch, step int) (EvalResult, error) {
 	if err := ctx.Err(); err != nil {
 		return EvalResult{}, err
 	}
@@ -187,7 +192,7 @@ func (e *deviceEval) run(ctx context.Context, dd kernels.DeviceData, prog *kerne
 		e.loop, err = dd.NewEvalLoop(e.set, kernels.EvalLoopSpec{
 			Forward: prog.Forward, Images: prog.Inputs["x"], Labels: prog.Inputs["labels"],
 			Logits: prog.Logits, Classes: prog.Buf(prog.Logits).Len / batch,
-			Mean: data.FashionMean, Std: data.FashionStd,
+			Mean: norm.Mean, Std: norm.Std,
 		})
 		if err != nil {
 			e.set.Close()
@@ -224,12 +229,12 @@ func (e *deviceEval) close() error {
 
 // evaluateOnce scores a set with a loaded program once (Evaluate): on the
 // device when the executable supports it, else from the host.
-func evaluateOnce(ctx context.Context, prog *kernels.Program, exe kernels.Executable, set *data.Set, batch, step int) (EvalResult, error) {
+func evaluateOnce(ctx context.Context, prog *kernels.Program, exe kernels.Executable, set *data.Set, norm data.Normalization, batch, step int) (EvalResult, error) {
 	dd, ok := deviceData(exe)
 	if !ok {
-		return evaluate(ctx, prog, exe, set, batch, step)
+		return evaluate(ctx, prog, exe, set, norm, batch, step)
 	}
 	var e deviceEval
-	res, err := e.run(ctx, dd, prog, exe, set, batch, step)
+	res, err := e.run(ctx, dd, prog, exe, set, norm, batch, step)
 	return res, errors.Join(err, e.close())
 }

@@ -28,7 +28,7 @@ type EvalResult struct {
 // into whole batches (10,000 = 78·128 + 16): the last batch is padded with
 // copies of its first image and only its valid rows are counted. The mode
 // buffer says "evaluation", so dropout passes activations through.
-func evaluate(ctx context.Context, prog *kernels.Program, exe kernels.Executable, set *data.Set, batch, step int) (EvalResult, error) {
+func evaluate(ctx context.Context, prog *kernels.Program, exe kernels.Executable, set *data.Set, norm data.Normalization, batch, step int) (EvalResult, error) {
 	logitsLen := prog.Buf(prog.Logits).Len
 	classes := logitsLen / batch
 	x := make([]float32, prog.Buf(prog.Inputs["x"]).Len)
@@ -55,7 +55,7 @@ func evaluate(ctx context.Context, prog *kernels.Program, exe kernels.Executable
 				idx[i] = int32(lo)
 			}
 		}
-		if err := data.Gather(set, idx, x, y, data.FashionMean, data.FashionStd); err != nil {
+		if err := data.Gather(set, idx, x, y, norm.Mean, norm.Std); err != nil {
 			return EvalResult{}, fmt.Errorf("train: evaluation: %w", err)
 		}
 		if err := exe.Write(prog.Inputs["x"], x); err != nil {
@@ -154,7 +154,7 @@ func Evaluate(ctx context.Context, checkpointPath, device string, ds *data.Datas
 	if err := ck.restore(b.prog, exe, checkpointPath); err != nil {
 		return EvalResult{}, err
 	}
-	res, err := evaluateOnce(ctx, b.prog, exe, ds.Test, cfg.Batch, ck.Step)
+	res, err := evaluateOnce(ctx, b.prog, exe, ds.Test, cfg.Normalization(), cfg.Batch, ck.Step)
 	if err != nil {
 		return EvalResult{}, err
 	}

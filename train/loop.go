@@ -38,6 +38,10 @@ type RunOptions struct {
 	// own). Note that a cosine or one-cycle schedule then stretches to the
 	// new length, so the continuation is no longer the original run.
 	Epochs int
+	// DivergeFactor stops the run when a sampled loss exceeds this many times
+	// the best sampled loss so far (see DefaultDivergeFactor; 0: the default;
+	// negative: only a NaN or infinite loss stops it).
+	DivergeFactor float64
 }
 
 // Hook is called during training, outside the timed part of the epoch. An
@@ -96,7 +100,7 @@ func (s *Snapshot) Read(name string) ([]float32, []int, error) {
 // LoadDataset loads the dataset a config names, with its limits applied: what
 // Resume uses, and what a caller of Run should use so both see the same data.
 func LoadDataset(cfg Config) (*data.Dataset, error) {
-	return data.Load(cfg.Dataset, cfg.DataDir, data.LoadOptions{TrainLimit: cfg.Limit, TestLimit: cfg.TestLimit})
+	return data.Load(cfg.Dataset, cfg.DataDir, data.LoadOptions{TrainLimit: cfg.Limit, TestLimit: cfg.TestLimit, Source: cfg.Source})
 }
 
 // openBackend opens a device by name; tests swap it for backends of their own.
@@ -123,6 +127,7 @@ type trainer struct {
 
 	x, y, loss, hyper, ctl []float32
 	hookTime               time.Duration
+	bestLoss               float64 // the best sampled loss so far (divergence check)
 }
 
 func (t *trainer) logf(format string, args ...any) {
@@ -144,7 +149,13 @@ func newTrainer(cfg Config, ds *data.Dataset, opts RunOptions, ck *Checkpoint, c
 	if ds == nil || ds.Train == nil || ds.Test == nil {
 		return nil, errors.New("train: no dataset")
 	}
-	t := &trainer{cfg: cfg, opts: opts, ds: ds}
+	t := &trainer{cfg: cfg, opts: opts, ds: ds, bestLoss: math.Inf(1)}
+	switch {
+	case t.opts.DivergeFactor == 0:
+		t.opts.DivergeFactor = DefaultDivergeFactor
+	case t.opts.DivergeFactor < 0:
+		t.opts.DivergeFactor = 0
+	}
 	t.train = ds.Train.Head(cfg.Limit)
 	t.test = ds.Test.Head(cfg.TestLimit)
 	for _, s := range []*data.Set{t.train, t.test} {
@@ -258,6 +269,10 @@ func Run(ctx context.Context, cfg Config, ds *data.Dataset, opts RunOptions) (*R
 		return nil, err
 	}
 	defer t.close()
+	for _, note := range cfg.clampLimits(t.train.N, t.test.N) {
+		t.logf("%s", note)
+	}
+	t.cfg = cfg
 	t.runDir = cfg.Out
 	parent := filepath.Dir(cfg.Out)
 	_, statErr := os.Stat(parent)
@@ -383,7 +398,8 @@ func (t *trainer) runEpoch(ctx context.Context) error {
 // run of total steps.
 func (t *trainer) feedStep(perm []int32, k, total int) error {
 	prog := t.b.prog
-	if err := data.Gather(t.train, data.Batch(perm, t.cfg.Batch, k), t.x, t.y, data.FashionMean, data.FashionStd); err != nil {
+	norm := t.cfg.Normalization()
+	if err := data.Gather(t.train, data.Batch(perm, t.cfg.Batch, k), t.x, t.y, norm.Mean, norm.Std); err != nil {
 		return err
 	}
 	if err := t.exe.Write(prog.Inputs["x"], t.x); err != nil {
@@ -436,8 +452,8 @@ func (t *trainer) hostSteps(ctx context.Context, perm []int32, epoch, every int,
 				return 0, 0, err
 			}
 			l := float64(t.loss[0])
-			if math.IsNaN(l) || math.IsInf(l, 0) {
-				return 0, 0, fmt.Errorf("train: the loss is %v at epoch %d step %d: training diverged (try a lower learning rate)", l, epoch, k+1)
+			if d := divergence(l, &t.bestLoss, t.opts.DivergeFactor, epoch, k+1); d != nil {
+				return 0, 0, t.diverged(d)
 			}
 			lossSum, lossN = lossSum+l, lossN+1
 			winSum, winN = winSum+l, winN+1

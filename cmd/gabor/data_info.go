@@ -17,27 +17,45 @@ type dataInfoOptions struct {
 	DataDir string
 	Seed    uint64 // synthetic only
 	JSON    bool
+	Source  data.SourceOptions // one's own data
 }
 
 func newCmdDataInfo(f *factory, runF func(*dataInfoOptions) error) *cobra.Command {
 	opts := &dataInfoOptions{IO: f.IO}
 	cmd := &cobra.Command{
-		Use:   "info [NAME]",
+		Use:   "info [NAME | PATH]",
 		Short: "Show where a dataset was found, its sizes, classes and pixel statistics",
 		Long: `Load a dataset the way gabor train would, validate it, and describe it: where
 its files are, image size, number of images per split, images per class and the
 mean and standard deviation of its pixels (scaled to [0,1]).
 
 Without NAME and --data it describes the default dataset: fashion-mnist when its
-files are found, else synthetic.`,
+files are found, else synthetic.
+
+A PATH (or --data PATH) may also be one's own data: an image folder, an .npz file or
+a folder of x_train.npy…, a CSV file or a folder with train.csv (see 'gabor data
+--help'). Its images are described as training sees them: 28×28 gray, resized if
+need be (said on stderr), with a held-out test split when it has none.`,
 		Example: `  gabor data info
   gabor data info fashion-mnist --json
   gabor data info --data ~/datasets/kmnist
-  gabor data info synthetic --seed 3`,
+  gabor data info synthetic --seed 3
+  gabor data info ./my-pngs
+  gabor data info mnist.npz --json
+  gabor data info train.csv --test-fraction 0.1`,
 		Args: maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 && isOwnDataPath(args[0]) {
+				if opts.DataDir != "" {
+					return usagef("give the data as PATH or as --data PATH, not both")
+				}
+				opts.DataDir, args = args[0], nil
+			}
 			name, err := datasetArg(args)
 			if err != nil {
+				return err
+			}
+			if err := checkSource(opts.Source); err != nil {
 				return err
 			}
 			opts.Name = name
@@ -50,6 +68,7 @@ files are found, else synthetic.`,
 	cmd.Flags().StringVar(&opts.DataDir, "data", "", "read the four IDX files from `DIR` instead of searching")
 	cmd.Flags().Uint64Var(&opts.Seed, "seed", 0, "seed of the synthetic set")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print one JSON object")
+	addSourceFlags(cmd.Flags(), &opts.Source) // data_source.go
 	return cmd
 }
 
@@ -73,9 +92,12 @@ func runDataInfo(opts *dataInfoOptions) error {
 	if opts.DataDir != "" && name == data.SyntheticName {
 		return usagef("--data cannot be used with the synthetic dataset (it is generated, not read)")
 	}
-	ds, err := data.Load(name, opts.DataDir, data.LoadOptions{Seed: opts.Seed})
+	ds, err := data.Load(name, opts.DataDir, data.LoadOptions{Seed: opts.Seed, Source: opts.Source})
 	if err != nil {
 		return err
+	}
+	for _, n := range ds.Notes {
+		fmt.Fprintln(opts.IO.ErrOut, n)
 	}
 	info := data.Describe(ds)
 	if opts.JSON {

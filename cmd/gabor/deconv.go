@@ -10,6 +10,7 @@ import (
 	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/graph"
 	"github.com/gaborlab/gabor/introspect"
+	"github.com/gaborlab/gabor/train"
 	"github.com/spf13/cobra"
 )
 
@@ -26,7 +27,7 @@ type deconvOptions struct {
 	JSON   bool
 	Sanity bool
 
-	maps []int
+	maps []mapSpan
 	rule graph.Rule
 	fig  figureFlags
 	out  figure.Output
@@ -111,12 +112,17 @@ change is flagged: it shows the input more than the model.`,
 	return cmd
 }
 
-// parseRanges reads "0-15" or "0,3,5-7" (empty: nil).
-func parseRanges(s string) ([]int, error) {
+// mapSpan is one part of --maps: maps lo to hi, inclusive.
+type mapSpan struct{ lo, hi int }
+
+// parseRanges reads "0-15" or "0,3,5-7" (empty: nil) as spans, without expanding
+// them: the spans are checked against the layer's map count first (expandRanges),
+// so a range like 0-9223372036854775806 costs nothing.
+func parseRanges(s string) ([]mapSpan, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
-	var out []int
+	var out []mapSpan
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		lo, hi, isRange := strings.Cut(part, "-")
@@ -130,11 +136,58 @@ func parseRanges(s string) ([]int, error) {
 				return nil, fmt.Errorf("%q is not a range like 0-15", part)
 			}
 		}
-		for m := a; m <= b; m++ {
+		out = append(out, mapSpan{a, b})
+	}
+	return out, nil
+}
+
+// expandRanges lists the numbers of the spans after checking each against the
+// n that exist (a usage error naming the flag and what has n: "layer conv2 has 16
+// maps"). nil stays nil (the default).
+func expandRanges(spans []mapSpan, n int, flag, owner, noun string) ([]int, error) {
+	var out []int
+	for _, sp := range spans {
+		if sp.hi >= n {
+			return nil, usagef("--%s: %d is out of range: %s has %d %s (0 to %d)", flag, sp.hi, owner, n, noun, n-1)
+		}
+		for m := sp.lo; m <= sp.hi; m++ {
 			out = append(out, m)
 		}
 	}
 	return out, nil
+}
+
+// layerMaps is the number of feature maps of a model's layer (the default layer
+// when name is ""), or 0 when the layer is not one of the model's: then the
+// introspection reports the unknown layer itself.
+func layerMaps(cfg train.Config, name string) (int, string) {
+	if name == "" {
+		d, err := introspect.DefaultLayer(cfg.Model, cfg.Conv1)
+		if err != nil {
+			return 0, name
+		}
+		name = d
+	}
+	ls, err := introspect.Layers(cfg.Model, cfg.Conv1)
+	if err != nil {
+		return 0, name
+	}
+	for _, l := range ls {
+		if l.Name == name && len(l.Out) > 0 {
+			return l.Out[0], name
+		}
+	}
+	return 0, name
+}
+
+// classCount is the number of classes of a model (its last layer's size), 0
+// when its layers cannot be listed.
+func classCount(cfg train.Config) int {
+	ls, err := introspect.Layers(cfg.Model, cfg.Conv1)
+	if err != nil || len(ls) == 0 || len(ls[len(ls)-1].Out) == 0 {
+		return 0
+	}
+	return ls[len(ls)-1].Out[0]
 }
 
 func runDeconv(opts *deconvOptions) error {
@@ -151,7 +204,15 @@ func runDeconv(opts *deconvOptions) error {
 	if out == "" {
 		out = filepath.Join(opts.RunDir, "figures")
 	}
-	o := introspect.DeconvOptions{Layer: opts.Layer, Maps: opts.maps, Top: opts.Top, Rule: opts.rule,
+	var maps []int
+	if opts.maps != nil {
+		if n, layer := layerMaps(run.Config, opts.Layer); n > 0 {
+			if maps, err = expandRanges(opts.maps, n, "maps", "layer "+layer, "maps"); err != nil {
+				return err
+			}
+		}
+	}
+	o := introspect.DeconvOptions{Layer: opts.Layer, Maps: maps, Top: opts.Top, Rule: opts.rule,
 		Step: opts.Step, Limit: opts.Limit, Device: opts.Device}
 	if opts.Sanity {
 		return runSanity(opts, run, o)

@@ -27,7 +27,9 @@ type deviceInfo struct {
 	Threads     int    `json:"threads,omitempty"`
 	Graphs      bool   `json:"graphs"`
 	Driver      string `json:"driver,omitempty"`
-	Error       string `json:"error,omitempty"`
+	// CPUPath is the CPU backend's kernel path (generic, avx2, avx512; GABOR_CPU picks one).
+	CPUPath string `json:"cpu_path,omitempty"`
+	Error   string `json:"error,omitempty"`
 }
 
 // devicesReport is the --json output: every backend built in, and what --device auto picks.
@@ -47,9 +49,15 @@ The CPU backend is always present. The CUDA backend is present only in a binary 
 with the gpu tag (make gpu); it is listed as unavailable when no NVIDIA GPU or driver
 is found, else with the GPU's name, memory, SM count, whether training steps replay
 as CUDA graphs, and the driver's version. --device auto picks cuda when it opens,
-else cpu.`,
+else cpu.
+
+The CPU backend runs the fastest kernel path this processor supports (avx512,
+avx2 with FMA, or generic Go); the environment variable GABOR_CPU=generic|avx2|avx512
+picks another, and a path the processor lacks makes the CPU backend unavailable
+with a message saying which paths it has.`,
 		Example: `  gabor devices
-  gabor devices --json | jq -r .auto`,
+  gabor devices --json | jq -r .auto
+  GABOR_CPU=generic gabor devices`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -74,6 +82,9 @@ func listDevices(opts *devicesOptions) devicesReport {
 			info.Available = true
 			info.Device, info.MemoryBytes, info.Threads = c.Device, c.MemoryBytes, c.Threads
 			info.Graphs, info.Driver = c.Graphs, c.Driver
+			if kp, ok := b.(interface{ CPUPath() string }); ok {
+				info.CPUPath = kp.CPUPath()
+			}
 			// The same preference as kernels.Open("auto"): cuda first, then cpu.
 			if rep.Auto == "" || name == "cuda" {
 				rep.Auto = name
@@ -110,6 +121,11 @@ func runDevices(opts *devicesOptions) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	for _, d := range rep.Devices {
+		if d.CPUPath != "" {
+			fmt.Fprintf(opts.IO.Out, "%s kernels: %s (GABOR_CPU=generic|avx2|avx512 picks another)\n", d.Name, d.CPUPath)
+		}
 	}
 	if rep.Auto != "" {
 		fmt.Fprintf(opts.IO.Out, "--device auto uses %s\n", rep.Auto)

@@ -21,13 +21,18 @@ func (b fakeBackend) Load(*kernels.Program) (kernels.Executable, error) {
 	return nil, errors.New("fake backend runs nothing")
 }
 
+// fakeCPU is a CPU backend that also names its kernel path.
+type fakeCPU struct{ fakeBackend }
+
+func (fakeCPU) CPUPath() string { return "avx2" }
+
 // fakeDevices has a CPU and a CUDA backend; cuda opens only when gpuPresent.
 func fakeDevices(o *devicesOptions, gpuPresent bool) {
 	o.names = func() []string { return []string{"cpu", "cuda"} }
 	o.open = func(name string) (kernels.Backend, error) {
 		switch {
 		case name == "cpu":
-			return fakeBackend{"cpu", kernels.Caps{Device: "4-core CPU (test)", Threads: 4}}, nil
+			return fakeCPU{fakeBackend{"cpu", kernels.Caps{Device: "4-core CPU (test)", Threads: 4}}}, nil
 		case name == "cuda" && gpuPresent:
 			return fakeBackend{"cuda", kernels.Caps{Device: "Test GPU", MemoryBytes: 80 << 30, Threads: 132, Graphs: true, Driver: "580.0"}}, nil
 		}
@@ -59,7 +64,7 @@ func TestDevicesRun(t *testing.T) {
 		wantOut    []string
 		wantCUDAOK bool
 	}{
-		{"no gpu, text", false, false, "cpu", []string{"cpu", "ok", "4-core CPU (test)", "cuda", "unavailable", "no CUDA device found", "--device auto uses cpu"}, false},
+		{"no gpu, text", false, false, "cpu", []string{"cpu", "ok", "4-core CPU (test)", "cuda", "unavailable", "no CUDA device found", "cpu kernels: avx2", "--device auto uses cpu"}, false},
 		{"gpu, text", true, false, "cuda", []string{"Test GPU", "80.0 GiB", "132", "580.0", "DRIVER", "--device auto uses cuda"}, true},
 		{"no gpu, json", false, true, "cpu", nil, false},
 		{"gpu, json", true, true, "cuda", nil, true},
@@ -97,7 +102,7 @@ func TestDevicesRun(t *testing.T) {
 			if cuda.Name != "cuda" || cuda.Available != tt.wantCUDAOK || (cuda.Error == "") == !tt.wantCUDAOK {
 				t.Errorf("cuda entry %+v", cuda)
 			}
-			if cpu := rep.Devices[0]; !cpu.Available || cpu.Threads != 4 {
+			if cpu := rep.Devices[0]; !cpu.Available || cpu.Threads != 4 || cpu.CPUPath != "avx2" {
 				t.Errorf("cpu entry %+v", cpu)
 			}
 		})
@@ -119,6 +124,9 @@ func TestDevicesReal(t *testing.T) {
 	for _, d := range rep.Devices {
 		if d.Name == "cpu" {
 			found = d.Available && d.Threads > 0 && d.Device != ""
+			if p := d.CPUPath; p != "generic" && p != "avx2" && p != "avx512" {
+				t.Errorf("cpu_path = %q, want generic, avx2 or avx512", p)
+			}
 		}
 	}
 	if !found {

@@ -72,7 +72,7 @@ directory may be given instead of a file: its checkpoint is used.`,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Checkpoint, "checkpoint", "", "checkpoint `FILE` (.safetensors) or a run directory")
 	fl.StringVar(&opts.Dataset, "dataset", "", "evaluate on this dataset (default: the one trained on)")
-	fl.StringVar(&opts.DataDir, "data", "", "read the IDX files from `DIR`")
+	fl.StringVar(&opts.DataDir, "data", "", "read the test split from `PATH` (IDX files, or one's own data: see gabor data --help)")
 	fl.StringVar(&opts.Device, "device", "", "device: "+strings.Join(train.Devices(), ", ")+" (default: the one trained on)")
 	fl.IntVar(&opts.TestLimit, "test-limit", 0, "evaluate the first `N` test images only (0: all)")
 	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object")
@@ -106,6 +106,9 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		}
 		if opts.DataDir != "" {
 			cfg.DataDir = opts.DataDir
+			if opts.Dataset == "" && (data.DetectFormat(opts.DataDir) != "" || data.IsFormat(cfg.Dataset)) {
+				cfg.Dataset = datasetForDir(opts.DataDir) // what the path holds, not what the run read
+			}
 		}
 		if ds, err = train.LoadDataset(cfg); err != nil {
 			return err

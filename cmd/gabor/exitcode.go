@@ -7,6 +7,7 @@ import (
 	"io/fs"
 
 	"github.com/gaborlab/gabor/data"
+	"github.com/gaborlab/gabor/train"
 )
 
 // Exit codes. This file is the one place where errors become exit codes; the README's
@@ -17,6 +18,7 @@ const (
 	exitUsage       = 2   // bad command line: unknown flag or value, conflicting flags
 	exitData        = 3   // an input file (dataset, checkpoint, run dir) is missing, corrupt or inconsistent
 	exitDevice      = 4   // the requested device is not built in or cannot be opened
+	exitDiverged    = 5   // training diverged: NaN/Inf or exploding loss (the last good checkpoint is kept)
 	exitInterrupted = 130 // SIGINT or SIGTERM (128 + signal 2, as shells report it)
 )
 
@@ -60,6 +62,7 @@ func exitCode(err error) int {
 		fe *data.FileError
 		nf *data.NotFoundError
 		dd *dataError
+		dv *train.DivergedError
 	)
 	switch {
 	case err == nil:
@@ -68,6 +71,8 @@ func exitCode(err error) int {
 		return exitInterrupted
 	case errors.As(err, &ue):
 		return exitUsage
+	case errors.As(err, &dv):
+		return exitDiverged
 	case errors.As(err, &de):
 		return exitDevice
 	case errors.Is(err, errSilentData), errors.As(err, &fe), errors.As(err, &nf), errors.As(err, &dd),

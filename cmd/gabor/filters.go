@@ -130,14 +130,18 @@ func runFilters(o *filtersOptions) error {
 	case err != nil:
 		return err
 	}
+	for _, nf := range res.NonFinite {
+		fmt.Fprintf(o.IO.ErrOut, "warning: %s\n", nf)
+	}
 	if o.JSON {
 		return json.NewEncoder(o.IO.Out).Encode(struct {
-			Layer      string   `json:"layer"`
-			Step       int      `json:"step"`
-			NFilters   int      `json:"n_filters"`
-			GaborScore *float64 `json:"gabor_score"`
-			Files      []string `json:"files"`
-		}{res.Layer, res.Step, res.NFilters, res.GaborScore, res.Files})
+			Layer      string                       `json:"layer"`
+			Step       int                          `json:"step"`
+			NFilters   int                          `json:"n_filters"`
+			GaborScore *float64                     `json:"gabor_score"`
+			Files      []string                     `json:"files"`
+			NonFinite  []introspect.NonFiniteFilter `json:"non_finite,omitempty"`
+		}{res.Layer, res.Step, res.NFilters, res.GaborScore, res.Files, res.NonFinite})
 	}
 	fmt.Fprintf(o.IO.Out, "%s at step %d: %d filters", res.Layer, res.Step, res.NFilters)
 	if res.GaborScore != nil {

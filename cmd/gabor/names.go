@@ -21,8 +21,8 @@ func checkModelName(name string) error {
 }
 
 func checkDatasetName(name string) error {
-	if !slices.Contains(data.Names(), strings.ToLower(name)) {
-		return usagef("unknown dataset %q (known: %s)", name, strings.Join(data.Names(), ", "))
+	if !slices.Contains(data.Names(), strings.ToLower(name)) && !data.IsFormat(name) {
+		return usagef("unknown dataset %q (known: %s; formats of one's own data: %s)", name, strings.Join(data.Names(), ", "), strings.Join(data.Formats(), ", "))
 	}
 	return nil
 }
@@ -69,6 +69,9 @@ func defaultDataset() string {
 // directory's own name when it is one of the catalog's (…/fashion-mnist), else
 // "mnist", whose spec (28×28, 10 classes, digit class names) fits any MNIST-family set.
 func datasetForDir(dir string) string {
+	if f := data.DetectFormat(dir); f != "" {
+		return f // one's own data: an image folder, NumPy arrays or CSV
+	}
 	base := strings.ToLower(filepath.Base(filepath.Clean(dir)))
 	if _, err := data.Lookup(base); err == nil {
 		return base

@@ -21,7 +21,7 @@ type queryOptions struct {
 	JSON   bool
 	Opt    introspect.Optimize
 
-	labels []int
+	labels []mapSpan
 	fig    figureFlags
 	out    figure.Output
 }
@@ -107,7 +107,17 @@ func runQuery(opts *queryOptions) error {
 	if err != nil {
 		return &dataError{err}
 	}
-	res, err := introspect.Query(run, introspect.QueryOptions{Method: opts.Method, Labels: opts.labels,
+	var labels []int
+	if opts.labels != nil {
+		n := classCount(run.Config)
+		if n == 0 {
+			n = 1 << 16 // the model's layers are unknown: the query checks the labels itself
+		}
+		if labels, err = expandRanges(opts.labels, n, "label", "model "+run.Config.Model, "classes"); err != nil {
+			return err
+		}
+	}
+	res, err := introspect.Query(run, introspect.QueryOptions{Method: opts.Method, Labels: labels,
 		Step: opts.Step, Device: opts.Device, Optimize: opts.Opt})
 	if err != nil {
 		return err
@@ -120,11 +130,11 @@ func runQuery(opts *queryOptions) error {
 	if out == "" {
 		out = filepath.Join(opts.RunDir, "figures")
 	}
-	labels := "all"
+	tag := "all"
 	if opts.Labels != "" {
-		labels = strings.NewReplacer(",", "_", " ", "").Replace(opts.Labels)
+		tag = strings.NewReplacer(",", "_", " ", "").Replace(opts.Labels)
 	}
-	files, err := figure.WriteFiles(out, fmt.Sprintf("query-%s-labels%s-%s", res.Method, labels, figure.StepTag(res.Step)), fig, opts.out)
+	files, err := figure.WriteFiles(out, fmt.Sprintf("query-%s-labels%s-%s", res.Method, tag, figure.StepTag(res.Step)), fig, opts.out)
 	if err != nil {
 		return err
 	}

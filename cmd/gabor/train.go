@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -24,6 +25,10 @@ type trainOptions struct {
 	Config train.Config
 	Resume string
 	JSON   bool
+	// Normalize is --normalize ("" : the dataset's default, see data.DefaultNormalize).
+	Normalize string
+	// DivergeFactor is --diverge-factor (0: off); see train.DefaultDivergeFactor.
+	DivergeFactor float64
 
 	// Set records which flags were given on the command line, by name: --resume
 	// refuses the ones that would change the run it continues.
@@ -42,7 +47,7 @@ func (o *trainOptions) config() train.Config {
 
 // resumeKeeps are the flags --resume accepts; every other training flag would change
 // the run being continued (its config is read from RUN_DIR/config.json) and is refused.
-var resumeKeeps = []string{"resume", "epochs", "device", "data", "json"}
+var resumeKeeps = []string{"resume", "epochs", "device", "data", "json", "diverge-factor"}
 
 func newCmdTrain(f *factory, runF func(*trainOptions) error) *cobra.Command {
 	def := train.DefaultConfig("lenet")
@@ -60,6 +65,11 @@ mean 0.2860 and std 0.3530, and a shuffle per epoch that the reference programs 
 The dataset defaults to fashion-mnist when its files are found (see 'gabor data
 --help'), else to the built-in synthetic digits; which one was picked is printed on
 stderr. --data DIR reads the four IDX files from DIR instead.
+
+--data PATH may also be one's own data: an image folder, an .npz (or a folder of
+.npy files) or a CSV file (see 'gabor data --help' and docs/data.md). Its images are
+made 28×28 gray and, unless --normalize says otherwise, normalized with the training
+split's own mean and std; the normalization used is printed and kept in the run.
 
 The run directory (--out, default runs/<model>-<timestamp>) receives config.json,
 metrics.jsonl (one line per epoch) and a checkpoint in the safetensors format after
@@ -101,7 +111,9 @@ stdout carries one JSON object per line: an "epoch" event after each epoch and a
 	fl := cmd.Flags()
 	fl.StringVar(&c.Model, "model", def.Model, "model: "+strings.Join(models.Names(), ", "))
 	fl.StringVar(&c.Dataset, "dataset", "", "dataset: "+strings.Join(data.Names(), ", ")+" (default: fashion-mnist if found, else synthetic)")
-	fl.StringVar(&c.DataDir, "data", "", "read the four IDX files from `DIR`")
+	fl.StringVar(&c.DataDir, "data", "", "read the dataset from `PATH`: four IDX files, an image folder, an .npz or .npy folder, or CSV (see gabor data --help)")
+	fl.StringVar(&opts.Normalize, "normalize", "", normalizeUsage)
+	addSourceFlags(fl, &c.Source) // data_source.go
 	fl.IntVar(&c.Epochs, "epochs", def.Epochs, "number of epochs (with --resume: the new total)")
 	fl.IntVar(&c.Batch, "batch", def.Batch, "batch size")
 	fl.Float64Var(&c.LR, "lr", 0, "learning rate (default: the model's, 0.05 for mlp and lenet, 0.02 for convnet; 0.001 with adam)")
@@ -123,6 +135,8 @@ stdout carries one JSON object per line: an "epoch" event after each epoch and a
 	fl.IntVar(&c.EvalEvery, "eval-every", def.EvalEvery, "evaluate on the test set every `N` epochs (0: after the last epoch only; the last epoch always)")
 	fl.IntVar(&c.LossEvery, "loss-every", def.LossEvery, "read the training loss back every `N` steps (larger: fewer device syncs)")
 	fl.StringVar(&opts.Resume, "resume", "", "continue the run in `RUN_DIR` from its last checkpoint")
+	fl.Float64Var(&opts.DivergeFactor, "diverge-factor", train.DefaultDivergeFactor,
+		"stop (exit 5) when a sampled loss exceeds `F`× the best so far, or is NaN/Inf (0: only NaN/Inf)")
 	fl.BoolVar(&opts.JSON, "json", false, "write one JSON object per line on stdout (epoch and done events)")
 	addSnapshotFlags(fl, c) // --snapshot, --conv1: train_snapshot.go
 	return cmd
@@ -132,6 +146,9 @@ stdout carries one JSON object per line: an "epoch" event after each epoch and a
 // combinations are checked here with flag-named messages; the numeric ranges by the
 // config's own Validate, so the CLI and the config file agree on what is valid.
 func validateTrain(o *trainOptions) error {
+	if f := o.DivergeFactor; f != 0 && !(f > 1) || math.IsInf(f, 0) {
+		return usagef("--diverge-factor must be more than 1 (or 0: off), got %g", f)
+	}
 	if o.Resume != "" {
 		var bad []string
 		for name := range o.Set {
@@ -160,6 +177,12 @@ func validateTrain(o *trainOptions) error {
 		}
 	}
 	if err := checkDeviceName(c.Device); err != nil {
+		return err
+	}
+	if err := checkNormalize(o.Normalize); err != nil {
+		return err
+	}
+	if err := checkSource(c.Source); err != nil {
 		return err
 	}
 	if o.Set["lr"] && c.LR <= 0 {

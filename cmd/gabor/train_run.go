@@ -34,7 +34,15 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 	if err != nil {
 		return err
 	}
-	ropts := train.RunOptions{Progress: rep.handle, Log: reporterLog{rep}, Version: currentVersion().Version}
+	for _, n := range ds.Notes {
+		rep.notice("%s", n)
+	}
+	msg, err := resolveNormalization(&cfg, o.Normalize, ds) // data_source.go
+	if err != nil {
+		return err
+	}
+	rep.notice("%s", msg)
+	ropts := train.RunOptions{Progress: rep.handle, Log: reporterLog{rep}, Version: currentVersion().Version, DivergeFactor: o.divergeFactor()}
 	snaps, err := snapshotHooks(&ropts, cfg.Out, cfg, true) // train_snapshot.go
 	if err != nil {
 		return err
@@ -96,7 +104,7 @@ func runResume(ctx context.Context, o *trainOptions) error {
 	if _, err := train.ReadCheckpoint(filepath.Join(o.Resume, train.CheckpointFile)); err != nil {
 		return &dataError{err}
 	}
-	ropts := train.RunOptions{Version: currentVersion().Version}
+	ropts := train.RunOptions{Version: currentVersion().Version, DivergeFactor: o.divergeFactor()}
 	if o.Set["epochs"] {
 		cfg.Epochs, ropts.Epochs = o.Config.Epochs, o.Config.Epochs
 	}
@@ -123,4 +131,12 @@ func runResume(ctx context.Context, o *trainOptions) error {
 		return err
 	}
 	return rep.finish(res)
+}
+
+// divergeFactor is --diverge-factor as train.RunOptions takes it (negative: off).
+func (o *trainOptions) divergeFactor() float64 {
+	if o.DivergeFactor == 0 {
+		return -1
+	}
+	return o.DivergeFactor
 }

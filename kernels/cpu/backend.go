@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	kernels.Register("cpu", func() (kernels.Backend, error) { return Backend{}, nil })
+	kernels.Register("cpu", func() (kernels.Backend, error) { return Backend{}, pathErr })
 }
 
 // Backend is the CPU backend, registered as "cpu". It has no state: each

@@ -26,18 +26,20 @@ func benchConv(b *testing.B, fn func(a kernels.ConvArgs, x, w, y, dw []float32))
 		a, _ := convArgs(128, l.c, l.h, l.h, l.k, l.r, l.r, 1, l.pad, 1)
 		a.Bias, a.Act = true, kernels.ActReLU
 		b.Run(fmt.Sprintf("N=%d,C=%d,H=%d,K=%d,R=%d", a.N, a.C, a.H, a.K, a.R), func(b *testing.B) {
-			rng := rand.New(rand.NewPCG(1, 1))
-			x := cpRand(rng, a.N*a.C*a.H*a.W).s
-			w := cpRand(rng, a.K*a.C*a.R*a.S).s
-			y := cpRand(rng, a.N*a.K*a.OH*a.OW).s
-			dw := make([]float32, len(w))
-			fn(a, x, w, y, dw) // warm the scratch
-			b.ResetTimer()
-			for b.Loop() {
-				fn(a, x, w, y, dw)
-			}
-			flops := 2 * float64(a.N*a.K*a.OH*a.OW*a.C*a.R*a.S)
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			benchPaths(b, func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 1))
+				x := cpRand(rng, a.N*a.C*a.H*a.W).s
+				w := cpRand(rng, a.K*a.C*a.R*a.S).s
+				y := cpRand(rng, a.N*a.K*a.OH*a.OW).s
+				dw := make([]float32, len(w))
+				fn(a, x, w, y, dw) // warm the scratch
+				b.ResetTimer()
+				for b.Loop() {
+					fn(a, x, w, y, dw)
+				}
+				flops := 2 * float64(a.N*a.K*a.OH*a.OW*a.C*a.R*a.S)
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
 		})
 	}
 }
@@ -63,16 +65,18 @@ func benchPool(b *testing.B, streams int, fn func(a kernels.PoolArgs, x, y, sw [
 	for _, l := range benchPoolLayers {
 		a, _ := poolArgs(128, l.c, l.h, l.h, 2, 2, 0)
 		b.Run(fmt.Sprintf("N=%d,C=%d,H=%d,K=2", a.N, a.C, a.H), func(b *testing.B) {
-			rng := rand.New(rand.NewPCG(1, 1))
-			x := cpRand(rng, a.N*a.C*a.H*a.W).s
-			y, sw := make([]float32, a.N*a.C*a.OH*a.OW), make([]float32, a.N*a.C*a.OH*a.OW)
-			maxPoolFwd(a, x, y, sw)
-			b.ResetTimer()
-			for b.Loop() {
-				fn(a, x, y, sw)
-			}
-			bytes := 4 * float64(len(x)+streams*len(y))
-			b.ReportMetric(bytes*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			benchPaths(b, func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 1))
+				x := cpRand(rng, a.N*a.C*a.H*a.W).s
+				y, sw := make([]float32, a.N*a.C*a.OH*a.OW), make([]float32, a.N*a.C*a.OH*a.OW)
+				maxPoolFwd(a, x, y, sw)
+				b.ResetTimer()
+				for b.Loop() {
+					fn(a, x, y, sw)
+				}
+				bytes := 4 * float64(len(x)+streams*len(y))
+				b.ReportMetric(bytes*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			})
 		})
 	}
 }
@@ -98,7 +102,9 @@ func BenchmarkAvgPoolBwd(b *testing.B) {
 // pool; backward: the two pool scatters, conv2's data and filter gradients,
 // conv1's filter gradient; the ReLU gradients and the dense layers are other
 // kernels) and reports the time that part of an epoch (468 steps) takes.
-func BenchmarkLeNetConvPoolStep(b *testing.B) {
+func BenchmarkLeNetConvPoolStep(b *testing.B) { benchPaths(b, benchLeNetConvPoolStep) }
+
+func benchLeNetConvPoolStep(b *testing.B) {
 	c1, _ := convArgs(128, 1, 28, 28, 6, 5, 5, 1, 2, 1)
 	p1, _ := poolArgs(128, 6, 28, 28, 2, 2, 0)
 	c2, _ := convArgs(128, 6, 14, 14, 16, 5, 5, 1, 0, 1)

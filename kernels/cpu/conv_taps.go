@@ -26,7 +26,7 @@ func convTapsFilter(a *kernels.ConvArgs) bool {
 	if convPath == convPathCols || convPath == convPathWide {
 		return false
 	}
-	return a.C == 1 && convWideApplies(a) && a.DilW == 1 && a.S <= 8 && reluAVX512
+	return a.C == 1 && convWideApplies(a) && a.DilW == 1 && a.S <= 8 && streamVec()
 }
 
 // conv2dBwdFilterTapsChunk fills the partials of chunks [clo, chi) (see

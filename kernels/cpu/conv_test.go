@@ -81,17 +81,20 @@ func runConvRef(t *testing.T, op kernels.Op, a kernels.ConvArgs, in ...[]float32
 
 const convAtol, convRtol = 1e-4, 1e-4
 
-// convPaths runs fn with each way of computing the convolution forced in
-// turn (see convPath), restoring the automatic choice after.
+// convPaths runs fn on every CPU path (forEachPath) with each way of
+// computing the convolution forced in turn (see convPath), restoring the
+// automatic choice after.
 func convPaths(t *testing.T, fn func(t *testing.T)) {
-	defer func() { convPath = convPathAuto }()
-	for _, p := range []struct {
-		name string
-		path int
-	}{{"auto", convPathAuto}, {"cols", convPathCols}, {"wide", convPathWide}, {"direct", convPathDirect}} {
-		convPath = p.path
-		t.Run(p.name, fn)
-	}
+	forEachPath(t, func(t *testing.T, _ cpuPath) {
+		defer func() { convPath = convPathAuto }()
+		for _, p := range []struct {
+			name string
+			path int
+		}{{"auto", convPathAuto}, {"cols", convPathCols}, {"wide", convPathWide}, {"direct", convPathDirect}} {
+			convPath = p.path
+			t.Run(p.name, fn)
+		}
+	})
 }
 
 func TestConvAgainstReference(t *testing.T) {

@@ -19,8 +19,12 @@ func openCPU(t testing.TB) kernels.Backend {
 	return b
 }
 
-// TestConformance runs the whole kernel suite against the CPU backend.
-func TestConformance(t *testing.T) { kerneltest.Run(t, openCPU(t)) }
+// TestConformance runs the whole kernel suite against the CPU backend, once
+// per CPU path this machine supports (generic, avx2, avx512).
+func TestConformance(t *testing.T) {
+	b := openCPU(t)
+	cpu.ForEachPath(t, func(t *testing.T) { kerneltest.Run(t, b) })
+}
 
 // BenchmarkKernels times every kernel family at the canonical shapes:
 // go test -run '^$' -bench Kernels ./kernels/cpu

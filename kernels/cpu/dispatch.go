@@ -7,67 +7,66 @@ import (
 	"github.com/gaborlab/gabor/kernels"
 )
 
-// bind prepares one instruction: it checks the operand count and lengths
-// against the arguments and returns the step that runs the kernel. Every
-// length check lives here, once, so the kernels themselves trust their slices.
+// opBinder prepares one instruction whose operands kernels.CheckOperands
+// has checked (Args, counts, buffer lengths): it applies this backend's own
+// rules (overlaps) and returns the step that runs the kernel.
+type opBinder func(o operands) (step, error)
+
+// binders is the cpu backend's op table: one entry per op of the
+// vocabulary (TestBinderTable checks that none is missing).
+var binders = [kernels.NumOps]opBinder{
+	kernels.OpGemm:            typed(bindGemm),
+	kernels.OpUnary:           typed(bindUnary),
+	kernels.OpActGrad:         typed(bindActGrad),
+	kernels.OpBinary:          typed(bindBinary),
+	kernels.OpReduce:          typed(bindReduce),
+	kernels.OpBroadcast:       typed(bindBroadcast),
+	kernels.OpBiasGrad:        typed(bindBiasGrad),
+	kernels.OpTranspose:       typed(bindTranspose),
+	kernels.OpCopy:            typed(bindCopy),
+	kernels.OpFill:            typed(bindFill),
+	kernels.OpConv2D:          typed(bindConv2D),
+	kernels.OpConv2DBwdData:   typed(bindConv2DBwdData),
+	kernels.OpConv2DBwdFilter: typed(bindConv2DBwdFilter),
+	kernels.OpIm2Col:          typed(bindIm2Col),
+	kernels.OpCol2Im:          typed(bindCol2Im),
+	kernels.OpMaxPool:         typed(bindMaxPool),
+	kernels.OpMaxPoolBwd:      typed(bindMaxPoolBwd),
+	kernels.OpAvgPool:         typed(bindAvgPool),
+	kernels.OpAvgPoolBwd:      typed(bindAvgPoolBwd),
+	kernels.OpSoftmax:         typed(bindSoftmax),
+	kernels.OpSoftmaxXent:     typed(bindXent),
+	kernels.OpSoftmaxXentBwd:  typed(bindXentBwd),
+	kernels.OpDropout:         typed(bindDropout),
+	kernels.OpSGD:             typed(bindSGD),
+	kernels.OpAdam:            typed(bindAdam),
+}
+
+// bind prepares one instruction: it checks it against its operand contract
+// once, here, so the kernels themselves trust their slices, and hands it
+// to the op's binder.
 func bind(x *Executable, in kernels.Instr) (step, error) {
-	o := operands{x: x, in: in}
-	switch in.Op {
-	case kernels.OpGemm:
-		return bindArgs(o, bindGemm)
-	case kernels.OpUnary:
-		return bindArgs(o, bindUnary)
-	case kernels.OpActGrad:
-		return bindArgs(o, bindActGrad)
-	case kernels.OpBinary:
-		return bindArgs(o, bindBinary)
-	case kernels.OpReduce:
-		return bindArgs(o, bindReduce)
-	case kernels.OpBroadcast:
-		return bindArgs(o, bindBroadcast)
-	case kernels.OpBiasGrad:
-		return bindArgs(o, bindBiasGrad)
-	case kernels.OpTranspose:
-		return bindArgs(o, bindTranspose)
-	case kernels.OpCopy:
-		return bindArgs(o, bindCopy)
-	case kernels.OpFill:
-		return bindArgs(o, bindFill)
-	case kernels.OpConv2D, kernels.OpConv2DBwdData, kernels.OpConv2DBwdFilter, kernels.OpIm2Col, kernels.OpCol2Im:
-		return bindArgs(o, bindConv)
-	case kernels.OpMaxPool, kernels.OpMaxPoolBwd, kernels.OpAvgPool, kernels.OpAvgPoolBwd:
-		return bindArgs(o, bindPool)
-	case kernels.OpSoftmax:
-		return bindArgs(o, bindSoftmax)
-	case kernels.OpSoftmaxXent:
-		return bindArgs(o, bindXent)
-	case kernels.OpSoftmaxXentBwd:
-		return bindArgs(o, bindXentBwd)
-	case kernels.OpDropout:
-		return bindArgs(o, bindDropout)
-	case kernels.OpSGD:
-		return bindArgs(o, bindSGD)
-	case kernels.OpAdam:
-		return bindArgs(o, bindAdam)
+	if int(in.Op) >= len(binders) || binders[in.Op] == nil {
+		return nil, fmt.Errorf("op %s: %w on the cpu backend", in.Op, kernels.ErrNotImplemented)
 	}
-	return nil, fmt.Errorf("op %s: %w on the cpu backend", in.Op, kernels.ErrNotImplemented)
-}
-
-// bindArgs checks the instruction against its operand contract
-// (kernels.CheckOperands: Args, counts, buffer lengths) and hands the typed
-// Args to its binder, which may then take every operand as given.
-func bindArgs[A any](o operands, f func(operands, A) (step, error)) (step, error) {
-	if err := kernels.CheckOperands(o.x.prog, o.in); err != nil {
+	if err := kernels.CheckOperands(x.prog, in); err != nil {
 		return nil, err
 	}
-	a, err := kernels.ArgsOf[A](o.in)
-	if err != nil {
-		return nil, err
-	}
-	return f(o, a)
+	return binders[in.Op](operands{x: x, in: in})
 }
 
-// operands cuts an instruction's buffers out of the arena; bindArgs has
+// typed adapts a binder that takes the op's Args type.
+func typed[A any](f func(operands, A) (step, error)) opBinder {
+	return func(o operands) (step, error) {
+		a, err := kernels.ArgsOf[A](o.in)
+		if err != nil {
+			return nil, err
+		}
+		return f(o, a)
+	}
+}
+
+// operands cuts an instruction's buffers out of the arena; bind has
 // checked that they exist and hold what the Args say.
 type operands struct {
 	x  *Executable

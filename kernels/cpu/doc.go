@@ -4,8 +4,8 @@
 // # Running a Program
 //
 // Load allocates one float32 arena (ArenaLen floats, 64-byte aligned) and
-// prepares each instruction once: it checks the operand count and lengths
-// against the instruction's Args, cuts the operand slices out of the arena
+// prepares each instruction once, through the op table of dispatch.go: it
+// checks the operand count and lengths against the instruction's Args, cuts the operand slices out of the arena
 // and builds a step, a closure that calls the kernel on those slices. Run
 // then only calls steps, in order: no allocation, no map lookup, no type
 // switch per instruction. Run is synchronous; Sync is a no-op.

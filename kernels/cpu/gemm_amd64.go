@@ -14,7 +14,7 @@ func sgemmAVX512x12x32(kc int, a *float32, rsa, csa int, b *float32, boff *int, 
 func sgemmAVX512x12x16(kc int, a *float32, rsa, csa int, b *float32, boff *int, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
 
 //go:noescape
-func sgemmAVX2x6x16(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC int)
+func sgemmAVX2x6x16(kc int, a *float32, rsa, csa int, b *float32, boff *int, c *float32, ldc int, alpha, beta float32, loadC int)
 
 var sgemmAVX512 = &sgemmKernel{name: "avx512", mr: 12, nr: 32, fn: sgemmKernelAVX512, narrow: sgemmAVX512Narrow}
 
@@ -64,15 +64,19 @@ func sgemmKernelAVX512Narrow(kc int, a []float32, rsa, csa int, bp []float32, c 
 	sgemmAVX512x12x16(kc, &a[0], rsa, csa, &bp[0], &sgemmPanelRows16[0], &c[0], ldc, alpha, beta, sgemmLoadC(beta), rows, cols)
 }
 
-// sgemmKernelAVX2 runs full 6×16 tiles in place; a partial tile is computed
-// into a local buffer and merged here, which keeps the assembly free of masks.
 func sgemmKernelAVX2(kc int, a []float32, rsa, csa int, bp []float32, c []float32, ldc int, alpha, beta float32, rows, cols int) {
+	sgemmTileAVX2(kc, a, rsa, csa, bp, sgemmPanelRows16, c, ldc, alpha, beta, rows, cols)
+}
+
+// sgemmTileAVX2 runs full 6×16 tiles in place; a partial tile is computed
+// into a local buffer and merged here, which keeps the assembly free of masks.
+func sgemmTileAVX2(kc int, a []float32, rsa, csa int, b []float32, boff []int, c []float32, ldc int, alpha, beta float32, rows, cols int) {
 	if rows == 6 && cols == 16 {
-		sgemmAVX2x6x16(kc, &a[0], rsa, csa, &bp[0], &c[0], ldc, alpha, beta, sgemmLoadC(beta))
+		sgemmAVX2x6x16(kc, &a[0], rsa, csa, &b[0], &boff[0], &c[0], ldc, alpha, beta, sgemmLoadC(beta))
 		return
 	}
 	var t [6 * 16]float32
-	sgemmAVX2x6x16(kc, &a[0], rsa, csa, &bp[0], &t[0], 16, alpha, 0, 0)
+	sgemmAVX2x6x16(kc, &a[0], rsa, csa, &b[0], &boff[0], &t[0], 16, alpha, 0, 0)
 	for r := 0; r < rows; r++ {
 		row := c[r*ldc : r*ldc+cols]
 		for j := range row {
@@ -85,12 +89,24 @@ func sgemmKernelAVX2(kc int, a []float32, rsa, csa int, bp []float32, c []float3
 	}
 }
 
-// sgemmRowsKernel is the kernel sgemmRowsB runs: the 12×32 AVX-512 one,
-// whose B rows are addressed through an offset table.
+// sgemmRowsKernel is the kernel sgemmRowsB runs, B rows addressed through
+// an offset table: the 12×32 AVX-512 one, or the 6×16 AVX2 one.
 func sgemmRowsKernel(kc int, a []float32, rsa, csa int, b []float32, boff []int, c []float32, ldc int, beta float32, rows, cols int) {
-	sgemmAVX512x12x32(kc, &a[0], rsa, csa, &b[0], &boff[0], &c[0], ldc, 1, beta, sgemmLoadC(beta), rows, cols)
+	if sgemmActive == sgemmAVX512 {
+		sgemmAVX512x12x32(kc, &a[0], rsa, csa, &b[0], &boff[0], &c[0], ldc, 1, beta, sgemmLoadC(beta), rows, cols)
+		return
+	}
+	sgemmTileAVX2(kc, a, rsa, csa, b, boff, c, ldc, 1, beta, rows, cols)
 }
 
-// sgemmRowsReady says whether sgemmRowsB can run: the AVX-512 kernel is
-// the active one (tests that switch kernels get the packed path).
-func sgemmRowsReady() bool { return sgemmActive == sgemmAVX512 }
+// sgemmRowsTile is the mr×nr tile of sgemmRowsKernel.
+func sgemmRowsTile() (mr, nr int) {
+	if sgemmActive == sgemmAVX512 {
+		return 12, 32
+	}
+	return 6, 16
+}
+
+// sgemmRowsReady says whether sgemmRowsB can run: an assembly kernel is the
+// active one (tests that switch to the generic kernel get the packed path).
+func sgemmRowsReady() bool { return sgemmActive == sgemmAVX512 || sgemmActive == sgemmAVX2 }

@@ -1,12 +1,14 @@
 #include "textflag.h"
 
-// func sgemmAVX2x6x16(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC int)
+// func sgemmAVX2x6x16(kc int, a *float32, rsa, csa int, b *float32, boff *int, c *float32, ldc int, alpha, beta float32, loadC int)
 //
 // A full 6×16 tile of C in Y0..Y11 (row r in Y(2r), Y(2r+1)); per step of the
-// depth two YMM loads of packed B, six broadcasts of A and twelve FMAs. A is
+// depth two YMM loads of B, six broadcasts of A and twelve FMAs. A is
 // addressed as in the AVX-512 kernel (bases SI for rows 0-2, DX for 3-5, row
-// stride R8, depth step R10). Partial tiles are handled by the Go wrapper.
-TEXT ·sgemmAVX2x6x16(SB), NOSPLIT, $0-72
+// stride R8, depth step R10), and so is B: row p starts at b + 4·boff[p]
+// (p·16 for a packed panel, offsets into a padded image for the direct
+// convolutions). Partial tiles are handled by the Go wrapper.
+TEXT ·sgemmAVX2x6x16(SB), NOSPLIT, $0-80
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ rsa+16(FP), R8
@@ -15,6 +17,7 @@ TEXT ·sgemmAVX2x6x16(SB), NOSPLIT, $0-72
 	MOVQ csa+24(FP), R10
 	SHLQ $2, R10
 	MOVQ b+32(FP), DI
+	MOVQ boff+40(FP), R14
 	LEAQ (SI)(R9*1), DX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -30,8 +33,9 @@ TEXT ·sgemmAVX2x6x16(SB), NOSPLIT, $0-72
 	VXORPS Y11, Y11, Y11
 
 loop:
-	VMOVUPS (DI), Y12
-	VMOVUPS 32(DI), Y13
+	MOVQ (R14), AX
+	VMOVUPS (DI)(AX*4), Y12
+	VMOVUPS 32(DI)(AX*4), Y13
 	VBROADCASTSS (SI), Y14
 	VFMADD231PS Y12, Y14, Y0
 	VFMADD231PS Y13, Y14, Y1
@@ -52,16 +56,16 @@ loop:
 	VFMADD231PS Y13, Y15, Y11
 	ADDQ R10, SI
 	ADDQ R10, DX
-	ADDQ $64, DI
+	ADDQ $8, R14
 	DECQ CX
 	JNZ  loop
 
-	MOVQ c+40(FP), R11
-	MOVQ ldc+48(FP), R12
+	MOVQ c+48(FP), R11
+	MOVQ ldc+56(FP), R12
 	SHLQ $2, R12
-	VBROADCASTSS alpha+56(FP), Y14
-	VBROADCASTSS beta+60(FP), Y15
-	MOVQ loadC+64(FP), AX
+	VBROADCASTSS alpha+64(FP), Y14
+	VBROADCASTSS beta+68(FP), Y15
+	MOVQ loadC+72(FP), AX
 	TESTQ AX, AX
 	JZ   overwrite
 

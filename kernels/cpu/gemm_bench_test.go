@@ -33,28 +33,30 @@ func BenchmarkSgemm(b *testing.B) {
 	for _, s := range sgemmBenchShapes {
 		tr := map[[2]bool]string{{false, false}: "NN", {false, true}: "NT", {true, false}: "TN", {true, true}: "TT"}[[2]bool{s.transA, s.transB}]
 		b.Run(fmt.Sprintf("M=%d,N=%d,K=%d,%s", s.m, s.n, s.k, tr), func(b *testing.B) {
-			x := make([]float32, s.m*s.k)
-			y := make([]float32, s.k*s.n)
-			z := make([]float32, s.m*s.n)
-			for i := range x {
-				x[i] = float32(i%7) * 0.25
-			}
-			for i := range y {
-				y[i] = float32(i%5) * 0.5
-			}
-			lda, ldb := s.k, s.n
-			if s.transA {
-				lda = s.m
-			}
-			if s.transB {
-				ldb = s.k
-			}
-			b.ResetTimer()
-			for b.Loop() {
-				Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, x, lda, y, ldb, 0, z, s.n)
-			}
-			flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			benchPaths(b, func(b *testing.B) {
+				x := make([]float32, s.m*s.k)
+				y := make([]float32, s.k*s.n)
+				z := make([]float32, s.m*s.n)
+				for i := range x {
+					x[i] = float32(i%7) * 0.25
+				}
+				for i := range y {
+					y[i] = float32(i%5) * 0.5
+				}
+				lda, ldb := s.k, s.n
+				if s.transA {
+					lda = s.m
+				}
+				if s.transB {
+					ldb = s.k
+				}
+				b.ResetTimer()
+				for b.Loop() {
+					Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, x, lda, y, ldb, 0, z, s.n)
+				}
+				flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
 		})
 	}
 }

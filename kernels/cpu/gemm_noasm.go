@@ -7,6 +7,8 @@ var sgemmKernels = []*sgemmKernel{sgemmGeneric}
 
 func sgemmRowsReady() bool { return false }
 
+func sgemmRowsTile() (mr, nr int) { return 12, 32 }
+
 func sgemmRowsKernel(kc int, a []float32, rsa, csa int, b []float32, boff []int, c []float32, ldc int, beta float32, rows, cols int) {
 	panic("cpu: sgemmRowsKernel without assembly")
 }

@@ -7,14 +7,15 @@ import "fmt"
 // floats at b[boff[p]:]. The rows may overlap; the convolutions point them
 // into padded images (conv_direct.go), so B is the unfolded image without
 // ever being written out. Only the last partial row tile of A is packed.
-// The kernel loads B 32 columns at a time, also past n in the last panel
-// (those columns are not stored): b must hold max(boff) + ⌈n/32⌉·32 floats.
+// The kernel loads B nr (32 with AVX-512, 16 with AVX2) columns at a time,
+// also past n in the last panel (those columns are not stored): b must hold
+// max(boff) + ⌈n/nr⌉·nr floats; callers allow for 32.
 // It runs serially (the convolutions split the batch) and only with
 // sgemmRowsReady. Panels outside, row tiles inside: the rows of one 32-wide
 // panel are then reused by all row tiles while they are in L1 (the convnet's
 // 32→32 forward: 20.6 → 18.9 ms at batch 128; the other layers unchanged).
 func sgemmRowsB(m, n, k int, a []float32, lda int, b []float32, boff []int, c []float32, ldc int) {
-	const mr, nr = 12, 32
+	mr, nr := sgemmRowsTile()
 	top := 0
 	for _, o := range boff[:k] {
 		top = max(top, o)

@@ -275,3 +275,57 @@ func TestSgemmNoAllocs(t *testing.T) {
 		t.Errorf("Sgemm(%d×%d×%d) allocates %v times per call, want ≤ %d", m, n, k, allocs, sgemmMaxAllocs)
 	}
 }
+
+// TestSgemmRowsB checks the GEMM over a row table on every path that has
+// it: rows that overlap (as in a padded image), odd m, n, k around the
+// 6×16 and 12×32 tiles and a depth split into blocks, against a float64
+// loop; C's guard columns and rows must stay NaN.
+func TestSgemmRowsB(t *testing.T) {
+	forEachPath(t, func(t *testing.T, p cpuPath) {
+		if !sgemmRowsReady() {
+			t.Skipf("%s: no row-table kernel (the convolutions take the packed path)", p)
+		}
+		rng := rand.New(rand.NewPCG(21, 22))
+		for _, s := range [][3]int{{1, 1, 1}, {5, 15, 3}, {6, 16, 9}, {7, 17, 25}, {12, 32, 5}, {13, 33, 150}, {32, 840, 288}, {16, 100, 700}} {
+			m, n, k := s[0], s[1], s[2]
+			lda, ldc := k+3, n+2
+			a := make([]float32, (m-1)*lda+k)
+			for i := range a {
+				a[i] = float32(rng.NormFloat64())
+			}
+			boff := make([]int, k)
+			for i := range boff {
+				boff[i] = (i/3)*(n+5) + i%3 // groups of three rows one float apart
+			}
+			b := make([]float32, boff[k-1]+(n+31)/32*32)
+			for i := range b {
+				b[i] = float32(rng.NormFloat64())
+			}
+			c := make([]float32, (m+1)*ldc)
+			for i := range c {
+				c[i] = float32(math.NaN())
+			}
+			sgemmRowsB(m, n, k, a, lda, b, boff, c, ldc)
+			for i := 0; i < m+1; i++ {
+				for j := 0; j < ldc; j++ {
+					got := c[i*ldc+j]
+					if i == m || j >= n {
+						if got == got {
+							t.Fatalf("m=%d n=%d k=%d: guard C[%d][%d] written: %v", m, n, k, i, j, got)
+						}
+						continue
+					}
+					var want, mag float64
+					for q := 0; q < k; q++ {
+						v := float64(a[i*lda+q]) * float64(b[boff[q]+j])
+						want += v
+						mag += math.Abs(v)
+					}
+					if d := math.Abs(float64(got) - want); d > 1e-6*mag+1e-6 {
+						t.Fatalf("m=%d n=%d k=%d: C[%d][%d] = %v, want %v (|Σ|a·b|| = %v)", m, n, k, i, j, got, want, mag)
+					}
+				}
+			}
+		}
+	})
+}

@@ -2,20 +2,23 @@
 
 package cpu
 
-import "golang.org/x/sys/cpu"
-
 //go:noescape
 func maxPool2x2RowAVX512(x *float32, w, top, n int, y, s *float32) (nan bool)
 
-// poolRowAVX512 is whether maxPool2x2 uses the assembly row kernel; tests
-// switch it off to compare both.
-var poolRowAVX512 = cpu.X86.HasAVX512F
+//go:noescape
+func maxPool2x2RowAVX2(x *float32, w, top, n int, y, s *float32) (nan bool)
 
-// maxPool2x2Rows runs the assembly row kernel over the oh output rows of one
-// plane; it reports false (not done) without it, or when a tap is NaN.
+// maxPool2x2Rows runs the assembly row kernel of the active path
+// (pool_avx512_amd64.s, 16 windows a step; pool_avx2_amd64.s, 8) over the
+// oh output rows of one plane; it reports false (not done) on the generic
+// path, or when a tap is NaN.
 func maxPool2x2Rows(w, oh, ow int, xp, yp, sp []float32) bool {
-	if !poolRowAVX512 || ow == 0 {
+	if activePath == pathGeneric || ow == 0 {
 		return false
+	}
+	row := maxPool2x2RowAVX2
+	if activePath == pathAVX512 {
+		row = maxPool2x2RowAVX512
 	}
 	// The kernel reads rows 2i and 2i+1 up to column 2·ow−1 and writes ow
 	// values: check the last of each once for the whole plane.
@@ -23,7 +26,7 @@ func maxPool2x2Rows(w, oh, ow int, xp, yp, sp []float32) bool {
 	nan := false
 	for i := 0; i < oh; i++ {
 		top := 2 * i * w
-		nan = maxPool2x2RowAVX512(&xp[top], w, top, ow, &yp[i*ow], &sp[i*ow]) || nan
+		nan = row(&xp[top], w, top, ow, &yp[i*ow], &sp[i*ow]) || nan
 	}
 	return !nan
 }

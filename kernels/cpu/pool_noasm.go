@@ -3,6 +3,4 @@
 package cpu
 
 // Without assembly the plane loop of maxPool2x2 does the work.
-var poolRowAVX512 = false
-
 func maxPool2x2Rows(w, oh, ow int, xp, yp, sp []float32) bool { return false }

@@ -156,16 +156,19 @@ func TestMaxPoolNaN(t *testing.T) {
 	}
 }
 
-// TestMaxPool2x2Kernels holds the vector row kernel to the scalar plane loop
-// bit for bit (values, so the sign of a zero, and switches) on ties of ±0,
-// on rows of 1 to 40 outputs, and on planes holding a NaN.
+// TestMaxPool2x2Kernels holds the vector row kernel of every path to the
+// scalar plane loop bit for bit (values, so the sign of a zero, and
+// switches) on ties of ±0, on rows of 1 to 40 outputs (whole steps and
+// masked tails of 8 and 16), and on planes holding a NaN; NaN guards past
+// the outputs catch a store beyond them.
 func TestMaxPool2x2Kernels(t *testing.T) {
-	if !poolRowAVX512 {
-		t.Log("no AVX-512: only the scalar loop runs here")
-	}
+	forEachPath(t, testMaxPool2x2Kernels)
+}
+
+func testMaxPool2x2Kernels(t *testing.T, _ cpuPath) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	nan := float32(math.NaN())
-	for _, ow := range []int{1, 5, 7, 14, 16, 17, 40} {
+	for _, ow := range []int{1, 3, 5, 7, 8, 9, 14, 15, 16, 17, 24, 40} {
 		for _, withNaN := range []bool{false, true} {
 			a, _ := poolArgs(2, 3, 6, 2*ow+1, 2, 2, 0)
 			x := make([]float32, a.N*a.C*a.H*a.W)
@@ -177,15 +180,20 @@ func TestMaxPool2x2Kernels(t *testing.T) {
 			}
 			ny := a.N * a.C * a.OH * a.OW
 			y0, s0 := make([]float32, ny), make([]float32, ny)
-			y1, s1 := make([]float32, ny), make([]float32, ny)
-			saved := poolRowAVX512
-			poolRowAVX512 = false
-			maxPoolFwd(a, x, y0, s0)
-			poolRowAVX512 = saved
-			maxPoolFwd(a, x, y1, s1)
+			y1, s1 := make([]float32, ny+8), make([]float32, ny+8)
+			for i := ny; i < ny+8; i++ {
+				y1[i], s1[i] = nan, nan
+			}
+			withPath(pathGeneric, func() { maxPoolFwd(a, x, y0, s0) })
+			maxPoolFwd(a, x, y1[:ny], s1[:ny])
 			for i := range y0 {
 				if math.Float32bits(y0[i]) != math.Float32bits(y1[i]) || s0[i] != s1[i] {
 					t.Fatalf("ow=%d nan=%v output %d: vector %v at %v, scalar %v at %v", ow, withNaN, i, y1[i], s1[i], y0[i], s0[i])
+				}
+			}
+			for i := ny; i < ny+8; i++ {
+				if y1[i] == y1[i] || s1[i] == s1[i] {
+					t.Fatalf("ow=%d: guard %d written: %v, %v", ow, i-ny, y1[i], s1[i])
 				}
 			}
 		}

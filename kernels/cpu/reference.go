@@ -25,56 +25,56 @@ func Reference(in kernels.Instr, inputs [][]float64) ([][]float64, error) {
 	return out, nil
 }
 
-func reference(in kernels.Instr, inputs [][]float64) ([][]float64, error) {
-	switch in.Op {
-	case kernels.OpGemm:
-		return refArgs(in, inputs, refGemm)
-	case kernels.OpUnary:
-		return refArgs(in, inputs, refUnary)
-	case kernels.OpActGrad:
-		return refArgs(in, inputs, refActGrad)
-	case kernels.OpBinary:
-		return refArgs(in, inputs, refBinary)
-	case kernels.OpReduce:
-		return refArgs(in, inputs, refReduce)
-	case kernels.OpBroadcast:
-		return refArgs(in, inputs, refBroadcast)
-	case kernels.OpBiasGrad:
-		return refArgs(in, inputs, refBiasGrad)
-	case kernels.OpTranspose:
-		return refArgs(in, inputs, refTranspose)
-	case kernels.OpCopy:
-		return refArgs(in, inputs, refCopy)
-	case kernels.OpFill:
-		return refArgs(in, inputs, refFill)
-	case kernels.OpConv2D, kernels.OpConv2DBwdData, kernels.OpConv2DBwdFilter, kernels.OpIm2Col, kernels.OpCol2Im,
-		kernels.OpMaxPool, kernels.OpMaxPoolBwd, kernels.OpAvgPool, kernels.OpAvgPoolBwd:
-		return refConvPool(in, inputs)
-	case kernels.OpSoftmax:
-		return refArgs(in, inputs, refSoftmax)
-	case kernels.OpSoftmaxXent:
-		return refArgs(in, inputs, refXent)
-	case kernels.OpSoftmaxXentBwd:
-		return refArgs(in, inputs, refXentBwd)
-	case kernels.OpDropout:
-		return refArgs(in, inputs, refDropout)
-	case kernels.OpSGD:
-		return refArgs(in, inputs, refSGD)
-	case kernels.OpAdam:
-		return refArgs(in, inputs, refAdam)
-	}
-	return nil, fmt.Errorf("no reference for op %s: %w", in.Op, kernels.ErrNotImplemented)
+// refFunc computes one instruction of an op in float64 (see Reference).
+type refFunc func(in kernels.Instr, inputs [][]float64) ([][]float64, error)
+
+// references is the reference's op table: one entry per op of the
+// vocabulary (TestBinderTable checks that none is missing).
+var references = [kernels.NumOps]refFunc{
+	kernels.OpGemm:            refTyped(refGemm),
+	kernels.OpUnary:           refTyped(refUnary),
+	kernels.OpActGrad:         refTyped(refActGrad),
+	kernels.OpBinary:          refTyped(refBinary),
+	kernels.OpReduce:          refTyped(refReduce),
+	kernels.OpBroadcast:       refTyped(refBroadcast),
+	kernels.OpBiasGrad:        refTyped(refBiasGrad),
+	kernels.OpTranspose:       refTyped(refTranspose),
+	kernels.OpCopy:            refTyped(refCopy),
+	kernels.OpFill:            refTyped(refFill),
+	kernels.OpConv2D:          refConvPool,
+	kernels.OpConv2DBwdData:   refConvPool,
+	kernels.OpConv2DBwdFilter: refConvPool,
+	kernels.OpIm2Col:          refConvPool,
+	kernels.OpCol2Im:          refConvPool,
+	kernels.OpMaxPool:         refConvPool,
+	kernels.OpMaxPoolBwd:      refConvPool,
+	kernels.OpAvgPool:         refConvPool,
+	kernels.OpAvgPoolBwd:      refConvPool,
+	kernels.OpSoftmax:         refTyped(refSoftmax),
+	kernels.OpSoftmaxXent:     refTyped(refXent),
+	kernels.OpSoftmaxXentBwd:  refTyped(refXentBwd),
+	kernels.OpDropout:         refTyped(refDropout),
+	kernels.OpSGD:             refTyped(refSGD),
+	kernels.OpAdam:            refTyped(refAdam),
 }
 
-// refArgs asserts the Args type and checks that the instruction's output
-// count matches what the reference returns.
-func refArgs[A any](in kernels.Instr, inputs [][]float64, f func(in kernels.Instr, a A, inputs [][]float64) ([][]float64, error)) ([][]float64, error) {
-	a, ok := in.Args.(A)
-	if !ok {
-		var want A
-		return nil, fmt.Errorf("args are %T, want %T", in.Args, want)
+func reference(in kernels.Instr, inputs [][]float64) ([][]float64, error) {
+	if int(in.Op) >= len(references) || references[in.Op] == nil {
+		return nil, fmt.Errorf("no reference for op %s: %w", in.Op, kernels.ErrNotImplemented)
 	}
-	return f(in, a, inputs)
+	return references[in.Op](in, inputs)
+}
+
+// refTyped asserts the Args type and hands the typed Args to f.
+func refTyped[A any](f func(in kernels.Instr, a A, inputs [][]float64) ([][]float64, error)) refFunc {
+	return func(in kernels.Instr, inputs [][]float64) ([][]float64, error) {
+		a, ok := in.Args.(A)
+		if !ok {
+			var want A
+			return nil, fmt.Errorf("args are %T, want %T", in.Args, want)
+		}
+		return f(in, a, inputs)
+	}
 }
 
 // refWant checks the number and lengths of the inputs: lens[i] floats for

@@ -2,7 +2,7 @@
 
 package cpu
 
-var reluAVX512 = false
+func streamVec() bool { return false }
 
 func reluBiasVec(v []float32, b float32) bool { return false }
 func reluGradVec(dx, y, dy []float32) bool    { return false }
@@ -12,3 +12,5 @@ func sum64Vec(x []float32) (float64, int) { return 0, 0 }
 func tapDots8(d, x []float32, out []float32) bool { return false }
 
 func addToVec(dst, src []float32) bool { return false }
+
+func fmaPeak(n int) int { return 0 }

@@ -29,6 +29,9 @@ type upload struct {
 	data []uint64
 }
 
+// align256 rounds a byte count up to the 256-byte alignment of the parts.
+func align256(n int64) int64 { return (n + 255) &^ 255 }
+
 func newBinder(x *Executable, base uint64) *binder { return &binder{x: x, base: base} }
 
 func (bd *binder) arenaBytes() int64 { return align256(4 * int64(bd.x.prog.ArenaLen)) }
@@ -67,73 +70,73 @@ func (bd *binder) bindAll() ([][]launch, error) {
 	return steps, nil
 }
 
-// bind checks one instruction's operands against its Args and prepares its
-// launches; every length check lives in the binders, once, so the kernels
-// trust their pointers.
-func (bd *binder) bind(in kernels.Instr) ([]launch, error) {
-	o := operands{bd: bd, in: in}
-	switch in.Op {
-	case kernels.OpGemm:
-		return bindArgs(o, bindGemm)
-	case kernels.OpUnary:
-		return bindArgs(o, bindUnary)
-	case kernels.OpActGrad:
-		return bindArgs(o, bindActGrad)
-	case kernels.OpBinary:
-		return bindArgs(o, bindBinary)
-	case kernels.OpReduce:
-		return bindArgs(o, bindReduce)
-	case kernels.OpBroadcast:
-		return bindArgs(o, bindBroadcast)
-	case kernels.OpBiasGrad:
-		return bindArgs(o, bindBiasGrad)
-	case kernels.OpTranspose:
-		return bindArgs(o, bindTranspose)
-	case kernels.OpCopy:
-		return bindArgs(o, bindCopy)
-	case kernels.OpFill:
-		return bindArgs(o, bindFill)
-	case kernels.OpConv2D, kernels.OpConv2DBwdData, kernels.OpConv2DBwdFilter, kernels.OpIm2Col, kernels.OpCol2Im:
-		return bindArgs(o, bindConv)
-	case kernels.OpMaxPool, kernels.OpMaxPoolBwd, kernels.OpAvgPool, kernels.OpAvgPoolBwd:
-		return bindArgs(o, bindPool)
-	case kernels.OpSoftmax:
-		return bindArgs(o, bindSoftmax)
-	case kernels.OpSoftmaxXent:
-		return bindArgs(o, bindXent)
-	case kernels.OpSoftmaxXentBwd:
-		return bindArgs(o, bindXentBwd)
-	case kernels.OpDropout:
-		return bindArgs(o, bindDropout)
-	case kernels.OpSGD:
-		return bindArgs(o, bindSGD)
-	case kernels.OpAdam:
-		return bindArgs(o, bindAdam)
-	}
-	return nil, fmt.Errorf("op %s: %w on the cuda backend", in.Op, kernels.ErrNotImplemented)
+// opBinder prepares the launches of one instruction whose operands bind
+// has checked (kernels.CheckOperands and the 32-bit index range): it applies
+// this backend's overlap rules and builds the launches.
+type opBinder func(o operands) ([]launch, error)
+
+// binders is the cuda backend's op table: one entry per op of the
+// vocabulary (TestBinderTable and the source check in bind_table_test.go
+// see that none is missing).
+var binders = [kernels.NumOps]opBinder{
+	kernels.OpGemm:            typed(bindGemm),
+	kernels.OpUnary:           typed(bindUnary),
+	kernels.OpActGrad:         typed(bindActGrad),
+	kernels.OpBinary:          typed(bindBinary),
+	kernels.OpReduce:          typed(bindReduce),
+	kernels.OpBroadcast:       typed(bindBroadcast),
+	kernels.OpBiasGrad:        typed(bindBiasGrad),
+	kernels.OpTranspose:       typed(bindTranspose),
+	kernels.OpCopy:            typed(bindCopy),
+	kernels.OpFill:            typed(bindFill),
+	kernels.OpConv2D:          typed(bindConv2D),
+	kernels.OpConv2DBwdData:   typed(bindConv2DBwdData),
+	kernels.OpConv2DBwdFilter: typed(bindConv2DBwdFilter),
+	kernels.OpIm2Col:          typed(bindIm2Col),
+	kernels.OpCol2Im:          typed(bindCol2Im),
+	kernels.OpMaxPool:         typed(bindMaxPool),
+	kernels.OpMaxPoolBwd:      typed(bindMaxPoolBwd),
+	kernels.OpAvgPool:         typed(bindAvgPool),
+	kernels.OpAvgPoolBwd:      typed(bindAvgPoolBwd),
+	kernels.OpSoftmax:         typed(bindSoftmax),
+	kernels.OpSoftmaxXent:     typed(bindXent),
+	kernels.OpSoftmaxXentBwd:  typed(bindXentBwd),
+	kernels.OpDropout:         typed(bindDropout),
+	kernels.OpSGD:             typed(bindSGD),
+	kernels.OpAdam:            typed(bindAdam),
 }
 
-// bindArgs checks the instruction against its operand contract
+// bind checks one instruction against its operand contract
 // (kernels.CheckOperands: Args, counts, buffer lengths) and this backend's
-// 32-bit index range, and hands the typed Args to its binder, which may
-// then take every operand as given.
-func bindArgs[A any](o operands, f func(operands, A) ([]launch, error)) ([]launch, error) {
-	p := o.bd.x.prog
-	if err := kernels.CheckOperands(p, o.in); err != nil {
+// 32-bit index range, once, here, so the kernels trust their pointers, and
+// hands it to the op's binder.
+func (bd *binder) bind(in kernels.Instr) ([]launch, error) {
+	if int(in.Op) >= len(binders) || binders[in.Op] == nil {
+		return nil, fmt.Errorf("op %s: %w on the cuda backend", in.Op, kernels.ErrNotImplemented)
+	}
+	o := operands{bd: bd, in: in}
+	if err := kernels.CheckOperands(bd.x.prog, in); err != nil {
 		return nil, err
 	}
-	for _, ids := range [][]kernels.BufID{o.in.In, o.in.Out} {
+	for _, ids := range [][]kernels.BufID{in.In, in.Out} {
 		for _, id := range ids {
 			if err := o.fits(id); err != nil {
 				return nil, err
 			}
 		}
 	}
-	a, err := kernels.ArgsOf[A](o.in)
-	if err != nil {
-		return nil, err
+	return binders[in.Op](o)
+}
+
+// typed adapts a binder that takes the op's Args type.
+func typed[A any](f func(operands, A) ([]launch, error)) opBinder {
+	return func(o operands) ([]launch, error) {
+		a, err := kernels.ArgsOf[A](o.in)
+		if err != nil {
+			return nil, err
+		}
+		return f(o, a)
 	}
-	return f(o, a)
 }
 
 // operands resolves an instruction's buffers to device addresses.

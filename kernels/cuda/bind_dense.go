@@ -58,79 +58,88 @@ func bindGemm(o operands, a kernels.GemmArgs) ([]launch, error) {
 	return o.gemmTail(ls, ws, pc, bias, m, n, splits, a.Alpha, a.Beta, a.Act, what)
 }
 
-func bindConv(o operands, a kernels.ConvArgs) ([]launch, error) {
-	nx, crs := a.N*a.C*a.H*a.W, a.C*a.R*a.S
-	geom := []int{a.N, a.C, a.H, a.W, a.K, a.R, a.S, a.StrideH, a.StrideW, a.PadH, a.PadW, a.DilH, a.DilW, a.OH, a.OW}
-	what := fmt.Sprintf("x [%d %d %d %d] w [%d %d %d %d] y [%d %d %d %d] stride %d×%d pad %d×%d dil %d×%d",
+// convGeom is the geometry argument list of every conv.cu kernel, and the
+// launch description for messages.
+func convGeom(a kernels.ConvArgs) (geom []int, what string) {
+	geom = []int{a.N, a.C, a.H, a.W, a.K, a.R, a.S, a.StrideH, a.StrideW, a.PadH, a.PadW, a.DilH, a.DilW, a.OH, a.OW}
+	what = fmt.Sprintf("x [%d %d %d %d] w [%d %d %d %d] y [%d %d %d %d] stride %d×%d pad %d×%d dil %d×%d",
 		a.N, a.C, a.H, a.W, a.K, a.C, a.R, a.S, a.N, a.K, a.OH, a.OW, a.StrideH, a.StrideW, a.PadH, a.PadW, a.DilH, a.DilW)
-	block := [3]int{gemmThreads, 1, 1}
-	// The implicit GEMMs index rows (pixels) and columns (filter taps)
-	// separately, each bounded by a buffer's length, which bindArgs checks
-	// against the 32-bit range; the virtual im2col matrix may be larger.
+	return geom, what
+}
 
-	switch o.in.Op {
-	case kernels.OpConv2D:
-		x, w, y := o.input(0), o.input(1), o.output(0)
-		var bias uint64
-		if a.Bias {
-			bias = o.input(2)
-		}
-		if err := o.disjoint(o.in.Out[0], "y", o.in.In...); err != nil {
-			return nil, err
-		}
-		var ar args
-		ar.ptr(x).ptr(w).ptr(bias).ptr(y).i64(int(a.Act)).ints(geom...)
-		grid := [3]int{ceilDiv(a.N*a.OH*a.OW, tileM), ceilDiv(a.K, tileN), 1}
-		return o.launch1("conv2d_fwd_"+o.prec(), grid, block, ar, what+fmt.Sprintf(" bias=%v act=%s", a.Bias, a.Act))
+// The implicit GEMMs of the convolutions index rows (pixels) and columns
+// (filter taps) separately, each bounded by a buffer's length, which bind
+// checks against the 32-bit range; the virtual im2col matrix may be larger.
 
-	case kernels.OpConv2DBwdData:
-		dy, w, dx := o.input(0), o.input(1), o.output(0)
-		if err := o.disjoint(o.in.Out[0], "dx", o.in.In...); err != nil {
-			return nil, err
-		}
-		var ar args
-		ar.ptr(dy).ptr(w).ptr(dx).ints(geom...)
-		grid := [3]int{ceilDiv(a.N*a.H*a.W, tileM), ceilDiv(a.C, tileN), 1}
-		return o.launch1("conv2d_bwd_data_"+o.prec(), grid, block, ar, what)
-
-	case kernels.OpConv2DBwdFilter:
-		x, dy, dw := o.input(0), o.input(1), o.output(0)
-		if err := o.disjoint(o.in.Out[0], "dw", o.in.In...); err != nil {
-			return nil, err
-		}
-		pix := a.N * a.OH * a.OW
-		splits, kper := splitK(o.dev().sms, a.K, crs, pix)
-		var ws uint64
-		if splits > 1 {
-			ws = o.bd.workspace(4 * int64(splits) * int64(a.K) * int64(crs))
-		}
-		var ar args
-		ar.ptr(x).ptr(dy).ptr(dw).ptr(ws).f32(a.Beta).ints(splits, kper).ints(geom...)
-		grid := [3]int{ceilDiv(a.K, tileM), ceilDiv(crs, tileN), splits}
-		what += fmt.Sprintf(" beta=%g", a.Beta)
-		ls, err := o.launch1("conv2d_bwd_filter_"+o.prec(), grid, block, ar, what)
-		if err != nil || splits == 1 {
-			return ls, err
-		}
-		return o.gemmTail(ls, ws, dw, 0, a.K, crs, splits, 1, a.Beta, kernels.ActNone, what)
-
-	case kernels.OpIm2Col:
-		x, cols := o.input(0), o.output(0)
-		if err := o.disjoint(o.in.Out[0], "cols", o.in.In...); err != nil {
-			return nil, err
-		}
-		var ar args
-		ar.ptr(x).ptr(cols).ints(geom...)
-		return o.elt("im2col_f32", a.N*a.OH*a.OW*crs, ar, what)
-
-	case kernels.OpCol2Im:
-		cols, dx := o.input(0), o.output(0)
-		if err := o.disjoint(o.in.Out[0], "dx", o.in.In...); err != nil {
-			return nil, err
-		}
-		var ar args
-		ar.ptr(cols).ptr(dx).ints(geom...)
-		return o.elt("col2im_f32", nx, ar, what)
+func bindConv2D(o operands, a kernels.ConvArgs) ([]launch, error) {
+	x, w, y := o.input(0), o.input(1), o.output(0)
+	var bias uint64
+	if a.Bias {
+		bias = o.input(2)
 	}
-	return nil, fmt.Errorf("bindConv: unexpected op %s", o.in.Op)
+	if err := o.disjoint(o.in.Out[0], "y", o.in.In...); err != nil {
+		return nil, err
+	}
+	geom, what := convGeom(a)
+	var ar args
+	ar.ptr(x).ptr(w).ptr(bias).ptr(y).i64(int(a.Act)).ints(geom...)
+	grid := [3]int{ceilDiv(a.N*a.OH*a.OW, tileM), ceilDiv(a.K, tileN), 1}
+	return o.launch1("conv2d_fwd_"+o.prec(), grid, [3]int{gemmThreads, 1, 1}, ar, what+fmt.Sprintf(" bias=%v act=%s", a.Bias, a.Act))
+}
+
+func bindConv2DBwdData(o operands, a kernels.ConvArgs) ([]launch, error) {
+	dy, w, dx := o.input(0), o.input(1), o.output(0)
+	if err := o.disjoint(o.in.Out[0], "dx", o.in.In...); err != nil {
+		return nil, err
+	}
+	geom, what := convGeom(a)
+	var ar args
+	ar.ptr(dy).ptr(w).ptr(dx).ints(geom...)
+	grid := [3]int{ceilDiv(a.N*a.H*a.W, tileM), ceilDiv(a.C, tileN), 1}
+	return o.launch1("conv2d_bwd_data_"+o.prec(), grid, [3]int{gemmThreads, 1, 1}, ar, what)
+}
+
+func bindConv2DBwdFilter(o operands, a kernels.ConvArgs) ([]launch, error) {
+	x, dy, dw := o.input(0), o.input(1), o.output(0)
+	if err := o.disjoint(o.in.Out[0], "dw", o.in.In...); err != nil {
+		return nil, err
+	}
+	crs, pix := a.C*a.R*a.S, a.N*a.OH*a.OW
+	splits, kper := splitK(o.dev().sms, a.K, crs, pix)
+	var ws uint64
+	if splits > 1 {
+		ws = o.bd.workspace(4 * int64(splits) * int64(a.K) * int64(crs))
+	}
+	geom, what := convGeom(a)
+	var ar args
+	ar.ptr(x).ptr(dy).ptr(dw).ptr(ws).f32(a.Beta).ints(splits, kper).ints(geom...)
+	grid := [3]int{ceilDiv(a.K, tileM), ceilDiv(crs, tileN), splits}
+	what += fmt.Sprintf(" beta=%g", a.Beta)
+	ls, err := o.launch1("conv2d_bwd_filter_"+o.prec(), grid, [3]int{gemmThreads, 1, 1}, ar, what)
+	if err != nil || splits == 1 {
+		return ls, err
+	}
+	return o.gemmTail(ls, ws, dw, 0, a.K, crs, splits, 1, a.Beta, kernels.ActNone, what)
+}
+
+func bindIm2Col(o operands, a kernels.ConvArgs) ([]launch, error) {
+	x, cols := o.input(0), o.output(0)
+	if err := o.disjoint(o.in.Out[0], "cols", o.in.In...); err != nil {
+		return nil, err
+	}
+	geom, what := convGeom(a)
+	var ar args
+	ar.ptr(x).ptr(cols).ints(geom...)
+	return o.elt("im2col_f32", a.N*a.OH*a.OW*a.C*a.R*a.S, ar, what)
+}
+
+func bindCol2Im(o operands, a kernels.ConvArgs) ([]launch, error) {
+	cols, dx := o.input(0), o.output(0)
+	if err := o.disjoint(o.in.Out[0], "dx", o.in.In...); err != nil {
+		return nil, err
+	}
+	geom, what := convGeom(a)
+	var ar args
+	ar.ptr(cols).ptr(dx).ints(geom...)
+	return o.elt("col2im_f32", a.N*a.C*a.H*a.W, ar, what)
 }

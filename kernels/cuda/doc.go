@@ -17,8 +17,10 @@
 // Backend.Load makes an Executable: one device allocation holding the
 // Program's arena (buffer offsets as the memory planner assigned them), then
 // the small tables and workspaces some kernels need. Load binds every
-// instruction once: it checks operand counts and lengths against the typed
-// Args and precomputes each kernel launch (function, grid, block, the
+// instruction once, through one op table (binders in bind.go, one launcher
+// per op in the bind_*.go files): it checks operand counts and lengths
+// against the typed Args (kernels.CheckOperands) and precomputes each kernel
+// launch (function, grid, block, the
 // arguments as 8-byte slots), so Run only issues launches, on one stream,
 // without synchronizing with the host. Read and Sync wait.
 //

@@ -18,8 +18,6 @@ const maxElems = math.MaxInt32
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
-func align256(n int64) int64 { return (n + 255) &^ 255 }
-
 // splitK chooses how many slices the K loop of an M×N product is cut into:
 // one unless the output has fewer tiles than the GPU has SMs and the loop
 // is long; then enough slices for about two blocks per SM, each at least 4

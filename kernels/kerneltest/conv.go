@@ -34,9 +34,8 @@ func init() {
 func ConvShape(n, c, h, w, k, r, stride, pad, dil int) (a kernels.ConvArgs, ok bool) {
 	a = kernels.ConvArgs{N: n, C: c, H: h, W: w, K: k, R: r, S: r,
 		StrideH: stride, StrideW: stride, PadH: pad, PadW: pad, DilH: dil, DilW: dil}
-	a.OH = (h+2*pad-dil*(r-1)-1)/stride + 1
-	a.OW = (w+2*pad-dil*(r-1)-1)/stride + 1
-	return a, h+2*pad >= dil*(r-1)+1 && w+2*pad >= dil*(r-1)+1
+	a.OH, a.OW = kernels.ConvOut(h, r, stride, pad, dil), kernels.ConvOut(w, r, stride, pad, dil)
+	return a, a.OH >= 1 && a.OW >= 1
 }
 
 func convShapes(short bool) []kernels.ConvArgs {
@@ -56,8 +55,7 @@ func convShapes(short bool) []kernels.ConvArgs {
 	add(ConvShape(1, 3, 7, 7, 2, 5, 1, 2, 2))    // dilated filter wider than the image
 	a, ok := ConvShape(3, 3, 33, 7, 3, 3, 2, 1, 1)
 	a.S, a.StrideW, a.PadH, a.DilW = 5, 1, 2, 2 // different along H and W
-	a.OH = (a.H+2*a.PadH-a.DilH*(a.R-1)-1)/a.StrideH + 1
-	a.OW = (a.W+2*a.PadW-a.DilW*(a.S-1)-1)/a.StrideW + 1
+	a.OH, a.OW = kernels.ConvOut(a.H, a.R, a.StrideH, a.PadH, a.DilH), kernels.ConvOut(a.W, a.S, a.StrideW, a.PadW, a.DilW)
 	add(a, ok)
 
 	rng := rand.New(rand.NewPCG(5, 6))

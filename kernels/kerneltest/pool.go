@@ -26,8 +26,8 @@ func init() {
 // is not below the window.
 func PoolShape(n, c, h, w, k, stride, pad int) (a kernels.PoolArgs, ok bool) {
 	a = kernels.PoolArgs{N: n, C: c, H: h, W: w, KH: k, KW: k, StrideH: stride, StrideW: stride, PadH: pad, PadW: pad}
-	a.OH, a.OW = (h+2*pad-k)/stride+1, (w+2*pad-k)/stride+1
-	return a, pad < k && h+2*pad >= k && w+2*pad >= k
+	a.OH, a.OW = kernels.ConvOut(h, k, stride, pad, 1), kernels.ConvOut(w, k, stride, pad, 1)
+	return a, pad < k && a.OH >= 1 && a.OW >= 1
 }
 
 func poolShapes(short bool) []kernels.PoolArgs {
@@ -44,7 +44,7 @@ func poolShapes(short bool) []kernels.PoolArgs {
 	add(PoolShape(3, 3, 1, 1, 3, 1, 1)) // windows mostly padding
 	a, ok := PoolShape(3, 3, 33, 7, 3, 2, 1)
 	a.KW, a.StrideW, a.PadW = 2, 1, 0
-	a.OW = (a.W+2*a.PadW-a.KW)/a.StrideW + 1
+	a.OW = kernels.ConvOut(a.W, a.KW, a.StrideW, a.PadW, 1)
 	add(a, ok)
 	rng := rand.New(rand.NewPCG(8, 9))
 	pick := func(v ...int) int { return v[rng.IntN(len(v))] }

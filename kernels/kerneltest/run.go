@@ -20,17 +20,6 @@ func Run(t *testing.T, b kernels.Backend) {
 	}
 }
 
-// RunFamily checks b on the cases of one family.
-func RunFamily(t *testing.T, b kernels.Backend, name string) {
-	for _, f := range Families() {
-		if f.Name == name {
-			runFamily(t, b, f)
-			return
-		}
-	}
-	t.Fatalf("kerneltest: no family %q", name)
-}
-
 func runFamily(t *testing.T, b kernels.Backend, f Family) {
 	cases := f.Cases(testing.Short())
 	if len(cases) == 0 {

@@ -17,4 +17,10 @@
 // byte range, and that the ranges tile the data exactly (contiguous, no overlap,
 // no gap, no trailing bytes). Every error names the tensor and the numbers
 // involved, and Read adds the file name.
+//
+// Integrity: Encode records the SHA-256 of every tensor's bytes in the metadata
+// ("sha256:fc1.weight": hex), which other readers see as ordinary string
+// metadata; Decode recomputes each and refuses a mismatch with a
+// *ChecksumError naming the tensor. A file without checksum keys (written
+// elsewhere) is read unchecked; one with some must have them all.
 package safetensors

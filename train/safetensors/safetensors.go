@@ -2,7 +2,9 @@ package safetensors
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +13,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // MaxHeader bounds the JSON header a reader accepts (the bound the reference
@@ -19,6 +22,28 @@ const MaxHeader = 100 << 20
 
 // metadataKey is the reserved header entry holding string metadata.
 const metadataKey = "__metadata__"
+
+// ChecksumPrefix starts the metadata key of a tensor's checksum: "sha256:NAME"
+// holds the lowercase hex SHA-256 of the tensor's bytes as stored (little-endian
+// float32, row-major: exactly the bytes of its data_offsets range), so any reader
+// can check it (Python: hashlib.sha256(t.tobytes()).hexdigest()).
+const ChecksumPrefix = "sha256:"
+
+// ChecksumError says that a tensor's bytes do not match the checksum stored in
+// the file's metadata: the file was damaged after it was written.
+type ChecksumError struct {
+	Tensor    string
+	Want, Got string // hex SHA-256: stored, computed
+}
+
+func (e *ChecksumError) Error() string {
+	return fmt.Sprintf("tensor %q is corrupt: its SHA-256 is %s, the file records %s", e.Tensor, e.Got, e.Want)
+}
+
+func checksum(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
 
 // Tensor is one named float32 tensor, row-major.
 type Tensor struct {
@@ -57,8 +82,24 @@ func numel(shape []int) (int, error) {
 	return n, nil
 }
 
-// Encode serializes tensors (data in the given order) and metadata.
+// Encode serializes tensors (data in the given order) and metadata, adding the
+// SHA-256 of every tensor to the metadata (ChecksumPrefix; checksum keys in meta
+// are replaced by the ones computed here).
 func Encode(tensors []Tensor, meta map[string]string) ([]byte, error) {
+	sums := make(map[string]string, len(meta)+len(tensors))
+	for k, v := range meta {
+		if !strings.HasPrefix(k, ChecksumPrefix) {
+			sums[k] = v
+		}
+	}
+	for _, t := range tensors {
+		raw := make([]byte, 4*len(t.Data))
+		for i, v := range t.Data {
+			binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
+		}
+		sums[ChecksumPrefix+t.Name] = checksum(raw)
+	}
+	meta = sums
 	var h bytes.Buffer
 	h.WriteByte('{')
 	first := true
@@ -185,6 +226,18 @@ func Decode(b []byte) (*File, error) {
 		return nil, err
 	}
 
+	// Files written by gabor record a checksum for every tensor; files from
+	// elsewhere may record none. A file that records some must record all, and
+	// only of tensors it holds.
+	checked := false
+	for k := range meta {
+		if name, ok := strings.CutPrefix(k, ChecksumPrefix); ok {
+			checked = true
+			if _, held := entries[name]; !held {
+				return nil, fmt.Errorf("metadata holds a checksum of %q, which is not a tensor of the file", name)
+			}
+		}
+	}
 	type span struct {
 		name       string
 		begin, end int64
@@ -242,6 +295,13 @@ func Decode(b []byte) (*File, error) {
 		pos = s.end
 		t := tensors[s.name]
 		raw := data[s.begin:s.end]
+		if want, ok := meta[ChecksumPrefix+s.name]; ok {
+			if got := checksum(raw); got != want {
+				return nil, &ChecksumError{Tensor: s.name, Want: want, Got: got}
+			}
+		} else if checked {
+			return nil, fmt.Errorf("tensor %q has no checksum in a file that records checksums (%s%s missing)", s.name, ChecksumPrefix, s.name)
+		}
 		t.Data = make([]float32, len(raw)/4)
 		for i := range t.Data {
 			t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))

@@ -3,6 +3,7 @@ package safetensors
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"math"
 	"os"
 	"os/exec"
@@ -12,8 +13,9 @@ import (
 )
 
 // TestEncodeBytes checks the exact bytes of a small file against the format
-// worked out by hand: the length prefix, the header text, its space padding
-// and the little-endian float32 data.
+// worked out by hand: the length prefix, the header text with each tensor's
+// SHA-256 (of its 8 and 0 data bytes, computed with Python's hashlib), its
+// space padding and the little-endian float32 data.
 func TestEncodeBytes(t *testing.T) {
 	got, err := Encode([]Tensor{
 		{Name: "a", Shape: []int{2}, Data: []float32{1, -2}},
@@ -22,11 +24,14 @@ func TestEncodeBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	header := `{"__metadata__":{"k":"v"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1,0],"data_offsets":[8,8]}}`
-	// 134 header bytes, padded with 2 spaces to 136 so the data starts at 144 = 18·8.
-	want := []byte{0x88, 0, 0, 0, 0, 0, 0, 0}
+	header := `{"__metadata__":{"k":"v",` +
+		`"sha256:a":"ee4ac73c2bd27756ab82780f27c73a7bc4d3f0bb6acb37e008bc27eccd7e588b",` +
+		`"sha256:b":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},` +
+		`"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1,0],"data_offsets":[8,8]}}`
+	// 290 header bytes, padded with 6 spaces to 296 so the data starts at 304 = 38·8.
+	want := []byte{0x28, 0x01, 0, 0, 0, 0, 0, 0}
 	want = append(want, header...)
-	want = append(want, ' ', ' ')
+	want = append(want, "      "...)
 	want = append(want, 0x00, 0x00, 0x80, 0x3f) // 1.0  = 0x3f800000
 	want = append(want, 0x00, 0x00, 0x00, 0xc0) // -2.0 = 0xc0000000
 	if !bytes.Equal(got, want) {
@@ -207,8 +212,14 @@ d = load_file(sys.argv[1])
 assert d["conv1.weight"].dtype == np.float32 and d["conv1.weight"].shape == (2, 1, 3, 3), d["conv1.weight"].shape
 assert np.array_equal(d["conv1.weight"].ravel(), (np.arange(18, dtype=np.float32) * 0.5 - 3)), d["conv1.weight"]
 assert list(d["conv1.bias"]) == [0.5, -0.25]
+import hashlib
 with safe_open(sys.argv[1], framework="numpy") as f:
-    assert f.metadata() == {"model": "lenet", "epoch": "3"}, f.metadata()
+    m = f.metadata()
+    assert {k: v for k, v in m.items() if not k.startswith("sha256:")} == {"model": "lenet", "epoch": "3"}, m
+    for name in f.keys():
+        got = hashlib.sha256(np.ascontiguousarray(f.get_tensor(name), dtype="<f4").tobytes()).hexdigest()
+        assert m["sha256:" + name] == got, (name, m["sha256:" + name], got)
+print("checksums verified by hashlib")
 try:
     import torch
 except ImportError:
@@ -248,4 +259,84 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// A flipped byte anywhere in a tensor's data is caught by its checksum, and the
+// error names that tensor; the header cannot drop or invent checksums.
+func TestChecksums(t *testing.T) {
+	ts := []Tensor{
+		{Name: "fc1.weight", Shape: []int{3, 4}, Data: seq(12)},
+		{Name: "fc1.bias", Shape: []int{3}, Data: []float32{1, 2, 3}},
+	}
+	b, err := Encode(ts, map[string]string{"sha256:fc1.bias": "stale", "model": "mlp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Metadata["sha256:fc1.bias"] == "stale" || len(f.Metadata["sha256:fc1.bias"]) != 64 {
+		t.Errorf("checksum of fc1.bias is %q, want a fresh hex SHA-256", f.Metadata["sha256:fc1.bias"])
+	}
+	dataStart := len(b) - 4*15
+	for _, c := range []struct {
+		at     int
+		tensor string
+	}{{dataStart, "fc1.weight"}, {dataStart + 47, "fc1.weight"}, {dataStart + 48, "fc1.bias"}, {len(b) - 1, "fc1.bias"}} {
+		bad := bytes.Clone(b)
+		bad[c.at] ^= 0x10
+		_, err := Decode(bad)
+		var ce *ChecksumError
+		if !errors.As(err, &ce) || ce.Tensor != c.tensor || !strings.Contains(err.Error(), c.tensor) {
+			t.Errorf("byte %d flipped: error %v, want a ChecksumError naming %s", c.at, err, c.tensor)
+		}
+	}
+	// Drop one checksum from the header (same length: rename the key).
+	bad := bytes.Replace(b, []byte(`"sha256:fc1.bias"`), []byte(`"sha256:fc1.bia_"`), 1)
+	if _, err := Decode(bad); err == nil || !strings.Contains(err.Error(), "fc1.bia_") {
+		t.Errorf("checksum of a tensor the file does not hold: %v", err)
+	}
+	// A file that records no checksums (written elsewhere) is read unchecked.
+	plain := bytes.Replace(b, []byte(`"sha256:`), []byte(`"nosum-:`), -1)
+	if _, err := Decode(plain); err != nil {
+		t.Errorf("file without checksums: %v", err)
+	}
+}
+
+// FuzzDecode: any bytes decode or fail with an error, never a panic; what
+// decodes is self-consistent (every tensor's data fills its shape) and
+// re-encodes to a file that decodes to the same tensors.
+func FuzzDecode(f *testing.F) {
+	good, _ := Encode([]Tensor{{Name: "w", Shape: []int{2, 2}, Data: seq(4)}, {Name: "b", Shape: []int{2}, Data: []float32{1, 2}}}, map[string]string{"k": "v"})
+	f.Add(good)
+	f.Add([]byte("\x08\x00\x00\x00\x00\x00\x00\x00{}      "))
+	h := `{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}      `
+	f.Add(append(append(binary.LittleEndian.AppendUint64(nil, uint64(len(h))), h...), 0, 0, 0x80, 0x3f))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		file, err := Decode(b)
+		if err != nil {
+			return
+		}
+		for _, x := range file.Tensors {
+			n := 1
+			for _, d := range x.Shape {
+				n *= d
+			}
+			if n != len(x.Data) {
+				t.Fatalf("tensor %q: shape %v but %d values", x.Name, x.Shape, len(x.Data))
+			}
+		}
+		again, err := Encode(file.Tensors, file.Metadata)
+		if err != nil {
+			return // e.g. a name Encode reserves
+		}
+		back, err := Decode(again)
+		if err != nil {
+			t.Fatalf("re-encoded file does not decode: %v", err)
+		}
+		if len(back.Tensors) != len(file.Tensors) {
+			t.Fatalf("%d tensors after a round trip, want %d", len(back.Tensors), len(file.Tensors))
+		}
+	})
 }
