@@ -198,7 +198,9 @@ func drawText(t target, v Text) {
 	if v.S == "" {
 		return
 	}
-	face := Face(v.Size, v.Bold)
+	// vgpdf registers a bold face under a style its own SetFont then does
+	// not find ("undefined font"): PDF text is set in the regular weight.
+	face := Face(v.Size, v.Bold && !t.pdfText)
 	s := v.S
 	w := face.Width(s).Points()
 	if t.pdfText {
