@@ -97,3 +97,18 @@ func describeAll(ls []Layer) string {
 	}
 	return strings.Join(p, ", ")
 }
+
+// lastConv is the last convolution of the layers: the layer projected when
+// none is named.
+func lastConv(ls []Layer, model string) (string, error) {
+	name := ""
+	for _, l := range ls {
+		if l.Kind == KindConv {
+			name = l.Name
+		}
+	}
+	if name == "" {
+		return "", fmt.Errorf("introspect: model %s has no convolution, so no feature maps to project (deconv needs a convnet such as lenet)", model)
+	}
+	return name, nil
+}

@@ -50,6 +50,16 @@ func (w *Weights) Layers() ([]Layer, error) {
 	return LayersOf(m), nil
 }
 
+// DefaultLayer is the layer deconv projects when none is named: the last
+// convolution of w's model.
+func (w *Weights) DefaultLayer() (string, error) {
+	ls, err := w.Layers()
+	if err != nil {
+		return "", err
+	}
+	return lastConv(ls, w.Config.Model)
+}
+
 // Names lists the tensors, sorted.
 func (w *Weights) Names() []string {
 	var n []string
