@@ -47,6 +47,7 @@ vet:
 #   vet      go vet ./...
 #   go-test  go test ./...
 #   gpu-vet  vet, build and `go test -c` the gpu tag (no GPU needed; needs the headers)
+#   cross    the CPU build for linux/arm64, darwin/arm64, windows/amd64 (scripts/cross-vet.sh)
 #   fuzz     every fuzz target for 10 s (scripts/fuzz.sh)
 phase = s=$$(date +%s); echo "=== make test: $(1)"; $(2) || exit $$?; echo "=== make test: $(1) done in $$(( $$(date +%s) - s ))s"
 
@@ -56,6 +57,7 @@ test:
 	$(call phase,vet,$(GO) vet ./...); \
 	$(call phase,go-test,$(GO) test -timeout $(TEST_TIMEOUT) ./...); \
 	$(call phase,gpu-vet,$(MAKE) --no-print-directory test-gpu-vet); \
+	$(call phase,cross,scripts/cross-vet.sh); \
 	$(call phase,fuzz,FUZZTIME=10s GO=$(GO) scripts/fuzz.sh); \
 	echo "=== make test: all phases passed in $$(( $$(date +%s) - t0 ))s"
 

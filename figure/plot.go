@@ -26,6 +26,7 @@ func NewPlot(title, xlabel, ylabel string) *plot.Plot {
 	}
 	set(&p.Legend.TextStyle.Font, TextSize-1)
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, xlabel, ylabel
+	p.X.Tick.Marker, p.Y.Tick.Marker = valueTicks{}, valueTicks{}
 	g := plotter.NewGrid()
 	g.Vertical.Color, g.Horizontal.Color = color.Gray{Y: 225}, color.Gray{Y: 225}
 	g.Vertical.Width, g.Horizontal.Width = vg.Points(0.4), vg.Points(0.4)

@@ -9,6 +9,7 @@ import (
 
 	"git.sr.ht/~sbinet/gg"
 	xdraw "golang.org/x/image/draw"
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -118,6 +119,23 @@ func drawOn(f *Figure, t target, s float64) {
 				Max: vg.Point{X: pt(v.X + v.W), Y: pt(t.h - v.Y)},
 			}}
 			v.Plot.Draw(dc)
+		case PlotTable:
+			if len(v.Plots) == 0 || len(v.Plots[0]) == 0 {
+				continue
+			}
+			dc := draw.Canvas{Canvas: c, Rectangle: vg.Rectangle{
+				Min: vg.Point{X: pt(v.X), Y: pt(t.h - v.Y - v.H)},
+				Max: vg.Point{X: pt(v.X + v.W), Y: pt(t.h - v.Y)},
+			}}
+			tiles := draw.Tiles{Rows: len(v.Plots), Cols: len(v.Plots[0]), PadX: pt(v.Gap), PadY: pt(v.Gap)}
+			cs := plot.Align(v.Plots, tiles, dc)
+			for r := range v.Plots {
+				for k, p := range v.Plots[r] {
+					if p != nil && k < len(cs[r]) {
+						p.Draw(cs[r][k])
+					}
+				}
+			}
 		}
 	}
 }
@@ -180,7 +198,9 @@ func drawText(t target, v Text) {
 	if v.S == "" {
 		return
 	}
-	face := Face(v.Size, v.Bold)
+	// vgpdf registers a bold face under a style its own SetFont then does
+	// not find ("undefined font"): PDF text is set in the regular weight.
+	face := Face(v.Size, v.Bold && !t.pdfText)
 	s := v.S
 	w := face.Width(s).Points()
 	if t.pdfText {

@@ -36,7 +36,14 @@ type DeconvHit struct {
 type DeconvMap struct {
 	Map  int         `json:"map"`
 	Hits []DeconvHit `json:"hits"`
+	// Dead says the map's strongest activation over the scanned images is ≤
+	// 0: the unit never fires, and its projections mean nothing.
+	Dead bool `json:"dead"`
 }
+
+// dead reports whether a map never fires: no hit, or its strongest
+// activation ≤ 0.
+func (m DeconvMap) dead() bool { return len(m.Hits) == 0 || m.Hits[0].Value <= 0 }
 
 // DeconvResult is what Deconv found and projected.
 type DeconvResult struct {
@@ -149,6 +156,7 @@ func Deconv(run *Run, o DeconvOptions) (*DeconvResult, error) {
 			h.Patch = crop(x, set.H, set.W, win)
 			k++
 		}
+		res.Maps[i].Dead = res.Maps[i].dead()
 	}
 	return res, nil
 }

@@ -19,14 +19,14 @@ func TestActivationsFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := got.Opts
-	if got.Path != "runs/x" || o.Index != 0 || o.Norm != introspect.NormLayer || !slices.Equal(o.Formats, []string{"png"}) || o.Device != "auto" || got.JSON {
+	if got.Path != "runs/x" || o.Index != 0 || o.Norm != introspect.NormLayer || !(slices.Equal(o.Output.Formats, []string{"png"}) && o.Output.DPI == 300) || o.Device != "auto" || got.JSON {
 		t.Errorf("defaults: %+v %+v", got, o)
 	}
 	if err := parse(newCmdActivations(f, keep), "r", "--index", "17", "--norm", "map", "--format", "png, SVG,pdf", "--out", "o", "--json", "--device", "cpu"); err != nil {
 		t.Fatal(err)
 	}
 	o = got.Opts
-	if o.Index != 17 || o.Norm != introspect.NormMap || !slices.Equal(o.Formats, []string{"png", "svg", "pdf"}) || o.Out != "o" || !got.JSON || o.Device != "cpu" {
+	if o.Index != 17 || o.Norm != introspect.NormMap || !slices.Equal(o.Output.Formats, []string{"png", "svg", "pdf"}) || o.Output.Dir != "o" || !got.JSON || o.Device != "cpu" {
 		t.Errorf("flags: %+v %+v", got, o)
 	}
 	for _, tc := range []struct {
@@ -57,14 +57,14 @@ func TestEmbedFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := got.Opts
-	if o.Layer != "all" || o.N != 2000 || o.Seed != 1 || o.MaxFrames != 12 || o.Delay != 60 || !slices.Equal(o.Formats, []string{"png"}) {
+	if o.Layer != "all" || o.N != 2000 || o.Seed != 1 || o.MaxFrames != 12 || o.Delay != 60 || !(slices.Equal(o.Output.Formats, []string{"png"}) && o.Output.DPI == 300) {
 		t.Errorf("defaults: %+v", o)
 	}
 	if err := parse(newCmdEmbed(f, keep), "r", "--layer", "fc2", "--n", "500", "--seed", "9", "--frames", "0", "--format", "svg"); err != nil {
 		t.Fatal(err)
 	}
 	o = got.Opts
-	if o.Layer != "fc2" || o.N != 500 || o.Seed != 9 || o.MaxFrames >= 0 || !slices.Equal(o.Formats, []string{"svg"}) {
+	if o.Layer != "fc2" || o.N != 500 || o.Seed != 9 || o.MaxFrames >= 0 || !slices.Equal(o.Output.Formats, []string{"svg"}) {
 		t.Errorf("flags: %+v (--frames 0 must turn the sequence off)", o)
 	}
 	for _, tc := range []struct {
@@ -124,7 +124,7 @@ func TestActivationsAndEmbedRun(t *testing.T) {
 	if !strings.Contains(out, "pool5") || !strings.Contains(out, "2 frames") {
 		t.Errorf("embed output %q: want pool5 with 2 frames (snapshots of steps 0 and 2)", out)
 	}
-	for _, f := range []string{"embed-pool5.png", "embed-pool5.csv", "embed-pool5.gif", "embed.json"} {
+	for _, f := range []string{"embed-pool5-step000002.png", "embed-pool5-step000002.csv", "embed-pool5-frames.gif", "embed-step000002.json"} {
 		if _, err := os.Stat(filepath.Join(dir, "emb", f)); err != nil {
 			t.Errorf("embed: %v", err)
 		}
