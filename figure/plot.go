@@ -149,3 +149,28 @@ func Scatter(p *plot.Plot, xy [][2]float64, labels []int, names []string, radius
 	}
 	return nil
 }
+
+// ClassLegend is a plot holding only a legend of n classes (marker and
+// colour of ClassColor and ClassGlyph, names or class numbers), to place
+// beside plots that share it.
+func ClassLegend(names []string, n int, radius float64) *plot.Plot {
+	p := NewPlot("", "", "")
+	p.HideAxes()
+	p.BackgroundColor = color.Transparent
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.ThumbnailWidth = vg.Points(8)
+	for c := 0; c < n; c++ {
+		s, err := plotter.NewScatter(plotter.XYs{{}})
+		if err != nil {
+			continue
+		}
+		s.Color, s.Shape, s.Radius = ClassColor(c), ClassGlyph(c), vg.Points(radius)
+		name := strconv.Itoa(c)
+		if c < len(names) && names[c] != "" {
+			name = names[c]
+		}
+		p.Legend.Add(name, s)
+	}
+	p.Add(plotter.NewGlyphBoxes())
+	return p
+}
