@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // NewPlot is a gonum plot set in the figures' font (Liberation Sans; title
@@ -48,8 +49,9 @@ type Series struct {
 	X, Y   []float64
 	Lo, Hi []float64 // optional band, same length as X
 	Dashed bool
-	Points bool // mark each point
-	Color  color.Color
+	Points bool             // mark each point
+	Color  color.Color      // nil: SeriesColor(index)
+	Shape  draw.GlyphDrawer // nil: ClassGlyph(index)
 }
 
 // AddSeries draws series on p with a legend entry each (colours from
@@ -96,7 +98,10 @@ func AddSeries(p *plot.Plot, ss []Series) error {
 			if err != nil {
 				return err
 			}
-			sc.Color, sc.Shape, sc.Radius = col, ClassGlyph(i), vg.Points(1.8)
+			sc.Color, sc.Shape, sc.Radius = col, s.Shape, vg.Points(1.8)
+			if sc.Shape == nil {
+				sc.Shape = ClassGlyph(i)
+			}
 			p.Add(sc)
 			thumbs = append(thumbs, sc)
 		}
@@ -105,13 +110,6 @@ func AddSeries(p *plot.Plot, ss []Series) error {
 		}
 	}
 	return nil
-}
-
-// LegendOutside puts p's legend above its plot area, left-aligned, so it
-// covers neither data nor gridlines nor the title.
-func LegendOutside(p *plot.Plot) {
-	p.Legend.Top, p.Legend.Left = true, true
-	p.Legend.YOffs = vg.Points(0)
 }
 
 // Scatter adds one scatter per class (colour and shape from ClassColor and
