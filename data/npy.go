@@ -382,6 +382,8 @@ func loadNumPy(path string, o SourceOptions) (*Dataset, error) {
 			}
 			arrays[k], where[k] = a, p
 		}
+	} else if strings.EqualFold(filepath.Ext(path), ".npy") {
+		return nil, fileErr(path, ErrMismatch, "one .npy array holds no labels: give an .npz with x_train and y_train, or a folder of x_train.npy, y_train.npy (x_test.npy, y_test.npy); gabor predict takes a lone .npy of images")
 	} else {
 		m, err := ReadNPZ(path)
 		if err != nil {

@@ -217,6 +217,37 @@ func TestMSELossMatchesTapeMachine(t *testing.T) {
 	if want := sum / 12; math.Abs(got-want) > 1e-5*math.Max(1, want) {
 		t.Errorf("MSE %.7g, float64 loop %.7g", got, want)
 	}
+
+	// A forward-only program with the hidden layer as a named output.
+	m.Outputs = map[string]*G.Node{"hidden": h}
+	p, err := Compile(m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := loadCPU(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ex.Close()
+	for i, s := range p.Params {
+		mustOK(t, ex.Write(s.Value, f32s(m.Params[i].Value())))
+	}
+	mustOK(t, ex.Write(p.Inputs["x"], f32s(xv)))
+	mustOK(t, ex.Write(p.Inputs["labels"], f32s(yv)))
+	mustOK(t, ex.Run(p.Forward))
+	hidden := make([]float32, 6*4)
+	mustOK(t, ex.Read(p.Taps["hidden"], hidden))
+	want := make([]float64, len(hidden))
+	for r := 0; r < 6; r++ {
+		for j := 0; j < 4; j++ {
+			s := float64(b1d[j])
+			for k := 0; k < 3; k++ {
+				s += float64(f32s(xv)[r*3+k]) * float64(w1d[j*3+k])
+			}
+			want[r*4+j] = math.Tanh(s)
+		}
+	}
+	near(t, "output hidden", hidden, want, 1e-6, 1e-5)
 }
 
 // rosenbrock is f(a, b) = (1 − a)² + 100·(b − a²)², a surface to minimize

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/gaborlab/gabor/internal/staging"
 	"github.com/gaborlab/gabor/kernels"
 	"github.com/gaborlab/gabor/models"
 	"github.com/gaborlab/gabor/train"
@@ -225,12 +226,9 @@ func (w *SnapshotWriter) write(s snapshot) error {
 		return fmt.Errorf("introspect: %w", err)
 	}
 	path := filepath.Join(dir, SnapshotName(s.step))
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return fmt.Errorf("introspect: writing snapshot %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	// A locked temporary file named with the pid, so that a resume can remove
+	// what a killed writer left (internal/staging).
+	if err := staging.WriteFile(path, b, 0o644); err != nil {
 		return fmt.Errorf("introspect: writing snapshot %s: %w", path, err)
 	}
 	w.mu.Lock()

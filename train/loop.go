@@ -13,6 +13,7 @@ import (
 
 	"github.com/gaborlab/gabor/data"
 	"github.com/gaborlab/gabor/kernels"
+	"github.com/gaborlab/gabor/models"
 )
 
 // RunOptions are the parts of a run that are not training settings: where
@@ -49,6 +50,7 @@ type RunOptions struct {
 type Hook struct {
 	Every      int      // call after every Every steps (0: never by step count)
 	AtEpochEnd bool     // also call after each epoch (after its checkpoint)
+	AtResume   bool     // also call once when Resume starts, at the checkpoint's step (to redo a write a killed run left unfinished)
 	Taps       []string // node names to keep readable (see graph.Options.Taps)
 	Fn         func(*Snapshot) error
 }
@@ -172,8 +174,8 @@ func newTrainer(cfg Config, ds *data.Dataset, opts RunOptions, ck *Checkpoint, c
 	}
 	t.totalSteps = t.stepsPerEpoch * cfg.Epochs
 	if cfg.InitFrom != "" && ck == nil {
-		if _, err := os.Stat(cfg.InitFrom); err != nil {
-			return nil, fmt.Errorf("train: init-from: %w", err)
+		if _, err := models.ReadANCHORW1(cfg.InitFrom); err != nil {
+			return nil, &InputError{cfg.InitFrom, fmt.Errorf("init-from: %w", err)}
 		}
 	}
 	var taps []string
@@ -261,6 +263,10 @@ func Run(ctx context.Context, cfg Config, ds *data.Dataset, opts RunOptions) (*R
 	if cfg.Out == "" {
 		cfg.Out = defaultRunDir(cfg.Model, time.Now())
 	}
+	removed, err := cleanLeftovers(cfg.Out, false)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkRunDirFree(cfg.Out); err != nil {
 		return nil, err
 	}
@@ -276,8 +282,14 @@ func Run(ctx context.Context, cfg Config, ds *data.Dataset, opts RunOptions) (*R
 	t.runDir = cfg.Out
 	parent := filepath.Dir(cfg.Out)
 	_, statErr := os.Stat(parent)
-	if t.dir, err = stagingDir(cfg.Out); err != nil {
+	sd, err := stagingDir(cfg.Out)
+	if err != nil {
 		return nil, err
+	}
+	defer sd.Release()
+	t.dir = sd.Path
+	for _, p := range removed {
+		t.logf("removed %s, left by a process that was killed", p)
 	}
 	defer func() {
 		if !t.published {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -79,6 +80,34 @@ func TestOwnDataTrainsLikeIDX(t *testing.T) {
 					break
 				}
 			}
+		}
+	}
+
+	// The normalization reaches the training step: another one gives other weights.
+	// Without --normalize, one's own data is normalized by its own statistics and a
+	// named set (the IDX folder reads as mnist) by the canonical constants.
+	for _, c := range []struct{ kind, flag, mode string }{
+		{datatest.KindCSV, "none", "none"}, {datatest.KindFolder, "", "data"}, {datatest.KindIDX, "", "fashion-mnist"},
+	} {
+		runDir := filepath.Join(t.TempDir(), "norm")
+		args := []string{"train", "--model", "mlp", "--data", paths[c.kind], "--epochs", "2", "--batch", "32", "--seed", "5", "--device", "cpu", "--out", runDir}
+		if c.flag != "" {
+			args = append(args, "--normalize", c.flag)
+		}
+		if _, errOut, code := runCLI(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		ck, err := train.ReadCheckpoint(filepath.Join(runDir, train.CheckpointFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ck.Config.Norm.Mode != c.mode {
+			t.Errorf("%s --normalize %q: mode %+v, want %s", c.kind, c.flag, ck.Config.Norm, c.mode)
+		}
+		same := c.mode == "data"
+		w0, w1 := ref.Tensors[ref.Params[0]].Data, ck.Tensors[ref.Params[0]].Data
+		if slices.Equal(w0, w1) != same {
+			t.Errorf("%s normalized by %s: weights equal to the data-normalized run: %v, want %v", c.kind, c.mode, !same, same)
 		}
 	}
 
@@ -171,6 +200,18 @@ func TestDataInfoOwnData(t *testing.T) {
 		if math.Abs(info.Train.PixelMean-wantMean) > 1e-12 {
 			t.Errorf("%s: pixel mean %v, written %v", kind, info.Train.PixelMean, wantMean)
 		}
+	}
+	// Other sizes are resized, and stderr says so; a lone .npy is refused with the layout.
+	big, lbl := datatest.Toy(6, 2, 3, 36)
+	dir := t.TempDir()
+	for i, px := range big {
+		datatest.PNG(t, filepath.Join(dir, fmt.Sprintf("k%d", lbl[i]), fmt.Sprintf("%d.png", i)), px, 36)
+	}
+	if _, errOut, code := runCLI(t, "data", "info", dir); code != 0 || !strings.Contains(errOut, "resized 6 images (6 of 36×36) to 28×28 gray with Catmull-Rom") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	if _, errOut, code := runCLI(t, "data", "info", filepath.Join(paths[datatest.KindNPY], "x_train.npy")); code != exitData || !strings.Contains(errOut, "holds no labels") {
+		t.Errorf("a lone .npy: exit %d, stderr %q", code, errOut)
 	}
 	// The table names the classes of a folder.
 	out, _, code := runCLI(t, "data", "info", paths[datatest.KindFolder])

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gaborlab/gabor/data"
 	"github.com/gaborlab/gabor/kernels"
+	"github.com/gaborlab/gabor/models"
 	"github.com/gaborlab/gabor/train"
 )
 
@@ -33,6 +34,13 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 	ds, err := train.LoadDataset(cfg)
 	if err != nil {
 		return err
+	}
+	if cfg.InitFrom != "" {
+		// Read before anything uses it (the initial snapshot does): a missing or
+		// damaged file is a data error naming it.
+		if _, err := models.ReadANCHORW1(cfg.InitFrom); err != nil {
+			return &dataError{err}
+		}
 	}
 	for _, n := range ds.Notes {
 		rep.notice("%s", n)

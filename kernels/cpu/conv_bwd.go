@@ -85,6 +85,8 @@ func conv2dBwdFilter(a kernels.ConvArgs, x, dy, dw []float32) {
 	j.body = conv2dBwdFilterChunk
 	if convTapsFilter(&a) {
 		j.body = conv2dBwdFilterTapsChunk
+	} else if convRowsFilter(&a) {
+		j.body = conv2dBwdFilterRowsChunk
 	} else if convWide(&a) {
 		j.body = conv2dBwdFilterWideChunk
 	}

@@ -14,7 +14,7 @@ func sgemmAVX512x12x32(kc int, a *float32, rsa, csa int, b *float32, boff *int, 
 func sgemmAVX512x12x16(kc int, a *float32, rsa, csa int, b *float32, boff *int, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
 
 //go:noescape
-func sgemmAVX2x6x16(kc int, a *float32, rsa, csa int, b *float32, boff *int, c *float32, ldc int, alpha, beta float32, loadC int)
+func sgemmAVX2x6x16(kc int, a, a3 *float32, rsa, csa int, b *float32, boff *int, c *float32, ldc int, alpha, beta float32, loadC int)
 
 var sgemmAVX512 = &sgemmKernel{name: "avx512", mr: 12, nr: 32, fn: sgemmKernelAVX512, narrow: sgemmAVX512Narrow}
 
@@ -71,12 +71,17 @@ func sgemmKernelAVX2(kc int, a []float32, rsa, csa int, bp []float32, c []float3
 // sgemmTileAVX2 runs full 6×16 tiles in place; a partial tile is computed
 // into a local buffer and merged here, which keeps the assembly free of masks.
 func sgemmTileAVX2(kc int, a []float32, rsa, csa int, b []float32, boff []int, c []float32, ldc int, alpha, beta float32, rows, cols int) {
+	sgemmTileAVX2Split(kc, a, a[3*rsa:], rsa, csa, b, boff, c, ldc, alpha, beta, rows, cols)
+}
+
+// sgemmTileAVX2Split is sgemmTileAVX2 with rows 3-5 of A starting at a3.
+func sgemmTileAVX2Split(kc int, a, a3 []float32, rsa, csa int, b []float32, boff []int, c []float32, ldc int, alpha, beta float32, rows, cols int) {
 	if rows == 6 && cols == 16 {
-		sgemmAVX2x6x16(kc, &a[0], rsa, csa, &b[0], &boff[0], &c[0], ldc, alpha, beta, sgemmLoadC(beta))
+		sgemmAVX2x6x16(kc, &a[0], &a3[0], rsa, csa, &b[0], &boff[0], &c[0], ldc, alpha, beta, sgemmLoadC(beta))
 		return
 	}
 	var t [6 * 16]float32
-	sgemmAVX2x6x16(kc, &a[0], rsa, csa, &b[0], &boff[0], &t[0], 16, alpha, 0, 0)
+	sgemmAVX2x6x16(kc, &a[0], &a3[0], rsa, csa, &b[0], &boff[0], &t[0], 16, alpha, 0, 0)
 	for r := 0; r < rows; r++ {
 		row := c[r*ldc : r*ldc+cols]
 		for j := range row {
@@ -110,3 +115,16 @@ func sgemmRowsTile() (mr, nr int) {
 // sgemmRowsReady says whether sgemmRowsB can run: an assembly kernel is the
 // active one (tests that switch to the generic kernel get the packed path).
 func sgemmRowsReady() bool { return sgemmActive == sgemmAVX512 || sgemmActive == sgemmAVX2 }
+
+// sgemmSplitReady says whether sgemmSplitTile can run (the AVX2 kernel is
+// the active one).
+func sgemmSplitReady() bool { return sgemmActive == sgemmAVX2 }
+
+// sgemmSplitTile adds onto the rows×cols tile of C (row stride ldc) the
+// product over a depth of kc of A, whose rows 0-2 start at a0 and rows 3-5
+// at a3, each one float after the previous and with unit depth stride, and
+// a packed kc×16 panel of B.
+func sgemmSplitTile(kc int, a0, a3, bp, c []float32, ldc, rows, cols int) {
+	_, _ = a0[kc+1], a3[kc+1]
+	sgemmTileAVX2Split(kc, a0, a3, 1, 1, bp, sgemmPanelRows16, c, ldc, 1, 1, rows, cols)
+}

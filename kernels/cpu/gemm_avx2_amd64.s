@@ -1,24 +1,25 @@
 #include "textflag.h"
 
-// func sgemmAVX2x6x16(kc int, a *float32, rsa, csa int, b *float32, boff *int, c *float32, ldc int, alpha, beta float32, loadC int)
+// func sgemmAVX2x6x16(kc int, a, a3 *float32, rsa, csa int, b *float32, boff *int, c *float32, ldc int, alpha, beta float32, loadC int)
 //
 // A full 6×16 tile of C in Y0..Y11 (row r in Y(2r), Y(2r+1)); per step of the
-// depth two YMM loads of B, six broadcasts of A and twelve FMAs. A is
-// addressed as in the AVX-512 kernel (bases SI for rows 0-2, DX for 3-5, row
-// stride R8, depth step R10), and so is B: row p starts at b + 4·boff[p]
-// (p·16 for a packed panel, offsets into a padded image for the direct
-// convolutions). Partial tiles are handled by the Go wrapper.
-TEXT ·sgemmAVX2x6x16(SB), NOSPLIT, $0-80
+// depth two YMM loads of B, six broadcasts of A and twelve FMAs. A(r, p) is
+// at a + 4(r·rsa + p·csa) for rows 0-2 and a3 + 4((r−3)·rsa + p·csa) for rows
+// 3-5 (a3 = a + 12·rsa for a plain matrix; the filter gradient points both
+// halves into a padded image, conv_rowsfilter.go): bases SI and DX, row
+// stride R8, depth step R10. Row p of B starts at b + 4·boff[p] (p·16 for a
+// packed panel, offsets into a padded image for the direct convolutions).
+// Partial tiles are handled by the Go wrapper.
+TEXT ·sgemmAVX2x6x16(SB), NOSPLIT, $0-88
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
-	MOVQ rsa+16(FP), R8
+	MOVQ a3+16(FP), DX
+	MOVQ rsa+24(FP), R8
 	SHLQ $2, R8
-	LEAQ (R8)(R8*2), R9
-	MOVQ csa+24(FP), R10
+	MOVQ csa+32(FP), R10
 	SHLQ $2, R10
-	MOVQ b+32(FP), DI
-	MOVQ boff+40(FP), R14
-	LEAQ (SI)(R9*1), DX
+	MOVQ b+40(FP), DI
+	MOVQ boff+48(FP), R14
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -60,12 +61,12 @@ loop:
 	DECQ CX
 	JNZ  loop
 
-	MOVQ c+48(FP), R11
-	MOVQ ldc+56(FP), R12
+	MOVQ c+56(FP), R11
+	MOVQ ldc+64(FP), R12
 	SHLQ $2, R12
-	VBROADCASTSS alpha+64(FP), Y14
-	VBROADCASTSS beta+68(FP), Y15
-	MOVQ loadC+72(FP), AX
+	VBROADCASTSS alpha+72(FP), Y14
+	VBROADCASTSS beta+76(FP), Y15
+	MOVQ loadC+80(FP), AX
 	TESTQ AX, AX
 	JZ   overwrite
 

@@ -12,3 +12,9 @@ func sgemmRowsTile() (mr, nr int) { return 12, 32 }
 func sgemmRowsKernel(kc int, a []float32, rsa, csa int, b []float32, boff []int, c []float32, ldc int, beta float32, rows, cols int) {
 	panic("cpu: sgemmRowsKernel without assembly")
 }
+
+func sgemmSplitReady() bool { return false }
+
+func sgemmSplitTile(kc int, a0, a3, bp, c []float32, ldc, rows, cols int) {
+	panic("cpu: sgemmSplitTile without assembly")
+}
