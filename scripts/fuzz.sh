@@ -30,6 +30,7 @@ targets=(
 	"./train FuzzDecodeMetrics"
 	"./train FuzzParseSnapshotSpec"
 	"./introspect FuzzReadWeights"
+	"./introspect FuzzParseSteps"
 	"./cmd/gabor FuzzParseRanges"
 )
 
