@@ -36,7 +36,7 @@ func forwardLayers(m *graph.Model, cfg train.Config) ([]Layer, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []Layer{{Name: InputLayer, Kind: KindInput, Op: "input", Out: slices.Clone(m.X.Shape()[1:])}}
+	out := []Layer{{Name: InputLayer, Node: InputLayer, Kind: KindInput, Op: "input", Out: slices.Clone(m.X.Shape()[1:])}}
 	for _, l := range ls {
 		if l.Kind != KindFlatten {
 			out = append(out, l)
@@ -171,7 +171,7 @@ func NewForward(w *Weights, o ForwardOptions) (*Forward, error) {
 	}
 	var taps []string
 	for _, l := range layers[1:] {
-		taps = append(taps, l.Name)
+		taps = append(taps, l.Node)
 	}
 	prog, err := graph.Compile(m, graph.Options{Taps: taps})
 	if err != nil {
@@ -243,7 +243,11 @@ func (f *Forward) SetWeights(w *Weights) error {
 // Computable reports whether every parameter the layer depends on was given
 // to the last SetWeights.
 func (f *Forward) Computable(name string) bool {
-	for _, p := range f.deps[name] {
+	node := name
+	if l, err := f.Layer(name); err == nil && l.Node != "" {
+		node = l.Node
+	}
+	for _, p := range f.deps[node] {
 		if !f.have[p] {
 			return false
 		}
@@ -313,7 +317,7 @@ func (f *Forward) Run(set *data.Set, idx []int32, names []string) (*Activations,
 		for _, l := range want {
 			src := f.x
 			if l.Name != InputLayer {
-				id := f.Prog.Taps[l.Name]
+				id := f.Prog.Taps[l.Node]
 				if buf[l.Name] == nil {
 					buf[l.Name] = make([]float32, f.Prog.Buf(id).Len)
 				}
