@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gaborlab/gabor/graph"
 	"github.com/gaborlab/gabor/models"
 )
 
@@ -17,7 +18,7 @@ const (
 	KindFlatten = "flatten"
 )
 
-// Layer is one named layer of a zoo model, in order from the input.
+// Layer is one named layer of a model, in order from the input.
 type Layer struct {
 	Name string // the layer's name: conv1, relu1, pool1, fc2 (see Layers)
 	// Node is the graph node's name, which taps and projections address
@@ -42,6 +43,12 @@ func Layers(model string, conv1 int) ([]Layer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("introspect: %w", err)
 	}
+	return LayersOf(m), nil
+}
+
+// LayersOf lists the layers of a built model (a zoo model, or one rebuilt
+// from a run's model record), as Layers does.
+func LayersOf(m *graph.Model) []Layer {
 	shapes := map[string][]int{}
 	for _, p := range m.Params {
 		shapes[p.Name()] = append([]int(nil), p.Shape()...)
@@ -79,7 +86,7 @@ func Layers(model string, conv1 int) ([]Layer, error) {
 		}
 		out = append(out, l)
 	}
-	return out, nil
+	return out
 }
 
 // Describe is a short description of a layer: "conv1 (conv 6×1×7×7)".
@@ -105,4 +112,19 @@ func describeAll(ls []Layer) string {
 		p[i] = l.Describe()
 	}
 	return strings.Join(p, ", ")
+}
+
+// lastConv is the last convolution of the layers: the layer projected when
+// none is named.
+func lastConv(ls []Layer, model string) (string, error) {
+	name := ""
+	for _, l := range ls {
+		if l.Kind == KindConv {
+			name = l.Name
+		}
+	}
+	if name == "" {
+		return "", fmt.Errorf("introspect: model %s has no convolution, so no feature maps to project (deconv needs a convnet such as lenet)", model)
+	}
+	return name, nil
 }
