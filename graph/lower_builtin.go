@@ -216,6 +216,24 @@ func (c *compiler) lowerBuiltin(n *G.Node, in []operand) error {
 		}
 		return c.lowerSum(n, in[0], along)
 
+	case "dropoutOp", "dropoutDiffOp":
+		if err := c.lowerGorgoniaDropout(n, in, name == "dropoutDiffOp"); err != nil {
+			return fail("%v", err)
+		}
+		return nil
+
+	case "avgPoolOp", "avgPoolDiffOp":
+		if err := c.lowerGorgoniaAvgPool(n, in, name == "avgPoolDiffOp"); err != nil {
+			return fail("%v", err)
+		}
+		return nil
+
+	case "globalAveragePoolOp":
+		if err := c.lowerGlobalAvgPool(n, in[0]); err != nil {
+			return fail("%v", err)
+		}
+		return nil
+
 	case "maxOp":
 		if err := c.lowerMax(n, in[0], intsField(op, "along")); err != nil {
 			return fail("%v", err)

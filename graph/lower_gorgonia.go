@@ -271,3 +271,98 @@ func (c *compiler) lowerMax(n *G.Node, x operand, along []int) error {
 	}
 	return nil
 }
+
+// lowerGorgoniaDropout lowers gorgonia's dropoutOp to gabor's counter-based
+// dropout kernel, seeded by the node's id, and its dropoutDiffOp (over x,
+// y, dy) to dy·mask with the forward's mask. The math is the usual one,
+// y = x·1[kept]/(1−p) and dx = dy·1[kept]/(1−p); gorgonia v0.9.18's own
+// dropoutDiffOp divides by p instead of 1−p (and so gives a zero gradient
+// at p = 0), and its mask is clock-seeded: the TapeMachine is no oracle
+// here, and the tests check the mask-independent properties. An op with
+// p = 0 or in evaluation mode is the identity.
+func (c *compiler) lowerGorgoniaDropout(n *G.Node, in []operand, diff bool) error {
+	op := n.Op()
+	p := field(op, "probability").Float() // promoted from the embedded op in the diff
+	if !(p >= 0 && p < 1) {
+		return fmt.Errorf("dropout probability %v is not in [0, 1)", p)
+	}
+	training := field(op, "isTraining").Bool()
+	fwd := n
+	x, src := in[0], in[0]
+	if diff {
+		fwd, src = in[1].Node, in[2]
+	}
+	size := numel(src.Shape)
+	out := c.outBuffer(n)
+	if p == 0 || !training {
+		c.e.Emit(kernels.OpCopy, ids(src), ids1(out), kernels.CopyArgs{N: size})
+		return nil
+	}
+	var seed uint64
+	if fwd != nil {
+		seed = uint64(fwd.ID())*0x9E3779B97F4A7C15 + 0x2545F4914F6CDD1D
+	}
+	args := kernels.DropoutArgs{N: size, P: float32(p), Seed: seed}
+	const key = "gorgonia-dropout mask"
+	if diff {
+		if mask, ok := c.sideBuf(key, fwd); ok && fwd != nil {
+			c.e.Emit(kernels.OpBinary, ids1(src.ID, mask), ids1(out), kernels.BinaryArgs{Fn: kernels.BinaryMul, N: size})
+			return nil
+		}
+		// No recorded mask: the kernel with the same seed and step draws it again.
+		c.e.Emit(kernels.OpDropout, ids1(src.ID, c.e.Control()), ids1(out, c.e.Temp("dropout.mask", src.Shape)), args)
+		return nil
+	}
+	mask := c.e.Temp("dropout.mask", x.Shape)
+	c.e.Emit(kernels.OpDropout, ids1(x.ID, c.e.Control()), ids1(out, mask), args)
+	c.setSideBuf(key, n, mask)
+	return nil
+}
+
+// lowerGorgoniaAvgPool lowers AveragePool2D as the average over each
+// window, dividing by the window's size with padding counted (gabor's
+// OpAvgPool, PyTorch's default). gorgonia v0.9.18's avgPoolOp divides by
+// the input's width instead, and its avgPoolDiffOp sums the gradient over
+// windows of the input: the TapeMachine agrees with the average only where
+// the window's area equals the input's width, so the tests hold gabor
+// against a float64 loop.
+func (c *compiler) lowerGorgoniaAvgPool(n *G.Node, in []operand, diff bool) error {
+	op := n.Op()
+	pa := kernels.PoolArgs{
+		KH: intField(op, "h"), KW: intField(op, "w"),
+		PadH: intField(op, "padNorth"), PadW: intField(op, "padWest"),
+		StrideH: intField(op, "strideH"), StrideW: intField(op, "strideW"),
+	}
+	if intField(op, "padSouth") != pa.PadH || intField(op, "padEast") != pa.PadW {
+		return fmt.Errorf("asymmetric padding is not supported")
+	}
+	x := in[0]
+	if len(x.Shape) != 4 {
+		return fmt.Errorf("input must be NCHW, got %v", x.Shape)
+	}
+	pa.N, pa.C, pa.H, pa.W = x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	pa.OH, pa.OW = kernels.ConvOut(pa.H, pa.KH, pa.StrideH, pa.PadH, 1), kernels.ConvOut(pa.W, pa.KW, pa.StrideW, pa.PadW, 1)
+	if err := pa.Check(); err != nil {
+		return err
+	}
+	if diff { // avgPoolDiffOp(x, y, dy)
+		c.e.Emit(kernels.OpAvgPoolBwd, ids(in[2]), ids1(c.outBuffer(n)), pa)
+		return nil
+	}
+	c.e.Emit(kernels.OpAvgPool, ids(x), ids1(c.outBuffer(n)), pa)
+	return nil
+}
+
+// lowerGlobalAvgPool lowers GlobalAveragePool2D, [N, C, H, W] → [N, C, 1, 1],
+// as a mean over each plane. gorgonia v0.9.18 cannot differentiate it (its
+// op has no gradient: gorgonia.Grad fails or panics through it), so it
+// lowers only in programs without a backward pass through it.
+func (c *compiler) lowerGlobalAvgPool(n *G.Node, x operand) error {
+	if len(x.Shape) != 4 {
+		return fmt.Errorf("input must be NCHW, got %v", x.Shape)
+	}
+	s := x.Shape
+	c.e.Emit(kernels.OpReduce, ids(x), ids1(c.outBuffer(n)), kernels.ReduceArgs{
+		Outer: s[0] * s[1], Mid: s[2] * s[3], Inner: 1, Mean: true})
+	return nil
+}
