@@ -234,6 +234,18 @@ func (c *compiler) lowerBuiltin(n *G.Node, in []operand) error {
 		}
 		return nil
 
+	case "sliceOp", "sliceIncrOp":
+		if err := c.lowerSlice(n, in, name == "sliceIncrOp"); err != nil {
+			return fail("%v", err)
+		}
+		return nil
+
+	case "concatOp":
+		if err := c.lowerConcat(n, in); err != nil {
+			return fail("%v", err)
+		}
+		return nil
+
 	case "maxOp":
 		if err := c.lowerMax(n, in[0], intsField(op, "along")); err != nil {
 			return fail("%v", err)

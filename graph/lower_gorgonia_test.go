@@ -54,6 +54,12 @@ func TestGorgoniaBuiltinsMatchTapeMachine(t *testing.T) {
 		{"mat-vec-transposed", -1, 1, func(x, y *G.Node) (*G.Node, error) {
 			return G.Mul(G.Must(G.Transpose(x)), G.Must(G.Sum(y, 1)))
 		}},
+		{"concat-axis-1", -1, 1, func(x, y *G.Node) (*G.Node, error) { return G.Concat(1, x, y, x) }},
+		{"concat-axis-0", -1, 1, func(x, y *G.Node) (*G.Node, error) { return G.Concat(0, x, G.Must(G.Square(y))) }},
+		{"slice-cols", -1, 1, func(x, _ *G.Node) (*G.Node, error) { return G.Slice(x, nil, G.S(1, 3)) }},
+		{"slice-rows", -1, 1, func(x, _ *G.Node) (*G.Node, error) { return G.Slice(x, G.S(1, 3)) }},
+		{"slice-index", -1, 1, func(x, _ *G.Node) (*G.Node, error) { return G.Slice(x, G.S(2)) }},
+		{"slice-both", -1, 1, func(x, _ *G.Node) (*G.Node, error) { return G.Slice(x, G.S(0, 2), G.S(1, 3)) }},
 		{"dot", -1, 1, func(x, y *G.Node) (*G.Node, error) {
 			u, v := G.Must(G.Sum(x, 1)), G.Must(G.Sum(y, 1)) // [3], [3]
 			return G.Mul(x, G.Must(G.Mul(u, v)))
