@@ -60,6 +60,16 @@ func TestGorgoniaBuiltinsMatchTapeMachine(t *testing.T) {
 		{"slice-rows", -1, 1, func(x, _ *G.Node) (*G.Node, error) { return G.Slice(x, G.S(1, 3)) }},
 		{"slice-index", -1, 1, func(x, _ *G.Node) (*G.Node, error) { return G.Slice(x, G.S(2)) }},
 		{"slice-both", -1, 1, func(x, _ *G.Node) (*G.Node, error) { return G.Slice(x, G.S(0, 2), G.S(1, 3)) }},
+		{"mish", -3, 3, func(x, _ *G.Node) (*G.Node, error) { return G.Mish(x) }},
+		{"norm", -1, 1, func(x, _ *G.Node) (*G.Node, error) { return G.Norm(x, 1, 2) }},
+		{"unconcat", -1, 1, func(x, y *G.Node) (*G.Node, error) {
+			parts, err := G.Unconcat(G.Must(G.Concat(1, x, y)), 1, 2)
+			if err != nil {
+				return nil, err
+			}
+			return G.HadamardProd(parts[0], G.Must(G.Exp(parts[1])))
+		}},
+		{"ravel", -1, 1, func(x, _ *G.Node) (*G.Node, error) { return G.Ravel(G.Must(G.Cube(x))) }},
 		{"dot", -1, 1, func(x, y *G.Node) (*G.Node, error) {
 			u, v := G.Must(G.Sum(x, 1)), G.Must(G.Sum(y, 1)) // [3], [3]
 			return G.Mul(x, G.Must(G.Mul(u, v)))
