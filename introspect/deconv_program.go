@@ -73,7 +73,7 @@ func NewProjector(w *Weights, layer string, rule graph.Rule, o ProjectorOptions)
 		return nil, fmt.Errorf("introspect: layer %s of %s has no spatial maps (its output is %v per image); projections need a layer with [C, H, W] maps: %s",
 			layer, cfg.Model, l.Out, spatialNames(ls))
 	}
-	nodes := m.G.ByName(layer)
+	nodes := m.G.ByName(l.Node)
 	if len(nodes) == 0 {
 		return nil, &UnknownLayerError{Model: cfg.Model, Name: layer, Known: ls}
 	}

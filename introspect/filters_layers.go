@@ -2,6 +2,7 @@ package introspect
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/gaborlab/gabor/graph"
@@ -19,7 +20,10 @@ const (
 
 // Layer is one named layer of a model, in order from the input.
 type Layer struct {
-	Name   string
+	Name string // the layer's name: conv1, relu1, pool1, fc2 (see Layers)
+	// Node is the graph node's name, which taps and projections address
+	// ("pool2" for lenet's first pooling, numbered by op position).
+	Node   string
 	Kind   string
 	Op     string // the op as the graph prints it: "Conv2D(stride=1x1, pad=3x3, bias)"
 	Out    []int  // output shape for one image (batch dimension dropped)
@@ -27,10 +31,14 @@ type Layer struct {
 }
 
 // Layers lists the layers of a zoo model (built at batch 1 with the given
-// first-convolution size), from the graph itself, so the names are the node
-// names taps and figures use: conv1, relu1, pool2, …, fc1. The flatten
-// between convolutions and dense layers, which the graph leaves unnamed, is
-// listed as "flatten".
+// first-convolution size), from the graph itself. Layers with weights keep
+// their parameter names (conv1, conv2, fc1…); activations and poolings are
+// numbered within their kind in forward order (relu1, relu2…, pool1,
+// pool2), as a paper would name them, not by the op's position in the graph
+// (the node, kept in Node, may be "pool5"); a name without a number that
+// a model's author chose is kept. The flatten between
+// convolutions and dense layers, which the graph leaves unnamed, is listed
+// as "flatten".
 func Layers(model string, conv1 int) ([]Layer, error) {
 	m, err := models.NewWith(model, 1, 0, models.Options{Conv1: conv1})
 	if err != nil {
@@ -47,12 +55,13 @@ func LayersOf(m *graph.Model) []Layer {
 		shapes[p.Name()] = append([]int(nil), p.Shape()...)
 	}
 	var out []Layer
+	count := map[string]int{}
 	for _, n := range m.G.AllNodes() {
 		if n.IsVar() || n.Op() == nil || n == m.Loss {
 			continue
 		}
 		op := n.Op().String()
-		l := Layer{Name: n.Name(), Op: op, Out: append([]int(nil), n.Shape()[1:]...)}
+		l := Layer{Name: n.Name(), Node: n.Name(), Op: op, Out: append([]int(nil), n.Shape()[1:]...)}
 		switch {
 		case strings.HasPrefix(op, "Conv2D"):
 			l.Kind = KindConv
@@ -68,6 +77,16 @@ func LayersOf(m *graph.Model) []Layer {
 			l.Kind = strings.ToLower(op)
 		}
 		l.Weight = shapes[l.Name+".weight"]
+		// A node numbered by its op's position (the zoo's "pool5") is
+		// renumbered within its kind; a name a model's author chose
+		// without a number ("rect") is kept as it is.
+		if prefix := strings.TrimRight(l.Node, "0123456789"); (l.Kind == KindAct || l.Kind == KindPool) && prefix != l.Node {
+			if prefix == "" {
+				prefix = l.Kind
+			}
+			count[prefix]++
+			l.Name = prefix + strconv.Itoa(count[prefix])
+		}
 		out = append(out, l)
 	}
 	return out

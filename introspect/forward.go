@@ -33,7 +33,7 @@ func LayerSize(l Layer) int {
 // of Layers but the flatten (a view, and not a named node of the graph).
 func forwardLayers(m *graph.Model) []Layer {
 	ls := LayersOf(m)
-	out := []Layer{{Name: InputLayer, Kind: KindInput, Op: "input", Out: slices.Clone(m.X.Shape()[1:])}}
+	out := []Layer{{Name: InputLayer, Node: InputLayer, Kind: KindInput, Op: "input", Out: slices.Clone(m.X.Shape()[1:])}}
 	for _, l := range ls {
 		if l.Kind != KindFlatten {
 			out = append(out, l)
@@ -166,7 +166,7 @@ func NewForward(w *Weights, o ForwardOptions) (*Forward, error) {
 	layers := forwardLayers(m)
 	var taps []string
 	for _, l := range layers[1:] {
-		taps = append(taps, l.Name)
+		taps = append(taps, l.Node)
 	}
 	prog, err := graph.Compile(m, graph.Options{Taps: taps})
 	if err != nil {
@@ -238,7 +238,11 @@ func (f *Forward) SetWeights(w *Weights) error {
 // Computable reports whether every parameter the layer depends on was given
 // to the last SetWeights.
 func (f *Forward) Computable(name string) bool {
-	for _, p := range f.deps[name] {
+	node := name
+	if l, err := f.Layer(name); err == nil && l.Node != "" {
+		node = l.Node
+	}
+	for _, p := range f.deps[node] {
 		if !f.have[p] {
 			return false
 		}
@@ -308,7 +312,7 @@ func (f *Forward) Run(set *data.Set, idx []int32, names []string) (*Activations,
 		for _, l := range want {
 			src := f.x
 			if l.Name != InputLayer {
-				id := f.Prog.Taps[l.Name]
+				id := f.Prog.Taps[l.Node]
 				if buf[l.Name] == nil {
 					buf[l.Name] = make([]float32, f.Prog.Buf(id).Len)
 				}
