@@ -36,6 +36,7 @@ targets=(
 	"./train FuzzDecodeMetrics"
 	"./train FuzzParseSnapshotSpec"
 	"./introspect FuzzReadWeights"
+	"./introspect FuzzParseSteps"
 	"./cmd/gabor FuzzParseRanges"
 )
 
