@@ -67,4 +67,3 @@ func (c *compiler) constantRuns(n *G.Node, data []float32) error {
 	}
 	return nil
 }
-
