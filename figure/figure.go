@@ -58,14 +58,6 @@ type Box struct {
 	Color      color.Color
 }
 
-// Line is a polyline.
-type Line struct {
-	Pts    [][2]float64
-	Width  float64 // points (0: 0.75)
-	Color  color.Color
-	Dashes []float64
-}
-
 // Anchors of a text's X.
 const (
 	Left   = 0
@@ -102,19 +94,11 @@ type PlotTable struct {
 	Gap        float64 // between cells (points)
 }
 
-// Circle is a filled disc (scatter points outside a plot).
-type Circle struct {
-	X, Y, R float64
-	Fill    color.Color
-}
-
 func (Tile) isItem()      {}
 func (Rect) isItem()      {}
 func (Box) isItem()       {}
-func (Line) isItem()      {}
 func (Text) isItem()      {}
 func (PlotItem) isItem()  {}
-func (Circle) isItem()    {}
 func (PlotTable) isItem() {}
 
 // Add appends items; they are drawn after those already there.
@@ -210,16 +194,6 @@ func (f *Figure) Place(g *Figure, x, y float64) {
 			it = v
 		case PlotTable:
 			v.X, v.Y = v.X+x, v.Y+y
-			it = v
-		case Circle:
-			v.X, v.Y = v.X+x, v.Y+y
-			it = v
-		case Line:
-			pts := make([][2]float64, len(v.Pts))
-			for i, p := range v.Pts {
-				pts[i] = [2]float64{p[0] + x, p[1] + y}
-			}
-			v.Pts = pts
 			it = v
 		}
 		f.items = append(f.items, it)

@@ -79,38 +79,6 @@ func drawOn(f *Figure, t target, s float64) {
 			c.SetLineDash(nil, 0)
 			c.SetColor(orBlack(v.Color))
 			c.Stroke(rectPath(t.h, v.X, v.Y, v.W, v.H))
-		case Line:
-			if len(v.Pts) < 2 {
-				continue
-			}
-			lw := v.Width
-			if lw <= 0 {
-				lw = 0.75
-			}
-			c.SetLineWidth(pt(lw))
-			ds := make([]vg.Length, len(v.Dashes))
-			for i, d := range v.Dashes {
-				ds[i] = pt(d)
-			}
-			c.SetLineDash(ds, 0)
-			c.SetColor(orBlack(v.Color))
-			var p vg.Path
-			for i, q := range v.Pts {
-				if i == 0 {
-					p.Move(vg.Point{X: pt(q[0]), Y: pt(t.h - q[1])})
-				} else {
-					p.Line(vg.Point{X: pt(q[0]), Y: pt(t.h - q[1])})
-				}
-			}
-			c.Stroke(p)
-			c.SetLineDash(nil, 0)
-		case Circle:
-			var p vg.Path
-			p.Move(vg.Point{X: pt(v.X + v.R), Y: pt(t.h - v.Y)})
-			p.Arc(vg.Point{X: pt(v.X), Y: pt(t.h - v.Y)}, pt(v.R), 0, 2*math.Pi)
-			p.Close()
-			c.SetColor(orBlack(v.Fill))
-			c.Fill(p)
 		case Text:
 			drawText(t, v)
 		case PlotItem:

@@ -183,13 +183,13 @@ func CurvesFigure(runs []*RunCurves, o CurvesOptions) (*figure.Figure, error) {
 			if len(c.x) == 0 {
 				continue
 			}
-			ss = append(ss, figure.Series{Name: c.name, X: c.x, Y: c.y, Lo: c.lo, Hi: c.hi, Points: true, Color: col})
+			ss = append(ss, figure.Series{Name: c.name, X: c.x, Y: c.y, Lo: c.lo, Hi: c.hi, Points: true, Color: col, Shape: figure.ClassGlyph(gi)})
 		}
 		if err := figure.AddSeries(p, ss); err != nil {
 			return nil, fmt.Errorf("introspect: curves: %w", err)
 		}
-		if i == 3 || i == 2 {
-			p.Y.Min = 0 // a rate and an accuracy read from zero
+		if i == 3 {
+			p.Y.Min = 0 // a rate reads from zero (a constant one is otherwise a band around it)
 		}
 		if i != 0 {
 			p.Legend = plot.NewLegend() // one legend, on the first panel

@@ -68,16 +68,7 @@ func DefaultLayer(model string, conv1 int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	name := ""
-	for _, l := range ls {
-		if l.Kind == KindConv {
-			name = l.Name
-		}
-	}
-	if name == "" {
-		return "", fmt.Errorf("introspect: model %s has no convolution, so no feature maps to project (deconv needs a convnet such as lenet)", model)
-	}
-	return name, nil
+	return lastConv(ls, model)
 }
 
 // Deconv finds, for each chosen feature map of a layer, the test images
@@ -91,7 +82,7 @@ func Deconv(run *Run, o DeconvOptions) (*DeconvResult, error) {
 		return nil, err
 	}
 	if o.Layer == "" {
-		if o.Layer, err = DefaultLayer(w.Config.Model, w.Config.Conv1); err != nil {
+		if o.Layer, err = w.DefaultLayer(); err != nil {
 			return nil, err
 		}
 	}

@@ -121,11 +121,7 @@ func classLegend(f *figure.Figure, x, y float64, labels []int, names []string) {
 	for _, c := range labels {
 		classes = max(classes, c+1)
 	}
-	for c := 0; c < classes; c++ {
-		yy := y + float64(c)*11
-		f.Add(figure.Circle{X: x + 3, Y: yy - 2.5, R: 2.5, Fill: figure.ClassColor(c)},
-			figure.Text{X: x + 10, Y: yy, S: className(names, c), Size: 7})
-	}
+	f.Add(figure.PlotItem{X: x, Y: y - 8, W: 90, H: float64(classes)*11 + 12, Plot: figure.ClassLegend(names, classes, 2.2)})
 }
 
 // OverviewFigure draws one small scatter per embedding, cols to a row, each

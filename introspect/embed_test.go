@@ -111,7 +111,7 @@ func TestRenderEmbeddings(t *testing.T) {
 
 	_, err = RenderEmbeddings(dir, EmbedOptions{Layer: "conv7", Output: figure.Output{Dir: out}, Device: "cpu"})
 	var ue *UnknownLayerError
-	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "conv1, relu1, pool2") {
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "conv1, relu1, pool1") {
 		t.Errorf("unknown layer: %v, want an UnknownLayerError listing the layers", err)
 	}
 }

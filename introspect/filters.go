@@ -65,7 +65,7 @@ func filterable(ls []Layer, i int) bool {
 // of the wrong kind (pooling, activation, a dense layer that does not read the
 // image) lists the layers that have filters.
 func Filters(w *Weights, layer, mode string) (*FilterSet, error) {
-	ls, err := Layers(w.Config.Model, w.Config.Conv1)
+	ls, err := w.Layers()
 	if err != nil {
 		return nil, err
 	}

@@ -136,7 +136,10 @@ func (w *SnapshotWriter) TakeInitial() error {
 	if w.spec.Off() {
 		return nil
 	}
-	m, err := models.NewWith(w.cfg.Model, 1, w.cfg.Seed, models.Options{Conv1: w.cfg.Conv1})
+	if w.cfg.ModelFile != "" {
+		return fmt.Errorf("introspect: initial snapshot: model %s was built by its caller, whose initial weights its record does not hold; take the first snapshot from a hook at step 0 instead", w.cfg.Model)
+	}
+	m, err := train.BuildModel(w.cfg.Out, w.cfg, 1)
 	if err != nil {
 		return fmt.Errorf("introspect: initial snapshot: %w", err)
 	}

@@ -7,6 +7,8 @@
 #                   (bench's PyTorch-comparison tests and reference scripts)
 #   CUDA headers    $CUDA_PREFIX/include/cuda.h         scripts/install-cuda.sh headers
 #                   (make test vets and compiles the gpu tag; no GPU needed)
+#   poppler-utils   /usr/bin/pdffonts, pdftotext        apt: poppler-utils
+#                   (the figure tests check PDF text, fonts and Info with them)
 #
 # Idempotent and quick when everything is there (a few file tests and one
 # python3 start). Otherwise, as root with apt-get, it installs what is missing
@@ -18,7 +20,7 @@
 #                       is a fresh machine) and never install: print the plan
 #   SETUP_DRY_RUN=1     print what would be installed and stop (exit 1 if
 #                       anything is missing), install nothing
-# e.g.  SETUP_ROOT=$(mktemp -d) scripts/setup-test.sh   # lists all three, exit 1
+# e.g.  SETUP_ROOT=$(mktemp -d) scripts/setup-test.sh   # lists all four, exit 1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,15 +50,17 @@ have_numpy() {
 	fi
 }
 have_cuda() { [ -f "$root$cuda_prefix/include/cuda.h" ]; }
+have_poppler() { [ -x "$root/usr/bin/pdffonts" ] && [ -x "$root/usr/bin/pdftotext" ] && [ -x "$root/usr/bin/pdfinfo" ]; }
 
 apt_pkgs=()
 have_fashion || apt_pkgs+=(dataset-fashion-mnist)
 have_numpy || apt_pkgs+=(python3-numpy)
+have_poppler || apt_pkgs+=(poppler-utils)
 need_cuda=0
 have_cuda || need_cuda=1
 
 if [ ${#apt_pkgs[@]} -eq 0 ] && [ $need_cuda = 0 ]; then
-	log "all present (fashion-mnist, numpy, CUDA headers in $cuda_prefix)"
+	log "all present (fashion-mnist, numpy, poppler-utils, CUDA headers in $cuda_prefix)"
 	exit 0
 fi
 
@@ -93,5 +97,5 @@ if [ $need_cuda = 1 ]; then
 	log "CUDA headers: scripts/install-cuda.sh headers"
 	CUDA_PREFIX=$cuda_prefix bash scripts/install-cuda.sh headers </dev/null
 fi
-have_fashion && have_numpy && have_cuda || { log "still missing something after installing (see above)"; exit 1; }
+have_fashion && have_numpy && have_poppler && have_cuda || { log "still missing something after installing (see above)"; exit 1; }
 log "installed; all present"

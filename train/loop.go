@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gaborlab/gabor/data"
+	"github.com/gaborlab/gabor/graph"
 	"github.com/gaborlab/gabor/kernels"
 	"github.com/gaborlab/gabor/models"
 )
@@ -43,6 +44,8 @@ type RunOptions struct {
 	// the best sampled loss so far (see DefaultDivergeFactor; 0: the default;
 	// negative: only a NaN or infinite loss stops it).
 	DivergeFactor float64
+
+	model *graph.Model // set by Fit: the caller's model, trained as built
 }
 
 // Hook is called during training, outside the timed part of the epoch. An
@@ -182,7 +185,8 @@ func newTrainer(cfg Config, ds *data.Dataset, opts RunOptions, ck *Checkpoint, c
 	for _, h := range opts.Hooks {
 		taps = append(taps, h.Taps...)
 	}
-	spec := buildSpec{model: cfg.Model, batch: cfg.Batch, seed: cfg.Seed, opt: cfg.GraphOptimizer(), taps: taps, conv1: cfg.Conv1}
+	spec := specOf(cfg, cfg.Out, cfg.Batch)
+	spec.opt, spec.taps, spec.graph = cfg.GraphOptimizer(), taps, opts.model
 	if ck == nil {
 		spec.initFrom = cfg.InitFrom
 	}
@@ -300,6 +304,9 @@ func Run(ctx context.Context, cfg Config, ds *data.Dataset, opts RunOptions) (*R
 		}
 	}()
 	if err := writeConfig(t.dir, cfg); err != nil {
+		return nil, err
+	}
+	if err := t.b.writeRecord(t.dir, cfg); err != nil {
 		return nil, err
 	}
 	t.logf("training %s on %s (%d images, %d steps per epoch) on %s; run directory %s",

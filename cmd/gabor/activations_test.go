@@ -117,14 +117,14 @@ func TestActivationsAndEmbedRun(t *testing.T) {
 		}
 	}
 
-	out, errOut, code = runCLI(t, "embed", dir, "--layer", "pool5", "--n", "100", "--device", "cpu", "--out", filepath.Join(dir, "emb"))
+	out, errOut, code = runCLI(t, "embed", dir, "--layer", "pool2", "--n", "100", "--device", "cpu", "--out", filepath.Join(dir, "emb"))
 	if code != 0 {
 		t.Fatalf("embed exit %d: %s", code, errOut)
 	}
-	if !strings.Contains(out, "pool5") || !strings.Contains(out, "2 frames") {
-		t.Errorf("embed output %q: want pool5 with 2 frames (snapshots of steps 0 and 2)", out)
+	if !strings.Contains(out, "pool2") || !strings.Contains(out, "2 frames") {
+		t.Errorf("embed output %q: want pool2 with 2 frames (snapshots of steps 0 and 2)", out)
 	}
-	for _, f := range []string{"embed-pool5-step000002.png", "embed-pool5-step000002.csv", "embed-pool5-frames.gif", "embed-step000002.json"} {
+	for _, f := range []string{"embed-pool2-step000002.png", "embed-pool2-step000002.csv", "embed-pool2-frames.gif", "embed-step000002.json"} {
 		if _, err := os.Stat(filepath.Join(dir, "emb", f)); err != nil {
 			t.Errorf("embed: %v", err)
 		}
@@ -138,7 +138,7 @@ func TestActivationsAndEmbedRun(t *testing.T) {
 		{[]string{"activations", filepath.Join(dir, "missing")}, exitData, []string{"does not exist"}},
 		{[]string{"embed", filepath.Join(dir, "missing")}, exitData, []string{"does not exist"}},
 		{[]string{"activations", dir, "--index", "10000", "--device", "cpu"}, exitUsage, []string{"index 10000 is out of range", "0 to 9999"}},
-		{[]string{"embed", dir, "--layer", "conv7", "--device", "cpu"}, exitUsage, []string{`no layer "conv7"`, "x, conv1, relu1, pool2, conv2, relu4, pool5, fc1"}},
+		{[]string{"embed", dir, "--layer", "conv7", "--device", "cpu"}, exitUsage, []string{`no layer "conv7"`, "x, conv1, relu1, pool1, conv2, relu2, pool2, fc1"}},
 	} {
 		_, errOut, code := runCLI(t, tc.args...)
 		if code != tc.code {

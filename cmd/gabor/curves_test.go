@@ -82,3 +82,20 @@ func TestCurvesAndConfusionRun(t *testing.T) {
 		t.Errorf("curves of a missing run: exit %d, want %d", code, exitData)
 	}
 }
+
+// train --help names --snapshot's value, not a command in backticks.
+func TestTrainHelpSnapshotPlaceholder(t *testing.T) {
+	out, _, _ := runCLI(t, "train", "--help")
+	if strings.Contains(out, "--snapshot gabor") || !strings.Contains(out, "--snapshot every=N[steps|epochs]") {
+		t.Errorf("train --help shows --snapshot as:\n%s", grepLine(out, "--snapshot"))
+	}
+}
+
+func grepLine(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			return l
+		}
+	}
+	return ""
+}

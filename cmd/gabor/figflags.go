@@ -74,6 +74,11 @@ func (ff *figureFlags) output(cmd *cobra.Command) (figure.Output, error) {
 		return o, usagef("--title and --no-title cannot be combined")
 	}
 	o.Command = commandLine(cmd)
+	v := currentVersion()
+	o.Version = v.Version
+	if v.Commit != "" {
+		o.Version += " (commit " + v.Commit + ")"
+	}
 	return o, nil
 }
 

@@ -29,7 +29,7 @@ func TestFiltersFlags(t *testing.T) {
 				f := o.Opts
 				out := f.Output
 				if f.Layer != "conv2" || f.Step != 468 || out.Dir != "figs" || !o.JSON || f.Norm != "global" || f.Cmap != "gray" ||
-					out.DPI != 600 || out.Width != 3.5 || out.Title != "T" || !out.Force || !strings.Contains(out.Command, "--preset=paper") ||
+					out.DPI != 600 || out.Width != 3.5 || out.Title != "T" || !out.Force || !strings.Contains(out.Command, "--preset=paper") || out.Version == "" ||
 					!f.Colorbar || !f.Labels || strings.Join(out.Formats, ",") != "png,svg,pdf" ||
 					f.Channels != "each" || f.Fit || f.R2 != 0.8 || f.Seed != 9 || f.TimeLapse {
 					t.Errorf("flags: %+v", f)

@@ -45,7 +45,7 @@ func (conv1Flag) Type() string { return "K" }
 // addSnapshotFlags registers --snapshot and --conv1 on the train command.
 func addSnapshotFlags(fl *pflag.FlagSet, c *train.Config) {
 	fl.StringVar(&c.Snapshot, "snapshot", train.DefaultSnapshot,
-		"save the weights for `gabor filters` every=N[steps|epochs] into RUN_DIR/snapshots (off: none)")
+		"save the weights (for gabor filters) `every=N[steps|epochs]` into RUN_DIR/snapshots (off: none)")
 	fl.Var(conv1Flag{&c.Conv1}, "conv1", "first convolution's kernel size `K` or KxK (lenet, convnet; odd), e.g. 7 for visible Gabor-like filters")
 }
 

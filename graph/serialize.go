@@ -1,0 +1,603 @@
+package graph
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gaborlab/gabor/kernels"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// A model record is a Model written as a small versioned JSON document, so
+// that a run directory can rebuild the model it trained without knowing how
+// the caller built it:
+//
+//	{"format": "gabor-model", "version": 1, "name": "lenet", "batch": 128,
+//	 "target": "class-indices", "x": 0, "labels": 13, "logits": 12, "loss": 14,
+//	 "params": [1, 2, …],
+//	 "nodes": [
+//	   {"name": "x", "op": "input", "shape": [128, 1, 28, 28], "batched": true},
+//	   {"name": "conv1.weight", "op": "param", "shape": [6, 1, 5, 5], "layer": "conv1"},
+//	   {"name": "conv1", "op": "Conv2D", "in": [0, 1, 2], "stride": [1, 1], "pad": [2, 2],
+//	    "bias": true, "shape": [128, 6, 28, 28], "batched": true, "role": "conv"}, …]}
+//
+// Nodes are listed inputs first (an "in" index always points back), so a
+// reader replays them in order. A node's "batched" marks that its first axis
+// is the batch: RebuildModel can rebuild the graph at another batch size (a
+// forward pass at batch 1 for introspection) by changing exactly those axes.
+// Parameters carry their shapes, not their values: values live in
+// checkpoints, under the parameter's name, so a checkpoint maps onto the
+// record by name. "role" is the layer's kind (conv, dense, activation,
+// pooling, flatten, dropout, loss) and "layer" a parameter's layer ("conv1"
+// for "conv1.weight").
+//
+// The ops recorded are gabor's own (graph.Conv2D, Dense, MatMul, the
+// activations, the poolings, Flatten and Reshape, Dropout, Softmax,
+// SoftmaxCrossEntropy) and the gorgonia built-ins a loss is commonly written
+// with: elementwise + − ⊙ ÷, neg, exp, ln, square, sqrt, Mul of two
+// matrices, Sum and the size and scalar constants that Mean builds. Any other
+// op is an error naming it and its node.
+
+// ModelFormat and ModelVersion identify a model record.
+const (
+	ModelFormat  = "gabor-model"
+	ModelVersion = 1
+)
+
+// Limits on what a record may ask RebuildModel to allocate.
+const (
+	maxRecordNodes  = 1 << 14
+	maxRecordParams = 1 << 26 // float32 values over all parameters
+	maxRecordRank   = 8
+)
+
+// ModelRecord is the JSON form of a Model (see above).
+type ModelRecord struct {
+	Format  string         `json:"format"`
+	Version int            `json:"version"`
+	Name    string         `json:"name"`
+	Batch   int            `json:"batch"`
+	Target  string         `json:"target"`
+	X       *int           `json:"x,omitempty"`
+	Labels  *int           `json:"labels,omitempty"`
+	Logits  *int           `json:"logits,omitempty"`
+	Loss    int            `json:"loss"`
+	Params  []int          `json:"params"`
+	Inputs  map[string]int `json:"inputs,omitempty"`
+	Nodes   []RecordNode   `json:"nodes"`
+}
+
+// RecordNode is one node of a ModelRecord.
+type RecordNode struct {
+	Name    string `json:"name"`
+	Op      string `json:"op"` // input, param, const, or an op name (Conv2D, Dense, +, sum, …)
+	In      []int  `json:"in,omitempty"`
+	Shape   []int  `json:"shape"`
+	Batched bool   `json:"batched,omitempty"`
+	Role    string `json:"role,omitempty"`
+	Layer   string `json:"layer,omitempty"`
+
+	// Op parameters; each op uses the ones it needs.
+	Stride [2]int   `json:"stride,omitzero"`
+	Pad    [2]int   `json:"pad,omitzero"`
+	Kernel [2]int   `json:"kernel,omitzero"`
+	Bias   bool     `json:"bias,omitempty"`
+	Act    string   `json:"act,omitempty"`
+	TransA bool     `json:"trans_a,omitempty"`
+	TransB bool     `json:"trans_b,omitempty"`
+	To     []int    `json:"to,omitempty"`   // Reshape's target shape
+	P      float64  `json:"p,omitempty"`    // Dropout's probability
+	Seed   uint64   `json:"seed,omitempty"` // Dropout's mask seed
+	OneHot bool     `json:"one_hot,omitempty"`
+	Along  []int    `json:"along,omitempty"` // sum axes; size's axis
+	Value  *float64 `json:"value,omitempty"` // a scalar constant
+}
+
+// Layer roles of recorded nodes.
+const (
+	RoleConv       = "conv"
+	RoleDense      = "dense"
+	RoleActivation = "activation"
+	RolePooling    = "pooling"
+	RoleFlatten    = "flatten"
+	RoleDropout    = "dropout"
+	RoleLoss       = "loss"
+)
+
+var targetNames = map[string]Target{"class-indices": ClassIndices, "one-hot": OneHot, "float": FloatTargets}
+
+// Record describes m as a ModelRecord. Every node the loss and the logits
+// depend on is recorded; an op outside the recorded set is an error naming
+// the node.
+func Record(m *Model) (*ModelRecord, error) {
+	if m == nil || m.G == nil || m.Loss == nil {
+		return nil, errors.New("graph.Record: the model needs a graph and a loss")
+	}
+	r := &ModelRecord{Format: ModelFormat, Version: ModelVersion, Name: m.Name, Batch: m.Batch(), Target: m.Target.String(), Params: []int{}}
+	idx := map[*G.Node]int{}
+	batched := map[*G.Node]bool{}
+	leafRole := map[*G.Node]string{}
+	for _, p := range m.Params {
+		leafRole[p] = "param"
+	}
+	leaves := []*G.Node{m.X, m.Labels}
+	for _, n := range m.Inputs {
+		leaves = append(leaves, n)
+	}
+	for _, n := range leaves {
+		if n != nil {
+			leafRole[n] = "input"
+		}
+	}
+	var visit func(n *G.Node) error
+	visit = func(n *G.Node) error {
+		if _, ok := idx[n]; ok {
+			return nil
+		}
+		if len(idx) >= maxRecordNodes {
+			return fmt.Errorf("graph.Record: more than %d nodes", maxRecordNodes)
+		}
+		kids := children(n)
+		for _, k := range kids {
+			if err := visit(k); err != nil {
+				return err
+			}
+		}
+		rn := RecordNode{Name: n.Name(), Shape: append([]int{}, shapeOf(n)...)}
+		if len(kids) == 0 {
+			switch role := leafRole[n]; {
+			case role == "param":
+				rn.Op = "param"
+				rn.Layer, _, _ = strings.Cut(n.Name(), ".")
+			case role == "input":
+				rn.Op = "input"
+				rn.Batched = len(rn.Shape) > 0 && rn.Shape[0] == r.Batch && r.Batch > 0
+			default:
+				v, ok := scalarValue(n)
+				if !ok {
+					return fmt.Errorf("graph.Record: leaf %q %v is neither X, Labels, an input, a parameter nor a scalar constant", n.Name(), n.Shape())
+				}
+				rn.Op, rn.Value = "const", &v
+			}
+		} else {
+			if err := recordOp(n, &rn); err != nil {
+				return fmt.Errorf("graph.Record: node %q: %w", n.Name(), err)
+			}
+			for _, k := range kids {
+				rn.In = append(rn.In, idx[k])
+				batched[n] = batched[n] || batched[k]
+			}
+			rn.Batched = batched[n] && len(rn.Shape) > 0 && rn.Shape[0] == r.Batch
+		}
+		if rn.Op == "input" {
+			batched[n] = rn.Batched
+		}
+		if rn.Op == "Reshape" && rn.Batched && len(rn.To) > 0 && rn.To[0] != r.Batch {
+			return fmt.Errorf("graph.Record: node %q reshapes the batch axis away (%v): it cannot be rebuilt at another batch", n.Name(), rn.To)
+		}
+		idx[n] = len(r.Nodes)
+		r.Nodes = append(r.Nodes, rn)
+		return nil
+	}
+	roots := []*G.Node{m.Loss, m.Logits, m.X, m.Labels}
+	roots = append(roots, m.Params...)
+	for _, n := range roots {
+		if n == nil {
+			continue
+		}
+		if err := visit(n); err != nil {
+			return nil, err
+		}
+	}
+	at := func(n *G.Node) *int {
+		if n == nil {
+			return nil
+		}
+		i := idx[n]
+		return &i
+	}
+	r.X, r.Labels, r.Logits, r.Loss = at(m.X), at(m.Labels), at(m.Logits), idx[m.Loss]
+	r.Nodes[r.Loss].Role = RoleLoss
+	for _, p := range m.Params {
+		r.Params = append(r.Params, idx[p])
+	}
+	for name, n := range m.Inputs {
+		if n == nil {
+			continue
+		}
+		if err := visit(n); err != nil {
+			return nil, err
+		}
+		if r.Inputs == nil {
+			r.Inputs = map[string]int{}
+		}
+		r.Inputs[name] = idx[n]
+	}
+	return r, nil
+}
+
+// MarshalModel is Record written as indented JSON.
+func MarshalModel(m *Model) ([]byte, error) {
+	r, err := Record(m)
+	if err != nil {
+		return nil, err
+	}
+	return json.MarshalIndent(r, "", "  ")
+}
+
+func scalarValue(n *G.Node) (float64, bool) {
+	if !n.IsScalar() || n.Value() == nil {
+		return 0, false
+	}
+	switch v := n.Value().(type) {
+	case *G.F32:
+		return float64(*v), true
+	case *G.F64:
+		return float64(*v), true
+	}
+	return 0, false
+}
+
+// recordOp fills the op and its parameters.
+func recordOp(n *G.Node, rn *RecordNode) error {
+	if s := specOf(n); s != nil {
+		switch op := s.(type) {
+		case convOp:
+			rn.Op, rn.Role, rn.Stride, rn.Pad, rn.Bias = "Conv2D", RoleConv, op.stride, op.pad, op.bias
+		case denseOp:
+			rn.Op, rn.Role, rn.Bias = "Dense", RoleDense, op.bias
+		case matMulOp:
+			rn.Op, rn.TransA, rn.TransB = "MatMul", op.transA, op.transB
+		case actOp:
+			rn.Op, rn.Role, rn.Act = "Act", RoleActivation, op.fn.String()
+		case maxPoolOp:
+			rn.Op, rn.Role, rn.Kernel, rn.Stride, rn.Pad = "MaxPool2D", RolePooling, op.kernel, op.stride, op.pad
+		case avgPoolOp:
+			rn.Op, rn.Role, rn.Kernel, rn.Stride, rn.Pad = "AvgPool2D", RolePooling, op.kernel, op.stride, op.pad
+		case reshapeOp:
+			rn.Op, rn.To = "Reshape", append([]int{}, op.to...)
+			if in := shapeOf(children(n)[0]); len(in) > 0 && len(op.to) == 2 && op.to[0] == in[0] && op.to[1] == numel(in[1:]) {
+				rn.Op, rn.Role, rn.To = "Flatten", RoleFlatten, nil
+			}
+		case dropoutOp:
+			rn.Op, rn.Role, rn.P, rn.Seed = "Dropout", RoleDropout, float64(op.p), op.seed
+		case softmaxOp:
+			rn.Op = "Softmax"
+		case xentOp:
+			rn.Op, rn.OneHot = "SoftmaxCrossEntropy", op.oneHot
+		default:
+			return fmt.Errorf("op %v cannot be recorded", s)
+		}
+		return nil
+	}
+	op := n.Op()
+	switch name := builtinName(op); name {
+	case "elemBinOp":
+		sym := binSymbol(op)
+		if _, ok := binBuilders[sym]; !ok {
+			return fmt.Errorf("elementwise %q cannot be recorded (recorded: + - ⊙ ÷)", sym)
+		}
+		rn.Op = sym
+	case "elemUnaryOp":
+		if _, ok := unaryBuilders[op.String()]; !ok {
+			return fmt.Errorf("unary %q cannot be recorded", op.String())
+		}
+		rn.Op = op.String()
+	case "linAlgBinOp":
+		if field(op, "transA").Bool() || field(op, "transB").Bool() {
+			return errors.New("a transposed gorgonia Mul cannot be recorded (use graph.MatMul)")
+		}
+		rn.Op = "mul"
+	case "sumOp":
+		rn.Op, rn.Along = "sum", intsField(op, "along")
+	case "sizeOp":
+		rn.Op, rn.Along = "size", []int{intField(op, "axis")}
+	default:
+		return fmt.Errorf("op %v (%s) cannot be recorded", op, name)
+	}
+	return nil
+}
+
+var binBuilders = map[string]func(a, b *G.Node) (*G.Node, error){
+	"+": G.Add, "-": G.Sub, "⊙": G.HadamardProd, "÷": G.HadamardDiv,
+}
+
+var unaryBuilders = map[string]func(a *G.Node) (*G.Node, error){
+	"neg": G.Neg, "exp": G.Exp, "ln": G.Log, "square": G.Square, "sqrt": G.Sqrt,
+}
+
+var actByName = map[string]kernels.Act{
+	kernels.ActReLU.String(): kernels.ActReLU, kernels.ActSigmoid.String(): kernels.ActSigmoid, kernels.ActTanh.String(): kernels.ActTanh,
+}
+
+// UnmarshalModel reads a model record (MarshalModel's output) and rebuilds
+// the model at the given batch size (0: the recorded one). Parameters hold
+// zeros: their values come from a checkpoint, by name. Every malformed or
+// inconsistent record is an error saying which node is wrong.
+func UnmarshalModel(b []byte, batch int) (*Model, error) {
+	var r ModelRecord
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("graph: model record: %w", err)
+	}
+	return RebuildModel(&r, batch)
+}
+
+// RebuildModel builds the model a record describes at the given batch size
+// (0: the recorded one); see UnmarshalModel.
+func RebuildModel(r *ModelRecord, batch int) (m *Model, err error) {
+	if r.Format != ModelFormat {
+		return nil, fmt.Errorf("graph: model record: format %q, want %q", r.Format, ModelFormat)
+	}
+	if r.Version != ModelVersion {
+		return nil, fmt.Errorf("graph: model record: version %d, this gabor reads version %d", r.Version, ModelVersion)
+	}
+	if len(r.Nodes) == 0 || len(r.Nodes) > maxRecordNodes {
+		return nil, fmt.Errorf("graph: model record: %d nodes (want 1 to %d)", len(r.Nodes), maxRecordNodes)
+	}
+	if r.Batch < 0 || batch < 0 {
+		return nil, fmt.Errorf("graph: model record: negative batch (recorded %d, asked %d)", r.Batch, batch)
+	}
+	if batch == 0 {
+		batch = r.Batch
+	}
+	target, ok := targetNames[r.Target]
+	if !ok {
+		return nil, fmt.Errorf("graph: model record: unknown target %q (known: class-indices, one-hot, float)", r.Target)
+	}
+	// gorgonia panics on some inconsistent graphs; a record is input, so a
+	// panic becomes an error.
+	defer func() {
+		if p := recover(); p != nil {
+			m, err = nil, fmt.Errorf("graph: model record: rebuilding failed: %v", p)
+		}
+	}()
+	g := G.NewGraph()
+	nodes := make([]*G.Node, len(r.Nodes))
+	var paramElems int
+	for i, rn := range r.Nodes {
+		bad := func(format string, args ...any) error {
+			return fmt.Errorf("graph: model record: node %d %q (%s): %s", i, rn.Name, rn.Op, fmt.Sprintf(format, args...))
+		}
+		if len(rn.Shape) > maxRecordRank {
+			return nil, bad("rank %d is more than %d", len(rn.Shape), maxRecordRank)
+		}
+		want := append([]int{}, rn.Shape...)
+		if rn.Batched {
+			if len(want) == 0 {
+				return nil, bad("a scalar cannot be batched")
+			}
+			want[0] = batch
+		}
+		elems := 1
+		for _, d := range want {
+			if d < 1 || d > maxRecordParams {
+				return nil, bad("shape %v has a dimension out of range", rn.Shape)
+			}
+			elems *= d
+			if elems > maxRecordParams {
+				return nil, bad("shape %v has more than %d elements", rn.Shape, maxRecordParams)
+			}
+		}
+		in := make([]*G.Node, len(rn.In))
+		for j, k := range rn.In {
+			if k < 0 || k >= i {
+				return nil, bad("input %d is node %d, which does not come before it", j, k)
+			}
+			in[j] = nodes[k]
+		}
+		var n *G.Node
+		switch rn.Op {
+		case "input", "param":
+			if len(in) != 0 {
+				return nil, bad("a leaf has no inputs")
+			}
+			var opts []G.NodeConsOpt
+			opts = append(opts, G.WithName(rn.Name))
+			if len(want) > 0 {
+				opts = append(opts, G.WithShape(want...))
+			}
+			if rn.Op == "param" {
+				paramElems += elems
+				if paramElems > maxRecordParams {
+					return nil, bad("the parameters hold more than %d values", maxRecordParams)
+				}
+				if len(want) == 0 {
+					return nil, bad("a parameter must not be a scalar")
+				}
+				opts = append(opts, G.WithValue(tensor.New(tensor.WithShape(want...), tensor.WithBacking(make([]float32, elems)))))
+			}
+			if len(want) == 0 {
+				n = G.NewScalar(g, tensor.Float32, opts...)
+			} else {
+				n = G.NewTensor(g, tensor.Float32, len(want), opts...)
+			}
+		case "const":
+			if rn.Value == nil || len(in) != 0 || len(want) != 0 {
+				return nil, bad("a constant is a scalar value with no inputs")
+			}
+			n = G.NewConstant(float32(*rn.Value), G.WithName(rn.Name))
+		default:
+			if n, err = rebuildOp(rn, in, want, batch); err != nil {
+				return nil, bad("%v", err)
+			}
+			if rn.Name != "" {
+				G.WithName(rn.Name)(n)
+			}
+		}
+		if got := shapeOf(n); !sameShape(got, want) {
+			return nil, bad("rebuilt with shape %v, the record says %v", got, want)
+		}
+		nodes[i] = n
+	}
+	at := func(what string, i *int) (*G.Node, error) {
+		if i == nil {
+			return nil, nil
+		}
+		if *i < 0 || *i >= len(nodes) {
+			return nil, fmt.Errorf("graph: model record: %s is node %d of %d", what, *i, len(nodes))
+		}
+		return nodes[*i], nil
+	}
+	m = &Model{Name: r.Name, G: g, Target: target}
+	if m.X, err = at("x", r.X); err != nil {
+		return nil, err
+	}
+	if m.Labels, err = at("labels", r.Labels); err != nil {
+		return nil, err
+	}
+	if m.Logits, err = at("logits", r.Logits); err != nil {
+		return nil, err
+	}
+	loss := r.Loss
+	if m.Loss, err = at("loss", &loss); err != nil {
+		return nil, err
+	}
+	if len(shapeOf(m.Loss)) != 0 {
+		return nil, fmt.Errorf("graph: model record: the loss %q has shape %v, want a scalar", m.Loss.Name(), shapeOf(m.Loss))
+	}
+	seen := map[int]bool{}
+	for _, i := range r.Params {
+		p, err := at("a parameter", &i)
+		if err != nil {
+			return nil, err
+		}
+		if r.Nodes[i].Op != "param" || seen[i] {
+			return nil, fmt.Errorf("graph: model record: parameter %d (node %q) is not a distinct param node", i, r.Nodes[i].Name)
+		}
+		seen[i] = true
+		m.Params = append(m.Params, p)
+	}
+	for name, i := range r.Inputs {
+		n, err := at("input "+name, &i)
+		if err != nil {
+			return nil, err
+		}
+		if r.Nodes[i].Op != "input" {
+			return nil, fmt.Errorf("graph: model record: input %q is node %q, not an input", name, r.Nodes[i].Name)
+		}
+		if m.Inputs == nil {
+			m.Inputs = map[string]*G.Node{}
+		}
+		m.Inputs[name] = n
+	}
+	for i, rn := range r.Nodes {
+		if rn.Op == "param" && !seen[i] {
+			return nil, fmt.Errorf("graph: model record: node %d %q is a param but not in params", i, rn.Name)
+		}
+	}
+	return m, nil
+}
+
+// rebuildOp applies one recorded op to its rebuilt inputs.
+func rebuildOp(rn RecordNode, in []*G.Node, want []int, batch int) (*G.Node, error) {
+	arity := func(n ...int) error {
+		for _, k := range n {
+			if len(in) == k {
+				return nil
+			}
+		}
+		return fmt.Errorf("%d inputs, want %v", len(in), n)
+	}
+	names := func() []string {
+		s := make([]string, len(in))
+		for i := range s {
+			s[i] = fmt.Sprint("in", i)
+		}
+		return s
+	}
+	var s spec
+	switch rn.Op {
+	case "Conv2D":
+		s = convOp{stride: rn.Stride, pad: rn.Pad, bias: rn.Bias}
+	case "Dense":
+		s = denseOp{bias: rn.Bias}
+	case "MatMul":
+		s = matMulOp{transA: rn.TransA, transB: rn.TransB}
+	case "Act":
+		fn, ok := actByName[rn.Act]
+		if !ok {
+			return nil, fmt.Errorf("unknown activation %q", rn.Act)
+		}
+		s = actOp{fn: fn}
+	case "MaxPool2D":
+		s = maxPoolOp{poolParams{rn.Kernel, rn.Stride, rn.Pad}}
+	case "AvgPool2D":
+		s = avgPoolOp{poolParams{rn.Kernel, rn.Stride, rn.Pad}}
+	case "Flatten":
+		if err := arity(1); err != nil {
+			return nil, err
+		}
+		return Flatten(in[0])
+	case "Reshape":
+		to := append([]int{}, rn.To...)
+		if rn.Batched && len(to) > 0 {
+			to[0] = batch
+		}
+		s = reshapeOp{to: to}
+	case "Dropout":
+		if !(rn.P >= 0 && rn.P < 1) {
+			return nil, fmt.Errorf("dropout probability %v is not in [0, 1)", rn.P)
+		}
+		s = dropoutOp{p: float32(rn.P), seed: rn.Seed}
+	case "Softmax":
+		s = softmaxOp{}
+	case "SoftmaxCrossEntropy":
+		s = xentOp{oneHot: rn.OneHot}
+	case "mul":
+		if err := arity(2); err != nil {
+			return nil, err
+		}
+		return G.Mul(in[0], in[1])
+	case "sum":
+		if err := arity(1); err != nil {
+			return nil, err
+		}
+		for _, a := range rn.Along {
+			if a < 0 || a >= len(in[0].Shape()) {
+				return nil, fmt.Errorf("sum along axis %d of %v", a, in[0].Shape())
+			}
+		}
+		return G.Sum(in[0], rn.Along...)
+	case "size":
+		if err := arity(1); err != nil {
+			return nil, err
+		}
+		if len(rn.Along) != 1 || rn.Along[0] < 0 || rn.Along[0] >= len(in[0].Shape()) {
+			return nil, fmt.Errorf("size along %v of %v", rn.Along, in[0].Shape())
+		}
+		return G.SizeOf(rn.Along[0], in[0])
+	default:
+		if f, ok := binBuilders[rn.Op]; ok {
+			if err := arity(2); err != nil {
+				return nil, err
+			}
+			return f(in[0], in[1])
+		}
+		if f, ok := unaryBuilders[rn.Op]; ok {
+			if err := arity(1); err != nil {
+				return nil, err
+			}
+			return f(in[0])
+		}
+		return nil, fmt.Errorf("unknown op %q", rn.Op)
+	}
+	if a := s.arity(); a >= 0 && len(in) != a {
+		return nil, fmt.Errorf("%d inputs, %v takes %d", len(in), s, a)
+	}
+	return apply(rn.Op, s, names(), in...)
+}
+
+func sameShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
