@@ -35,7 +35,8 @@ type Layer struct {
 // their parameter names (conv1, conv2, fc1…); activations and poolings are
 // numbered within their kind in forward order (relu1, relu2…, pool1,
 // pool2), as a paper would name them, not by the op's position in the graph
-// (the node, kept in Node, may be "pool5"). The flatten between
+// (the node, kept in Node, may be "pool5"); a name without a number that
+// a model's author chose is kept. The flatten between
 // convolutions and dense layers, which the graph leaves unnamed, is listed
 // as "flatten".
 func Layers(model string, conv1 int) ([]Layer, error) {
@@ -76,8 +77,10 @@ func LayersOf(m *graph.Model) []Layer {
 			l.Kind = strings.ToLower(op)
 		}
 		l.Weight = shapes[l.Name+".weight"]
-		if l.Kind == KindAct || l.Kind == KindPool {
-			prefix := strings.TrimRight(l.Node, "0123456789")
+		// A node numbered by its op's position (the zoo's "pool5") is
+		// renumbered within its kind; a name a model's author chose
+		// without a number ("rect") is kept as it is.
+		if prefix := strings.TrimRight(l.Node, "0123456789"); (l.Kind == KindAct || l.Kind == KindPool) && prefix != l.Node {
 			if prefix == "" {
 				prefix = l.Kind
 			}
