@@ -60,10 +60,30 @@ func ReadCurves(dir string) (*RunCurves, error) {
 	if recs[0].Step > 0 && recs[0].Epoch > 0 {
 		rc.PerStep = recs[0].Step / recs[0].Epoch
 	}
-	if rc.Steps, err = readSteps(filepath.Join(dir, StepsFile)); err != nil {
+	steps, err := readSteps(filepath.Join(dir, StepsFile))
+	if err != nil {
 		return nil, &SourceError{err}
 	}
+	rc.Steps = latestSteps(steps)
 	return rc, nil
+}
+
+// latestSteps keeps, for each step, the sample written last, in step
+// order: a resumed run re-trains the steps after its checkpoint and logs
+// them again.
+func latestSteps(in []StepLoss) []StepLoss {
+	at := map[int]int{}
+	var out []StepLoss
+	for _, s := range in {
+		if i, ok := at[s.Step]; ok {
+			out[i] = s
+			continue
+		}
+		at[s.Step] = len(out)
+		out = append(out, s)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Step < out[j].Step })
+	return out
 }
 
 // readSteps reads a steps file; a missing one is no samples, a line that is
@@ -178,7 +198,7 @@ func CurvesFigure(runs []*RunCurves, o CurvesOptions) (*figure.Figure, error) {
 					}
 					xs, ys = append(xs, x), append(ys, s.Loss)
 				}
-				ss = append(ss, figure.Series{X: xs, Y: ys, Color: faded(col)})
+				ss = append(ss, figure.Series{Name: g[0].Name + ", sampled steps", X: xs, Y: ys, Color: faded(col)})
 			}
 			if len(c.x) == 0 {
 				continue

@@ -125,6 +125,34 @@ type StepRef struct {
 	Path string
 }
 
+// Model rebuilds the run's model at a batch size (train.BuildModel).
+func (r *Run) Model(batch int) (*graph.Model, error) {
+	m, err := train.BuildModel(r.Dir, r.Config, batch)
+	if err != nil {
+		return nil, fmt.Errorf("introspect: %w", err)
+	}
+	return m, nil
+}
+
+// Layers lists the layers of the run's model (LayersOf it at batch 1).
+func (r *Run) Layers() ([]Layer, error) {
+	m, err := r.Model(1)
+	if err != nil {
+		return nil, err
+	}
+	return LayersOf(m), nil
+}
+
+// DefaultLayer is the last convolution of the run's model (see
+// Weights.DefaultLayer).
+func (r *Run) DefaultLayer() (string, error) {
+	ls, err := r.Layers()
+	if err != nil {
+		return "", err
+	}
+	return lastConv(ls, r.Config.Model)
+}
+
 // OpenRun reads a run directory written by `gabor train`.
 func OpenRun(dir string) (*Run, error) {
 	st, err := os.Stat(dir)

@@ -30,6 +30,7 @@ targets=(
 	"./figure FuzzReadPNGText"
 	"./figure FuzzReadSVGMetadata"
 	"./graph FuzzCompile"
+	"./graph FuzzUnmarshalModel"
 	"./models FuzzDecodeANCHORW1"
 	"./train/safetensors FuzzDecode"
 	"./train FuzzDecodeConfig"

@@ -129,6 +129,26 @@ func TestModelBuiltOutsideTheZoo(t *testing.T) {
 		t.Errorf("eval --json %s", out)
 	}
 
+	// deconv's default layer is the model's last convolution, found in the
+	// record.
+	out, errOut, code = runCLI(t, "deconv", dir, "--json", "--device", "cpu", "--limit", "64", "--top", "2", "--maps", "0-1")
+	if code != 0 {
+		t.Fatalf("deconv exit %d: %s", code, errOut)
+	}
+	var dc introspect.DeconvResult
+	if err := json.Unmarshal([]byte(out), &dc); err != nil {
+		t.Fatalf("deconv --json %q: %v", out, err)
+	}
+	if dc.Layer != "edge" || len(dc.Maps) != 2 {
+		t.Errorf("deconv --json: %s", out)
+	}
+
+	// --maps is checked against the recorded layer.
+	_, errOut, code = runCLI(t, "deconv", dir, "--device", "cpu", "--maps", "0-9")
+	if code != exitUsage || !strings.Contains(errOut, "layer edge has 4 maps") {
+		t.Errorf("deconv --maps 0-9: exit %d, %q", code, errOut)
+	}
+
 	// Without the record the run cannot be rebuilt: the error says so.
 	if err := os.Remove(filepath.Join(dir, train.ModelFile)); err != nil {
 		t.Fatal(err)

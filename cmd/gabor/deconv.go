@@ -10,7 +10,6 @@ import (
 	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/graph"
 	"github.com/gaborlab/gabor/introspect"
-	"github.com/gaborlab/gabor/train"
 	"github.com/spf13/cobra"
 )
 
@@ -160,15 +159,15 @@ func expandRanges(spans []mapSpan, n int, flag, owner, noun string) ([]int, erro
 // layerMaps is the number of feature maps of a model's layer (the default layer
 // when name is ""), or 0 when the layer is not one of the model's: then the
 // introspection reports the unknown layer itself.
-func layerMaps(cfg train.Config, name string) (int, string) {
+func layerMaps(run *introspect.Run, name string) (int, string) {
 	if name == "" {
-		d, err := introspect.DefaultLayer(cfg.Model, cfg.Conv1)
+		d, err := run.DefaultLayer()
 		if err != nil {
 			return 0, name
 		}
 		name = d
 	}
-	ls, err := introspect.Layers(cfg.Model, cfg.Conv1)
+	ls, err := run.Layers()
 	if err != nil {
 		return 0, name
 	}
@@ -182,8 +181,8 @@ func layerMaps(cfg train.Config, name string) (int, string) {
 
 // classCount is the number of classes of a model (its last layer's size), 0
 // when its layers cannot be listed.
-func classCount(cfg train.Config) int {
-	ls, err := introspect.Layers(cfg.Model, cfg.Conv1)
+func classCount(run *introspect.Run) int {
+	ls, err := run.Layers()
 	if err != nil || len(ls) == 0 || len(ls[len(ls)-1].Out) == 0 {
 		return 0
 	}
@@ -206,7 +205,7 @@ func runDeconv(opts *deconvOptions) error {
 	}
 	var maps []int
 	if opts.maps != nil {
-		if n, layer := layerMaps(run.Config, opts.Layer); n > 0 {
+		if n, layer := layerMaps(run, opts.Layer); n > 0 {
 			if maps, err = expandRanges(opts.maps, n, "maps", "layer "+layer, "maps"); err != nil {
 				return err
 			}

@@ -109,7 +109,7 @@ func runQuery(opts *queryOptions) error {
 	}
 	var labels []int
 	if opts.labels != nil {
-		n := classCount(run.Config)
+		n := classCount(run)
 		if n == 0 {
 			n = 1 << 16 // the model's layers are unknown: the query checks the labels itself
 		}
