@@ -106,6 +106,8 @@
 //
 // gabor computes in float32: a float64 node is refused by name. A leaf the
 // roots need that is neither a parameter nor a declared input is folded
-// when it holds one repeated number (ones, zeros, a scalar), and is an
-// error otherwise — never an input that nobody writes.
+// when it holds one repeated number (ones, zeros, a scalar), is built on
+// the device when it holds a few runs of values (lower_const.go), and is an
+// error otherwise — never an input that nobody writes. docs/gorgonia.md
+// lists every gorgonia op and how it lowers.
 package graph

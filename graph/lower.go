@@ -84,13 +84,13 @@ func (c *compiler) constant(n *G.Node) error {
 	if err != nil {
 		return c.fail(n, "constant value: %v", err)
 	}
-	for _, v := range data {
-		if v != data[0] && !(v != v && data[0] != data[0]) {
-			return c.fail(n, "holds a constant %v value that is not one repeated number; gabor folds only uniform constants: declare it in Model.Params (trained) or Model.Inputs (written by the host)", shapeOf(n))
-		}
-	}
 	if len(data) == 0 || len(data) != numel(shapeOf(n)) {
 		return c.fail(n, "constant value holds %d numbers for shape %v", len(data), shapeOf(n))
+	}
+	for _, v := range data {
+		if v != data[0] && !(v != v && data[0] != data[0]) {
+			return c.constantRuns(n, data) // built on the device (lower_const.go)
+		}
 	}
 	id := c.e.Buffer(fmt.Sprintf("const %s", nodeLabel(n)), shapeOf(n), kernels.Control)
 	c.fills = append(c.fills, kernels.Instr{Op: kernels.OpFill, Out: []kernels.BufID{id},

@@ -246,6 +246,12 @@ func (c *compiler) lowerBuiltin(n *G.Node, in []operand) error {
 		}
 		return nil
 
+	case "BatchNormOp", "batchnormDiffOp":
+		if err := c.lowerBatchNorm(n, in, name == "batchnormDiffOp"); err != nil {
+			return fail("%v", err)
+		}
+		return nil
+
 	case "maxOp":
 		if err := c.lowerMax(n, in[0], intsField(op, "along")); err != nil {
 			return fail("%v", err)

@@ -269,6 +269,9 @@ func (c *compiler) lowerMax(n *G.Node, x operand, along []int) error {
 			N: 1, C: outer, H: mid, W: inner, KH: mid, KW: 1, StrideH: mid, StrideW: 1, OH: 1, OW: inner})
 		cur, shape = dst, next
 	}
+	if len(axes) == 0 { // the max of a scalar is itself
+		c.e.Emit(kernels.OpCopy, ids1(cur), ids1(c.outBuffer(n)), kernels.CopyArgs{N: 1})
+	}
 	return nil
 }
 

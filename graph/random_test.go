@@ -17,7 +17,8 @@ import (
 // convolution stages (conv with or without bias, any activation — gabor's or
 // gorgonia's, LeakyRelu and Abs among them — max or average pooling,
 // sometimes a residual sum that gives a node two consumers, sometimes
-// gorgonia's Concat along the channels and a Slice of it), a flatten, a few
+// gorgonia's Concat along the channels and a Slice of it, sometimes
+// gorgonia's BatchNorm after the convolution), a flatten, a few
 // dense layers (sometimes sliced), and the fused loss.
 func randomModel(rng *rand.Rand) (*graph.Model, string) {
 	g := G.NewGraph()
@@ -83,7 +84,21 @@ func randomModel(rng *rand.Rand) (*graph.Model, string) {
 			bias = param(s[1]*r*r, k)
 		}
 		desc += fmt.Sprintf(" conv(k%d r%d s%d p%d bias=%v)", k, r, stride, pad, bias != nil)
-		cur = act(G.Must(graph.Conv2D(cur, wt, bias, [2]int{stride, stride}, [2]int{pad, pad})))
+		cur = G.Must(graph.Conv2D(cur, wt, bias, [2]int{stride, stride}, [2]int{pad, pad}))
+		// gorgonia's BatchNorm, per-channel scale and bias. Not after a
+		// bias or a filter of one tap: BatchNorm's output does not depend
+		// on a per-channel shift, nor on w when each channel is w·x, so
+		// their true gradient is 0 and both sides return float32 noise.
+		if cs := cur.Shape(); cs[0]*cs[2]*cs[3] >= 4 && s[1]*r*r > 1 && bias == nil && rng.IntN(3) == 0 {
+			desc += " batchnorm"
+			gamma, beta := param(4, 1, cs[1], 1, 1), param(4, 1, cs[1], 1, 1)
+			bn, _, _, _, err := G.BatchNorm(cur, gamma, beta, 0.1, 1e-5)
+			if err != nil {
+				panic(err)
+			}
+			cur = bn
+		}
+		cur = act(cur)
 		if rng.IntN(3) == 0 { // a second consumer of cur: gradient accumulation
 			desc += " +residual"
 			cur = G.Must(G.Add(cur, G.Must(graph.Tanh(cur))))
@@ -144,7 +159,7 @@ func TestRandomGraphsMatchTapeMachine(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2026, 11))
 	drawn := map[string]int{}
 	defer func() { // the graphs exercise gorgonia's ops, not only gabor's
-		for _, op := range []string{"G.leakyrelu", "G.abs", "concat", "slice", "G.tanh"} {
+		for _, op := range []string{"G.leakyrelu", "G.abs", "concat", "slice", "G.tanh", "batchnorm"} {
 			if drawn[op] == 0 {
 				t.Errorf("no random graph used %s", op)
 			}
@@ -152,7 +167,7 @@ func TestRandomGraphsMatchTapeMachine(t *testing.T) {
 	}()
 	for i := 0; i < 120; i++ {
 		m, desc := randomModel(rng)
-		for _, op := range []string{"G.leakyrelu", "G.abs", "concat", "slice", "G.tanh"} {
+		for _, op := range []string{"G.leakyrelu", "G.abs", "concat", "slice", "G.tanh", "batchnorm"} {
 			if strings.Contains(desc, op) {
 				drawn[op]++
 			}
@@ -190,6 +205,9 @@ func TestRandomGraphsMatchTapeMachine(t *testing.T) {
 			}
 			check(t, ex.Write(p.Inputs["x"], x))
 			check(t, ex.Write(p.Inputs["labels"], labels))
+			if p.Ctl >= 0 { // training mode (BatchNorm's batch statistics), as the TapeMachine runs
+				check(t, ex.Write(p.Ctl, []float32{1, 0}))
+			}
 			check(t, ex.Run(kernels.Segment{Start: 0, End: p.Backward.End}))
 			loss := []float32{0}
 			check(t, ex.Read(p.Loss, loss))
