@@ -61,16 +61,6 @@ type DeconvResult struct {
 	Maps    []DeconvMap `json:"maps"`
 }
 
-// DefaultLayer is the layer Deconv projects when none is named: the last
-// convolution of the model.
-func DefaultLayer(model string, conv1 int) (string, error) {
-	ls, err := Layers(model, conv1)
-	if err != nil {
-		return "", err
-	}
-	return lastConv(ls, model)
-}
-
 // Deconv finds, for each chosen feature map of a layer, the test images
 // that activate it most (one streaming pass of the projection program's
 // forward segment over the test set, TopK), then projects each of those

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/gaborlab/gabor/graph"
-	"github.com/gaborlab/gabor/models"
 )
 
 // Layer kinds.
@@ -30,25 +29,14 @@ type Layer struct {
 	Weight []int  // weight shape (conv [K, C, R, S], dense [out, in]); nil for others
 }
 
-// Layers lists the layers of a zoo model (built at batch 1 with the given
-// first-convolution size), from the graph itself. Layers with weights keep
-// their parameter names (conv1, conv2, fc1…); activations and poolings are
-// numbered within their kind in forward order (relu1, relu2…, pool1,
-// pool2), as a paper would name them, not by the op's position in the graph
-// (the node, kept in Node, may be "pool5"); a name without a number that
-// a model's author chose is kept. The flatten between
-// convolutions and dense layers, which the graph leaves unnamed, is listed
-// as "flatten".
-func Layers(model string, conv1 int) ([]Layer, error) {
-	m, err := models.NewWith(model, 1, 0, models.Options{Conv1: conv1})
-	if err != nil {
-		return nil, fmt.Errorf("introspect: %w", err)
-	}
-	return LayersOf(m), nil
-}
-
 // LayersOf lists the layers of a built model (a zoo model, or one rebuilt
-// from a run's model record), as Layers does.
+// from a run's model record), from the graph itself. Layers with weights
+// keep their parameter names (conv1, conv2, fc1…); activations and poolings
+// are numbered within their kind in forward order (relu1, relu2…, pool1,
+// pool2), as a paper would name them, not by the op's position in the
+// graph (the node, kept in Node, may be "pool5"); a name without a number
+// that a model's author chose is kept. The flatten between convolutions
+// and dense layers, which the graph leaves unnamed, is listed as "flatten".
 func LayersOf(m *graph.Model) []Layer {
 	shapes := map[string][]int{}
 	for _, p := range m.Params {
