@@ -679,7 +679,8 @@ func recordCall(n *G.Node) (*RecordNode, []*G.Node) {
 			return nil, nil
 		}
 		rn := &RecordNode{Op: "gorgonia.Reshape", To: append([]int{}, shapeOf(n)...)}
-		if in := shapeOf(kids[0]); len(in) > 1 && len(rn.To) == 2 && rn.To[0] == in[0] && rn.To[1] == numel(in[1:]) {
+		// A reshaped leaf (Conv2d's filter) is no layer.
+		if in := shapeOf(kids[0]); kids[0].Op() != nil && len(in) > 1 && len(rn.To) == 2 && rn.To[0] == in[0] && rn.To[1] == numel(in[1:]) {
 			rn.Role = RoleFlatten
 		}
 		return rn, kids
@@ -791,15 +792,45 @@ func gorgoniaRectify(n *G.Node) (*G.Node, bool) {
 	return kids[0], true
 }
 
-// GorgoniaRole is the layer role (RoleConv, RoleActivation, RolePooling,
-// RoleFlatten) of a node that a gorgonia built-in call returned —
-// gorgonia.Conv2d, Rectify, MaxPool2D, a flattening Reshape — or "" for
-// any other node. Introspection lists a plain-gorgonia model's layers by it.
-func GorgoniaRole(n *G.Node) string {
-	if rn, _ := recordCall(n); rn != nil {
-		return rn.Role
+// GorgoniaRoles maps the nodes of nodes that gorgonia built-in calls
+// returned to their layer roles (RoleConv, RoleActivation, RolePooling,
+// RoleFlatten, RoleDense): gorgonia.Conv2d, Rectify, MaxPool2D, a
+// flattening Reshape, and a dense layer written as Mul(h, w) — at its
+// bias' BroadcastAdd when it has one. Introspection lists a plain-gorgonia
+// model's layers by it; a node not in the map is not a layer's output.
+func GorgoniaRoles(nodes G.Nodes) map[*G.Node]string {
+	roles := map[*G.Node]string{}
+	inner := map[*G.Node]bool{}
+	for _, n := range nodes {
+		rn, kids := recordCall(n)
+		switch {
+		case rn != nil && rn.Op == "broadcast +" && len(kids) == 2:
+			in, b := kids[0], kids[1]
+			if rn.Left {
+				in, b = b, in
+			}
+			if b.Op() == nil && isDenseMul(in) {
+				roles[n], inner[in] = RoleDense, true
+			}
+		case rn != nil && rn.Role != "":
+			roles[n] = rn.Role
+		case isDenseMul(n):
+			roles[n] = RoleDense
+		}
 	}
-	return ""
+	for n := range inner {
+		delete(roles, n)
+	}
+	return roles
+}
+
+// isDenseMul is a gorgonia Mul of a matrix by a leaf matrix (h × w).
+func isDenseMul(n *G.Node) bool {
+	if n.Op() == nil || builtinName(n.Op()) != "linAlgBinOp" || field(n.Op(), "transA").Bool() || field(n.Op(), "transB").Bool() {
+		return false
+	}
+	kids := children(n)
+	return len(kids) == 2 && kids[1].Op() == nil && len(shapeOf(kids[0])) == 2 && len(shapeOf(kids[1])) == 2
 }
 
 // rebuildGorgonia makes a recorded gorgonia built-in call again.

@@ -103,11 +103,18 @@ func TestRecordRebuildsGorgoniaConvnet(t *testing.T) {
 	} else if re2, err := graph.UnmarshalModel(again, 0); err != nil || re2.Batch() != 3 {
 		t.Fatalf("second round trip: %v", err)
 	}
-	for name, role := range map[string]string{"conv1": graph.RoleConv} {
-		for _, n := range re.G.AllNodes() {
-			if n.Name() == name && graph.GorgoniaRole(n) != role {
-				t.Errorf("GorgoniaRole(%s) = %q, want %q", name, graph.GorgoniaRole(n), role)
-			}
+	roles := graph.GorgoniaRoles(re.G.AllNodes())
+	count := map[string]int{}
+	for _, r := range roles {
+		count[r]++
+	}
+	if roles[re.Logits] != graph.RoleDense || count[graph.RoleConv] != 2 || count[graph.RoleActivation] != 2 ||
+		count[graph.RolePooling] != 1 || count[graph.RoleFlatten] != 1 || count[graph.RoleDense] != 1 {
+		t.Errorf("layer roles %v (logits %q)", count, roles[re.Logits])
+	}
+	for n, r := range roles {
+		if (n.Name() == "conv1" || n.Name() == "conv2") && r != graph.RoleConv {
+			t.Errorf("%s has role %q", n.Name(), r)
 		}
 	}
 }
