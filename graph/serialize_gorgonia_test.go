@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/gaborlab/gabor/graph"
@@ -143,5 +144,28 @@ func TestUnmarshalGorgoniaCallErrors(t *testing.T) {
 		if _, err := graph.RebuildModel(&r, 0); err == nil {
 			t.Errorf("%s: a broken gorgonia.Conv2d was rebuilt", what)
 		}
+	}
+}
+
+// What a record cannot rebuild is refused when recording, by name: an
+// asymmetric max-pool padding, a reshape that folds the batch axis away.
+func TestRecordRefusesGorgoniaCallsItCannotRebuild(t *testing.T) {
+	build := func(f func(x *G.Node) *G.Node) error {
+		g := G.NewGraph()
+		m := &graph.Model{Name: "bad", G: g, Target: graph.FloatTargets}
+		m.X = G.NewTensor(g, tensor.Float32, 4, G.WithShape(2, 1, 4, 4), G.WithName("x"))
+		m.Loss = must(G.Sum(f(m.X)))
+		_, err := graph.Record(m)
+		return err
+	}
+	err := build(func(x *G.Node) *G.Node {
+		return must(G.MaxPool2D(x, tensor.Shape{2, 2}, []int{0, 1, 0, 1}, []int{2, 2}))
+	})
+	if err == nil || !strings.Contains(err.Error(), "maxPoolOp") {
+		t.Errorf("asymmetric max-pool: got %v, want an error naming maxPoolOp", err)
+	}
+	err = build(func(x *G.Node) *G.Node { return must(G.Reshape(x, tensor.Shape{4, 8})) })
+	if err == nil || !strings.Contains(err.Error(), "batch") {
+		t.Errorf("reshape across the batch: got %v, want an error about the batch axis", err)
 	}
 }
