@@ -36,10 +36,24 @@ import (
 //
 // The ops recorded are gabor's own (graph.Conv2D, Dense, MatMul, the
 // activations, the poolings, Flatten and Reshape, Dropout, Softmax,
-// SoftmaxCrossEntropy) and the gorgonia built-ins a loss is commonly written
+// SoftmaxCrossEntropy), the gorgonia built-ins a loss is commonly written
 // with: elementwise + − ⊙ ÷, neg, exp, ln, square, sqrt, Mul of two
-// matrices, Sum and the size and scalar constants that Mean builds. Any other
-// op is an error naming it and its node.
+// matrices, Sum and the size and scalar constants that Mean builds, and the
+// gorgonia built-ins a plain-gorgonia convnet is written with, each recorded
+// as the call that built it and rebuilt by that call:
+//
+//	gorgonia.Conv2d     G.Conv2d(x, w, kernel, pad, stride, dilation): the
+//	                    im2col → reshape → Mul(·, wᵀ) → reshape → transpose
+//	                    chain it builds is one node, inputs [x, w]
+//	gorgonia.MaxPool2D  G.MaxPool2D(x, kernel, pad, stride), symmetric pad
+//	gorgonia.Rectify    G.Rectify(x): x ⊙ (x ≥ 0)
+//	gorgonia.Reshape    G.Reshape(x, to); a batched reshape keeps the batch axis
+//	broadcast +         G.BroadcastAdd(a, b, left, right) (and − ⊙ ÷): the
+//	                    reshape and Repeat chain it builds on one side is
+//	                    folded into one node, inputs [a, b], "along" the
+//	                    broadcast axes and "left" when a is the broadcast one
+//
+// Any other op is an error naming it and its node.
 
 // ModelFormat and ModelVersion identify a model record.
 const (
@@ -84,6 +98,8 @@ type RecordNode struct {
 	Stride [2]int   `json:"stride,omitzero"`
 	Pad    [2]int   `json:"pad,omitzero"`
 	Kernel [2]int   `json:"kernel,omitzero"`
+	Dil    [2]int   `json:"dilation,omitzero"` // gorgonia.Conv2d's dilation
+	Left   bool     `json:"left,omitempty"`    // broadcast: the left operand is the broadcast one
 	Bias   bool     `json:"bias,omitempty"`
 	Act    string   `json:"act,omitempty"`
 	TransA bool     `json:"trans_a,omitempty"`
@@ -141,12 +157,20 @@ func Record(m *Model) (*ModelRecord, error) {
 			return fmt.Errorf("graph.Record: more than %d nodes", maxRecordNodes)
 		}
 		kids := children(n)
+		call, callKids := recordCall(n)
+		if call != nil {
+			kids = callKids
+		}
 		for _, k := range kids {
 			if err := visit(k); err != nil {
 				return err
 			}
 		}
 		rn := RecordNode{Name: n.Name(), Shape: append([]int{}, shapeOf(n)...)}
+		if call != nil {
+			call.Name, call.Shape = rn.Name, rn.Shape
+			rn = *call
+		}
 		if len(kids) == 0 {
 			switch role := leafRole[n]; {
 			case role == "param":
@@ -163,7 +187,9 @@ func Record(m *Model) (*ModelRecord, error) {
 				rn.Op, rn.Value = "const", &v
 			}
 		} else {
-			if err := recordOp(n, &rn); err != nil {
+			if call != nil {
+				// recorded by recordCall
+			} else if err := recordOp(n, &rn); err != nil {
 				return fmt.Errorf("graph.Record: node %q: %w", n.Name(), err)
 			}
 			for _, k := range kids {
@@ -175,7 +201,7 @@ func Record(m *Model) (*ModelRecord, error) {
 		if rn.Op == "input" {
 			batched[n] = rn.Batched
 		}
-		if rn.Op == "Reshape" && rn.Batched && len(rn.To) > 0 && rn.To[0] != r.Batch {
+		if (rn.Op == "Reshape" || rn.Op == "gorgonia.Reshape") && batched[n] && len(rn.To) > 0 && rn.To[0] != r.Batch {
 			return fmt.Errorf("graph.Record: node %q reshapes the batch axis away (%v): it cannot be rebuilt at another batch", n.Name(), rn.To)
 		}
 		idx[n] = len(r.Nodes)
@@ -526,6 +552,8 @@ func rebuildOp(rn RecordNode, in []*G.Node, want []int, batch int) (*G.Node, err
 		s = maxPoolOp{poolParams{rn.Kernel, rn.Stride, rn.Pad}}
 	case "AvgPool2D":
 		s = avgPoolOp{poolParams{rn.Kernel, rn.Stride, rn.Pad}}
+	case "gorgonia.Conv2d", "gorgonia.MaxPool2D", "gorgonia.Rectify", "gorgonia.Reshape":
+		return rebuildGorgonia(rn, in, batch)
 	case "Flatten":
 		if err := arity(1); err != nil {
 			return nil, err
@@ -576,6 +604,19 @@ func rebuildOp(rn RecordNode, in []*G.Node, want []int, batch int) (*G.Node, err
 			}
 			return f(in[0], in[1])
 		}
+		if f, ok := broadcastBuilders[rn.Op]; ok {
+			if err := arity(2); err != nil {
+				return nil, err
+			}
+			if err := checkAxes(rn.Along, len(want)); err != nil {
+				return nil, err
+			}
+			left, right := axesBytes(rn.Along), []byte(nil)
+			if !rn.Left {
+				left, right = nil, left
+			}
+			return f(in[0], in[1], left, right)
+		}
 		if f, ok := unaryBuilders[rn.Op]; ok {
 			if err := arity(1); err != nil {
 				return nil, err
@@ -600,4 +641,264 @@ func sameShape(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// The gorgonia built-in calls a record keeps as one node each (see the
+// record's description above).
+
+var broadcastBuilders = map[string]func(a, b *G.Node, left, right []byte) (*G.Node, error){
+	"broadcast +": G.BroadcastAdd, "broadcast -": G.BroadcastSub,
+	"broadcast ⊙": G.BroadcastHadamardProd, "broadcast ÷": G.BroadcastHadamardDiv,
+}
+
+// recordCall recognizes the node a gorgonia built-in call returns (Conv2d,
+// MaxPool2D, Rectify, Reshape, a Broadcast elementwise op) and describes the
+// call, with the call's own inputs; nil when n is not one.
+func recordCall(n *G.Node) (*RecordNode, []*G.Node) {
+	if n.Op() == nil || specOf(n) != nil {
+		return nil, nil
+	}
+	if x, w, c, ok := gorgoniaConv2d(n); ok {
+		return &RecordNode{Op: "gorgonia.Conv2d", Role: RoleConv, Kernel: c.kernel, Pad: c.pad, Stride: c.stride, Dil: c.dil}, []*G.Node{x, w}
+	}
+	if x, ok := gorgoniaRectify(n); ok {
+		return &RecordNode{Op: "gorgonia.Rectify", Role: RoleActivation}, []*G.Node{x}
+	}
+	op, kids := n.Op(), children(n)
+	switch builtinName(op) {
+	case "maxPoolOp":
+		if len(kids) != 1 || intField(op, "padSouth") != intField(op, "padNorth") || intField(op, "padEast") != intField(op, "padWest") {
+			return nil, nil // asymmetric padding: recordOp names the op
+		}
+		return &RecordNode{Op: "gorgonia.MaxPool2D", Role: RolePooling,
+			Kernel: [2]int{intField(op, "h"), intField(op, "w")},
+			Pad:    [2]int{intField(op, "padNorth"), intField(op, "padWest")},
+			Stride: [2]int{intField(op, "strideH"), intField(op, "strideW")}}, kids
+	case "reshapeOp":
+		if len(kids) != 1 {
+			return nil, nil
+		}
+		rn := &RecordNode{Op: "gorgonia.Reshape", To: append([]int{}, shapeOf(n)...)}
+		// A reshaped leaf (Conv2d's filter) is no layer.
+		if in := shapeOf(kids[0]); kids[0].Op() != nil && len(in) > 1 && len(rn.To) == 2 && rn.To[0] == in[0] && rn.To[1] == numel(in[1:]) {
+			rn.Role = RoleFlatten
+		}
+		return rn, kids
+	case "elemBinOp":
+		if len(kids) != 2 {
+			return nil, nil
+		}
+		sym := "broadcast " + binSymbol(op)
+		if _, ok := broadcastBuilders[sym]; !ok {
+			return nil, nil
+		}
+		for side := range 2 {
+			orig, along, ok := broadcastChain(kids[side], kids[1-side])
+			if !ok {
+				continue
+			}
+			in := []*G.Node{kids[0], kids[1]}
+			in[side] = orig
+			return &RecordNode{Op: sym, Along: along, Left: side == 0}, in
+		}
+	}
+	return nil, nil
+}
+
+// broadcastChain undoes what gorgonia.Broadcast builds on one operand: a
+// reshape adding the broadcast axes, then one Repeat per axis by the size
+// of the other operand along it. It returns the operand before the
+// reshape and the axes in the order they were repeated.
+func broadcastChain(n, other *G.Node) (*G.Node, []int, bool) {
+	var along []int
+	for builtinName(n.Op()) == "repeatOp" {
+		kids := children(n)
+		ax := intField(n.Op(), "along")
+		if len(kids) != 2 || builtinName(kids[1].Op()) != "sizeOp" || intField(kids[1].Op(), "axis") != ax {
+			return nil, nil, false
+		}
+		if sk := children(kids[1]); len(sk) != 1 || sk[0] != other {
+			return nil, nil, false
+		}
+		along = append([]int{ax}, along...)
+		n = kids[0]
+	}
+	if len(along) == 0 || builtinName(n.Op()) != "reshapeOp" {
+		return nil, nil, false
+	}
+	return children(n)[0], along, true
+}
+
+type im2colParams struct{ kernel, pad, stride, dil [2]int }
+
+// gorgoniaConv2d recognizes the transpose that ends gorgonia.Conv2d:
+// transpose{0,3,1,2}(reshape(Mul(reshape(im2col(x)), reshape(w)ᵀ))).
+func gorgoniaConv2d(n *G.Node) (x, w *G.Node, c im2colParams, ok bool) {
+	step := func(n *G.Node, name string, arity int) ([]*G.Node, bool) {
+		if n.Op() == nil || builtinName(n.Op()) != name {
+			return nil, false
+		}
+		kids := children(n)
+		return kids, len(kids) == arity
+	}
+	res, ok := step(n, "transposeOp", 1)
+	if !ok || fmt.Sprint(intsField(n.Op(), "pattern")) != "[0 3 1 2]" {
+		return nil, nil, c, false
+	}
+	mul, ok := step(res[0], "reshapeOp", 1)
+	if !ok {
+		return nil, nil, c, false
+	}
+	mm := mul[0]
+	ab, ok := step(mm, "linAlgBinOp", 2)
+	if !ok || field(mm.Op(), "transA").Bool() || !field(mm.Op(), "transB").Bool() {
+		return nil, nil, c, false
+	}
+	patch, ok1 := step(ab[0], "reshapeOp", 1)
+	flat, ok2 := step(ab[1], "reshapeOp", 1)
+	if !ok1 || !ok2 {
+		return nil, nil, c, false
+	}
+	col, ok := step(patch[0], "im2colOp", 1)
+	if !ok {
+		return nil, nil, c, false
+	}
+	op := patch[0].Op()
+	c = im2colParams{
+		kernel: [2]int{intField(op, "h"), intField(op, "w")},
+		pad:    [2]int{intField(op, "padH"), intField(op, "padW")},
+		stride: [2]int{intField(op, "strideH"), intField(op, "strideW")},
+		dil:    [2]int{intField(op, "dilationH"), intField(op, "dilationW")},
+	}
+	return col[0], flat[0], c, len(shapeOf(flat[0])) == 4
+}
+
+// gorgoniaRectify recognizes gorgonia.Rectify's x ⊙ (x ≥ 0).
+func gorgoniaRectify(n *G.Node) (*G.Node, bool) {
+	if builtinName(n.Op()) != "elemBinOp" || binSymbol(n.Op()) != "⊙" {
+		return nil, false
+	}
+	kids := children(n)
+	if len(kids) != 2 || kids[1].Op() == nil || builtinName(kids[1].Op()) != "elemBinOp" || binSymbol(kids[1].Op()) != ">=" {
+		return nil, false
+	}
+	cmp := children(kids[1])
+	if len(cmp) != 2 || cmp[0] != kids[0] {
+		return nil, false
+	}
+	if v, ok := scalarValue(cmp[1]); !ok || v != 0 {
+		return nil, false
+	}
+	return kids[0], true
+}
+
+// GorgoniaRoles maps the nodes of nodes that gorgonia built-in calls
+// returned to their layer roles (RoleConv, RoleActivation, RolePooling,
+// RoleFlatten, RoleDense): gorgonia.Conv2d, Rectify, MaxPool2D, a
+// flattening Reshape, and a dense layer written as Mul(h, w) — at its
+// bias' BroadcastAdd when it has one. Introspection lists a plain-gorgonia
+// model's layers by it; a node not in the map is not a layer's output.
+func GorgoniaRoles(nodes G.Nodes) map[*G.Node]string {
+	roles := map[*G.Node]string{}
+	inner := map[*G.Node]bool{}
+	for _, n := range nodes {
+		rn, kids := recordCall(n)
+		switch {
+		case rn != nil && rn.Op == "broadcast +" && len(kids) == 2:
+			in, b := kids[0], kids[1]
+			if rn.Left {
+				in, b = b, in
+			}
+			if b.Op() == nil && isDenseMul(in) {
+				roles[n], inner[in] = RoleDense, true
+			}
+		case rn != nil && rn.Role != "":
+			roles[n] = rn.Role
+		case isDenseMul(n):
+			roles[n] = RoleDense
+		}
+	}
+	for n := range inner {
+		delete(roles, n)
+	}
+	return roles
+}
+
+// isDenseMul is a gorgonia Mul of a matrix by a leaf matrix (h × w).
+func isDenseMul(n *G.Node) bool {
+	if n.Op() == nil || builtinName(n.Op()) != "linAlgBinOp" || field(n.Op(), "transA").Bool() || field(n.Op(), "transB").Bool() {
+		return false
+	}
+	kids := children(n)
+	return len(kids) == 2 && kids[1].Op() == nil && len(shapeOf(kids[0])) == 2 && len(shapeOf(kids[1])) == 2
+}
+
+// rebuildGorgonia makes a recorded gorgonia built-in call again.
+func rebuildGorgonia(rn RecordNode, in []*G.Node, batch int) (*G.Node, error) {
+	want := map[string]int{"gorgonia.Conv2d": 2, "gorgonia.MaxPool2D": 1, "gorgonia.Rectify": 1, "gorgonia.Reshape": 1}[rn.Op]
+	if len(in) != want {
+		return nil, fmt.Errorf("%d inputs, %s takes %d", len(in), rn.Op, want)
+	}
+	positive := func(what string, v [2]int, min int) error {
+		if v[0] < min || v[1] < min || v[0] > maxRecordParams || v[1] > maxRecordParams {
+			return fmt.Errorf("%s %v out of range", what, v)
+		}
+		return nil
+	}
+	switch rn.Op {
+	case "gorgonia.Conv2d":
+		for _, e := range []error{positive("kernel", rn.Kernel, 1), positive("pad", rn.Pad, 0), positive("stride", rn.Stride, 1), positive("dilation", rn.Dil, 1)} {
+			if e != nil {
+				return nil, e
+			}
+		}
+		if len(shapeOf(in[0])) != 4 || len(shapeOf(in[1])) != 4 {
+			return nil, fmt.Errorf("conv of %v by %v: both must be rank 4", shapeOf(in[0]), shapeOf(in[1]))
+		}
+		return G.Conv2d(in[0], in[1], tensor.Shape{rn.Kernel[0], rn.Kernel[1]}, rn.Pad[:], rn.Stride[:], rn.Dil[:])
+	case "gorgonia.MaxPool2D":
+		for _, e := range []error{positive("kernel", rn.Kernel, 1), positive("pad", rn.Pad, 0), positive("stride", rn.Stride, 1)} {
+			if e != nil {
+				return nil, e
+			}
+		}
+		if len(shapeOf(in[0])) != 4 {
+			return nil, fmt.Errorf("max-pool of %v: must be rank 4", shapeOf(in[0]))
+		}
+		return G.MaxPool2D(in[0], tensor.Shape{rn.Kernel[0], rn.Kernel[1]}, rn.Pad[:], rn.Stride[:])
+	case "gorgonia.Rectify":
+		return G.Rectify(in[0])
+	}
+	to := append([]int{}, rn.To...)
+	if rn.Batched && len(to) > 0 {
+		to[0] = batch
+	}
+	ok := len(to) > 0 && len(to) <= maxRecordRank
+	for _, d := range to {
+		ok = ok && d >= 1 && d <= maxRecordParams
+	}
+	if !ok || numel(to) != numel(shapeOf(in[0])) {
+		return nil, fmt.Errorf("reshape of %v into %v", shapeOf(in[0]), to)
+	}
+	return G.Reshape(in[0], to)
+}
+
+func checkAxes(along []int, rank int) error {
+	if len(along) == 0 || len(along) > rank {
+		return fmt.Errorf("broadcast along %v of a rank-%d result", along, rank)
+	}
+	for _, a := range along {
+		if a < 0 || a >= rank {
+			return fmt.Errorf("broadcast along axis %d of a rank-%d result", a, rank)
+		}
+	}
+	return nil
+}
+
+func axesBytes(along []int) []byte {
+	b := make([]byte, len(along))
+	for i, a := range along {
+		b[i] = byte(a)
+	}
+	return b
 }

@@ -264,6 +264,9 @@ func FuzzUnmarshalModel(f *testing.F) {
 		}
 		f.Add(js, 0)
 	}
+	if js, err := graph.MarshalModel(plainConvnet(f, 2)); err == nil {
+		f.Add(js, 1) // gorgonia's own Conv2d, MaxPool2D, Rectify, Reshape, BroadcastAdd
+	}
 	f.Add([]byte(`{"format":"gabor-model","version":1,"target":"float","loss":0,"nodes":[{"op":"const","shape":[],"value":1}]}`), 2)
 	f.Fuzz(func(t *testing.T, b []byte, batch int) {
 		m, err := graph.UnmarshalModel(b, batch%8)

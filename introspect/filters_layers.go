@@ -44,13 +44,24 @@ func LayersOf(m *graph.Model) []Layer {
 	}
 	var out []Layer
 	count := map[string]int{}
+	// A model written with gorgonia's own calls (Conv2d, Rectify, …) has
+	// layers of several nodes each: only the node a call returns is listed.
+	gorgonia := graph.GorgoniaRoles(m.G.AllNodes())
 	for _, n := range m.G.AllNodes() {
-		if n.IsVar() || n.Op() == nil || n == m.Loss {
+		if n.IsVar() || n.Op() == nil || n == m.Loss || n.Shape().IsScalar() {
 			continue
 		}
 		op := n.Op().String()
 		l := Layer{Name: n.Name(), Node: n.Name(), Op: op, Out: append([]int(nil), n.Shape()[1:]...)}
+		role, isGorgonia := gorgonia[n]
 		switch {
+		case isGorgonia:
+			l.Kind = role // the graph's roles are the layer kinds
+			if role == KindFlatten {
+				l.Name = "flatten"
+			}
+		case len(gorgonia) > 0 && strings.HasPrefix(op, "Reshape"):
+			continue // Conv2d's own reshapes; its flatten is in gorgonia
 		case strings.HasPrefix(op, "Conv2D"):
 			l.Kind = KindConv
 		case strings.HasPrefix(op, "Dense"):
@@ -61,6 +72,8 @@ func LayersOf(m *graph.Model) []Layer {
 			l.Kind = KindPool
 		case strings.HasPrefix(op, "Reshape"), strings.HasPrefix(op, "Flatten"):
 			l.Kind, l.Name = KindFlatten, "flatten"
+		case len(gorgonia) > 0:
+			continue // a node inside a gorgonia call, or of a loss
 		default:
 			l.Kind = strings.ToLower(op)
 		}
