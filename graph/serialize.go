@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gaborlab/gabor/kernels"
@@ -453,7 +454,7 @@ func RebuildModel(r *ModelRecord, batch int) (m *Model, err error) {
 				G.WithName(rn.Name)(n)
 			}
 		}
-		if got := shapeOf(n); !sameShape(got, want) {
+		if got := shapeOf(n); !slices.Equal(got, want) {
 			return nil, bad("rebuilt with shape %v, the record says %v", got, want)
 		}
 		nodes[i] = n
@@ -629,18 +630,6 @@ func rebuildOp(rn RecordNode, in []*G.Node, want []int, batch int) (*G.Node, err
 		return nil, fmt.Errorf("%d inputs, %v takes %d", len(in), s, a)
 	}
 	return apply(rn.Op, s, names(), in...)
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // The gorgonia built-in calls a record keeps as one node each (see the

@@ -2,6 +2,7 @@ package introspect
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gaborlab/gabor/figure"
@@ -98,7 +99,7 @@ func Filters(w *Weights, layer, mode string) (*FilterSet, error) {
 		return nil, fmt.Errorf("introspect: %s (%s at step %d) does not hold %s (it holds: %s)",
 			w.Path, w.Kind, w.Step, name, strings.Join(w.Names(), ", "))
 	}
-	if !sameShape(t.Shape, l.Weight) {
+	if !slices.Equal(t.Shape, l.Weight) {
 		return nil, fmt.Errorf("introspect: %s: %s has shape %v, model %s (conv1 %d) wants %v",
 			w.Path, name, t.Shape, w.Config.Model, w.Config.Conv1, l.Weight)
 	}
@@ -155,18 +156,6 @@ type LayerError struct {
 
 func (e *LayerError) Error() string {
 	return fmt.Sprintf("introspect: %s; layers with filters: %s", e.Why, strings.Join(e.WithFilters, ", "))
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Provenance is the metadata every figure of weights carries.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 
 	"github.com/gaborlab/gabor/graph"
 )
@@ -125,22 +126,10 @@ func LoadInit(m *graph.Model, path string) error {
 	vals := make([][]float32, len(ts))
 	for i, t := range ts {
 		want := m.Params[i].Shape()
-		if !sameShape(t.Shape, want) {
+		if !slices.Equal(t.Shape, want) {
 			return fmt.Errorf("models: %s: tensor %d has shape %v, parameter %s is %v", path, i, t.Shape, m.Params[i].Name(), []int(want))
 		}
 		vals[i] = t.Data
 	}
 	return SetParams(m, vals)
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -78,7 +79,7 @@ func TestANCHORW1RoundTrip(t *testing.T) {
 		t.Fatalf("%d tensors back, want %d", len(out), len(in))
 	}
 	for i := range in {
-		if !sameShape(out[i].Shape, in[i].Shape) || len(out[i].Data) != len(in[i].Data) {
+		if !slices.Equal(out[i].Shape, in[i].Shape) || len(out[i].Data) != len(in[i].Data) {
 			t.Errorf("tensor %d: %v (%d values), want %v (%d)", i, out[i].Shape, len(out[i].Data), in[i].Shape, len(in[i].Data))
 		}
 		for k := range in[i].Data {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 
 	"github.com/gaborlab/gabor/kernels"
@@ -212,7 +213,7 @@ func (ck *Checkpoint) restore(prog *kernels.Program, exe kernels.Executable, pat
 			return &CheckpointError{path, fmt.Errorf("no tensor %q (model %s)", name, ck.Config.Model)}
 		}
 		b := prog.Buf(id)
-		if !equalShape(t.Shape, b.Shape) {
+		if !slices.Equal(t.Shape, b.Shape) {
 			return &CheckpointError{path, fmt.Errorf("tensor %q has shape %v, the model wants %v", name, t.Shape, b.Shape)}
 		}
 		return exe.Write(id, t.Data)
@@ -238,16 +239,4 @@ func (ck *Checkpoint) restore(prog *kernels.Program, exe kernels.Executable, pat
 		return &CheckpointError{path, fmt.Errorf("holds %d parameters, model %s has %d", len(ck.Params), ck.Config.Model, len(prog.Params))}
 	}
 	return nil
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -143,7 +144,7 @@ func TestCheckpointContents(t *testing.T) {
 	}
 	for name, shape := range want {
 		tt, ok := f.Get(name)
-		if !ok || !equalShape(tt.Shape, shape) {
+		if !ok || !slices.Equal(tt.Shape, shape) {
 			t.Errorf("tensor %s: %v (present %v), want shape %v", name, tt, ok, shape)
 		}
 	}
@@ -539,7 +540,7 @@ func TestHooks(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if !equalShape(shape, []int{10}) {
+			if !slices.Equal(shape, []int{10}) {
 				t.Errorf("fc3.bias shape %v", shape)
 			}
 			if last != nil && w[0] != last[0] {
