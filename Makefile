@@ -12,6 +12,9 @@ LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 TEST_TIMEOUT ?= 20m
 # CUDA headers for vetting the gpu tag (scripts/install-cuda.sh headers puts them here).
 CUDA_PREFIX ?= /opt/cuda
+export CUDA_PREFIX
+# make fuzz: how long each fuzz target runs (make test always gives each 10s).
+FUZZTIME ?= 1m
 
 # The demo: lenet on the default data (Fashion-MNIST when installed, else the synthetic
 # digits), sized to finish in about two minutes on 2 cores.
@@ -19,13 +22,14 @@ DEMO_EPOCHS ?= 3
 DEMO_LIMIT  ?= 0
 DEMO_OUT    ?= runs/demo
 
-.PHONY: all build test vet lint demo bench clean help
+.PHONY: all build test test-gpu-vet vet lint fuzz demo bench clean help
 
 all: build
 
 help:
 	@echo "make build   build $(BIN) (CPU backend, no cgo)"
-	@echo "make test    go vet + go test ./... (what CI runs; also vets the gpu tag when CUDA headers exist)"
+	@echo "make test    set-up (scripts/setup-test.sh), go vet, go test ./..., gpu-tag vet, 10 s per fuzz target (what CI runs)"
+	@echo "make fuzz    every fuzz target for FUZZTIME (default $(FUZZTIME)), keeping the corpus in testdata/fuzz"
 	@echo "make demo    build, then train lenet briefly on the default data into $(DEMO_OUT)"
 	@echo "make lint    gofmt check + go vet"
 	@echo "make bench   CPU benchmarks (see bench/RESULTS.md)"
@@ -37,18 +41,36 @@ build:
 vet:
 	$(GO) vet ./...
 
-# test is what CI runs (.ci/run). The gpu-tagged code is compiled and vetted when the
-# CUDA headers are present; its tests run only on a machine with a GPU (see README).
-test: vet
-	$(GO) test -timeout $(TEST_TIMEOUT) ./...
-	scripts/cross-vet.sh
+# test is what CI runs (.ci/run), phase by phase with each phase's time:
+#   setup    scripts/setup-test.sh: Fashion-MNIST, numpy, CUDA headers (installs as
+#            root with apt, else stops with the exact command)
+#   vet      go vet ./...
+#   go-test  go test ./...
+#   gpu-vet  vet, build and `go test -c` the gpu tag (no GPU needed; needs the headers)
+#   cross    the CPU build for linux/arm64, darwin/arm64, windows/amd64 (scripts/cross-vet.sh)
+#   fuzz     every fuzz target for 10 s (scripts/fuzz.sh)
+phase = s=$$(date +%s); echo "=== make test: $(1)"; $(2) || exit $$?; echo "=== make test: $(1) done in $$(( $$(date +%s) - s ))s"
+
+test:
+	@t0=$$(date +%s); \
+	$(call phase,setup,scripts/setup-test.sh); \
+	$(call phase,vet,$(GO) vet ./...); \
+	$(call phase,go-test,$(GO) test -timeout $(TEST_TIMEOUT) ./...); \
+	$(call phase,gpu-vet,$(MAKE) --no-print-directory test-gpu-vet); \
+	$(call phase,cross,scripts/cross-vet.sh); \
+	$(call phase,fuzz,FUZZTIME=10s GO=$(GO) scripts/fuzz.sh); \
+	echo "=== make test: all phases passed in $$(( $$(date +%s) - t0 ))s"
+
+test-gpu-vet:
 	@if [ ! -f $(CUDA_PREFIX)/include/cuda.h ]; then \
-		echo "make test: no CUDA headers in $(CUDA_PREFIX) (scripts/install-cuda.sh headers): gpu tag not vetted"; \
-	elif [ ! -f mk/gpu.mk ] || [ ! -f scripts/gpu-vet.sh ]; then \
-		echo "make test: mk/gpu.mk or scripts/gpu-vet.sh missing: gpu tag not vetted"; \
-	else \
-		$(MAKE) --no-print-directory gpu-vet; \
+		echo "make test: no CUDA headers in $(CUDA_PREFIX) (scripts/install-cuda.sh headers)"; exit 1; \
 	fi
+	@$(MAKE) --no-print-directory gpu-vet
+
+# fuzz runs every fuzz target for FUZZTIME and keeps what it found in each
+# package's testdata/fuzz (replayed by every go test; commit it).
+fuzz:
+	FUZZ_SAVE=1 FUZZTIME=$(FUZZTIME) GO=$(GO) scripts/fuzz.sh
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); \

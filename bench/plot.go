@@ -2,10 +2,10 @@ package bench
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
+
+	"github.com/gaborlab/gabor/figure"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -14,25 +14,24 @@ import (
 )
 
 // WritePlots draws the report into dir (created if needed), each plot as PNG
-// and SVG, and returns the files written:
+// (300 DPI), SVG and PDF through the figure package, replacing earlier plots
+// of the same report, and returns the files written:
 //
 //   - images_per_s_batch<B>: images/s by model, one bar per implementation
 //     and device (grouped bars), one plot per batch size;
 //   - scaling: images/s against batch size on a log₂ axis, one line per
 //     implementation, model and device.
 func WritePlots(dir string, rep *Report) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("bench: %w", err)
-	}
 	var files []string
-	save := func(p *plot.Plot, name string, w vg.Length) error {
-		for _, ext := range []string{".png", ".svg"} {
-			path := filepath.Join(dir, name+ext)
-			if err := p.Save(w, 4*vg.Inch, path); err != nil {
-				return fmt.Errorf("bench: saving %s: %w", path, err)
-			}
-			files = append(files, path)
+	out := figure.Output{Formats: figure.Formats, Force: true}
+	save := func(p *plot.Plot, name string, wIn float64) error {
+		f := figure.PlotFigure(p, wIn*72, 4*72)
+		f.SetMeta(map[string]string{"plot": name})
+		fs, err := figure.WriteFiles(dir, name, f, out)
+		if err != nil {
+			return fmt.Errorf("bench: saving %s: %w", name, err)
 		}
+		files = append(files, fs...)
 		return nil
 	}
 	for _, b := range batchesOf(rep.Results) {
@@ -40,7 +39,7 @@ func WritePlots(dir string, rep *Report) ([]string, error) {
 		if err != nil {
 			return files, err
 		}
-		if err := save(p, "images_per_s_batch"+strconv.Itoa(b), 6*vg.Inch); err != nil {
+		if err := save(p, "images_per_s_batch"+strconv.Itoa(b), 6); err != nil {
 			return files, err
 		}
 	}
@@ -48,7 +47,7 @@ func WritePlots(dir string, rep *Report) ([]string, error) {
 	if err != nil {
 		return files, err
 	}
-	if err := save(p, "scaling", 7*vg.Inch); err != nil {
+	if err := save(p, "scaling", 7); err != nil {
 		return files, err
 	}
 	return files, nil
@@ -83,9 +82,7 @@ func barPlot(rs []Result, batch int) (*plot.Plot, error) {
 			names = append(names, series(r))
 		}
 	}
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Training speed at batch %d", batch)
-	p.Y.Label.Text = "images/s (median epoch)"
+	p := figure.NewPlot(fmt.Sprintf("Training speed at batch %d", batch), "", "images/s (median epoch)")
 	p.Y.Min = 0
 	width := vg.Points(float64(min(24, 120/max(1, len(names)))))
 	for k, name := range names {
@@ -101,7 +98,7 @@ func barPlot(rs []Result, batch int) (*plot.Plot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bench: bar chart: %w", err)
 		}
-		bars.Color = plotutil.Color(k)
+		bars.Color = figure.SeriesColor(k)
 		bars.LineStyle.Width = 0
 		bars.Offset = width * vg.Length(float64(k)-float64(len(names)-1)/2)
 		p.Add(bars)
@@ -116,10 +113,7 @@ func barPlot(rs []Result, batch int) (*plot.Plot, error) {
 
 // scalingPlot draws images/s against batch size, log₂ on x.
 func scalingPlot(rs []Result) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = "Training speed against batch size"
-	p.X.Label.Text = "batch size"
-	p.Y.Label.Text = "images/s (median epoch)"
+	p := figure.NewPlot("Training speed against batch size", "batch size", "images/s (median epoch)")
 	p.X.Scale = plot.LogScale{}
 	var ticks []plot.Tick
 	for _, b := range batchesOf(rs) {
@@ -147,10 +141,10 @@ func scalingPlot(rs []Result) (*plot.Plot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bench: scaling line: %w", err)
 		}
-		line.Color = plotutil.Color(i)
+		line.Color = figure.SeriesColor(i)
 		line.Dashes = plotutil.Dashes(i)
-		marks.Color = plotutil.Color(i)
-		marks.Shape = plotutil.Shape(i)
+		marks.Color = figure.SeriesColor(i)
+		marks.Shape = figure.ClassGlyph(i)
 		p.Add(line, marks)
 		p.Legend.Add(k, line, marks)
 	}

@@ -161,8 +161,12 @@ func TestWritePlots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"images_per_s_batch32.png", "images_per_s_batch32.svg", "images_per_s_batch128.png",
-		"images_per_s_batch128.svg", "scaling.png", "scaling.svg"}
+	// A second report into the same folder replaces its plots.
+	if again, err := WritePlots(dir, rep); err != nil || len(again) != len(files) || again[0] != files[0] {
+		t.Errorf("rewrite: %v %v, want %v", again, err, files)
+	}
+	want := []string{"images_per_s_batch32.png", "images_per_s_batch32.svg", "images_per_s_batch32.pdf", "images_per_s_batch128.png",
+		"images_per_s_batch128.svg", "images_per_s_batch128.pdf", "scaling.png", "scaling.svg", "scaling.pdf"}
 	if len(files) != len(want) {
 		t.Errorf("wrote %v, want %v", files, want)
 	}
@@ -177,6 +181,9 @@ func TestWritePlots(t *testing.T) {
 		}
 		if strings.HasSuffix(name, ".svg") && !bytes.Contains(b, []byte("<svg")) {
 			t.Errorf("%s is not an SVG", name)
+		}
+		if strings.HasSuffix(name, ".pdf") && !bytes.HasPrefix(b, []byte("%PDF")) {
+			t.Errorf("%s is not a PDF", name)
 		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/gaborlab/gabor/internal/staging"
 )
 
 // FetchOptions tune Fetch. The zero value uses the catalog's mirrors and checksums, a
@@ -65,6 +67,13 @@ func Fetch(ctx context.Context, name, dir string, opts FetchOptions) (string, er
 			return "", fmt.Errorf("data: fetch %s: no checksum known for %s", spec.Name, file)
 		}
 		dst := filepath.Join(dir, file)
+		removed, err := staging.Clean(dir, func(n string) bool { return strings.HasPrefix(n, partPrefix(dst)) })
+		for _, p := range removed {
+			fmt.Fprintf(progress, "%s: removed, left by a download that was killed\n", p)
+		}
+		if err != nil {
+			return "", fmt.Errorf("data: fetch %s: %w", spec.Name, err)
+		}
 		if got, err := md5File(dst); err == nil && got == want {
 			fmt.Fprintf(progress, "%s: present, md5 ok\n", dst)
 			continue
@@ -107,7 +116,9 @@ func download(ctx context.Context, client *http.Client, url, dst, wantMD5 string
 	if resp.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("HTTP %s", resp.Status)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".part*")
+	// Named with the pid and locked while written: a later fetch removes what
+	// a killed one left (see Fetch).
+	tmp, err := staging.CreateTemp(filepath.Dir(dst), partPrefix(dst)+"-")
 	if err != nil {
 		return 0, err
 	}
@@ -131,14 +142,18 @@ func download(ctx context.Context, client *http.Client, url, dst, wantMD5 string
 	if err = tmp.Chmod(0o644); err != nil {
 		return n, err
 	}
-	if err = tmp.Close(); err != nil {
+	if err = os.Rename(tmp.Name(), dst); err != nil {
 		return n, err
 	}
-	if err = os.Rename(tmp.Name(), dst); err != nil {
+	if err = tmp.Close(); err != nil {
 		return n, err
 	}
 	return n, nil
 }
+
+// partPrefix starts the names of dst's partial downloads: ".<file>.part" (the
+// older unlocked spelling ".<file>.part123" included).
+func partPrefix(dst string) string { return "." + filepath.Base(dst) + ".part" }
 
 func md5File(path string) (string, error) {
 	f, err := os.Open(path)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gaborlab/gabor/internal/staging"
 )
 
 // fakeMirror serves files by name on a loopback server and counts requests.
@@ -186,5 +188,41 @@ func TestCatalogChecksums(t *testing.T) {
 				t.Errorf("%s: bad md5 %q for %s", name, sum, base)
 			}
 		}
+	}
+}
+
+// A download killed mid-way leaves .<file>.part-<pid>-*; the next fetch removes
+// it (nobody holds its lock) and says so, and leaves a live download's alone.
+func TestFetchRemovesPartsOfAKilledDownload(t *testing.T) {
+	files, sums := smallSetFiles(t)
+	_, goodURL := newMirror(t, files)
+	dir := filepath.Join(t.TempDir(), "mnist")
+	os.MkdirAll(dir, 0o755)
+	dead := filepath.Join(dir, "."+TrainImages+".gz.part-999999-12345")
+	old := filepath.Join(dir, "."+TestLabels+".gz.part678") // the older spelling, no pid
+	for _, p := range []string{dead, old} {
+		if err := os.WriteFile(p, []byte("half a download"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live, err := staging.CreateTemp(dir, "."+TestImages+".gz.part-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	var log bytes.Buffer
+	if _, err := Fetch(context.Background(), "mnist", dir, FetchOptions{BaseURLs: []string{goodURL}, Checksums: sums, Progress: &log}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{dead, old} {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s left behind (%v)", p, err)
+		}
+		if !strings.Contains(log.String(), p+": removed") {
+			t.Errorf("removal of %s not reported:\n%s", p, log.String())
+		}
+	}
+	if _, err := os.Stat(live.Name()); err != nil {
+		t.Errorf("a live download's part file was removed: %v", err)
 	}
 }

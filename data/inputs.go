@@ -1,7 +1,6 @@
 package data
 
 import (
-	"fmt"
 	"image"
 	"os"
 	"path/filepath"
@@ -196,9 +195,4 @@ func readInputNPZ(path string, classes int) (rawSplit, []int, error) {
 		}
 	}
 	return r, truth, nil
-}
-
-// String is a one-line summary.
-func (in *Inputs) String() string {
-	return fmt.Sprintf("%d images (%d with a known class)", in.Set.N, in.Labeled())
 }

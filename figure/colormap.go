@@ -92,12 +92,12 @@ var Gray Colormap = newLUT(CmapGray, func(v float64) color.Color {
 	return color.NRGBA{y, y, y, 255}
 })
 
-// Blues and Reds are Diverging's halves as sequential maps: from its
-// light centre (v = 0) to its blue or red end (v = 1), for counts, rates and
-// unsigned heat.
+// Blues and Reds are Diverging's halves as sequential maps from white
+// (v = 0: nothing) to its blue or red end (v = 1), for counts, rates and
+// unsigned heat; the first half also fades out the map's light-gray centre.
 var (
-	Blues Colormap = newLUT("blues", func(v float64) color.Color { return Diverging.At(0.5 - v/2) })
-	Reds  Colormap = newLUT("reds", func(v float64) color.Color { return Diverging.At(0.5 + v/2) })
+	Blues Colormap = newLUT("blues", func(v float64) color.Color { return fromWhite(Diverging.At(0.5-v/2), v) })
+	Reds  Colormap = newLUT("reds", func(v float64) color.Color { return fromWhite(Diverging.At(0.5+v/2), v) })
 )
 
 // Scale maps data values to colormap positions: Lo → 0, Hi → 1, linearly,
@@ -183,4 +183,11 @@ func ClassGlyph(c int) draw.GlyphDrawer {
 func SeriesColor(i int) color.NRGBA {
 	order := []int{0, 6, 2, 5, 1, 7, 3, 8, 4, 9}
 	return classColors[order[((i%len(order))+len(order))%len(order)]]
+}
+
+// fromWhite blends c with white: all white at v = 0, all c from v = 0.5.
+func fromWhite(c color.NRGBA, v float64) color.NRGBA {
+	t := min(1, max(0, 2*v))
+	mix := func(a uint8) uint8 { return uint8(math.Round(255*(1-t) + float64(a)*t)) }
+	return color.NRGBA{mix(c.R), mix(c.G), mix(c.B), 255}
 }

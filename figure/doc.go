@@ -3,7 +3,7 @@
 //
 // A Figure is a page of W×H points (1/72 inch) holding items in drawing
 // order: pixel tiles (images whose every source pixel stays a sharp square),
-// filled and outlined rectangles, lines, text in gonum's bundled Liberation
+// filled and outlined rectangles, text in gonum's bundled Liberation
 // Sans, and whole gonum plots (axes, ticks, legends, colorbars) placed in a
 // rectangle. Coordinates run from the top-left corner, y downward, as
 // layouts are usually thought of; the writers flip them for vg.

@@ -58,14 +58,6 @@ type Box struct {
 	Color      color.Color
 }
 
-// Line is a polyline.
-type Line struct {
-	Pts    [][2]float64
-	Width  float64 // points (0: 0.75)
-	Color  color.Color
-	Dashes []float64
-}
-
 // Anchors of a text's X.
 const (
 	Left   = 0
@@ -93,19 +85,21 @@ type PlotItem struct {
 	Plot       *plot.Plot
 }
 
-// Circle is a filled disc (scatter points outside a plot).
-type Circle struct {
-	X, Y, R float64
-	Fill    color.Color
+// PlotTable is plots in rows and columns drawn into the rectangle (X, Y,
+// W, H) with their axes aligned (gonum's plot.Align); nil cells are left
+// empty.
+type PlotTable struct {
+	X, Y, W, H float64
+	Plots      [][]*plot.Plot
+	Gap        float64 // between cells (points)
 }
 
-func (Tile) isItem()     {}
-func (Rect) isItem()     {}
-func (Box) isItem()      {}
-func (Line) isItem()     {}
-func (Text) isItem()     {}
-func (PlotItem) isItem() {}
-func (Circle) isItem()   {}
+func (Tile) isItem()      {}
+func (Rect) isItem()      {}
+func (Box) isItem()       {}
+func (Text) isItem()      {}
+func (PlotItem) isItem()  {}
+func (PlotTable) isItem() {}
 
 // Add appends items; they are drawn after those already there.
 func (f *Figure) Add(items ...item) { f.items = append(f.items, items...) }
@@ -156,6 +150,8 @@ func (f *Figure) Fit(margin float64) {
 			grow(t.X+t.W, t.Y+t.H)
 		case PlotItem:
 			grow(t.X+t.W, t.Y+t.H)
+		case PlotTable:
+			grow(t.X+t.W, t.Y+t.H)
 		case Text:
 			if t.Vertical {
 				continue
@@ -175,3 +171,32 @@ func (f *Figure) Fit(margin float64) {
 
 // pt converts points to a vg length.
 func pt(v float64) vg.Length { return vg.Length(v) * vg.Points(1) }
+
+// Place copies g's items into f with g's top-left corner at (x, y) (g's
+// background is not drawn), and grows f to hold it.
+func (f *Figure) Place(g *Figure, x, y float64) {
+	for _, it := range g.items {
+		switch v := it.(type) {
+		case Tile:
+			v.X, v.Y = v.X+x, v.Y+y
+			it = v
+		case Rect:
+			v.X, v.Y = v.X+x, v.Y+y
+			it = v
+		case Box:
+			v.X, v.Y = v.X+x, v.Y+y
+			it = v
+		case Text:
+			v.X, v.Y = v.X+x, v.Y+y
+			it = v
+		case PlotItem:
+			v.X, v.Y = v.X+x, v.Y+y
+			it = v
+		case PlotTable:
+			v.X, v.Y = v.X+x, v.Y+y
+			it = v
+		}
+		f.items = append(f.items, it)
+	}
+	f.W, f.H = max(f.W, x+g.W), max(f.H, y+g.H)
+}

@@ -28,8 +28,9 @@ type Output struct {
 	NoTitle bool     // draws no title
 	Dir     string   // output folder ("" : the verb's default)
 	Force   bool     // replace existing files instead of writing beside them
-	// Command is the command line, recorded as provenance.
-	Command string
+	// Command is the command line, Version the program's version and
+	// commit, both recorded as provenance.
+	Command, Version string
 	// Created is the creation date written into the files (zero: now).
 	Created time.Time
 }
@@ -75,6 +76,9 @@ func WriteFiles(dir, stem string, fig *Figure, o Output) ([]string, error) {
 	}
 	if o.Command != "" {
 		fig.SetMeta(map[string]string{"command": o.Command})
+	}
+	if o.Version != "" {
+		fig.SetMeta(map[string]string{"version": o.Version})
 	}
 	exts := make([]string, len(o.Formats))
 	for i, f := range o.Formats {

@@ -203,6 +203,9 @@ func Grid(panels []Panel, o GridOptions) (*Figure, error) {
 			AddColorbar(f, x, top, cbarW+cbarAxis, bh, cmap, global, o.Signed, false, lab)
 		}
 	}
+	if o.Width <= 0 {
+		f.Fit(margin) // a long title widens the figure rather than being cut
+	}
 	return f, nil
 }
 
@@ -252,15 +255,15 @@ func AddColorbar(f *Figure, x, y, w, h float64, cmap Colormap, sc Scale, signed,
 	f.W = max(f.W, x+w+margin)
 }
 
-// valueTicks are gonum's default ticks with labels of 3 significant
-// digits.
+// valueTicks are gonum's default ticks labelled with up to 4 significant
+// digits (gonum's own labels can repeat, "2.2, 2.2", on a narrow range).
 type valueTicks struct{}
 
 func (valueTicks) Ticks(lo, hi float64) []plot.Tick {
 	ts := plot.DefaultTicks{}.Ticks(lo, hi)
 	for i := range ts {
 		if ts[i].Label != "" {
-			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', 3, 64)
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', 4, 64)
 		}
 	}
 	return ts

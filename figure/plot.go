@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // NewPlot is a gonum plot set in the figures' font (Liberation Sans; title
@@ -26,6 +27,7 @@ func NewPlot(title, xlabel, ylabel string) *plot.Plot {
 	}
 	set(&p.Legend.TextStyle.Font, TextSize-1)
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, xlabel, ylabel
+	p.X.Tick.Marker, p.Y.Tick.Marker = valueTicks{}, valueTicks{}
 	g := plotter.NewGrid()
 	g.Vertical.Color, g.Horizontal.Color = color.Gray{Y: 225}, color.Gray{Y: 225}
 	g.Vertical.Width, g.Horizontal.Width = vg.Points(0.4), vg.Points(0.4)
@@ -47,8 +49,9 @@ type Series struct {
 	X, Y   []float64
 	Lo, Hi []float64 // optional band, same length as X
 	Dashed bool
-	Points bool // mark each point
-	Color  color.Color
+	Points bool             // mark each point
+	Color  color.Color      // nil: SeriesColor(index)
+	Shape  draw.GlyphDrawer // nil: ClassGlyph(index)
 }
 
 // AddSeries draws series on p with a legend entry each (colours from
@@ -95,7 +98,10 @@ func AddSeries(p *plot.Plot, ss []Series) error {
 			if err != nil {
 				return err
 			}
-			sc.Color, sc.Shape, sc.Radius = col, ClassGlyph(i), vg.Points(1.8)
+			sc.Color, sc.Shape, sc.Radius = col, s.Shape, vg.Points(1.8)
+			if sc.Shape == nil {
+				sc.Shape = ClassGlyph(i)
+			}
 			p.Add(sc)
 			thumbs = append(thumbs, sc)
 		}
@@ -104,13 +110,6 @@ func AddSeries(p *plot.Plot, ss []Series) error {
 		}
 	}
 	return nil
-}
-
-// LegendOutside puts p's legend above its plot area, left-aligned, so it
-// covers neither data nor gridlines nor the title.
-func LegendOutside(p *plot.Plot) {
-	p.Legend.Top, p.Legend.Left = true, true
-	p.Legend.YOffs = vg.Points(0)
 }
 
 // Scatter adds one scatter per class (colour and shape from ClassColor and
@@ -147,4 +146,29 @@ func Scatter(p *plot.Plot, xy [][2]float64, labels []int, names []string, radius
 		p.Legend.Add(name, s)
 	}
 	return nil
+}
+
+// ClassLegend is a plot holding only a legend of n classes (marker and
+// colour of ClassColor and ClassGlyph, names or class numbers), to place
+// beside plots that share it.
+func ClassLegend(names []string, n int, radius float64) *plot.Plot {
+	p := NewPlot("", "", "")
+	p.HideAxes()
+	p.BackgroundColor = color.Transparent
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.ThumbnailWidth = vg.Points(8)
+	for c := 0; c < n; c++ {
+		s, err := plotter.NewScatter(plotter.XYs{{}})
+		if err != nil {
+			continue
+		}
+		s.Color, s.Shape, s.Radius = ClassColor(c), ClassGlyph(c), vg.Points(radius)
+		name := strconv.Itoa(c)
+		if c < len(names) && names[c] != "" {
+			name = names[c]
+		}
+		p.Legend.Add(name, s)
+	}
+	p.Add(plotter.NewGlyphBoxes())
+	return p
 }

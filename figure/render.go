@@ -9,6 +9,7 @@ import (
 
 	"git.sr.ht/~sbinet/gg"
 	xdraw "golang.org/x/image/draw"
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -78,38 +79,6 @@ func drawOn(f *Figure, t target, s float64) {
 			c.SetLineDash(nil, 0)
 			c.SetColor(orBlack(v.Color))
 			c.Stroke(rectPath(t.h, v.X, v.Y, v.W, v.H))
-		case Line:
-			if len(v.Pts) < 2 {
-				continue
-			}
-			lw := v.Width
-			if lw <= 0 {
-				lw = 0.75
-			}
-			c.SetLineWidth(pt(lw))
-			ds := make([]vg.Length, len(v.Dashes))
-			for i, d := range v.Dashes {
-				ds[i] = pt(d)
-			}
-			c.SetLineDash(ds, 0)
-			c.SetColor(orBlack(v.Color))
-			var p vg.Path
-			for i, q := range v.Pts {
-				if i == 0 {
-					p.Move(vg.Point{X: pt(q[0]), Y: pt(t.h - q[1])})
-				} else {
-					p.Line(vg.Point{X: pt(q[0]), Y: pt(t.h - q[1])})
-				}
-			}
-			c.Stroke(p)
-			c.SetLineDash(nil, 0)
-		case Circle:
-			var p vg.Path
-			p.Move(vg.Point{X: pt(v.X + v.R), Y: pt(t.h - v.Y)})
-			p.Arc(vg.Point{X: pt(v.X), Y: pt(t.h - v.Y)}, pt(v.R), 0, 2*math.Pi)
-			p.Close()
-			c.SetColor(orBlack(v.Fill))
-			c.Fill(p)
 		case Text:
 			drawText(t, v)
 		case PlotItem:
@@ -118,6 +87,23 @@ func drawOn(f *Figure, t target, s float64) {
 				Max: vg.Point{X: pt(v.X + v.W), Y: pt(t.h - v.Y)},
 			}}
 			v.Plot.Draw(dc)
+		case PlotTable:
+			if len(v.Plots) == 0 || len(v.Plots[0]) == 0 {
+				continue
+			}
+			dc := draw.Canvas{Canvas: c, Rectangle: vg.Rectangle{
+				Min: vg.Point{X: pt(v.X), Y: pt(t.h - v.Y - v.H)},
+				Max: vg.Point{X: pt(v.X + v.W), Y: pt(t.h - v.Y)},
+			}}
+			tiles := draw.Tiles{Rows: len(v.Plots), Cols: len(v.Plots[0]), PadX: pt(v.Gap), PadY: pt(v.Gap)}
+			cs := plot.Align(v.Plots, tiles, dc)
+			for r := range v.Plots {
+				for k, p := range v.Plots[r] {
+					if p != nil && k < len(cs[r]) {
+						p.Draw(cs[r][k])
+					}
+				}
+			}
 		}
 	}
 }
@@ -180,7 +166,9 @@ func drawText(t target, v Text) {
 	if v.S == "" {
 		return
 	}
-	face := Face(v.Size, v.Bold)
+	// vgpdf registers a bold face under a style its own SetFont then does
+	// not find ("undefined font"): PDF text is set in the regular weight.
+	face := Face(v.Size, v.Bold && !t.pdfText)
 	s := v.S
 	w := face.Width(s).Points()
 	if t.pdfText {

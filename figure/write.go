@@ -2,7 +2,12 @@ package figure
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"image"
+	"image/color/palette"
+	stddraw "image/draw"
+	"image/gif"
 	"io"
 	"sync"
 	"time"
@@ -83,4 +88,45 @@ func newPDFCanvas(w, h float64, created time.Time) *vgpdf.Canvas {
 	fpdf.SetDefaultCreationDate(time.Time{})
 	fpdf.SetDefaultModificationDate(time.Time{})
 	return c
+}
+
+// Raster draws the figure into an image at dpi (the PNG writer's pixels).
+func Raster(f *Figure, dpi int) (*image.RGBA, error) {
+	if err := checkSize(f, 1); err != nil {
+		return nil, err
+	}
+	c, img := newPNGCanvas(f.W, f.H, max(dpi, 1))
+	drawOn(f, target{c: c, h: f.H}, 1)
+	return img, nil
+}
+
+// WriteGIF writes figures of one size as an animated GIF at dpi, delay in
+// hundredths of a second per frame (the last held three times as long),
+// looping, on the Plan 9 palette (each pixel its nearest entry).
+func WriteGIF(w io.Writer, figs []*Figure, delay, dpi int) error {
+	if len(figs) == 0 {
+		return errors.New("figure: a GIF needs at least one frame")
+	}
+	anim := &gif.GIF{}
+	for i, f := range figs {
+		img, err := Raster(f, dpi)
+		if err != nil {
+			return err
+		}
+		if i > 0 && img.Bounds() != anim.Image[0].Bounds() {
+			return fmt.Errorf("figure: GIF frame %d is %v, the first %v", i, img.Bounds(), anim.Image[0].Bounds())
+		}
+		p := image.NewPaletted(img.Bounds(), palette.Plan9)
+		stddraw.Draw(p, p.Rect, img, image.Point{}, stddraw.Src)
+		d := delay
+		if i == len(figs)-1 {
+			d *= 3
+		}
+		anim.Image = append(anim.Image, p)
+		anim.Delay = append(anim.Delay, d)
+	}
+	if err := gif.EncodeAll(w, anim); err != nil {
+		return fmt.Errorf("figure: encoding GIF: %w", err)
+	}
+	return nil
 }

@@ -3,10 +3,8 @@ package graph
 import (
 	"fmt"
 	"os"
-	"reflect"
 	"slices"
 	"strings"
-	"unsafe"
 
 	"github.com/gaborlab/gabor/kernels"
 	G "gorgonia.org/gorgonia"
@@ -35,7 +33,8 @@ import (
 // a float64 node, a leaf nobody writes, a malformed node) is an error
 // naming the node — its name, its op and its id. GABOR_DEBUG=1 prints the
 // resulting program to stderr.
-func Compile(m *Model, opt Options) (*kernels.Program, error) {
+func Compile(m *Model, opt Options) (p *kernels.Program, err error) {
+	defer recoverAs("graph.Compile", &p, &err)
 	u, err := m.unit(opt)
 	if err != nil {
 		return nil, err
@@ -45,6 +44,15 @@ func Compile(m *Model, opt Options) (*kernels.Program, error) {
 		return nil, err
 	}
 	return c.e.prog, nil
+}
+
+// recoverAs is the last guard of an entry point: a panic below it (in
+// gorgonia, or a compiler bug the node-level guard did not catch) becomes an
+// error.
+func recoverAs(where string, p **kernels.Program, err *error) {
+	if r := recover(); r != nil {
+		*p, *err = nil, fmt.Errorf("%s: internal error: %v", where, r)
+	}
 }
 
 // unit is what the compile pipeline takes, whichever entry point built it:
@@ -76,14 +84,14 @@ func (m *Model) unit(opt Options) (*unit, error) {
 		return nil, fmt.Errorf("%s: training needs a Loss node", u.where)
 	case opt.Optimizer != nil && len(m.Params) == 0:
 		return nil, fmt.Errorf("%s: training needs parameters (Params is empty)", u.where)
-	case m.Loss == nil && m.Logits == nil && len(opt.Taps) == 0:
-		return nil, fmt.Errorf("%s: nothing to compute (no Loss, Logits or taps)", u.where)
+	case m.Loss == nil && m.Logits == nil && len(m.Outputs)+len(opt.Taps) == 0:
+		return nil, fmt.Errorf("%s: nothing to compute (no Loss, Logits, Outputs or taps)", u.where)
 	}
 	if m.Loss != nil && !m.Loss.IsScalar() {
 		return nil, fmt.Errorf("%s: loss %s must be a scalar, got shape %v", u.where, describe(m.Loss), m.Loss.Shape())
 	}
 	if m.Target == OneHot && m.Labels != nil && m.Logits != nil && !m.Labels.Shape().Eq(m.Logits.Shape()) {
-		return nil, fmt.Errorf("%s: one-hot labels %v must have the logits' shape %v", u.where, m.Labels.Shape(), m.Logits.Shape())
+		return nil, fmt.Errorf("%s: %v labels %v must have the logits' shape %v", u.where, m.Target, m.Labels.Shape(), m.Logits.Shape())
 	}
 	for name, n := range map[string]*G.Node{"x": m.X, "labels": m.Labels} {
 		if n != nil {
@@ -101,6 +109,14 @@ func (m *Model) unit(opt Options) (*unit, error) {
 			u.forward = append(u.forward, n)
 		}
 	}
+	for _, name := range sortedKeys(m.Outputs) {
+		n := m.Outputs[name]
+		if n == nil {
+			return nil, fmt.Errorf("%s: output %q is nil", u.where, name)
+		}
+		u.forward = append(u.forward, n)
+		u.results[name] = n
+	}
 	if err := u.checkLeaves(); err != nil {
 		return nil, err
 	}
@@ -109,7 +125,11 @@ func (m *Model) unit(opt Options) (*unit, error) {
 		if u.grads, err = m.gradients(); err != nil {
 			return nil, fmt.Errorf("%s: differentiating: %w", u.where, err)
 		}
-		u.backward = append(u.backward, u.grads...)
+		// The last parameter's gradient first: in the order backprop
+		// reaches them, so each layer's incoming gradient dies soon after
+		// it is made (the memory plan of the zoo is that of a topological
+		// sort by gorgonia, to the float).
+		u.backward = append(u.backward, reversed(u.grads)...)
 	}
 	if err := u.addTaps(); err != nil {
 		return nil, err
@@ -161,6 +181,9 @@ func (u *unit) addTaps() error {
 			n = found[0]
 		} else {
 			return fmt.Errorf("%s: tap %q: no node of that name", u.where, name)
+		}
+		if _, dup := u.results[name]; dup {
+			return fmt.Errorf("%s: tap %q is also the name of an output", u.where, name)
 		}
 		u.results[name] = n
 		u.backward = append(u.backward, n)
@@ -396,305 +419,6 @@ func dtypeOf(n *G.Node) (dt tensor.Dtype, ok bool) {
 		}
 	}()
 	return n.Dtype(), true
-}
-
-// sortFrom returns the nodes the roots need that are not in before, each
-// after its inputs (a depth-first post-order over the nodes' own inputs, so
-// nodes gorgonia has removed from its graph tables never appear).
-func (c *compiler) sortFrom(roots, before []*G.Node) ([]*G.Node, error) {
-	const visiting, visited = 1, 2
-	state := map[*G.Node]int{}
-	for _, n := range before {
-		state[n] = visited
-	}
-	var out []*G.Node
-	var visit func(n *G.Node) error
-	visit = func(n *G.Node) error {
-		switch state[n] {
-		case visited:
-			return nil
-		case visiting:
-			return c.fail(n, "the graph has a cycle through this node")
-		}
-		state[n] = visiting
-		for i, ch := range children(n) {
-			if ch == nil {
-				return c.fail(n, "input %d is nil", i)
-			}
-			if err := visit(ch); err != nil {
-				return err
-			}
-		}
-		state[n] = visited
-		out = append(out, n)
-		return nil
-	}
-	for _, r := range roots {
-		if err := visit(r); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// childrenOffset locates Node's unexported children field: gorgonia v0.9.18
-// exports no accessor for a node's inputs, and its graph-level lookup
-// (ExprGraph.From) indexes its node table by id, which goes stale once
-// gorgonia removes nodes (its stabilizing rewrites and the pruning inside
-// Grad both do), handing back another node's inputs.
-var childrenOffset = func() uintptr {
-	f, ok := reflect.TypeOf(G.Node{}).FieldByName("children")
-	if !ok || f.Type != reflect.TypeOf(G.Nodes(nil)) {
-		return ^uintptr(0)
-	}
-	return f.Offset
-}()
-
-// children returns n's inputs in order, as the node itself holds them.
-func children(n *G.Node) G.Nodes {
-	if childrenOffset == ^uintptr(0) { // another gorgonia: the graph's view
-		var out G.Nodes
-		for it := n.Graph().From(n.ID()); it.Next(); {
-			out = append(out, it.Node().(*G.Node))
-		}
-		return out
-	}
-	return *(*G.Nodes)(unsafe.Add(unsafe.Pointer(n), childrenOffset))
-}
-
-// reach returns the set of nodes the given roots depend on (roots included).
-func reach(roots ...*G.Node) map[*G.Node]bool {
-	seen := map[*G.Node]bool{}
-	var visit func(n *G.Node)
-	visit = func(n *G.Node) {
-		if n == nil || seen[n] {
-			return
-		}
-		seen[n] = true
-		for _, ch := range children(n) {
-			visit(ch)
-		}
-	}
-	for _, r := range roots {
-		visit(r)
-	}
-	return seen
-}
-
-// lowerNode emits the instructions computing n.
-func (c *compiler) lowerNode(n *G.Node) error {
-	if c.done[n] {
-		return nil
-	}
-	c.cur = n
-	c.e.node = fmt.Sprintf("%s %v", nodeLabel(n), n.Op())
-	if n.Op() == nil {
-		return c.lowerLeaf(n)
-	}
-	if builtinName(n.Op()) == "constantTensor" { // gorgonia says arity 1 but gives it no input
-		return c.constant(n)
-	}
-	kids := children(n)
-	if a := n.Op().Arity(); a >= 0 && a != len(kids) {
-		return c.fail(n, "the op takes %d inputs, the node has %d", a, len(kids))
-	}
-	// Compile-time scalars: sizes, scalar constants, arithmetic on them.
-	if v, ok := c.foldScalar(n, kids); ok {
-		c.consts[n] = v
-		return nil
-	}
-	if err := c.float32OK(n); err != nil {
-		return err
-	}
-	in := make([]operand, len(kids))
-	for i, k := range kids {
-		id, err := c.operandOf(k)
-		if err != nil {
-			return err
-		}
-		in[i] = operand{ID: id, Shape: shapeOf(k), Node: k}
-	}
-	s := specOf(n)
-	if s == nil {
-		return c.lowerBuiltin(n, in)
-	}
-	target, act := c.fuse(n, s)
-	out := c.outBuffer(target)
-	if err := s.lower(c.e, in, operand{ID: out, Shape: shapeOf(target), Node: target}); err != nil {
-		return c.fail(n, "lowering: %v", err)
-	}
-	if target != n {
-		c.setEpilogue(out, act)
-		c.done[target] = true
-	}
-	return nil
-}
-
-// lowerLeaf checks a leaf the roots need: a parameter or a declared input
-// (buffers already given), else a constant, else an error — no leaf becomes
-// an input that nobody writes.
-func (c *compiler) lowerLeaf(n *G.Node) error {
-	if _, ok := c.bufs[n]; ok {
-		return nil
-	}
-	if n.Value() == nil {
-		return c.fail(n, "unbound input: a placeholder that is not a parameter, X, Labels or one of Model.Inputs, so nothing would write it")
-	}
-	return c.constant(n)
-}
-
-// constant folds a node that holds a value of one repeated number (ones,
-// zeros, a scalar) into a fill at the start of the program. Other constant
-// tensors have no place in a Program: the host writes only parameters and
-// inputs, so the error says to declare it as one.
-func (c *compiler) constant(n *G.Node) error {
-	if err := c.float32OK(n); err != nil {
-		return err
-	}
-	data, err := float32Data(n.Value())
-	if err != nil {
-		return c.fail(n, "constant value: %v", err)
-	}
-	for _, v := range data {
-		if v != data[0] && !(v != v && data[0] != data[0]) {
-			return c.fail(n, "holds a constant %v value that is not one repeated number; gabor folds only uniform constants: declare it in Model.Params (trained) or Model.Inputs (written by the host)", shapeOf(n))
-		}
-	}
-	if len(data) == 0 || len(data) != numel(shapeOf(n)) {
-		return c.fail(n, "constant value holds %d numbers for shape %v", len(data), shapeOf(n))
-	}
-	id := c.e.Buffer(fmt.Sprintf("const %s", nodeLabel(n)), shapeOf(n), kernels.Control)
-	c.fills = append(c.fills, kernels.Instr{Op: kernels.OpFill, Out: []kernels.BufID{id},
-		Args: kernels.FillArgs{N: len(data), Value: data[0]}, Node: "constant " + nodeLabel(n)})
-	c.bufs[n] = id
-	return nil
-}
-
-// fuse gives a GEMM or convolution its activation as an epilogue when the
-// activation is the only consumer: the activation's node then takes the
-// output and the pre-activation never gets a buffer. It returns the node
-// whose buffer the op writes and the activation to apply.
-func (c *compiler) fuse(n *G.Node, s spec) (*G.Node, kernels.Act) {
-	switch s.(type) {
-	case denseOp, convOp:
-	default:
-		return n, kernels.ActNone
-	}
-	cons := c.consumers[n]
-	if c.u.opt.NoFusion || len(cons) != 1 || c.keep[n] || cons[0] == c.u.logits {
-		return n, kernels.ActNone
-	}
-	a, ok := specOf(cons[0]).(actOp)
-	if !ok {
-		return n, kernels.ActNone
-	}
-	return cons[0], a.fn
-}
-
-// setEpilogue sets the activation of the GEMM or convolution that last
-// wrote buf; if that was another kernel, it applies the activation in place.
-func (c *compiler) setEpilogue(buf kernels.BufID, act kernels.Act) {
-	ins := c.e.prog.Instrs
-	for i := len(ins) - 1; i >= 0; i-- {
-		if len(ins[i].Out) == 0 || ins[i].Out[0] != buf {
-			continue
-		}
-		switch a := ins[i].Args.(type) {
-		case kernels.GemmArgs:
-			if a.Act == kernels.ActNone {
-				a.Act = act
-				ins[i].Args = a
-				return
-			}
-		case kernels.ConvArgs:
-			if ins[i].Op == kernels.OpConv2D && a.Act == kernels.ActNone {
-				a.Act = act
-				ins[i].Args = a
-				return
-			}
-		}
-		break
-	}
-	fn, _ := act.Unary()
-	c.e.Emit(kernels.OpUnary, []kernels.BufID{buf}, []kernels.BufID{buf}, kernels.UnaryArgs{Fn: fn, N: c.e.prog.Buffers[buf].Len})
-}
-
-// pin keeps a buffer (and whatever it views) alive for the whole program.
-func (c *compiler) pin(id kernels.BufID, class kernels.BufClass) {
-	b := &c.e.prog.Buffers[id]
-	if b.View >= 0 {
-		b = &c.e.prog.Buffers[b.View]
-	}
-	b.Pinned = true
-	if b.Class == kernels.Temp {
-		b.Class = class
-	}
-}
-
-// operandOf returns the buffer holding node k, materializing a folded
-// scalar constant into a buffer filled at the start of the program.
-func (c *compiler) operandOf(k *G.Node) (kernels.BufID, error) {
-	if id, ok := c.bufs[k]; ok {
-		return id, nil
-	}
-	if v, ok := c.consts[k]; ok {
-		id := c.constBuf(v)
-		c.bufs[k] = id
-		return id, nil
-	}
-	return -1, c.fail(k, "used before it is computed (a compiler bug)")
-}
-
-// constBuf is a one-element buffer holding v, filled at the start of the program.
-func (c *compiler) constBuf(v float64) kernels.BufID {
-	id := c.e.Buffer(fmt.Sprintf("const %g", v), nil, kernels.Control)
-	c.fills = append(c.fills, kernels.Instr{Op: kernels.OpFill, Out: []kernels.BufID{id},
-		Args: kernels.FillArgs{N: 1, Value: float32(v)}, Node: "constant"})
-	return id
-}
-
-// outBuffer allocates the buffer of a lowered node.
-func (c *compiler) outBuffer(n *G.Node) kernels.BufID {
-	if id, ok := c.bufs[n]; ok {
-		return id
-	}
-	id := c.e.Temp(nodeLabel(n), shapeOf(n))
-	c.bufs[n] = id
-	return id
-}
-
-// view records that n is a reshape of src: it shares src's storage.
-func (c *compiler) view(n *G.Node, src kernels.BufID) {
-	c.bufs[n] = c.e.View(nodeLabel(n), src, shapeOf(n))
-}
-
-// nodeLabel is a node's short name in programs: "%id name".
-func nodeLabel(n *G.Node) string {
-	if nm := n.Name(); nm != "" && len(nm) < 40 {
-		return fmt.Sprintf("%%%d %s", n.ID(), nm)
-	}
-	return fmt.Sprintf("%%%d", n.ID())
-}
-
-// describe names a node in errors: its name, its op's type and the op as
-// gorgonia prints it, and its id.
-func describe(n *G.Node) string {
-	name := n.Name()
-	if len(name) > 60 {
-		name = name[:57] + "..."
-	}
-	if n.Op() == nil {
-		return fmt.Sprintf("%q (leaf, id %d)", name, n.ID())
-	}
-	return fmt.Sprintf("%q (op %s %q, id %d)", name, builtinName(n.Op()), n.Op(), n.ID())
-}
-
-// shapeOf is a node's shape, with scalars as the empty shape.
-func shapeOf(n *G.Node) tensor.Shape {
-	if n.IsScalar() {
-		return tensor.Shape{}
-	}
-	return n.Shape()
 }
 
 // emitUpdate appends the fused optimizer update over all parameters.

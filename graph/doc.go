@@ -83,6 +83,23 @@
 // loss is needed to train; X, Labels and Inputs become Program.Inputs
 // ("x", "labels", and the Inputs' names).
 //
+// # Models in plain gorgonia
+//
+// A Model may be written with gorgonia's own calls, as gorgonia's examples
+// write one: G.Conv2d (im2col-based), G.Rectify, G.MaxPool2D, G.Reshape,
+// G.Mul and G.BroadcastAdd for the layers, with gabor's SoftmaxCrossEntropy
+// or a loss of gorgonia's elementwise ops, Sum and Mean. Compile lowers each
+// node those calls build. Record (MarshalModel, read back by UnmarshalModel
+// and RebuildModel) keeps each call as one node with its parameters —
+// kernel, pad, stride, dilation; the broadcast axes — and rebuilds it by
+// making the same call, at any batch size, so train.Fit accepts such a model
+// and every CLI verb rebuilds it from the run directory. GorgoniaRoles
+// names the node each call returns as a layer (conv, activation, pooling,
+// flatten, dense), which is how introspection lists the layers; name those
+// nodes (G.WithName("conv1")) and the parameters by layer ("conv1.weight")
+// and the figures use the names. A runnable example:
+// examples/gorgonia-convnet.
+//
 // # Compiling
 //
 // Compile, CompileGraph (a graph with named results and no loss: the
@@ -106,6 +123,8 @@
 //
 // gabor computes in float32: a float64 node is refused by name. A leaf the
 // roots need that is neither a parameter nor a declared input is folded
-// when it holds one repeated number (ones, zeros, a scalar), and is an
-// error otherwise — never an input that nobody writes.
+// when it holds one repeated number (ones, zeros, a scalar), is built on
+// the device when it holds a few runs of values (lower_const.go), and is an
+// error otherwise — never an input that nobody writes. docs/gorgonia.md
+// lists every gorgonia op and how it lowers.
 package graph

@@ -88,6 +88,8 @@ func (c *compiler) foldScalar(n *G.Node, kids []*G.Node) (float64, bool) {
 			return a * b, true
 		case "÷":
 			return a / b, true
+		case "^":
+			return math.Pow(a, b), true
 		}
 	case "elemUnaryOp":
 		if len(kids) != 1 {
@@ -145,6 +147,9 @@ func (c *compiler) lowerBuiltin(n *G.Node, in []operand) error {
 		}
 		fn, ok := unaryFns[op.String()]
 		if !ok {
+			if c.lowerUnaryMore(op.String(), in[0], c.outBuffer(n)) {
+				return nil
+			}
 			return fail("unary function %q is not supported", op.String())
 		}
 		out := c.outBuffer(n)
@@ -158,7 +163,10 @@ func (c *compiler) lowerBuiltin(n *G.Node, in []operand) error {
 		ta, tb := field(op, "transA").Bool(), field(op, "transB").Bool()
 		a, b := in[0].Shape, in[1].Shape
 		if len(a) != 2 || len(b) != 2 {
-			return fail("only matrix × matrix is supported, got %v × %v", a, b)
+			if err := c.lowerLinAlgVec(n, in, ta); err != nil {
+				return fail("%v", err)
+			}
+			return nil
 		}
 		m, k := a[0], a[1]
 		if ta {
@@ -207,6 +215,48 @@ func (c *compiler) lowerBuiltin(n *G.Node, in []operand) error {
 			}
 		}
 		return c.lowerSum(n, in[0], along)
+
+	case "dropoutOp", "dropoutDiffOp":
+		if err := c.lowerGorgoniaDropout(n, in, name == "dropoutDiffOp"); err != nil {
+			return fail("%v", err)
+		}
+		return nil
+
+	case "avgPoolOp", "avgPoolDiffOp":
+		if err := c.lowerGorgoniaAvgPool(n, in, name == "avgPoolDiffOp"); err != nil {
+			return fail("%v", err)
+		}
+		return nil
+
+	case "globalAveragePoolOp":
+		if err := c.lowerGlobalAvgPool(n, in[0]); err != nil {
+			return fail("%v", err)
+		}
+		return nil
+
+	case "sliceOp", "sliceIncrOp":
+		if err := c.lowerSlice(n, in, name == "sliceIncrOp"); err != nil {
+			return fail("%v", err)
+		}
+		return nil
+
+	case "concatOp":
+		if err := c.lowerConcat(n, in); err != nil {
+			return fail("%v", err)
+		}
+		return nil
+
+	case "BatchNormOp", "batchnormDiffOp":
+		if err := c.lowerBatchNorm(n, in, name == "batchnormDiffOp"); err != nil {
+			return fail("%v", err)
+		}
+		return nil
+
+	case "maxOp":
+		if err := c.lowerMax(n, in[0], intsField(op, "along")); err != nil {
+			return fail("%v", err)
+		}
+		return nil
 
 	case "im2colOp", "col2imOp":
 		ca := kernels.ConvArgs{
@@ -354,37 +404,31 @@ func (c *compiler) lowerElemBin(n *G.Node, in []operand, fail func(string, ...an
 	a, b := in[0], in[1]
 	out := shapeOf(n)
 	size := numel(out)
-	if sym == ">=" {
-		// The mask 1[x ≥ 0] as relu'(x)·1; x = 0 gets 0 (PyTorch's convention).
-		if v, ok := c.consts[b.Node]; !ok || v != 0 || numel(a.Shape) != size {
-			return fail("comparison is only supported as the ReLU mask x >= 0")
-		}
+	if v, ok := c.consts[b.Node]; sym == ">=" && ok && v == 0 && numel(a.Shape) == size {
+		// The mask 1[x ≥ 0] as relu'(x)·1; x = 0 gets 0 (PyTorch's
+		// convention), which changes only the gradient of Rectify (and of
+		// LeakyRelu) at exactly 0.
 		ones := e.Temp("ones", out)
 		e.Emit(kernels.OpFill, nil, ids1(ones), kernels.FillArgs{N: size, Value: 1})
 		o := c.outBuffer(n)
 		e.Emit(kernels.OpActGrad, []kernels.BufID{a.ID, ones}, ids1(o), kernels.ActGradArgs{Act: kernels.ActReLU, N: size})
 		return nil
 	}
-	fn, ok := binaryFns[sym]
-	if !ok {
-		return fail("operator %q is not supported", sym)
-	}
-	na, nb := numel(a.Shape), numel(b.Shape)
-	switch {
-	case na == size && nb == size:
-		o := c.outBuffer(n)
-		e.Emit(kernels.OpBinary, ids(a, b), ids1(o), kernels.BinaryArgs{Fn: fn, N: size})
-	case na == size && nb == 1:
-		o := c.outBuffer(n)
-		e.Emit(kernels.OpBinary, ids(a, b), ids1(o), kernels.BinaryArgs{Fn: fn, N: size, Bcast: kernels.BcastScalar})
-	case na == 1 && nb == size:
-		// s ∘ t: broadcast the scalar first, so one kernel serves every operator.
-		s := e.Temp("scalar broadcast", out)
-		e.Emit(kernels.OpBroadcast, ids(a), ids1(s), kernels.BroadcastArgs{Outer: 1, Mid: size, Inner: 1, Scale: 1})
-		o := c.outBuffer(n)
-		e.Emit(kernels.OpBinary, []kernels.BufID{s, b.ID}, ids1(o), kernels.BinaryArgs{Fn: fn, N: size})
+	var err error
+	switch sym {
+	case "<", ">", "<=", ">=", "==", "!=":
+		err = c.lowerCompare(sym, a, b, out, c.outBuffer(n))
+	case "^":
+		err = c.lowerPow(a, b, out, c.outBuffer(n))
 	default:
-		return fail("operands of shapes %v and %v do not match the output %v", a.Shape, b.Shape, out)
+		fn, ok := binaryFns[sym]
+		if !ok {
+			return fail("operator %q is not supported", sym)
+		}
+		err = c.binaryInto(fn, a, b, out, c.outBuffer(n))
+	}
+	if err != nil {
+		return fail("%v", err)
 	}
 	return nil
 }

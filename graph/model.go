@@ -30,6 +30,9 @@ type Model struct {
 	Params []*G.Node // trainable parameters, canonical order
 	// Inputs are further leaves the host writes, by their Program.Inputs name.
 	Inputs map[string]*G.Node
+	// Outputs are further results of the forward pass (a hidden layer, a
+	// second head), readable after a run as Program.Taps[name].
+	Outputs map[string]*G.Node
 }
 
 // Target says what a model's Labels hold.

@@ -217,6 +217,37 @@ func TestMSELossMatchesTapeMachine(t *testing.T) {
 	if want := sum / 12; math.Abs(got-want) > 1e-5*math.Max(1, want) {
 		t.Errorf("MSE %.7g, float64 loop %.7g", got, want)
 	}
+
+	// A forward-only program with the hidden layer as a named output.
+	m.Outputs = map[string]*G.Node{"hidden": h}
+	p, err := Compile(m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := loadCPU(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ex.Close()
+	for i, s := range p.Params {
+		mustOK(t, ex.Write(s.Value, f32s(m.Params[i].Value())))
+	}
+	mustOK(t, ex.Write(p.Inputs["x"], f32s(xv)))
+	mustOK(t, ex.Write(p.Inputs["labels"], f32s(yv)))
+	mustOK(t, ex.Run(p.Forward))
+	hidden := make([]float32, 6*4)
+	mustOK(t, ex.Read(p.Taps["hidden"], hidden))
+	want := make([]float64, len(hidden))
+	for r := 0; r < 6; r++ {
+		for j := 0; j < 4; j++ {
+			s := float64(b1d[j])
+			for k := 0; k < 3; k++ {
+				s += float64(f32s(xv)[r*3+k]) * float64(w1d[j*3+k])
+			}
+			want[r*4+j] = math.Tanh(s)
+		}
+	}
+	near(t, "output hidden", hidden, want, 1e-6, 1e-5)
 }
 
 // rosenbrock is f(a, b) = (1 − a)² + 100·(b − a²)², a surface to minimize
@@ -447,9 +478,10 @@ func TestFloat64GraphIsRefused(t *testing.T) {
 }
 
 // TestLeavesNobodyWrites: a leaf that is neither a parameter nor a declared
-// input is folded when it is a constant of one value (and then agrees with
-// the TapeMachine, which reads that value), and is an error naming it
-// otherwise — never an input that reads zeros.
+// input is folded when it is a constant of one value, built on the device
+// when it is a constant of a few runs of values (and then agrees with the
+// TapeMachine, which reads that value), and is an error naming it otherwise
+// — never an input that reads zeros.
 func TestLeavesNobodyWrites(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
 	mk := func(extra *G.Node, g *G.ExprGraph, x, w *G.Node) *Model {
@@ -470,11 +502,27 @@ func TestLeavesNobodyWrites(t *testing.T) {
 	m = mk(G.NewConstant(tensor.New(tensor.WithShape(3, 2), tensor.WithBacking([]float32{2, 2, 2, 2, 2, 2}))), g, x, w)
 	agreeWithTapeMachine(t, m, map[*G.Node]*tensor.Dense{x: randT(rng, -1, 1, 3, 4)})
 
-	// Values that differ: an error naming the node.
+	// Values that differ: built on the device from runs, as a variable and
+	// as a gorgonia constantTensor (an identity matrix).
 	g, x, w = setup()
 	m = mk(nodeOf(g, "mixed", randT(rng, -1, 1, 3, 2)), g, x, w)
-	if _, err := Compile(m, Options{}); err == nil || !strings.Contains(err.Error(), `"mixed"`) || !strings.Contains(err.Error(), "Model.Inputs") {
-		t.Errorf("a non-uniform constant: got %v, want an error naming it", err)
+	agreeWithTapeMachine(t, m, map[*G.Node]*tensor.Dense{x: randT(rng, -1, 1, 3, 4)})
+	g = G.NewGraph()
+	x, w = placeholder(g, "x", 3, 4), param(g, rng, "w", 4, 4)
+	eye := tensor.New(tensor.WithShape(4, 4), tensor.WithBacking([]float32{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1}))
+	m = &Model{Name: "leaf", G: g, X: x, Params: []*G.Node{w},
+		Loss: G.Must(G.Mean(G.Must(G.Square(G.Must(G.Mul(G.Must(G.Mul(x, w)), G.NewConstant(eye)))))))}
+	agreeWithTapeMachine(t, m, map[*G.Node]*tensor.Dense{x: randT(rng, -1, 1, 3, 4)})
+	// Too many runs, or a NaN among other values: an error naming the node.
+	for _, bad := range []*tensor.Dense{randT(rng, -1, 1, 3, 40), tensor.New(tensor.WithShape(3, 2), tensor.WithBacking([]float32{1, 2, float32(math.NaN()), 1, 1, 1}))} {
+		g, x, w = setup()
+		if bad.Shape()[1] == 40 {
+			w = param(g, rng, "w", 4, 40)
+		}
+		m = mk(nodeOf(g, "mixed", bad), g, x, w)
+		if _, err := Compile(m, Options{}); err == nil || !strings.Contains(err.Error(), `"mixed"`) || !strings.Contains(err.Error(), "Model.Inputs") {
+			t.Errorf("a constant of %d values: got %v, want an error naming it", bad.Shape().TotalSize(), err)
+		}
 	}
 	// A placeholder nobody declared: unbound.
 	g, x, w = setup()

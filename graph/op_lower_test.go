@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"math/rand"
 	"testing"
 
@@ -247,6 +248,57 @@ func TestSidesAreReused(t *testing.T) {
 				t.Fatal(err)
 			}
 			near(t, s.bwd.String()+" from a side", got, f64s(want.(*tensor.Dense)), 1e-6, 1e-6)
+		}
+	}
+}
+
+// TestGradRulesCoverDiffWRT: the gradient table and DiffWRT agree for every
+// op — an op differentiated with respect to an input has a rule that
+// returns a gradient for it, an op with none (the gradient ops) answers
+// false for every input.
+func TestGradRulesCoverDiffWRT(t *testing.T) {
+	for _, c := range lowerCases() {
+		g := G.NewGraph()
+		in := make(G.Nodes, len(c.shapes))
+		for i, s := range c.shapes {
+			in[i] = G.NewTensor(g, tensor.Float32, len(s), G.WithShape(s...), G.WithName(fmt.Sprintf("in%d", i)))
+			if len(s) == 0 {
+				in[i] = G.NewScalar(g, tensor.Float32, G.WithName(fmt.Sprintf("in%d", i)))
+			}
+		}
+		y, err := G.ApplyOp(gop{c.op}, in...)
+		if err != nil {
+			t.Fatalf("%v: %v", c.op, err)
+		}
+		var dy *G.Node
+		if y.IsScalar() {
+			dy = G.NewScalar(g, tensor.Float32, G.WithName("dy"))
+		} else {
+			dy = G.NewTensor(g, tensor.Float32, len(y.Shape()), G.WithShape(y.Shape()...), G.WithName("dy"))
+		}
+		wrt := gop{c.op}.DiffWRT(len(in))
+		dx, err := gop{c.op}.SymDiff(in, y, dy)
+		any := false
+		for _, w := range wrt {
+			any = any || w
+		}
+		if !any {
+			if err == nil {
+				t.Errorf("%v: differentiated with respect to nothing, yet SymDiff has a rule", c.op)
+			}
+			continue
+		}
+		if err != nil || len(dx) != len(in) {
+			t.Errorf("%v: SymDiff gave %d gradients for %d inputs (err %v)", c.op, len(dx), len(in), err)
+			continue
+		}
+		for i := range in {
+			if wrt[i] != (dx[i] != nil) {
+				t.Errorf("%v: input %d: DiffWRT %v, gradient %v", c.op, i, wrt[i], dx[i])
+			}
+			if dx[i] != nil && !dx[i].Shape().Eq(in[i].Shape()) {
+				t.Errorf("%v: input %d %v has a gradient of shape %v", c.op, i, in[i].Shape(), dx[i].Shape())
+			}
 		}
 	}
 }

@@ -32,8 +32,9 @@ type GraphSpec struct {
 // opt.Optimizer must be nil. Running the Forward segment alone computes the
 // Forward results (a cheap pass over a data set); running both computes
 // everything.
-func CompileGraph(g *G.ExprGraph, s GraphSpec, opt Options) (*kernels.Program, error) {
+func CompileGraph(g *G.ExprGraph, s GraphSpec, opt Options) (p *kernels.Program, err error) {
 	const where = "graph.CompileGraph"
+	defer recoverAs(where, &p, &err)
 	switch {
 	case g == nil:
 		return nil, fmt.Errorf("%s: no graph", where)

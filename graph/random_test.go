@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/gaborlab/gabor/graph"
@@ -14,8 +15,11 @@ import (
 
 // randomModel builds a random network from the supported ops: a few
 // convolution stages (conv with or without bias, any activation — gabor's or
-// gorgonia's — max or average pooling, sometimes a residual sum that gives a
-// node two consumers), a flatten, a few dense layers, and the fused loss.
+// gorgonia's, LeakyRelu and Abs among them — max or average pooling,
+// sometimes a residual sum that gives a node two consumers, sometimes
+// gorgonia's Concat along the channels and a Slice of it, sometimes
+// gorgonia's BatchNorm after the convolution), a flatten, a few
+// dense layers (sometimes sliced), and the fused loss.
 func randomModel(rng *rand.Rand) (*graph.Model, string) {
 	g := G.NewGraph()
 	b := 1 + rng.IntN(4)
@@ -41,7 +45,7 @@ func randomModel(rng *rand.Rand) (*graph.Model, string) {
 		return p
 	}
 	act := func(n *G.Node) *G.Node {
-		switch rng.IntN(6) {
+		switch rng.IntN(8) {
 		case 0:
 			desc += " relu"
 			return G.Must(graph.ReLU(n))
@@ -57,6 +61,12 @@ func randomModel(rng *rand.Rand) (*graph.Model, string) {
 		case 4:
 			desc += " G.sigmoid"
 			return G.Must(G.Sigmoid(n))
+		case 5:
+			desc += " G.leakyrelu"
+			return G.Must(G.LeakyRelu(n, 0.1))
+		case 6:
+			desc += " G.abs"
+			return G.Must(G.Abs(n))
 		}
 		return n
 	}
@@ -74,10 +84,32 @@ func randomModel(rng *rand.Rand) (*graph.Model, string) {
 			bias = param(s[1]*r*r, k)
 		}
 		desc += fmt.Sprintf(" conv(k%d r%d s%d p%d bias=%v)", k, r, stride, pad, bias != nil)
-		cur = act(G.Must(graph.Conv2D(cur, wt, bias, [2]int{stride, stride}, [2]int{pad, pad})))
+		cur = G.Must(graph.Conv2D(cur, wt, bias, [2]int{stride, stride}, [2]int{pad, pad}))
+		// gorgonia's BatchNorm, per-channel scale and bias. Not after a
+		// bias or a filter of one tap: BatchNorm's output does not depend
+		// on a per-channel shift, nor on w when each channel is w·x, so
+		// their true gradient is 0 and both sides return float32 noise.
+		if cs := cur.Shape(); cs[0]*cs[2]*cs[3] >= 4 && s[1]*r*r > 1 && bias == nil && rng.IntN(3) == 0 {
+			desc += " batchnorm"
+			gamma, beta := param(4, 1, cs[1], 1, 1), param(4, 1, cs[1], 1, 1)
+			bn, _, _, _, err := G.BatchNorm(cur, gamma, beta, 0.1, 1e-5)
+			if err != nil {
+				panic(err)
+			}
+			cur = bn
+		}
+		cur = act(cur)
 		if rng.IntN(3) == 0 { // a second consumer of cur: gradient accumulation
 			desc += " +residual"
 			cur = G.Must(G.Add(cur, G.Must(graph.Tanh(cur))))
+		}
+		if rng.IntN(3) == 0 { // gorgonia's Concat along the channels, sometimes sliced back
+			desc += " concat"
+			cur = G.Must(G.Concat(1, cur, G.Must(G.LeakyRelu(cur, 0.2))))
+			if k := cur.Shape()[1]; k > 2 && rng.IntN(2) == 0 { // one channel would drop the axis
+				desc += fmt.Sprintf(" slice[1:%d]", k)
+				cur = G.Must(G.Slice(cur, nil, G.S(1, k)))
+			}
 		}
 		s = cur.Shape()
 		if s[2] >= 2 && s[3] >= 2 {
@@ -108,6 +140,10 @@ func randomModel(rng *rand.Rand) (*graph.Model, string) {
 		cur = G.Must(graph.Dense(cur, wt, bias))
 		if layer > 0 {
 			cur = act(cur)
+			if w := cur.Shape()[1]; w > 2 && rng.IntN(4) == 0 { // a slice of one would drop the axis
+				desc += fmt.Sprintf(" slice[:%d]", w-1)
+				cur = G.Must(G.Slice(cur, nil, G.S(0, w-1)))
+			}
 		}
 	}
 	m.Logits = cur
@@ -121,8 +157,21 @@ func randomModel(rng *rand.Rand) (*graph.Model, string) {
 // TapeMachine executing the same graph op by op.
 func TestRandomGraphsMatchTapeMachine(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2026, 11))
+	drawn := map[string]int{}
+	defer func() { // the graphs exercise gorgonia's ops, not only gabor's
+		for _, op := range []string{"G.leakyrelu", "G.abs", "concat", "slice", "G.tanh", "batchnorm"} {
+			if drawn[op] == 0 {
+				t.Errorf("no random graph used %s", op)
+			}
+		}
+	}()
 	for i := 0; i < 120; i++ {
 		m, desc := randomModel(rng)
+		for _, op := range []string{"G.leakyrelu", "G.abs", "concat", "slice", "G.tanh", "batchnorm"} {
+			if strings.Contains(desc, op) {
+				drawn[op]++
+			}
+		}
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			b := m.Batch()
 			xs := m.X.Shape()
@@ -156,6 +205,9 @@ func TestRandomGraphsMatchTapeMachine(t *testing.T) {
 			}
 			check(t, ex.Write(p.Inputs["x"], x))
 			check(t, ex.Write(p.Inputs["labels"], labels))
+			if p.Ctl >= 0 { // training mode (BatchNorm's batch statistics), as the TapeMachine runs
+				check(t, ex.Write(p.Ctl, []float32{1, 0}))
+			}
 			check(t, ex.Run(kernels.Segment{Start: 0, End: p.Backward.End}))
 			loss := []float32{0}
 			check(t, ex.Read(p.Loss, loss))

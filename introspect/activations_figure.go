@@ -8,6 +8,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/gaborlab/gabor/figure"
 )
 
 // Activation-figure normalizations: one scale for all maps of a layer, or
@@ -25,11 +27,11 @@ type ActivationFigureOptions struct {
 	Norm string
 	// Cols is how many feature maps a row holds before it wraps (0: 16).
 	Cols int
-	// MapSize is the size in pixels a feature map is upscaled to, by an
-	// integer factor (0: 56); the input image is drawn twice as large.
-	MapSize int
-	// StripWidth is the widest a heat strip is drawn before it wraps (0: 896).
-	StripWidth int
+	// MapSize is the side in points a feature map is drawn at (0: 36); the
+	// input image is drawn twice as large.
+	MapSize float64
+	// StripWidth is the widest a heat strip is drawn before it wraps (0: 576).
+	StripWidth float64
 	// Title lines above the figure.
 	Title []string
 	// ClassNames label the cells of the last layer's strip (the logits),
@@ -39,16 +41,16 @@ type ActivationFigureOptions struct {
 
 // Figure geometry, in pixels.
 const (
-	actMargin   = 12 // around the figure
-	actRowGap   = 10 // between layer rows (a rule is drawn in the middle)
-	actMapGap   = 6  // between feature maps
-	actStripH   = 22 // height of a heat strip line
-	actLineH    = TextAsc + TextDesc + 2
-	actLabelPad = 14 // between the label column and the maps
+	actMargin   = 8.0  // around the figure
+	actRowGap   = 8.0  // between layer rows (a rule is drawn in the middle)
+	actMapGap   = 4.0  // between feature maps
+	actStripH   = 14.0 // height of a heat strip line
+	actLineH    = 10.0 // a line of text
+	actAsc      = 6.0  // a text's height above its baseline, about
+	actLabelPad = 10.0 // between the label column and the maps
 )
 
 var (
-	white     = color.NRGBA{255, 255, 255, 255}
 	black     = color.NRGBA{0, 0, 0, 255}
 	frameGray = color.NRGBA{170, 170, 170, 255}
 	ruleGray  = color.NRGBA{225, 225, 225, 255}
@@ -60,10 +62,10 @@ var (
 // value range on the left. Feature maps [C, H, W] are drawn as C tiles;
 // vectors as heat strips. The input is drawn in gray (its own range, so it
 // looks like the image); every other layer with the diverging colormap on a
-// zero-centred scale: zero is white, positive red, negative blue, so after a
-// ReLU the units that are off are white and the strength of the rest reads
+// zero-centred scale: zero is the light centre, positive red, negative blue, so after a
+// ReLU the units that are off are pale and the strength of the rest reads
 // as the depth of red.
-func ActivationFigure(acts []LayerActivation, o ActivationFigureOptions) (*Figure, error) {
+func ActivationFigure(acts []LayerActivation, o ActivationFigureOptions) (*figure.Figure, error) {
 	if len(acts) == 0 {
 		return nil, errors.New("introspect: activation figure of no layers")
 	}
@@ -75,13 +77,18 @@ func ActivationFigure(acts []LayerActivation, o ActivationFigureOptions) (*Figur
 		return nil, fmt.Errorf("introspect: unknown activation normalization %q (known: %s, %s)", o.Norm, NormLayer, NormMap)
 	}
 	o.Cols = cmpOr(o.Cols, 16)
-	o.MapSize = cmpOr(o.MapSize, 56)
-	o.StripWidth = cmpOr(o.StripWidth, 896)
+	if o.MapSize <= 0 {
+		o.MapSize = 36
+	}
+	if o.StripWidth <= 0 {
+		o.StripWidth = 576
+	}
 
-	fig := &Figure{Background: white, Meta: map[string]string{"normalization": o.Norm}}
+	fig := figure.New(0, 0)
+	fig.Meta["normalization"] = o.Norm
 	y := actMargin
 	for _, t := range o.Title {
-		fig.Texts = append(fig.Texts, Text{X: actMargin, Y: y + TextAsc, S: t})
+		fig.Add(figure.Text{X: actMargin, Y: y + actAsc, S: t})
 		y += actLineH
 	}
 	y += legend(fig, actMargin, y+2, o.Norm)
@@ -89,21 +96,21 @@ func ActivationFigure(acts []LayerActivation, o ActivationFigureOptions) (*Figur
 
 	// The label column is as wide as its widest line.
 	labels := make([][]string, len(acts))
-	labelW := 0
+	labelW := 0.0
 	for i, a := range acts {
 		labels[i] = layerLabel(a)
 		for _, s := range labels[i] {
-			labelW = max(labelW, TextWidth(s))
+			labelW = max(labelW, figure.TextWidth(s, 0))
 		}
 	}
 	x0 := actMargin + labelW + actLabelPad
-	width := 0
-	var rules []int // y of the rule above each row but the first
+	width := 0.0
+	var rules []float64 // y of the rule above each row but the first
 	for i, a := range acts {
 		if i > 0 {
 			rules = append(rules, y-actRowGap/2-1)
 		}
-		var h, w int
+		var h, w float64
 		var err error
 		last := i == len(acts)-1
 		if side := squareSide(a); side > 0 {
@@ -130,16 +137,16 @@ func ActivationFigure(acts []LayerActivation, o ActivationFigureOptions) (*Figur
 			if k > 0 {
 				c = noteGray
 			}
-			fig.Texts = append(fig.Texts, Text{X: actMargin, Y: y + TextAsc + k*actLineH, S: s, Color: c})
+			fig.Add(figure.Text{X: actMargin, Y: y + actAsc + float64(k)*actLineH, S: s, Color: c})
 		}
-		h = max(h, len(labels[i])*actLineH)
+		h = max(h, float64(len(labels[i]))*actLineH)
 		width = max(width, x0+w)
 		y += h + actRowGap
 	}
 	fig.W, fig.H = width+actMargin, y-actRowGap+actMargin
-	widenForText(fig, actMargin)
+	fig.Fit(actMargin)
 	for _, ry := range rules {
-		fig.Rects = append(fig.Rects, Rect{X: actMargin, Y: ry, W: fig.W - 2*actMargin, H: 1, Fill: ruleGray})
+		fig.Add(figure.Rect{X: actMargin, Y: ry, W: fig.W - 2*actMargin, H: 0.5, Fill: ruleGray})
 	}
 	return fig, nil
 }
@@ -189,30 +196,31 @@ func fmtShort(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
 
 // legend draws a small horizontal colorbar explaining the colours and
 // returns the height it took.
-func legend(fig *Figure, x, y int, norm string) int {
-	const w, h = 120, 10
-	const steps = 60
+func legend(fig *figure.Figure, x, y float64, norm string) float64 {
+	const w, h = 90.0, 7.0
+	const steps = 128
+	strip := image.NewNRGBA(image.Rect(0, 0, steps, 1))
 	for k := 0; k < steps; k++ {
-		xa, xb := x+k*w/steps, x+(k+1)*w/steps
-		fig.Rects = append(fig.Rects, Rect{X: xa, Y: y, W: xb - xa, H: h, Fill: Diverging.At((float64(k) + 0.5) / steps)})
+		strip.SetNRGBA(k, 0, figure.Diverging.At((float64(k)+0.5)/steps))
 	}
+	fig.Add(figure.Tile{X: x, Y: y, W: w, H: h, Img: strip})
 	scope := "layer"
 	if norm == NormMap {
 		scope = "map"
 	}
 	ty := y + h + actLineH - 2
-	fig.Texts = append(fig.Texts,
-		Text{X: x, Y: ty, S: "-max", Color: noteGray},
-		Text{X: x + w/2, Y: ty, S: "0", Anchor: AnchorMiddle, Color: noteGray},
-		Text{X: x + w, Y: ty, S: "+max", Anchor: AnchorEnd, Color: noteGray},
-		Text{X: x + w + 12, Y: y + h, S: "activations: 0 is white; one scale per " + scope + " (max = largest |value|)", Color: noteGray})
+	fig.Add(
+		figure.Text{X: x, Y: ty, S: "−max", Color: noteGray, Size: 7},
+		figure.Text{X: x + w/2, Y: ty, S: "0", Anchor: figure.Center, Color: noteGray, Size: 7},
+		figure.Text{X: x + w, Y: ty, S: "+max", Anchor: figure.Right, Color: noteGray, Size: 7},
+		figure.Text{X: x + w + 10, Y: y + h, S: "activations: 0 is the light centre; one scale per " + scope + " (max = largest |value|)", Color: noteGray, Size: 7})
 	return h + actLineH
 }
 
 // drawMaps draws a [C, H, W] activation as C tiles, Cols to a line, each
 // framed in gray with its channel index below. It returns the height and
 // width used.
-func drawMaps(fig *Figure, a LayerActivation, x0, y0 int, o ActivationFigureOptions, input bool) (int, int, error) {
+func drawMaps(fig *figure.Figure, a LayerActivation, x0, y0 float64, o ActivationFigureOptions, input bool) (float64, float64, error) {
 	c, h, w := a.Layer.Out[0], a.Layer.Out[1], a.Layer.Out[2]
 	if len(a.V) != c*h*w {
 		return 0, 0, fmt.Errorf("introspect: layer %s has %d values, shape %v wants %d", a.Layer.Name, len(a.V), a.Layer.Out, c*h*w)
@@ -221,20 +229,21 @@ func drawMaps(fig *Figure, a LayerActivation, x0, y0 int, o ActivationFigureOpti
 	if input {
 		size *= 2
 	}
-	s := max(1, int(math.Round(float64(size)/float64(max(h, w)))))
-	cmap, scaleOf := Diverging, SymmetricScale
+	s := size / float64(max(h, w)) // points per activation
+	cmap, scaleOf := figure.Diverging, figure.SymmetricScale
 	if input {
-		cmap, scaleOf = Gray, RangeScale
+		cmap, scaleOf = figure.Gray, figure.RangeScale
 	}
 	shared := scaleOf(a.V)
 	cols := min(c, o.Cols)
 	if input {
 		cols = c
 	}
-	cellW, cellH := w*s+actMapGap, h*s+actLineH
+	mw, mh := float64(w)*s, float64(h)*s
+	cellW, cellH := mw+actMapGap, mh+actLineH
 	showIndex := c > 1
 	if !showIndex {
-		cellH = h*s + actMapGap
+		cellH = mh + actMapGap
 	}
 	for ch := 0; ch < c; ch++ {
 		v := a.V[ch*h*w : (ch+1)*h*w]
@@ -242,33 +251,20 @@ func drawMaps(fig *Figure, a LayerActivation, x0, y0 int, o ActivationFigureOpti
 		if o.Norm == NormMap && !input {
 			sc = scaleOf(v)
 		}
-		img := image.NewNRGBA(image.Rect(0, 0, w, h))
-		for k, x := range v {
-			img.SetNRGBA(k%w, k/w, cmap.At(sc.At(float64(x))))
-		}
-		tx, ty := x0+1+(ch%cols)*cellW, y0+1+(ch/cols)*cellH
-		fig.Tiles = append(fig.Tiles, Tile{X: tx, Y: ty, Scale: s, Img: img})
-		frame(fig, tx, ty, w*s, h*s, frameGray)
+		tx, ty := x0+1+float64(ch%cols)*cellW, y0+1+float64(ch/cols)*cellH
+		fig.Add(figure.Tile{X: tx, Y: ty, W: mw, H: mh, Img: figure.PanelImage(v, w, h, cmap, sc)},
+			figure.Box{X: tx, Y: ty, W: mw, H: mh, Line: 0.4, Color: frameGray})
 		if showIndex {
-			fig.Texts = append(fig.Texts, Text{X: tx + w*s/2, Y: ty + h*s + TextAsc + 1, S: strconv.Itoa(ch), Anchor: AnchorMiddle, Color: noteGray})
+			fig.Add(figure.Text{X: tx + mw/2, Y: ty + mh + actAsc + 1.5, S: strconv.Itoa(ch), Anchor: figure.Center, Color: noteGray, Size: 6})
 		}
 	}
 	rows := (c + cols - 1) / cols
-	return rows*cellH - actMapGap + 2, cols*cellW - actMapGap + 2, nil
-}
-
-// frame draws a 1-pixel outline just outside the rectangle (x, y, w, h).
-func frame(fig *Figure, x, y, w, h int, c color.NRGBA) {
-	fig.Rects = append(fig.Rects,
-		Rect{X: x - 1, Y: y - 1, W: w + 2, H: 1, Fill: c},
-		Rect{X: x - 1, Y: y + h, W: w + 2, H: 1, Fill: c},
-		Rect{X: x - 1, Y: y, W: 1, H: h, Fill: c},
-		Rect{X: x + w, Y: y, W: 1, H: h, Fill: c})
+	return float64(rows)*cellH - actMapGap + 2, float64(cols)*cellW - actMapGap + 2, nil
 }
 
 // HeatStrip draws a vector as one line of cells, value i filling the
 // cellW×cellH block at x = i·cellW, coloured cmap.At(sc.At(v[i])).
-func HeatStrip(v []float32, sc Scale, cmap Colormap, cellW, cellH int) *image.NRGBA {
+func HeatStrip(v []float32, sc figure.Scale, cmap figure.Colormap, cellW, cellH int) *image.NRGBA {
 	cellW, cellH = max(cellW, 1), max(cellH, 1)
 	img := image.NewNRGBA(image.Rect(0, 0, len(v)*cellW, cellH))
 	for i, x := range v {
@@ -286,50 +282,50 @@ func HeatStrip(v []float32, sc Scale, cmap Colormap, cellW, cellH int) *image.NR
 // With class names (the logits), each cell is wide enough for its name,
 // written below with the softmax probability, and the predicted class is
 // framed in black.
-func drawStrip(fig *Figure, a LayerActivation, x0, y0 int, o ActivationFigureOptions, names []string) (int, int, error) {
+func drawStrip(fig *figure.Figure, a LayerActivation, x0, y0 float64, o ActivationFigureOptions, names []string) (float64, float64, error) {
 	n := len(a.V)
 	if n == 0 {
 		return 0, 0, fmt.Errorf("introspect: layer %s has no values", a.Layer.Name)
 	}
-	sc := SymmetricScale(a.V)
-	cellW := min(40, max(3, o.StripWidth/n))
+	sc := figure.SymmetricScale(a.V)
+	cellW := min(26, max(2, o.StripWidth/float64(n)))
 	if names != nil {
 		for _, s := range names {
-			cellW = max(cellW, TextWidth(s)+8)
+			cellW = max(cellW, figure.TextWidth(s, 7)+6)
 		}
 	}
-	perLine := max(1, min(n, o.StripWidth/cellW))
+	perLine := max(1, min(n, int(o.StripWidth/cellW)))
 	lines := (n + perLine - 1) / perLine
-	lineH := actStripH + 4
+	lineH := actStripH + 3
 	if names != nil {
 		lineH += 2 * actLineH
 	}
-	width := 0
+	width := 0.0
 	for l := 0; l < lines; l++ {
 		lo, hi := l*perLine, min(n, (l+1)*perLine)
-		tx, ty := x0+1, y0+1+l*lineH
-		fig.Tiles = append(fig.Tiles, Tile{X: tx, Y: ty, Scale: 1, Img: HeatStrip(a.V[lo:hi], sc, Diverging, cellW, actStripH)})
-		frame(fig, tx, ty, (hi-lo)*cellW, actStripH, frameGray)
-		width = max(width, (hi-lo)*cellW+2)
+		tx, ty := x0+1, y0+1+float64(l)*lineH
+		sw := float64(hi-lo) * cellW
+		fig.Add(figure.Tile{X: tx, Y: ty, W: sw, H: actStripH, Img: HeatStrip(a.V[lo:hi], sc, figure.Diverging, 1, 1)},
+			figure.Box{X: tx, Y: ty, W: sw, H: actStripH, Line: 0.4, Color: frameGray})
+		width = max(width, sw+2)
 	}
 	if names != nil {
 		p := LogitProbs(a.V)
 		best := Argmax(a.V)
 		for i, s := range names {
-			cx := x0 + 1 + i*cellW + cellW/2
-			ty := y0 + 1 + actStripH + 3 + TextAsc
+			cx := x0 + 1 + float64(i)*cellW + cellW/2
+			ty := y0 + 1 + actStripH + 2 + actAsc
 			c := noteGray
 			if i == best {
 				c = black
-				frame(fig, x0+1+i*cellW+1, y0+2, cellW-2, actStripH-2, black)
-				frame(fig, x0+1+i*cellW+2, y0+3, cellW-4, actStripH-4, black)
+				fig.Add(figure.Box{X: x0 + 1 + float64(i)*cellW + 1, Y: y0 + 2, W: cellW - 2, H: actStripH - 2, Line: 1.2, Color: black})
 			}
-			fig.Texts = append(fig.Texts,
-				Text{X: cx, Y: ty, S: s, Anchor: AnchorMiddle, Color: c},
-				Text{X: cx, Y: ty + actLineH, S: fmtPercent(p[i]), Anchor: AnchorMiddle, Color: c})
+			fig.Add(
+				figure.Text{X: cx, Y: ty, S: s, Anchor: figure.Center, Color: c, Size: 7},
+				figure.Text{X: cx, Y: ty + actLineH, S: fmtPercent(p[i]), Anchor: figure.Center, Color: c, Size: 7})
 		}
 	}
-	return lines*lineH - 2, width, nil
+	return float64(lines)*lineH - 2, width, nil
 }
 
 // LogitProbs is the softmax of logits, in float64, shifted by the maximum for stability.

@@ -10,16 +10,19 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/gaborlab/gabor/figure"
 )
 
 // ActivationsOptions are the settings of RenderActivations (the flags of
 // `gabor activations`).
 type ActivationsOptions struct {
-	Index   int      // test image
-	Out     string   // output folder ("" : <run dir or checkpoint's folder>/figures)
-	Formats []string // of Formats ("" : png)
-	Norm    string   // NormLayer or NormMap
-	Device  string   // backend ("" : auto)
+	Index int // test image
+	// Output is formats, DPI, width, title, folder ("" : <run dir or
+	// checkpoint's folder>/figures) and overwrite policy.
+	Output figure.Output
+	Norm   string // NormLayer or NormMap
+	Device string // backend ("" : auto)
 }
 
 // ActivationsResult is what RenderActivations made: the --json output and
@@ -78,8 +81,8 @@ func openModelWeights(path string) (*Weights, string, error) {
 // input and every layer's activation in one figure, written in each format
 // with a JSON sidecar. An index outside the test set is an *IndexError.
 func RenderActivations(path string, o ActivationsOptions) (*ActivationsResult, error) {
-	if len(o.Formats) == 0 {
-		o.Formats = []string{"png"}
+	if len(o.Output.Formats) == 0 {
+		o.Output.Formats = []string{"png"}
 	}
 	if o.Norm == "" {
 		o.Norm = NormLayer
@@ -139,23 +142,32 @@ func RenderActivations(path string, o ActivationsOptions) (*ActivationsResult, e
 		chain = append(chain, a.Layer)
 	}
 	fig, err := ActivationFigure(acts, ActivationFigureOptions{Norm: o.Norm, ClassNames: names,
-		Title: []string{title, "layer by layer, top to bottom: input -> " + strings.ReplaceAll(LayerNames(chain), ", ", " -> ")}})
+		Title: titleLines(o.Output, title, "layer by layer, top to bottom: input → "+strings.ReplaceAll(LayerNames(chain), ", ", " → "))})
 	if err != nil {
 		return nil, err
 	}
-	fig.Meta = Provenance(w, "all", o.Norm)
+	fig.SetMeta(Provenance(w, "all", o.Norm))
 	fig.Meta["index"] = strconv.Itoa(o.Index)
 	fig.Meta["label"] = res.LabelName
 
-	out := o.Out
+	out := o.Output.Dir
 	if out == "" {
 		out = filepath.Join(dir, "figures")
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("introspect: %w", err)
 	}
-	stem := fmt.Sprintf("activations-%d", o.Index)
-	if res.Files, err = writeFigure(out, stem, fig, o.Formats); err != nil {
+	stem := fmt.Sprintf("activations-image%d", o.Index)
+	if o.Norm != NormLayer {
+		stem += "-" + o.Norm
+	}
+	stem, err = figure.FreeStem(out, stem+"-"+figure.StepTag(w.Step), append(dotted(o.Output.Formats), ".json"), o.Output.Force)
+	if err != nil {
+		return nil, err
+	}
+	fo := o.Output
+	fo.Force = true
+	if res.Files, err = figure.WriteFiles(out, stem, fig, fo); err != nil {
 		return nil, err
 	}
 	side := filepath.Join(out, stem+".json")

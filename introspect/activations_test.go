@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/gaborlab/gabor/figure"
 	"image/color"
 	"os"
 	"path/filepath"
@@ -57,8 +58,8 @@ func tinyRun(t *testing.T, model string, snapshots bool) string {
 // 128 and 255; with 2×2 cells each value fills its own block.
 func TestHeatStripPixels(t *testing.T) {
 	v := []float32{-1, 0, 2}
-	sc := Scale{-2, 2}
-	img := HeatStrip(v, sc, Gray, 1, 1)
+	sc := figure.Scale{Lo: -2, Hi: 2}
+	img := HeatStrip(v, sc, figure.Gray, 1, 1)
 	if b := img.Bounds(); b.Dx() != 3 || b.Dy() != 1 {
 		t.Fatalf("1×1 cells: image %v, want 3×1", b)
 	}
@@ -68,7 +69,7 @@ func TestHeatStripPixels(t *testing.T) {
 			t.Errorf("pixel %d = %v, want gray %d", x, got, g)
 		}
 	}
-	img = HeatStrip(v, sc, Gray, 2, 2)
+	img = HeatStrip(v, sc, figure.Gray, 2, 2)
 	if b := img.Bounds(); b.Dx() != 6 || b.Dy() != 2 {
 		t.Fatalf("2×2 cells: image %v, want 6×2", b)
 	}
@@ -81,10 +82,10 @@ func TestHeatStripPixels(t *testing.T) {
 		}
 	}
 	// The diverging map: zero is its white centre, the ends its blue and red.
-	img = HeatStrip(v, sc, Diverging, 1, 1)
+	img = HeatStrip(v, sc, figure.Diverging, 1, 1)
 	for x, at := range []float64{0.25, 0.5, 1} {
-		if got := img.NRGBAAt(x, 0); got != Diverging.At(at) {
-			t.Errorf("diverging pixel %d = %v, want %v", x, got, Diverging.At(at))
+		if got := img.NRGBAAt(x, 0); got != figure.Diverging.At(at) {
+			t.Errorf("diverging pixel %d = %v, want %v", x, got, figure.Diverging.At(at))
 		}
 	}
 }
@@ -111,14 +112,19 @@ func TestActivationFigureStructure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(fig.Tiles); got != 1+3+1+1 {
+	tiles := mapTiles(fig)
+	if got := len(tiles); got != 1+3+1+1 {
 		t.Errorf("%d tiles, want 6 (input, 3 maps, 2 strips)", got)
 	}
-	texts := map[string]color.NRGBA{}
-	for _, tx := range fig.Texts {
-		texts[tx.S] = tx.Ink()
+	texts := map[string]color.Color{}
+	for _, it := range fig.Items() {
+		tx, ok := it.(figure.Text)
+		if !ok {
+			continue
+		}
+		texts[tx.S] = tx.Color
 		if tx.X < 0 || tx.X > fig.W || tx.Y < 0 || tx.Y > fig.H {
-			t.Errorf("text %q at (%d,%d) outside the %d×%d figure", tx.S, tx.X, tx.Y, fig.W, fig.H)
+			t.Errorf("text %q at (%g,%g) outside the %g×%g figure", tx.S, tx.X, tx.Y, fig.W, fig.H)
 		}
 	}
 	for _, s := range []string{"input", "conv1", "fc1", "fc2", "3x2x2", "cat", "dog", "emu"} {
@@ -126,37 +132,39 @@ func TestActivationFigureStructure(t *testing.T) {
 			t.Errorf("no text %q in the figure", s)
 		}
 	}
-	if texts["dog"] != black || texts["cat"] == black {
+	if texts["dog"] != color.Color(black) || texts["cat"] == color.Color(black) {
 		t.Errorf("the predicted class (dog) should be the one written in black")
 	}
-	for _, tl := range fig.Tiles {
-		b := tl.Img.Bounds()
-		if tl.X < 0 || tl.Y < 0 || tl.X+b.Dx()*tl.Scale > fig.W || tl.Y+b.Dy()*tl.Scale > fig.H {
-			t.Errorf("tile at (%d,%d) of %v×%d leaves the %d×%d figure", tl.X, tl.Y, b, tl.Scale, fig.W, fig.H)
+	for _, tl := range tiles {
+		if tl.X < 0 || tl.Y < 0 || tl.X+tl.W > fig.W || tl.Y+tl.H > fig.H {
+			t.Errorf("tile at (%g,%g) of %g×%g leaves the %g×%g figure", tl.X, tl.Y, tl.W, tl.H, fig.W, fig.H)
 		}
 	}
 	// Map 2 (values 0.01 and 0) is nearly white on the layer's shared scale
 	// and full red on its own.
-	shared := fig.Tiles[3].Img.NRGBAAt(0, 0)
+	shared := tiles[3].Img.NRGBAAt(0, 0)
 	fig, err = ActivationFigure(acts, ActivationFigureOptions{Norm: NormMap})
 	if err != nil {
 		t.Fatal(err)
 	}
-	own := fig.Tiles[3].Img.NRGBAAt(0, 0)
-	if shared != Diverging.At(0.5+0.5*0.01/2) || own != Diverging.At(1) {
-		t.Errorf("map 2 pixel: shared scale %v, own scale %v; want %v and %v", shared, own, Diverging.At(0.5025), Diverging.At(1))
+	own := mapTiles(fig)[3].Img.NRGBAAt(0, 0)
+	if shared != figure.Diverging.At(0.5+0.5*0.01/2) || own != figure.Diverging.At(1) {
+		t.Errorf("map 2 pixel: shared scale %v, own scale %v; want %v and %v", shared, own, figure.Diverging.At(0.5025), figure.Diverging.At(1))
 	}
 	if _, err := ActivationFigure(acts, ActivationFigureOptions{Norm: "sideways"}); err == nil {
 		t.Errorf("unknown normalization accepted")
 	}
 }
 
+// mapTiles are a figure's tiles but the legend strip (the first).
+func mapTiles(f *figure.Figure) []figure.Tile { return f.Tiles()[1:] }
+
 // RenderActivations on a trained run: the files exist, the sidecar says
 // what was drawn, and bad input is refused with the right error.
 func TestRenderActivations(t *testing.T) {
 	dir := tinyRun(t, "lenet", false)
 	out := t.TempDir()
-	res, err := RenderActivations(dir, ActivationsOptions{Index: 3, Out: out, Formats: []string{"png", "svg"}, Device: "cpu"})
+	res, err := RenderActivations(dir, ActivationsOptions{Index: 3, Output: figure.Output{Dir: out, Formats: []string{"png", "svg"}}, Device: "cpu"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +179,7 @@ func TestRenderActivations(t *testing.T) {
 	if res.Predicted < 0 || res.Predicted > 9 || res.Label < 0 || res.Label > 9 {
 		t.Errorf("label %d, predicted %d", res.Label, res.Predicted)
 	}
-	for _, f := range []string{"activations-3.png", "activations-3.svg", "activations-3.json"} {
+	for _, f := range []string{"activations-image3-step000002.png", "activations-image3-step000002.svg", "activations-image3-step000002.json"} {
 		p := filepath.Join(out, f)
 		if !slices.Contains(res.Files, p) {
 			t.Errorf("files %v lack %s", res.Files, p)
@@ -180,26 +188,26 @@ func TestRenderActivations(t *testing.T) {
 			t.Errorf("%s: %v", p, err)
 		}
 	}
-	b, err := os.ReadFile(filepath.Join(out, "activations-3.png"))
+	b, err := os.ReadFile(filepath.Join(out, "activations-image3-step000002.png"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	meta, err := ReadPNGText(b)
+	meta, err := figure.ReadPNGText(b)
 	if err != nil || meta["gabor:model"] != "lenet" || meta["gabor:index"] != "3" {
 		t.Errorf("PNG provenance %v (%v), want model lenet, index 3", meta, err)
 	}
 	var side ActivationsResult
-	sb, _ := os.ReadFile(filepath.Join(out, "activations-3.json"))
+	sb, _ := os.ReadFile(filepath.Join(out, "activations-image3-step000002.json"))
 	if err := json.Unmarshal(sb, &side); err != nil || side.Index != 3 || len(side.Layers) != 12 {
 		t.Errorf("sidecar: %v, %+v", err, side)
 	}
 
-	_, err = RenderActivations(dir, ActivationsOptions{Index: 10000, Out: out, Device: "cpu"})
+	_, err = RenderActivations(dir, ActivationsOptions{Index: 10000, Output: figure.Output{Dir: out}, Device: "cpu"})
 	var ie *IndexError
 	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "0 to 9999") {
 		t.Errorf("index 10000: %v, want an IndexError naming the range", err)
 	}
-	_, err = RenderActivations(filepath.Join(dir, "nope"), ActivationsOptions{Out: out})
+	_, err = RenderActivations(filepath.Join(dir, "nope"), ActivationsOptions{Output: figure.Output{Dir: out}})
 	var se *SourceError
 	if !errors.As(err, &se) || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("missing run dir: %v, want a SourceError saying it does not exist", err)

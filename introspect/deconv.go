@@ -36,7 +36,14 @@ type DeconvHit struct {
 type DeconvMap struct {
 	Map  int         `json:"map"`
 	Hits []DeconvHit `json:"hits"`
+	// Dead says the map's strongest activation over the scanned images is ≤
+	// 0: the unit never fires, and its projections mean nothing.
+	Dead bool `json:"dead"`
 }
+
+// dead reports whether a map never fires: no hit, or its strongest
+// activation ≤ 0.
+func (m DeconvMap) dead() bool { return len(m.Hits) == 0 || m.Hits[0].Value <= 0 }
 
 // DeconvResult is what Deconv found and projected.
 type DeconvResult struct {
@@ -54,25 +61,6 @@ type DeconvResult struct {
 	Maps    []DeconvMap `json:"maps"`
 }
 
-// DefaultLayer is the layer Deconv projects when none is named: the last
-// convolution of the model.
-func DefaultLayer(model string, conv1 int) (string, error) {
-	ls, err := Layers(model, conv1)
-	if err != nil {
-		return "", err
-	}
-	name := ""
-	for _, l := range ls {
-		if l.Kind == KindConv {
-			name = l.Name
-		}
-	}
-	if name == "" {
-		return "", fmt.Errorf("introspect: model %s has no convolution, so no feature maps to project (deconv needs a convnet such as lenet)", model)
-	}
-	return name, nil
-}
-
 // Deconv finds, for each chosen feature map of a layer, the test images
 // that activate it most (one streaming pass of the projection program's
 // forward segment over the test set, TopK), then projects each of those
@@ -84,7 +72,7 @@ func Deconv(run *Run, o DeconvOptions) (*DeconvResult, error) {
 		return nil, err
 	}
 	if o.Layer == "" {
-		if o.Layer, err = DefaultLayer(w.Config.Model, w.Config.Conv1); err != nil {
+		if o.Layer, err = w.DefaultLayer(); err != nil {
 			return nil, err
 		}
 	}
@@ -149,6 +137,7 @@ func Deconv(run *Run, o DeconvOptions) (*DeconvResult, error) {
 			h.Patch = crop(x, set.H, set.W, win)
 			k++
 		}
+		res.Maps[i].Dead = res.Maps[i].dead()
 	}
 	return res, nil
 }

@@ -42,7 +42,7 @@ type ProjectorOptions struct {
 	CheckpointStep int  // the run's checkpoint step for messages (-1: none)
 }
 
-// NewProjector builds the model of w's config at the given batch size,
+// NewProjector builds the model of w's run (Weights.Model) at the given batch size,
 // derives the projection of layer with rule, compiles it, loads it on the
 // device and writes w's tensors. A layer without spatial maps is refused
 // unless o.Flat is set (activation maximization projects from the logits).
@@ -54,14 +54,11 @@ func NewProjector(w *Weights, layer string, rule graph.Rule, o ProjectorOptions)
 	if o.Device == "" {
 		o.Device = "auto"
 	}
-	m, err := models.NewWith(cfg.Model, o.Batch, cfg.Seed, models.Options{Conv1: cfg.Conv1})
-	if err != nil {
-		return nil, fmt.Errorf("introspect: %w", err)
-	}
-	ls, err := Layers(cfg.Model, cfg.Conv1)
+	m, err := w.Model(o.Batch)
 	if err != nil {
 		return nil, err
 	}
+	ls := LayersOf(m)
 	var l Layer
 	found := false
 	for _, x := range ls {
@@ -76,7 +73,7 @@ func NewProjector(w *Weights, layer string, rule graph.Rule, o ProjectorOptions)
 		return nil, fmt.Errorf("introspect: layer %s of %s has no spatial maps (its output is %v per image); projections need a layer with [C, H, W] maps: %s",
 			layer, cfg.Model, l.Out, spatialNames(ls))
 	}
-	nodes := m.G.ByName(layer)
+	nodes := m.G.ByName(l.Node)
 	if len(nodes) == 0 {
 		return nil, &UnknownLayerError{Model: cfg.Model, Name: layer, Known: ls}
 	}

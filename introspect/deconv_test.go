@@ -1,8 +1,8 @@
 package introspect
 
 import (
-	"bytes"
 	"errors"
+	"github.com/gaborlab/gabor/figure"
 	"strings"
 	"testing"
 
@@ -43,15 +43,29 @@ func TestDeconvOnTrainedLenet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var png, svg bytes.Buffer
-	if err := WritePNG(&png, fig); err != nil {
+	if _, err := figure.Render(fig, "png", figure.Options{DPI: 72}); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteSVG(&svg, fig); err != nil {
+	svg, err := figure.Render(fig, "svg", figure.Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 2 * 2 * 4; len(fig.Tiles) != want || !strings.Contains(svg.String(), "map 5") {
-		t.Errorf("figure: %d tiles (want %d: projection and patch per hit), map label present: %v", len(fig.Tiles), want, strings.Contains(svg.String(), "map 5"))
+	if want := 2 * 2 * 4; len(fig.Tiles()) != want || !strings.Contains(string(svg), "map 5") {
+		t.Errorf("figure: %d tiles (want %d: projection and patch per hit), map label present: %v", len(fig.Tiles()), want, strings.Contains(string(svg), "map 5"))
+	}
+	// A map that never fires is drawn as dead, without projections.
+	dead := *res
+	dead.Maps = append([]DeconvMap(nil), res.Maps...)
+	dead.Maps[0].Dead = true
+	fig, err = DeconvFigure(&dead, DeconvFigureOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(fig.Tiles()); got != 2*4 {
+		t.Errorf("with map %d dead: %d tiles, want 8 (the other map only)", dead.Maps[0].Map, got)
+	}
+	if !strings.Contains(strings.Join(fig.Texts(), "|"), "dead") {
+		t.Errorf("dead map not labelled: %q", fig.Texts())
 	}
 
 	// Errors: a layer without maps, a map out of range, an unknown layer.

@@ -2,24 +2,15 @@
 // snapshots of weights taken during training, checkpoints, and the taps a
 // compiled Program keeps. It never re-runs a model in another framework.
 //
-// # Rendering core
+// # Figures
 //
-// A Figure is a picture described once (raster Tiles drawn with
-// nearest-neighbour upscaling, filled Rects, Texts, and a provenance Meta
-// map) and written by WritePNG (provenance in tEXt chunks, via EncodePNG),
-// WriteSVG (tiles as one rect per pixel, or embedded PNGs above
-// SVGRectLimit; text as vector text; provenance in <metadata>) and WritePDF
-// (a minimal one-page PDF written by hand: Flate image XObjects, Courier
-// text, provenance in the Info dictionary). The unit is the PNG pixel, so one
-// layout serves all three; text uses a 7-pixel-wide cell in every format
-// (TextWidth).
-//
-// Grid lays out Panels (small W×H value arrays) with padding, upscaling,
-// optional labels, row labels and a colorbar, through a Colormap (Diverging:
-// blue–white–red built in CIELAB with zero at white; Gray) and a Scale that
-// maps values to [0, 1]: SymmetricScale for signed weights (zero at the
-// centre), RangeScale for activations; per panel (NormFilter) or shared
-// (NormGlobal), or fixed by the caller (GridOptions.Fixed, Panel.Scale).
+// Every figure is a figure.Figure (package figure: gonum/plot vg canvases,
+// PNG at a chosen DPI, SVG and PDF, provenance in each), built here by
+// layout functions that know the analyses: ActivationFigure, DeconvFigure,
+// ScatterFigure and OverviewFigure, QueryFigure, FitFigure, Filmstrip and
+// ScoreFigure; grids of panels are figure.Grid. Each Render* verb takes a
+// figure.Output (the shared figure flags) and names its files by what makes
+// them differ, never overwriting one silently.
 //
 // # Snapshots
 //
@@ -41,6 +32,8 @@
 // orientation, widths and wavelength searched by gonum's Nelder–Mead from
 // Fourier-peak and seeded random starts); FitFilters fits a set in parallel,
 // GaborScore is the fraction whose adjusted R² reaches a threshold.
-// Filmstrip and WriteGIF show filters across snapshots; WriteScorePlot plots
-// the score over training. RenderFilters does all of it for `gabor filters`.
+// Fits that end on their search bounds are flagged (FilterFit.AtBound); a
+// negative adjusted R² counts as not Gabor-like and is left out of
+// MeanR2Adj. Filmstrip and WriteGIF show filters across snapshots;
+// ScoreFigure plots the score over training. RenderFilters does all of it for `gabor filters`.
 package introspect

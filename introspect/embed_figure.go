@@ -3,35 +3,13 @@ package introspect
 import (
 	"errors"
 	"fmt"
-	"image"
-	"image/color"
-	"image/draw"
-	"image/gif"
-	"io"
 	"math"
 	"strconv"
 
+	"github.com/gaborlab/gabor/figure"
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/plot"
 )
-
-// classPalette holds ten distinct categorical colours (the palette most
-// plotting tools use by default): blue, orange, green, red, purple, brown,
-// pink, gray, olive, cyan.
-var classPalette = []color.NRGBA{
-	{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255},
-	{148, 103, 189, 255}, {140, 86, 75, 255}, {227, 119, 194, 255}, {127, 127, 127, 255},
-	{188, 189, 34, 255}, {23, 190, 207, 255},
-}
-
-// ClassColor is class c's colour; beyond ten classes the palette repeats
-// at two-thirds brightness.
-func ClassColor(c int) color.NRGBA {
-	p := classPalette[c%len(classPalette)]
-	if (c/len(classPalette))%2 == 1 {
-		p.R, p.G, p.B = p.R*2/3, p.G*2/3, p.B*2/3
-	}
-	return p
-}
 
 // Bounds is a plot's data window: [X0, X1] × [Y0, Y1].
 type Bounds struct{ X0, X1, Y0, Y1 float64 }
@@ -70,180 +48,115 @@ type ScatterOptions struct {
 	XLabel, YLabel string
 	ClassNames     []string // legend entries (nil: class numbers)
 	Bounds         *Bounds  // fixed window (a sequence of frames); nil: the data's
-	Size           int      // side of the square plot area in pixels (0: 440)
-	Dot            int      // side of a point's square (0: 3)
+	Size           float64  // side of the square plot in points (0: 260)
+	Dot            float64  // radius of a point in points (0: 1.2)
 }
 
-// Scatter geometry, in pixels.
-const (
-	scMargin  = 12
-	scAxisW   = 52 // room left of the plot for the y tick labels
-	scAxisH   = 34 // room below the plot for x tick labels and the axis label
-	scLegendX = 18 // gap between plot and legend
-	scSwatch  = 10
-)
+// scatterPlot is a gonum plot of 2-D points by class (colour and marker
+// from figure.ClassColor and ClassGlyph), in the window b.
+func scatterPlot(xy *mat.Dense, labels []int, names []string, b Bounds, dot float64, legend bool) (*plot.Plot, error) {
+	n, _ := xy.Dims()
+	pts := make([][2]float64, 0, n)
+	lab := make([]int, 0, n)
+	for i := 0; i < n; i++ {
+		x, y := xy.At(i, 0), xy.At(i, 1)
+		if math.IsNaN(x) || math.IsNaN(y) || x < b.X0 || x > b.X1 || y < b.Y0 || y > b.Y1 {
+			continue
+		}
+		pts = append(pts, [2]float64{x, y})
+		lab = append(lab, labels[i])
+	}
+	p := figure.NewPlot("", "", "")
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = b.X0, b.X1, b.Y0, b.Y1
+	if err := figure.Scatter(p, pts, lab, names, dot); err != nil {
+		return nil, fmt.Errorf("introspect: scatter: %w", err)
+	}
+	if !legend {
+		p.Legend = plot.NewLegend()
+	}
+	p.Legend.Left, p.Legend.Top = false, true
+	return p, nil
+}
 
-var gridGray = color.NRGBA{236, 236, 236, 255}
-
-// ScatterFigure draws 2-D points coloured by class: framed plot area with
-// light grid lines at round tick values, axis labels, and a legend of class
-// colours and names on the right.
-func ScatterFigure(xy *mat.Dense, labels []int, o ScatterOptions) (*Figure, error) {
+// ScatterFigure draws 2-D points coloured and shaped by class: a gonum plot
+// with axes, ticks, grid and a legend of the classes beside it, under the
+// title lines.
+func ScatterFigure(xy *mat.Dense, labels []int, o ScatterOptions) (*figure.Figure, error) {
 	n, k := xy.Dims()
 	if k != 2 || len(labels) != n {
 		return nil, fmt.Errorf("introspect: scatter of %d×%d coordinates with %d labels (want n×2 and n labels)", n, k, len(labels))
 	}
-	size := cmpOr(o.Size, 440)
+	size := o.Size
+	if size <= 0 {
+		size = 260
+	}
+	dot := o.Dot
+	if dot <= 0 {
+		dot = 1.2
+	}
 	b := DataBounds(xy)
 	if o.Bounds != nil {
 		b = *o.Bounds
 	}
-	classes := 0
+	p, err := scatterPlot(xy, labels, o.ClassNames, b, dot, false)
+	if err != nil {
+		return nil, err
+	}
+	p.X.Label.Text, p.Y.Label.Text = o.XLabel, o.YLabel
+	f := figure.New(0, 0)
+	y := 6.0
+	for _, t := range o.Title {
+		f.Add(figure.Text{X: 6, Y: y + 7, S: t})
+		y += 11
+	}
+	f.Add(figure.PlotItem{X: 6, Y: y + 2, W: size, H: size, Plot: p})
+	classLegend(f, 6+size+8, y+10, labels, o.ClassNames)
+	f.Fit(6)
+	return f, nil
+}
+
+// classLegend lists each class's marker and name from (x, y) down.
+func classLegend(f *figure.Figure, x, y float64, labels []int, names []string) {
+	classes := len(names)
 	for _, c := range labels {
 		classes = max(classes, c+1)
 	}
-	classes = max(classes, len(o.ClassNames))
-	fig := &Figure{Background: white, Meta: map[string]string{}}
-	y := scMargin
-	for _, t := range o.Title {
-		fig.Texts = append(fig.Texts, Text{X: scMargin, Y: y + TextAsc, S: t})
-		y += actLineH
-	}
-	y += 4
-	if o.YLabel != "" {
-		fig.Texts = append(fig.Texts, Text{X: scMargin + scAxisW, Y: y + TextAsc, S: o.YLabel, Color: noteGray})
-		y += actLineH + 2
-	}
-	px, py := scMargin+scAxisW, y
-	drawScatter(fig, px, py, size, size, xy, labels, b, true, o.Dot)
-	if o.XLabel != "" {
-		fig.Texts = append(fig.Texts, Text{X: px + size/2, Y: py + size + scAxisH - 4, S: o.XLabel, Anchor: AnchorMiddle, Color: noteGray})
-	}
-	lw := drawLegend(fig, px+size+scLegendX, py, classes, o.ClassNames)
-	fig.W = px + size + scLegendX + lw + scMargin
-	fig.H = py + size + scAxisH + scMargin
-	widenForText(fig, scMargin)
-	return fig, nil
+	f.Add(figure.PlotItem{X: x, Y: y - 8, W: 90, H: float64(classes)*11 + 12, Plot: figure.ClassLegend(names, classes, 2.2)})
 }
-
-// widenForText widens the figure so every left-anchored text (the titles)
-// ends at least margin pixels inside it.
-func widenForText(fig *Figure, margin int) {
-	for _, t := range fig.Texts {
-		if t.Anchor == AnchorStart {
-			fig.W = max(fig.W, t.X+TextWidth(t.S)+margin)
-		}
-	}
-}
-
-// drawLegend lists class swatches and names from (x, y) down and returns
-// its width.
-func drawLegend(fig *Figure, x, y, classes int, names []string) int {
-	w := 0
-	for c := 0; c < classes; c++ {
-		yy := y + c*(actLineH+3)
-		fig.Rects = append(fig.Rects, Rect{X: x, Y: yy + 2, W: scSwatch, H: scSwatch, Fill: ClassColor(c)})
-		s := className(names, c)
-		fig.Texts = append(fig.Texts, Text{X: x + scSwatch + 6, Y: yy + TextAsc, S: s})
-		w = max(w, scSwatch+6+TextWidth(s))
-	}
-	return w
-}
-
-// drawScatter draws points into the w×h plot area at (x, y): grid lines and
-// (with ticks) their values, the points as dot×dot squares centred on their
-// positions (points outside the window are left out), and a frame.
-func drawScatter(fig *Figure, x, y, w, h int, xy *mat.Dense, labels []int, b Bounds, ticks bool, dot int) {
-	dot = cmpOr(dot, 3)
-	toX := func(v float64) int { return x + int(math.Round((v-b.X0)/(b.X1-b.X0)*float64(w-1))) }
-	toY := func(v float64) int { return y + h - 1 - int(math.Round((v-b.Y0)/(b.Y1-b.Y0)*float64(h-1))) }
-	for _, t := range niceTicks(b.X0, b.X1) {
-		tx := toX(t)
-		fig.Rects = append(fig.Rects, Rect{X: tx, Y: y, W: 1, H: h, Fill: gridGray})
-		if ticks {
-			fig.Rects = append(fig.Rects, Rect{X: tx, Y: y + h, W: 1, H: 4, Fill: frameGray})
-			fig.Texts = append(fig.Texts, Text{X: tx, Y: y + h + 5 + TextAsc, S: fmtTick(t), Anchor: AnchorMiddle, Color: noteGray})
-		}
-	}
-	for _, t := range niceTicks(b.Y0, b.Y1) {
-		ty := toY(t)
-		fig.Rects = append(fig.Rects, Rect{X: x, Y: ty, W: w, H: 1, Fill: gridGray})
-		if ticks {
-			fig.Rects = append(fig.Rects, Rect{X: x - 4, Y: ty, W: 4, H: 1, Fill: frameGray})
-			fig.Texts = append(fig.Texts, Text{X: x - 7, Y: ty + TextAsc/2, S: fmtTick(t), Anchor: AnchorEnd, Color: noteGray})
-		}
-	}
-	n, _ := xy.Dims()
-	for i := 0; i < n; i++ {
-		v, u := xy.At(i, 0), xy.At(i, 1)
-		if v < b.X0 || v > b.X1 || u < b.Y0 || u > b.Y1 || math.IsNaN(v) || math.IsNaN(u) {
-			continue
-		}
-		fig.Rects = append(fig.Rects, Rect{X: toX(v) - dot/2, Y: toY(u) - dot/2, W: dot, H: dot, Fill: ClassColor(labels[i])})
-	}
-	frame(fig, x, y, w, h, frameGray)
-}
-
-// niceTicks are round values (steps of 1, 2 or 5 times a power of ten)
-// inside [lo, hi], about five of them.
-func niceTicks(lo, hi float64) []float64 {
-	if !(hi > lo) || math.IsInf(hi-lo, 0) {
-		return nil
-	}
-	raw := (hi - lo) / 5
-	p := math.Pow(10, math.Floor(math.Log10(raw)))
-	step := p
-	for _, m := range []float64{1, 2, 5, 10} {
-		if m*p >= raw {
-			step = m * p
-			break
-		}
-	}
-	var out []float64
-	// Multiples k·step, computed from k so rounding does not accumulate.
-	for k := math.Ceil(lo / step); k*step <= hi+1e-9*step; k++ {
-		out = append(out, k*step+0) // +0 turns −0 into 0
-	}
-	return out
-}
-
-func fmtTick(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
 
 // OverviewFigure draws one small scatter per embedding, cols to a row, each
 // titled with its layer and the variance its two axes explain, and one
 // legend for all.
-func OverviewFigure(embs []*Embedding, title []string, classNames []string, cols int) (*Figure, error) {
+func OverviewFigure(embs []*Embedding, title []string, classNames []string, cols int) (*figure.Figure, error) {
 	if len(embs) == 0 {
 		return nil, errors.New("introspect: overview of no embeddings")
 	}
-	const side, gap = 200, 18
+	const side, gap = 130.0, 10.0
 	cols = min(cmpOr(cols, 4), len(embs))
-	fig := &Figure{Background: white, Meta: map[string]string{}}
-	y := scMargin
+	f := figure.New(0, 0)
+	y := 6.0
 	for _, t := range title {
-		fig.Texts = append(fig.Texts, Text{X: scMargin, Y: y + TextAsc, S: t})
-		y += actLineH
+		f.Add(figure.Text{X: 6, Y: y + 7, S: t})
+		y += 11
 	}
-	y += 6
-	classes := len(classNames)
+	y += 4
+	var all []int
 	for i, e := range embs {
-		cx := scMargin + (i%cols)*(side+gap)
-		cy := y + (i/cols)*(side+gap+2*actLineH)
-		fig.Texts = append(fig.Texts,
-			Text{X: cx, Y: cy + TextAsc, S: layerTitle(e.Layer)},
-			Text{X: cx, Y: cy + actLineH + TextAsc, S: shortVariance(e.PCA), Color: noteGray})
-		drawScatter(fig, cx, cy+2*actLineH, side, side, e.XY, e.Labels, DataBounds(e.XY), false, 2)
-		for _, c := range e.Labels {
-			classes = max(classes, c+1)
+		cx := 6 + float64(i%cols)*(side+gap)
+		cy := y + float64(i/cols)*(side+gap+22)
+		p, err := scatterPlot(e.XY, e.Labels, classNames, DataBounds(e.XY), 0.8, false)
+		if err != nil {
+			return nil, err
 		}
+		p.X.Tick.Label.Font.Size, p.Y.Tick.Label.Font.Size = 5, 5
+		f.Add(figure.Text{X: cx, Y: cy + 7, S: layerTitle(e.Layer), Size: 7},
+			figure.Text{X: cx, Y: cy + 16, S: shortVariance(e.PCA), Size: 6, Color: noteGray},
+			figure.PlotItem{X: cx, Y: cy + 20, W: side, H: side, Plot: p})
+		all = append(all, e.Labels...)
 	}
-	rows := (len(embs) + cols - 1) / cols
-	lx := scMargin + cols*(side+gap)
-	lw := drawLegend(fig, lx, y+2*actLineH, classes, classNames)
-	fig.W = lx + lw + scMargin
-	fig.H = y + rows*(side+gap+2*actLineH) - gap + scMargin
-	widenForText(fig, scMargin)
-	return fig, nil
+	classLegend(f, 6+float64(cols)*(side+gap), y+28, all, classNames)
+	f.Fit(6)
+	return f, nil
 }
 
 // varianceText says how much of the variance the plotted axes explain.
@@ -275,58 +188,14 @@ func layerTitle(l Layer) string {
 
 func pct(r float64) string { return strconv.FormatFloat(100*r, 'f', 1, 64) + "%" }
 
-// WriteFiguresGIF writes figures of one size as an animated GIF, delay in
-// hundredths of a second per frame (the last held three times as long),
-// looping. The palette is the figures' own colours when they number at most
-// 256 (scatter plots use a handful), else the 6×6×6 colour cube plus grays,
-// each pixel mapped to its nearest entry.
-func WriteFiguresGIF(w io.Writer, figs []*Figure, delay int) error {
-	if len(figs) == 0 {
-		return errors.New("introspect: a GIF needs at least one frame")
+// titleLines are the title lines a figure gets: def unless --title (one
+// line) or --no-title (none).
+func titleLines(o figure.Output, def ...string) []string {
+	switch {
+	case o.NoTitle:
+		return nil
+	case o.Title != "":
+		return []string{o.Title}
 	}
-	imgs := make([]*image.NRGBA, len(figs))
-	seen := map[color.NRGBA]bool{}
-	var pal color.Palette
-	for i, f := range figs {
-		imgs[i] = f.Raster()
-		if imgs[i].Bounds() != imgs[0].Bounds() {
-			return fmt.Errorf("introspect: GIF frame %d is %v, the first %v", i, imgs[i].Bounds(), imgs[0].Bounds())
-		}
-		for p := 0; p+3 < len(imgs[i].Pix) && len(pal) <= 256; p += 4 {
-			c := color.NRGBA{imgs[i].Pix[p], imgs[i].Pix[p+1], imgs[i].Pix[p+2], 255}
-			if !seen[c] {
-				seen[c] = true
-				pal = append(pal, c)
-			}
-		}
-	}
-	if len(pal) > 256 {
-		pal = pal[:0]
-		for r := 0; r < 6; r++ {
-			for g := 0; g < 6; g++ {
-				for b := 0; b < 6; b++ {
-					pal = append(pal, color.NRGBA{uint8(51 * r), uint8(51 * g), uint8(51 * b), 255})
-				}
-			}
-		}
-		for k := 1; k < 40; k++ {
-			v := uint8(k * 255 / 40)
-			pal = append(pal, color.NRGBA{v, v, v, 255})
-		}
-	}
-	anim := &gif.GIF{}
-	for i, img := range imgs {
-		p := image.NewPaletted(img.Bounds(), pal)
-		draw.Draw(p, p.Rect, img, img.Bounds().Min, draw.Src)
-		d := delay
-		if i == len(imgs)-1 {
-			d *= 3
-		}
-		anim.Image = append(anim.Image, p)
-		anim.Delay = append(anim.Delay, d)
-	}
-	if err := gif.EncodeAll(w, anim); err != nil {
-		return fmt.Errorf("introspect: encoding GIF: %w", err)
-	}
-	return nil
+	return def
 }

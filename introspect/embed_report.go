@@ -10,18 +10,20 @@ import (
 	"strconv"
 
 	"github.com/gaborlab/gabor/data"
+	"github.com/gaborlab/gabor/figure"
 	"gonum.org/v1/gonum/mat"
 )
 
 // EmbedOptions are the settings of RenderEmbeddings (the flags of `gabor
 // embed`).
 type EmbedOptions struct {
-	Layer   string   // a layer name, or "" / "all" for every layer
-	N       int      // test images sampled (0: 2000; at most the test set)
-	Seed    uint64   // seeds the sample and the randomized PCA
-	Out     string   // output folder ("" : <run dir or checkpoint's folder>/figures)
-	Formats []string // of Formats for the scatter plots ("" : png)
-	Device  string   // backend ("" : auto)
+	Layer string // a layer name, or "" / "all" for every layer
+	N     int    // test images sampled (0: 2000; at most the test set)
+	Seed  uint64 // seeds the sample and the randomized PCA
+	// Output is formats, DPI, width, title, folder ("" : <run dir or
+	// checkpoint's folder>/figures) and overwrite policy of the figures.
+	Output figure.Output
+	Device string // backend ("" : auto)
 	// MaxFrames caps the frames of the training sequence, chosen evenly over
 	// the snapshots, first and last always kept (0: 12; < 0: no sequence).
 	// Each frame costs a forward pass over the sample and a PCA per layer.
@@ -67,8 +69,8 @@ type EmbedResult struct {
 // frames by Procrustes so the sequence does not jump, and writes them as
 // PNGs, a CSV and an animated GIF.
 func RenderEmbeddings(path string, o EmbedOptions) (*EmbedResult, error) {
-	if len(o.Formats) == 0 {
-		o.Formats = []string{"png"}
+	if len(o.Output.Formats) == 0 {
+		o.Output.Formats = []string{"png"}
 	}
 	o.N = cmpOr(o.N, 2000)
 	o.Delay = cmpOr(o.Delay, 60)
@@ -107,7 +109,7 @@ func RenderEmbeddings(path string, o EmbedOptions) (*EmbedResult, error) {
 	res := &EmbedResult{Model: w.Config.Model, Dataset: ds.Name, Source: w.Path, Step: w.Step, Epoch: w.Epoch,
 		Device: f.Backend, N: len(idx), Seed: o.Seed}
 
-	out := o.Out
+	out := o.Output.Dir
 	if out == "" {
 		out = filepath.Join(dir, "figures")
 	}
@@ -129,7 +131,7 @@ func RenderEmbeddings(path string, o EmbedOptions) (*EmbedResult, error) {
 		ordered = append(ordered, e)
 		lr := EmbedLayerResult{Layer: name, Dims: LayerSize(e.Layer), Explained: e.PCA.Ratio}
 		fig, err := ScatterFigure(e.XY, e.Labels, ScatterOptions{
-			Title:      []string{head, fmt.Sprintf("layer %s (%s = %d values): PCA", name, shapeText(e.Layer.Out), lr.Dims)},
+			Title:      titleLines(o.Output, head, fmt.Sprintf("layer %s (%s = %d values): PCA", name, shapeText(e.Layer.Out), lr.Dims)),
 			XLabel:     "PC1 (" + pct(e.PCA.Ratio[0]) + " of variance)",
 			YLabel:     "PC2 (" + pct(ratioAt(e.PCA, 1)) + " of variance)",
 			ClassNames: ds.ClassNames,
@@ -137,12 +139,18 @@ func RenderEmbeddings(path string, o EmbedOptions) (*EmbedResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		fig.Meta = meta(name)
-		files, err := writeFigure(out, "embed-"+name, fig, o.Formats)
+		fig.SetMeta(meta(name))
+		stem, err := figure.FreeStem(out, "embed-"+name+"-"+figure.StepTag(w.Step), append(dotted(o.Output.Formats), ".csv"), o.Output.Force)
 		if err != nil {
 			return nil, err
 		}
-		csv := filepath.Join(out, "embed-"+name+".csv")
+		fo := o.Output
+		fo.Force = true
+		files, err := figure.WriteFiles(out, stem, fig, fo)
+		if err != nil {
+			return nil, err
+		}
+		csv := filepath.Join(out, stem+".csv")
 		if err := writeFile(csv, embeddingCSV(nil, e.Index, e.Labels, e.XY)); err != nil {
 			return nil, err
 		}
@@ -151,12 +159,12 @@ func RenderEmbeddings(path string, o EmbedOptions) (*EmbedResult, error) {
 		res.Files = append(res.Files, lr.Files...)
 	}
 	if len(ordered) > 1 {
-		fig, err := OverviewFigure(ordered, []string{head, "each layer's activations on their first two principal axes"}, ds.ClassNames, 4)
+		fig, err := OverviewFigure(ordered, titleLines(o.Output, head, "each layer's activations on their first two principal axes"), ds.ClassNames, 4)
 		if err != nil {
 			return nil, err
 		}
-		fig.Meta = meta("all")
-		files, err := writeFigure(out, "embed-overview", fig, o.Formats)
+		fig.SetMeta(meta("all"))
+		files, err := figure.WriteFiles(out, "embed-overview-"+figure.StepTag(w.Step), fig, o.Output)
 		if err != nil {
 			return nil, err
 		}
@@ -168,7 +176,11 @@ func RenderEmbeddings(path string, o EmbedOptions) (*EmbedResult, error) {
 			return nil, err
 		}
 	}
-	side := filepath.Join(out, "embed.json")
+	side, err := figure.FreeStem(out, "embed-"+figure.StepTag(w.Step), []string{".json"}, o.Output.Force)
+	if err != nil {
+		return nil, err
+	}
+	side = filepath.Join(out, side+".json")
 	res.Files = append(res.Files, side)
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -283,8 +295,12 @@ func embedFrames(dir string, f *Forward, set *data.Set, idx []int32, res *EmbedR
 			return err
 		}
 		b := DataBounds(aligned...)
-		var figs []*Figure
-		fdir := filepath.Join(out, "embed-"+lr.Layer+"-frames")
+		var figs []*figure.Figure
+		fstem, err := figure.FreeStem(out, "embed-"+lr.Layer+"-frames", []string{"", ".gif", ".csv"}, o.Output.Force)
+		if err != nil {
+			return err
+		}
+		fdir := filepath.Join(out, fstem)
 		if err := os.MkdirAll(fdir, 0o755); err != nil {
 			return fmt.Errorf("introspect: %w", err)
 		}
@@ -292,8 +308,8 @@ func embedFrames(dir string, f *Forward, set *data.Set, idx []int32, res *EmbedR
 		all := mat.NewDense(len(frames)*len(idx), 2, nil)
 		for k, e := range frames {
 			fig, err := ScatterFigure(aligned[k], e.Labels, ScatterOptions{
-				Title: []string{head, fmt.Sprintf("layer %s during training: epoch %d, step %d (frame %d of %d)",
-					lr.Layer, e.Epoch, e.Step, k+1, len(frames)), varianceText(e.PCA) + " at this step"},
+				Title: titleLines(o.Output, head, fmt.Sprintf("layer %s during training: epoch %d, step %d (frame %d of %d)",
+					lr.Layer, e.Epoch, e.Step, k+1, len(frames)), varianceText(e.PCA)+" at this step"),
 				XLabel:     "aligned PC1",
 				YLabel:     "aligned PC2",
 				ClassNames: classNames,
@@ -302,7 +318,7 @@ func embedFrames(dir string, f *Forward, set *data.Set, idx []int32, res *EmbedR
 			if err != nil {
 				return err
 			}
-			fig.Meta = meta(lr.Layer)
+			fig.SetMeta(meta(lr.Layer))
 			fig.Meta["step"], fig.Meta["epoch"] = strconv.Itoa(e.Step), strconv.Itoa(e.Epoch)
 			figs = append(figs, fig)
 			for i := range idx {
@@ -312,24 +328,26 @@ func embedFrames(dir string, f *Forward, set *data.Set, idx []int32, res *EmbedR
 		}
 		// Titles of different lengths may have widened some frames: the GIF
 		// needs one size.
-		w, h := 0, 0
+		w, h := 0.0, 0.0
 		for _, fig := range figs {
 			w, h = max(w, fig.W), max(h, fig.H)
 		}
+		fo := o.Output
+		fo.Formats, fo.Force = []string{"png"}, true
 		for k, fig := range figs {
 			fig.W, fig.H = w, h
-			files, err := writeFigure(fdir, fmt.Sprintf("step-%06d", frames[k].Step), fig, []string{"png"})
+			files, err := figure.WriteFiles(fdir, figure.StepTag(frames[k].Step), fig, fo)
 			if err != nil {
 				return err
 			}
 			lr.Files = append(lr.Files, files...)
 		}
 		var g bytes.Buffer
-		if err := WriteFiguresGIF(&g, figs, o.Delay); err != nil {
+		if err := figure.WriteGIF(&g, figs, o.Delay, 96); err != nil {
 			return err
 		}
-		gp := filepath.Join(out, "embed-"+lr.Layer+".gif")
-		cp := filepath.Join(out, "embed-"+lr.Layer+"-frames.csv")
+		gp := filepath.Join(out, fstem+".gif")
+		cp := filepath.Join(out, fstem+".csv")
 		if err := writeFile(gp, g.Bytes()); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package introspect
 import (
 	"bytes"
 	"errors"
+	"github.com/gaborlab/gabor/figure"
 	"image/gif"
 	"os"
 	"path/filepath"
@@ -47,37 +48,13 @@ func TestAlignToLast(t *testing.T) {
 	}
 }
 
-func TestNiceTicks(t *testing.T) {
-	for _, c := range []struct {
-		lo, hi float64
-		want   []float64
-	}{
-		{-1, 9, []float64{0, 2, 4, 6, 8}},
-		{0.13, 0.71, []float64{0.2, 0.4, 0.6}},
-		{0.13, 0.3, []float64{0.15, 0.2, 0.25, 0.3}},
-		{-23, 17, []float64{-20, -10, 0, 10}},
-	} {
-		got := niceTicks(c.lo, c.hi)
-		if len(got) != len(c.want) {
-			t.Errorf("ticks of [%g, %g] = %v, want %v", c.lo, c.hi, got, c.want)
-			continue
-		}
-		for i := range got {
-			if d := got[i] - c.want[i]; d > 1e-12 || d < -1e-12 {
-				t.Errorf("ticks of [%g, %g] = %v, want %v", c.lo, c.hi, got, c.want)
-				break
-			}
-		}
-	}
-}
-
 // RenderEmbeddings on a run with snapshots: a scatter and CSV per layer,
 // the overview, and for the layers the snapshots determine (the
 // convolutions, not the dense layers) aligned frames and a GIF.
 func TestRenderEmbeddings(t *testing.T) {
 	dir := tinyRun(t, "lenet", true)
 	out := t.TempDir()
-	res, err := RenderEmbeddings(dir, EmbedOptions{N: 120, Seed: 5, Out: out, Device: "cpu", MaxFrames: 3})
+	res, err := RenderEmbeddings(dir, EmbedOptions{N: 120, Seed: 5, Output: figure.Output{Dir: out}, Device: "cpu", MaxFrames: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +78,7 @@ func TestRenderEmbeddings(t *testing.T) {
 			t.Errorf("%s: %d frames, want %d", l.Layer, l.Frames, wantFrames)
 		}
 	}
-	csv, err := os.ReadFile(filepath.Join(out, "embed-fc2.csv"))
+	csv, err := os.ReadFile(filepath.Join(out, "embed-fc2-step000002.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +86,7 @@ func TestRenderEmbeddings(t *testing.T) {
 	if lines[0] != "index,label,pc1,pc2" || len(lines) != 121 {
 		t.Errorf("CSV header %q and %d lines; want index,label,pc1,pc2 and 121", lines[0], len(lines))
 	}
-	g, err := os.ReadFile(filepath.Join(out, "embed-conv1.gif"))
+	g, err := os.ReadFile(filepath.Join(out, "embed-conv1-frames.gif"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +94,7 @@ func TestRenderEmbeddings(t *testing.T) {
 	if err != nil || len(anim.Image) != 3 {
 		t.Fatalf("GIF: %v, want 3 frames (%v)", err, anim != nil)
 	}
-	for _, f := range []string{"embed-overview.png", "embed.json", "embed-conv1-frames/step-000002.png", "embed-conv1-frames.csv"} {
+	for _, f := range []string{"embed-overview-step000002.png", "embed-step000002.json", "embed-conv1-frames/step000002.png", "embed-conv1-frames.csv"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
@@ -125,16 +102,16 @@ func TestRenderEmbeddings(t *testing.T) {
 	// The last frame is the final weights' own projection, as in the CSV of
 	// the layer: the sequence ends on the static figure.
 	fr, _ := os.ReadFile(filepath.Join(out, "embed-conv1-frames.csv"))
-	st, _ := os.ReadFile(filepath.Join(out, "embed-conv1.csv"))
+	st, _ := os.ReadFile(filepath.Join(out, "embed-conv1-step000002.csv"))
 	frLines := strings.Split(strings.TrimSpace(string(fr)), "\n")
 	stLines := strings.Split(strings.TrimSpace(string(st)), "\n")
 	if len(frLines) != 1+3*120 || frLines[len(frLines)-1] != "2,"+stLines[len(stLines)-1] {
 		t.Errorf("frames CSV ends %q, the layer's CSV %q", frLines[len(frLines)-1], stLines[len(stLines)-1])
 	}
 
-	_, err = RenderEmbeddings(dir, EmbedOptions{Layer: "conv7", Out: out, Device: "cpu"})
+	_, err = RenderEmbeddings(dir, EmbedOptions{Layer: "conv7", Output: figure.Output{Dir: out}, Device: "cpu"})
 	var ue *UnknownLayerError
-	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "conv1, relu1, pool2") {
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "conv1, relu1, pool1") {
 		t.Errorf("unknown layer: %v, want an UnknownLayerError listing the layers", err)
 	}
 }

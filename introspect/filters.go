@@ -3,6 +3,8 @@ package introspect
 import (
 	"fmt"
 	"strings"
+
+	"github.com/gaborlab/gabor/figure"
 )
 
 // Channel modes of a convolution's filters.
@@ -19,7 +21,7 @@ type FilterSet struct {
 	Channels int    // input channels of a conv layer (1 for dense)
 	Mode     string // ChannelsMean or ChannelsEach (conv)
 	W, H     int    // panel size
-	Panels   []Panel
+	Panels   []figure.Panel
 	// Cols is the natural number of grid columns: the channel count in
 	// ChannelsEach mode (one row per filter), else 0 (about square).
 	Cols int
@@ -63,7 +65,7 @@ func filterable(ls []Layer, i int) bool {
 // of the wrong kind (pooling, activation, a dense layer that does not read the
 // image) lists the layers that have filters.
 func Filters(w *Weights, layer, mode string) (*FilterSet, error) {
-	ls, err := Layers(w.Config.Model, w.Config.Conv1)
+	ls, err := w.Layers()
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +108,7 @@ func Filters(w *Weights, layer, mode string) (*FilterSet, error) {
 		units := t.Shape[0]
 		fs.Filters, fs.W, fs.H = units, 28, 28
 		for u := 0; u < units; u++ {
-			fs.Panels = append(fs.Panels, Panel{W: 28, H: 28, V: t.Data[u*784 : (u+1)*784], Label: fmt.Sprint(u)})
+			fs.Panels = append(fs.Panels, figure.Panel{W: 28, H: 28, V: t.Data[u*784 : (u+1)*784], Label: fmt.Sprint(u)})
 		}
 	case KindConv:
 		k, c, r, s := t.Shape[0], t.Shape[1], t.Shape[2], t.Shape[3]
@@ -124,14 +126,14 @@ func Filters(w *Weights, layer, mode string) (*FilterSet, error) {
 				for p := range v {
 					v[p] /= float32(c)
 				}
-				fs.Panels = append(fs.Panels, Panel{W: s, H: r, V: v, Label: fmt.Sprint(f)})
+				fs.Panels = append(fs.Panels, figure.Panel{W: s, H: r, V: v, Label: fmt.Sprint(f)})
 			}
 		case ChannelsEach:
 			fs.Cols = c
 			for f := 0; f < k; f++ {
 				for ch := 0; ch < c; ch++ {
 					off := (f*c + ch) * r * s
-					fs.Panels = append(fs.Panels, Panel{W: s, H: r, V: t.Data[off : off+r*s], Label: fmt.Sprintf("%d.%d", f, ch)})
+					fs.Panels = append(fs.Panels, figure.Panel{W: s, H: r, V: t.Data[off : off+r*s], Label: fmt.Sprintf("%d.%d", f, ch)})
 				}
 			}
 		default:

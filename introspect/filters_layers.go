@@ -2,9 +2,10 @@ package introspect
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
-	"github.com/gaborlab/gabor/models"
+	"github.com/gaborlab/gabor/graph"
 )
 
 // Layer kinds.
@@ -16,37 +17,51 @@ const (
 	KindFlatten = "flatten"
 )
 
-// Layer is one named layer of a zoo model, in order from the input.
+// Layer is one named layer of a model, in order from the input.
 type Layer struct {
-	Name   string
+	Name string // the layer's name: conv1, relu1, pool1, fc2 (see Layers)
+	// Node is the graph node's name, which taps and projections address
+	// ("pool2" for lenet's first pooling, numbered by op position).
+	Node   string
 	Kind   string
 	Op     string // the op as the graph prints it: "Conv2D(stride=1x1, pad=3x3, bias)"
 	Out    []int  // output shape for one image (batch dimension dropped)
 	Weight []int  // weight shape (conv [K, C, R, S], dense [out, in]); nil for others
 }
 
-// Layers lists the layers of a zoo model (built at batch 1 with the given
-// first-convolution size), from the graph itself, so the names are the node
-// names taps and figures use: conv1, relu1, pool2, …, fc1. The flatten
-// between convolutions and dense layers, which the graph leaves unnamed, is
-// listed as "flatten".
-func Layers(model string, conv1 int) ([]Layer, error) {
-	m, err := models.NewWith(model, 1, 0, models.Options{Conv1: conv1})
-	if err != nil {
-		return nil, fmt.Errorf("introspect: %w", err)
-	}
+// LayersOf lists the layers of a built model (a zoo model, or one rebuilt
+// from a run's model record), from the graph itself. Layers with weights
+// keep their parameter names (conv1, conv2, fc1…); activations and poolings
+// are numbered within their kind in forward order (relu1, relu2…, pool1,
+// pool2), as a paper would name them, not by the op's position in the
+// graph (the node, kept in Node, may be "pool5"); a name without a number
+// that a model's author chose is kept. The flatten between convolutions
+// and dense layers, which the graph leaves unnamed, is listed as "flatten".
+func LayersOf(m *graph.Model) []Layer {
 	shapes := map[string][]int{}
 	for _, p := range m.Params {
 		shapes[p.Name()] = append([]int(nil), p.Shape()...)
 	}
 	var out []Layer
+	count := map[string]int{}
+	// A model written with gorgonia's own calls (Conv2d, Rectify, …) has
+	// layers of several nodes each: only the node a call returns is listed.
+	gorgonia := graph.GorgoniaRoles(m.G.AllNodes())
 	for _, n := range m.G.AllNodes() {
-		if n.IsVar() || n.Op() == nil || n == m.Loss {
+		if n.IsVar() || n.Op() == nil || n == m.Loss || n.Shape().IsScalar() {
 			continue
 		}
 		op := n.Op().String()
-		l := Layer{Name: n.Name(), Op: op, Out: append([]int(nil), n.Shape()[1:]...)}
+		l := Layer{Name: n.Name(), Node: n.Name(), Op: op, Out: append([]int(nil), n.Shape()[1:]...)}
+		role, isGorgonia := gorgonia[n]
 		switch {
+		case isGorgonia:
+			l.Kind = role // the graph's roles are the layer kinds
+			if role == KindFlatten {
+				l.Name = "flatten"
+			}
+		case len(gorgonia) > 0 && strings.HasPrefix(op, "Reshape"):
+			continue // Conv2d's own reshapes; its flatten is in gorgonia
 		case strings.HasPrefix(op, "Conv2D"):
 			l.Kind = KindConv
 		case strings.HasPrefix(op, "Dense"):
@@ -57,13 +72,25 @@ func Layers(model string, conv1 int) ([]Layer, error) {
 			l.Kind = KindPool
 		case strings.HasPrefix(op, "Reshape"), strings.HasPrefix(op, "Flatten"):
 			l.Kind, l.Name = KindFlatten, "flatten"
+		case len(gorgonia) > 0:
+			continue // a node inside a gorgonia call, or of a loss
 		default:
 			l.Kind = strings.ToLower(op)
 		}
 		l.Weight = shapes[l.Name+".weight"]
+		// A node numbered by its op's position (the zoo's "pool5") is
+		// renumbered within its kind; a name a model's author chose
+		// without a number ("rect") is kept as it is.
+		if prefix := strings.TrimRight(l.Node, "0123456789"); (l.Kind == KindAct || l.Kind == KindPool) && prefix != l.Node {
+			if prefix == "" {
+				prefix = l.Kind
+			}
+			count[prefix]++
+			l.Name = prefix + strconv.Itoa(count[prefix])
+		}
 		out = append(out, l)
 	}
-	return out, nil
+	return out
 }
 
 // Describe is a short description of a layer: "conv1 (conv 6×1×7×7)".
@@ -89,4 +116,19 @@ func describeAll(ls []Layer) string {
 		p[i] = l.Describe()
 	}
 	return strings.Join(p, ", ")
+}
+
+// lastConv is the last convolution of the layers: the layer projected when
+// none is named.
+func lastConv(ls []Layer, model string) (string, error) {
+	name := ""
+	for _, l := range ls {
+		if l.Kind == KindConv {
+			name = l.Name
+		}
+	}
+	if name == "" {
+		return "", fmt.Errorf("introspect: model %s has no convolution, so no feature maps to project (deconv needs a convnet such as lenet)", model)
+	}
+	return name, nil
 }

@@ -1,6 +1,7 @@
 package introspect
 
 import (
+	"github.com/gaborlab/gabor/figure"
 	"math"
 	"os"
 	"path/filepath"
@@ -75,8 +76,8 @@ func TestRenderFiltersNonFinite(t *testing.T) {
 	os.WriteFile(p2, b2, 0o644)
 
 	out := t.TempDir()
-	res, err := RenderFilters(dir, FiltersOptions{Step: -1, Out: out, Channels: ChannelsMean, Norm: NormFilter, Cmap: CmapDiverging,
-		Formats: []string{"png", "svg"}, Fit: true, R2: 0.7, TimeLapse: true, Labels: true, Colorbar: true})
+	res, err := RenderFilters(dir, FiltersOptions{Step: -1, Output: figure.Output{Dir: out, Formats: []string{"png", "svg"}}, Channels: ChannelsMean, Norm: figure.NormFilter, Cmap: figure.CmapDiverging,
+		Fit: true, R2: 0.7, TimeLapse: true, Labels: true, Colorbar: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +113,7 @@ func TestFitFiltersSkipsNonFinite(t *testing.T) {
 		for k, x := range good {
 			v[k] = float32(x)
 		}
-		fs.Panels = append(fs.Panels, Panel{V: v, W: 7, H: 7})
+		fs.Panels = append(fs.Panels, figure.Panel{V: v, W: 7, H: 7})
 	}
 	fs.Panels[1].V[5] = float32(math.NaN())
 	fits := FitFilters(fs, FitOptions{Seed: 1})

@@ -5,37 +5,38 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-)
 
-// Figure formats.
-var Formats = []string{"png", "svg", "pdf"}
+	"github.com/gaborlab/gabor/figure"
+)
 
 // FiltersOptions are the settings of RenderFilters (the flags of `gabor
 // filters`).
 type FiltersOptions struct {
-	Layer    string   // "" : the first layer with filters
-	Step     int      // < 0: the latest
-	Out      string   // output folder ("" : <run dir or checkpoint's folder>/figures)
-	Channels string   // ChannelsMean or ChannelsEach
-	Norm     string   // NormFilter or NormGlobal
-	Cmap     string   // CmapDiverging or CmapGray
-	Scale    int      // upscaling (0: so that a panel is about 64 pixels)
-	Pad      int      // pixels between panels
-	Colorbar bool     //
-	Labels   bool     //
-	Formats  []string // of Formats
-	Fit      bool     // fit Gabors, write the fit report and the score
-	R2       float64  // threshold of the Gabor score (adjusted R²)
-	Seed     uint64   // seeds the fits' random starts
+	Layer    string // "" : the first layer with filters
+	Step     int    // < 0: the latest
+	Channels string // ChannelsMean or ChannelsEach
+	Norm     string // figure.NormFilter or figure.NormGlobal
+	Cmap     string // figure.CmapDiverging or figure.CmapGray
+	Colorbar bool
+	Labels   bool
+	Fit      bool    // fit Gabors, write the fit report and the score
+	R2       float64 // threshold of the Gabor score (adjusted R²)
+	Seed     uint64  // seeds the fits' random starts
 	// TimeLapse draws the filmstrip and GIF (and, with Fit, the score curve)
 	// when a run directory holds two or more steps.
 	TimeLapse bool
+	// Output is formats, DPI, width, title, folder ("" : <run dir or
+	// checkpoint's folder>/figures) and overwrite policy.
+	Output figure.Output
+	// Progress, when set, gets a line per step fitted or drawn.
+	Progress io.Writer
 }
 
 // FiltersResult is what RenderFilters made: the --json output.
@@ -91,12 +92,14 @@ type sidecar struct {
 	Mode       string            `json:"channels,omitempty"`
 	Size       [2]int            `json:"filter_size"` // [height, width]
 	Cmap       string            `json:"cmap"`
-	Scale      int               `json:"scale"`
-	Pad        int               `json:"pad"`
 	Threshold  *float64          `json:"r2_threshold,omitempty"`
 	GaborScore *float64          `json:"gabor_score"`
-	Fits       []FilterFit       `json:"fits,omitempty"`
-	Files      []string          `json:"files"`
+	// NotGabor counts fits whose adjusted R² is negative: worse than a
+	// constant, reported as not Gabor-like rather than averaged.
+	NotGabor *int        `json:"not_gabor_like,omitempty"`
+	AtBound  *int        `json:"fits_at_bound,omitempty"`
+	Fits     []FilterFit `json:"fits,omitempty"`
+	Files    []string    `json:"files"`
 }
 
 // SourceError is a problem with the input of a figure: a run directory or
@@ -138,22 +141,56 @@ func OpenWeights(path string, step int) (run *Run, w *Weights, err error) {
 	return nil, w, nil
 }
 
+// filterStem names a filter figure by what makes it differ: layer,
+// channel mode, normalization and colormap when not the defaults, and the
+// step ("filters-conv1-global-step000468").
+func filterStem(kind string, set *FilterSet, o FiltersOptions, step int) string {
+	parts := []string{kind, set.Layer}
+	if set.Mode == ChannelsEach {
+		parts = append(parts, "each")
+	}
+	if o.Norm == figure.NormGlobal {
+		parts = append(parts, "global")
+	}
+	if o.Cmap != "" && o.Cmap != figure.CmapDiverging {
+		parts = append(parts, o.Cmap)
+	}
+	if step >= 0 {
+		parts = append(parts, figure.StepTag(step))
+	}
+	return strings.Join(parts, "-")
+}
+
+// progressf writes a progress line when o.Progress is set.
+func (o FiltersOptions) progressf(format string, args ...any) {
+	if o.Progress != nil {
+		fmt.Fprintf(o.Progress, format+"\n", args...)
+	}
+}
+
 // RenderFilters draws a layer's filters from a run directory or a checkpoint
 // or snapshot file, in the requested formats, with the Gabor fit report and
 // score when asked, and for a run directory with several steps the time-lapse
 // and the score over training.
 func RenderFilters(path string, o FiltersOptions) (*FiltersResult, error) {
-	cmap, err := ColormapByName(o.Cmap)
+	if o.Cmap == "" {
+		o.Cmap = figure.CmapDiverging
+	}
+	cmap, err := figure.ColormapByName(o.Cmap)
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range o.Formats {
-		if !slices.Contains(Formats, f) {
-			return nil, fmt.Errorf("introspect: unknown format %q (known: %s)", f, strings.Join(Formats, ", "))
-		}
+	if len(o.Output.Formats) == 0 {
+		o.Output.Formats = []string{"png"}
 	}
-	if o.Norm != NormFilter && o.Norm != NormGlobal {
-		return nil, fmt.Errorf("introspect: unknown normalization %q (known: %s, %s)", o.Norm, NormFilter, NormGlobal)
+	if err := figure.CheckFormats(o.Output.Formats); err != nil {
+		return nil, err
+	}
+	if o.Norm == "" {
+		o.Norm = figure.NormFilter
+	}
+	if o.Norm != figure.NormFilter && o.Norm != figure.NormGlobal {
+		return nil, fmt.Errorf("introspect: unknown normalization %q (known: %s, %s)", o.Norm, figure.NormFilter, figure.NormGlobal)
 	}
 	run, w, err := OpenWeights(path, o.Step)
 	if err != nil {
@@ -167,59 +204,74 @@ func RenderFilters(path string, o FiltersOptions) (*FiltersResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := o.Out
+	out := o.Output.Dir
 	if out == "" {
 		out = filepath.Join(base, "figures")
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("introspect: %w", err)
 	}
-	if o.Scale <= 0 {
-		o.Scale = max(1, 64/max(set.W, set.H))
-	}
-	gopt := GridOptions{Cols: set.Cols, Pad: o.Pad, Scale: o.Scale, Cmap: cmap, Norm: o.Norm, Signed: true,
-		Labels: o.Labels, Colorbar: o.Colorbar}
+	gopt := figure.GridOptions{Cols: set.Cols, Cmap: cmap, Norm: o.Norm, Signed: true,
+		Labels: o.Labels, Colorbar: o.Colorbar, Width: o.Output.Width * 72, CbarLabel: "weight"}
 	res := &FiltersResult{Layer: set.Layer, Step: w.Step, NFilters: set.Filters}
 	res.NonFinite = addNonFinite(nil, set, w.Step)
 	meta := Provenance(w, set.Layer, o.Norm)
 	meta["cmap"], meta["channels"] = cmap.Name(), set.Mode
-	stem := fmt.Sprintf("%s-step%06d", set.Layer, w.Step)
-
-	fig, err := Grid(set.Panels, gopt)
+	fo := o.Output
+	fo.Width = 0 // the grid reflows to the width itself
+	stem, err := figure.FreeStem(out, filterStem("filters", set, o, w.Step), append(dotted(fo.Formats), ".json"), fo.Force)
 	if err != nil {
 		return nil, err
 	}
-	fig.Meta = meta
-	files, err := writeFigure(out, "filters-"+stem, fig, o.Formats)
+	fo.Force = true // the stem is free for every file of this call
+
+	gopt.Title = o.Output.TitleFor(fmt.Sprintf("%s %s filters, step %d (epoch %d)", w.Config.Model, set.Layer, w.Step, w.Epoch))
+	fig, err := figure.Grid(set.Panels, gopt)
+	if err != nil {
+		return nil, err
+	}
+	fig.SetMeta(meta)
+	fig.Meta["title"] = gopt.Title
+	files, err := figure.WriteFiles(out, stem, fig, fo)
 	if err != nil {
 		return nil, err
 	}
 	res.Files = append(res.Files, files...)
 
 	sc := sidecar{Provenance: meta, Layer: set.Layer, Kind: set.Kind, Filters: set.Filters, Channels: set.Channels,
-		Size: [2]int{set.H, set.W}, Cmap: cmap.Name(), Scale: o.Scale, Pad: o.Pad, Files: files}
+		Size: [2]int{set.H, set.W}, Cmap: cmap.Name(), Files: files}
 	if set.Kind == KindConv {
 		sc.Mode = set.Mode
 	}
 	if o.Fit {
+		o.progressf("fitting Gabor functions to %d filters of %s at step %d", len(set.Panels), set.Layer, w.Step)
 		fits := FitFilters(set, FitOptions{Seed: o.Seed})
 		score := GaborScore(fits, o.R2)
+		notG, atB := countFits(fits)
 		res.GaborScore, sc.GaborScore, sc.Threshold, sc.Fits = &score, &score, &o.R2, fits
+		sc.NotGabor, sc.AtBound = &notG, &atB
 		var csvb bytes.Buffer
-		if err := WriteFitCSV(&csvb, fits); err != nil {
+		if err := WriteFitCSV(&csvb, fits, o.R2); err != nil {
 			return nil, err
 		}
-		p := filepath.Join(out, "gaborfit-"+stem+".csv")
+		fitStem := filterStem("gaborfit", set, o, w.Step)
+		fstem, err := figure.FreeStem(out, fitStem, append(dotted(fo.Formats), ".csv"), o.Output.Force)
+		if err != nil {
+			return nil, err
+		}
+		p := filepath.Join(out, fstem+".csv")
 		if err := writeFile(p, csvb.Bytes()); err != nil {
 			return nil, err
 		}
 		res.Files = append(res.Files, p)
-		ff, err := FitFigure(set, fits, gopt)
+		fopt := gopt
+		fopt.Title = o.Output.TitleFor(fmt.Sprintf("%s %s: filter | Gabor fit | residual, adjusted R² (score %.2f at R² ≥ %.2g)", w.Config.Model, set.Layer, score, o.R2))
+		ff, err := FitFigure(set, fits, fopt)
 		if err != nil {
 			return nil, err
 		}
-		ff.Meta = meta
-		files, err := writeFigure(out, "gaborfit-"+stem, ff, o.Formats)
+		ff.SetMeta(meta)
+		files, err := figure.WriteFiles(out, fstem, ff, fo)
 		if err != nil {
 			return nil, err
 		}
@@ -229,7 +281,7 @@ func RenderFilters(path string, o FiltersOptions) (*FiltersResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := filepath.Join(out, "filters-"+stem+".json")
+	p := filepath.Join(out, stem+".json")
 	if err := writeFile(p, append(js, '\n')); err != nil {
 		return nil, err
 	}
@@ -252,17 +304,25 @@ func RenderFilters(path string, o FiltersOptions) (*FiltersResult, error) {
 	return res, nil
 }
 
+func dotted(formats []string) []string {
+	out := make([]string, len(formats))
+	for i, f := range formats {
+		out[i] = "." + f
+	}
+	return out
+}
+
 // timeLapse draws the filmstrip and GIF of a layer over the run's steps and,
-// with o.Fit, the Gabor score at each step (CSV and plot).
+// with o.Fit, the Gabor score at each step (CSV and figure).
 // Non-finite filters found on the way are added to *nonFinite.
-func timeLapse(run *Run, cur *FilterSet, out string, gopt GridOptions, o FiltersOptions, nonFinite *[]NonFiniteFilter) ([]string, []ScorePoint, error) {
+func timeLapse(run *Run, cur *FilterSet, out string, gopt figure.GridOptions, o FiltersOptions, nonFinite *[]NonFiniteFilter) ([]string, []ScorePoint, error) {
 	steps, err := run.Steps()
 	if err != nil || len(steps) < 2 {
 		return nil, nil, err
 	}
 	var frames []Frame
 	var curve []ScorePoint
-	for _, s := range steps {
+	for i, s := range steps {
 		w, err := ReadWeights(s.Path)
 		if err != nil {
 			return nil, nil, err
@@ -274,13 +334,16 @@ func timeLapse(run *Run, cur *FilterSet, out string, gopt GridOptions, o Filters
 		*nonFinite = addNonFinite(*nonFinite, set, w.Step)
 		frames = append(frames, Frame{Step: w.Step, Panels: set.Panels})
 		if o.Fit {
+			o.progressf("time-lapse %d/%d: fitting step %d", i+1, len(steps), w.Step)
 			fits := FitFilters(set, FitOptions{Seed: o.Seed})
-			curve = append(curve, ScorePoint{Step: w.Step, Epoch: w.Epoch, Score: GaborScore(fits, o.R2), MeanR2: MeanR2Adj(fits), Filters: set.Filters})
+			notG, atB := countFits(fits)
+			curve = append(curve, ScorePoint{Step: w.Step, Epoch: w.Epoch, Score: GaborScore(fits, o.R2), MeanR2: MeanR2Adj(fits),
+				Filters: set.Filters, NotGabor: notG, AtBound: atB})
 		}
 	}
 	var files []string
 	lo := gopt
-	lo.Labels, lo.Colorbar = false, false
+	lo.Labels, lo.Colorbar, lo.Title = false, false, ""
 	if cur.Mode == ChannelsEach {
 		lo.Cols = 0
 	}
@@ -288,8 +351,10 @@ func timeLapse(run *Run, cur *FilterSet, out string, gopt GridOptions, o Filters
 	if err != nil {
 		return nil, nil, err
 	}
-	strip.Meta = Provenance(&Weights{Config: run.Config, Step: frames[len(frames)-1].Step, Path: run.Dir}, cur.Layer, o.Norm)
-	f, err := writeFigure(out, "timelapse-"+cur.Layer, strip, []string{"png"})
+	strip.SetMeta(Provenance(&Weights{Config: run.Config, Step: frames[len(frames)-1].Step, Path: run.Dir}, cur.Layer, o.Norm))
+	fo := o.Output
+	fo.Width = 0
+	f, err := figure.WriteFiles(out, filterStem("timelapse", cur, o, -1), strip, fo)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -298,61 +363,35 @@ func timeLapse(run *Run, cur *FilterSet, out string, gopt GridOptions, o Filters
 	if err := WriteGIF(&gb, frames, lo, 60); err != nil {
 		return nil, nil, err
 	}
-	p := filepath.Join(out, "timelapse-"+cur.Layer+".gif")
-	if err := writeFile(p, gb.Bytes()); err != nil {
+	p, err := figure.WriteSide(out, filterStem("timelapse", cur, o, -1)+".gif", gb.Bytes(), o.Output.Force)
+	if err != nil {
 		return nil, nil, err
 	}
 	files = append(files, p)
 	if len(curve) > 0 {
 		var cb bytes.Buffer
-		cb.WriteString("step,epoch,gabor_score,mean_r2_adj,n_filters\n")
+		cb.WriteString("step,epoch,gabor_score,mean_r2_adj,n_filters,not_gabor_like,at_bound\n")
 		for _, c := range curve {
-			fmt.Fprintf(&cb, "%d,%d,%s,%s,%d\n", c.Step, c.Epoch, strconv.FormatFloat(c.Score, 'g', 6, 64), strconv.FormatFloat(c.MeanR2, 'g', 6, 64), c.Filters)
+			fmt.Fprintf(&cb, "%d,%d,%s,%s,%d,%d,%d\n", c.Step, c.Epoch, strconv.FormatFloat(c.Score, 'g', 6, 64), strconv.FormatFloat(c.MeanR2, 'g', 6, 64), c.Filters, c.NotGabor, c.AtBound)
 		}
-		p := filepath.Join(out, "gabor-score-"+cur.Layer+".csv")
-		if err := writeFile(p, cb.Bytes()); err != nil {
+		stem := "gabor-score-" + cur.Layer
+		p, err := figure.WriteSide(out, stem+".csv", cb.Bytes(), o.Output.Force)
+		if err != nil {
 			return nil, nil, err
 		}
 		files = append(files, p)
-		for _, format := range []string{"png", "svg"} {
-			var pb bytes.Buffer
-			if err := WriteScorePlot(&pb, curve, cur.Layer, o.R2, format); err != nil {
-				return nil, nil, err
-			}
-			p := filepath.Join(out, "gabor-score-"+cur.Layer+"."+format)
-			if err := writeFile(p, pb.Bytes()); err != nil {
-				return nil, nil, err
-			}
-			files = append(files, p)
+		fig, err := ScoreFigure(curve, cur.Layer, o.R2, o.Output.TitleFor(fmt.Sprintf("Gabor-likeness of %s over training", cur.Layer)))
+		if err != nil {
+			return nil, nil, err
 		}
+		fig.SetMeta(Provenance(&Weights{Config: run.Config, Step: frames[len(frames)-1].Step, Path: run.Dir}, cur.Layer, o.Norm))
+		f, err := figure.WriteFiles(out, stem, fig, o.Output)
+		if err != nil {
+			return nil, nil, err
+		}
+		files = append(files, f...)
 	}
 	return files, curve, nil
-}
-
-// writeFigure writes fig as stem.<format> for each format.
-func writeFigure(dir, stem string, fig *Figure, formats []string) ([]string, error) {
-	var files []string
-	for _, f := range formats {
-		var b bytes.Buffer
-		var err error
-		switch f {
-		case "png":
-			err = WritePNG(&b, fig)
-		case "svg":
-			err = WriteSVG(&b, fig)
-		case "pdf":
-			err = WritePDF(&b, fig)
-		}
-		if err != nil {
-			return nil, err
-		}
-		p := filepath.Join(dir, stem+"."+f)
-		if err := writeFile(p, b.Bytes()); err != nil {
-			return nil, err
-		}
-		files = append(files, p)
-	}
-	return files, nil
 }
 
 func writeFile(path string, b []byte) error {

@@ -31,18 +31,15 @@ func LayerSize(l Layer) int {
 
 // forwardLayers are the layers a Forward taps: the input, then every layer
 // of Layers but the flatten (a view, and not a named node of the graph).
-func forwardLayers(m *graph.Model, cfg train.Config) ([]Layer, error) {
-	ls, err := Layers(cfg.Model, cfg.Conv1)
-	if err != nil {
-		return nil, err
-	}
-	out := []Layer{{Name: InputLayer, Kind: KindInput, Op: "input", Out: slices.Clone(m.X.Shape()[1:])}}
+func forwardLayers(m *graph.Model) []Layer {
+	ls := LayersOf(m)
+	out := []Layer{{Name: InputLayer, Node: InputLayer, Kind: KindInput, Op: "input", Out: slices.Clone(m.X.Shape()[1:])}}
 	for _, l := range ls {
 		if l.Kind != KindFlatten {
 			out = append(out, l)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // paramDeps maps every named node of m to the parameters its value depends
@@ -150,7 +147,8 @@ type Forward struct {
 	x, y []float32           // input staging of one batch
 }
 
-// NewForward builds the model of w's config (its zoo name and --conv1),
+// NewForward builds the model of w's run (Weights.Model: from the zoo, or
+// from the run's model record),
 // compiles the forward pass with every layer tapped, loads it on the device
 // and writes w's tensors (see SetWeights).
 func NewForward(w *Weights, o ForwardOptions) (*Forward, error) {
@@ -161,17 +159,14 @@ func NewForward(w *Weights, o ForwardOptions) (*Forward, error) {
 	if o.Device == "" {
 		o.Device = "auto"
 	}
-	m, err := models.NewWith(cfg.Model, o.Batch, cfg.Seed, models.Options{Conv1: cfg.Conv1})
-	if err != nil {
-		return nil, fmt.Errorf("introspect: %w", err)
-	}
-	layers, err := forwardLayers(m, cfg)
+	m, err := w.Model(o.Batch)
 	if err != nil {
 		return nil, err
 	}
+	layers := forwardLayers(m)
 	var taps []string
 	for _, l := range layers[1:] {
-		taps = append(taps, l.Name)
+		taps = append(taps, l.Node)
 	}
 	prog, err := graph.Compile(m, graph.Options{Taps: taps})
 	if err != nil {
@@ -243,7 +238,11 @@ func (f *Forward) SetWeights(w *Weights) error {
 // Computable reports whether every parameter the layer depends on was given
 // to the last SetWeights.
 func (f *Forward) Computable(name string) bool {
-	for _, p := range f.deps[name] {
+	node := name
+	if l, err := f.Layer(name); err == nil && l.Node != "" {
+		node = l.Node
+	}
+	for _, p := range f.deps[node] {
 		if !f.have[p] {
 			return false
 		}
@@ -313,7 +312,7 @@ func (f *Forward) Run(set *data.Set, idx []int32, names []string) (*Activations,
 		for _, l := range want {
 			src := f.x
 			if l.Name != InputLayer {
-				id := f.Prog.Taps[l.Name]
+				id := f.Prog.Taps[l.Node]
 				if buf[l.Name] == nil {
 					buf[l.Name] = make([]float32, f.Prog.Buf(id).Len)
 				}

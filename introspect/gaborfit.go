@@ -172,9 +172,7 @@ func newGaborProblem(v []float64, w, h int) *gaborProblem {
 	for _, x := range v {
 		p.sst += (x - p.mean) * (x - p.mean)
 	}
-	m := float64(max(w, h))
-	p.smin, p.smax = 1, m
-	p.lmin, p.lmax = 2, 3*m
+	p.smin, p.smax, p.lmin, p.lmax = GaborBounds(w, h)
 	p.halfW, p.halfH = float64(w)/2, float64(h)/2
 	for i := range p.basis {
 		p.basis[i] = make([]float64, len(v))
@@ -184,6 +182,13 @@ func newGaborProblem(v []float64, w, h int) *gaborProblem {
 		p.ys = append(p.ys, float64(i/w))
 	}
 	return p
+}
+
+// GaborBounds are the search bounds of a w×h fit: σ in [1, max(w, h)], λ
+// in [2, 3·max(w, h)].
+func GaborBounds(w, h int) (smin, smax, lmin, lmax float64) {
+	m := float64(max(w, h))
+	return 1, m, 2, 3 * m
 }
 
 func gaborLogistic(u float64) float64 { return 1 / (1 + math.Exp(-u)) }

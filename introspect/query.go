@@ -2,6 +2,7 @@ package introspect
 
 import (
 	"fmt"
+	"github.com/gaborlab/gabor/figure"
 	"math"
 	"strings"
 
@@ -189,19 +190,20 @@ func f64(v []float32) []float64 {
 }
 
 // QueryFigure draws the query images in a row (two rows past 10), each
-// labelled with its class, on a gray scale from the image's minimum to its
-// maximum.
-func QueryFigure(r *QueryResult) (*Figure, error) {
-	panels := make([]Panel, len(r.Images))
+// labelled with its class and, for optimize, the model's probability of
+// that class for its image, on a gray scale from the image's minimum to its
+// maximum. title "" draws none.
+func QueryFigure(r *QueryResult, title string) (*figure.Figure, error) {
+	panels := make([]figure.Panel, len(r.Images))
 	for i, img := range r.Images {
-		panels[i] = Panel{W: r.W, H: r.H, V: img, Label: r.ClassNames[i]}
+		label := r.ClassNames[i]
+		if i < len(r.Scores) {
+			label += fmt.Sprintf(" p=%.2f", r.Scores[i])
+		}
+		panels[i] = figure.Panel{W: r.W, H: r.H, V: img, Label: label}
 	}
-	kind := r.Method
-	if r.Approximate {
-		kind += " (approximate)"
-	}
-	fig, err := Grid(panels, GridOptions{Cols: min(len(panels), 10), Pad: 6, Scale: 4, Cmap: Gray,
-		Labels: true, Title: fmt.Sprintf("%s, step %d: %s query, one image per class", r.Model, r.Step, kind)})
+	fig, err := figure.Grid(panels, figure.GridOptions{Cols: min(len(panels), 10), Gap: 4, Cell: 48, Cmap: figure.Gray,
+		Labels: true, Title: title})
 	if err != nil {
 		return nil, err
 	}
@@ -210,4 +212,13 @@ func QueryFigure(r *QueryResult) (*Figure, error) {
 	fig.Meta["note"] = r.Note
 	fig.Meta["normalization"] = "per image, min to max"
 	return fig, nil
+}
+
+// QueryTitle is QueryFigure's default title.
+func QueryTitle(r *QueryResult) string {
+	kind := r.Method
+	if r.Approximate {
+		kind += " (approximate)"
+	}
+	return fmt.Sprintf("%s, step %d: %s query, one image per class", r.Model, r.Step, kind)
 }

@@ -14,7 +14,7 @@ const queryLo, queryHi = 0.01, 0.99
 
 // inverseQuery fills res.Images by the backward query (see Query).
 func inverseQuery(w *Weights, ckStep int, res *QueryResult) error {
-	ls, err := Layers(w.Config.Model, w.Config.Conv1)
+	ls, err := w.Layers()
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ func (o Optimize) withDefaults() Optimize {
 // label in one batch, on the backend.
 func optimizeQuery(w *Weights, ckStep int, q QueryOptions, res *QueryResult) error {
 	o := q.Optimize.withDefaults()
-	ls, err := Layers(w.Config.Model, w.Config.Conv1)
+	ls, err := w.Layers()
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ func TestQueryImagesResembleTheirClass(t *testing.T) {
 		if own <= other+0.05 {
 			t.Errorf("%s %s: correlation with own class mean %.3f does not beat the others' %.3f", c.model, c.method, own, other)
 		}
-		if _, err := QueryFigure(res); err != nil {
+		if _, err := QueryFigure(res, QueryTitle(res)); err != nil {
 			t.Error(err)
 		}
 	}

@@ -60,7 +60,7 @@ func Sanity(run *Run, o SanityOptions) (*SanityResult, error) {
 		return nil, err
 	}
 	if o.Layer == "" {
-		if o.Layer, err = DefaultLayer(w.Config.Model, w.Config.Conv1); err != nil {
+		if o.Layer, err = w.DefaultLayer(); err != nil {
 			return nil, err
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/gaborlab/gabor/internal/staging"
 	"github.com/gaborlab/gabor/kernels"
 	"github.com/gaborlab/gabor/models"
 	"github.com/gaborlab/gabor/train"
@@ -135,7 +136,10 @@ func (w *SnapshotWriter) TakeInitial() error {
 	if w.spec.Off() {
 		return nil
 	}
-	m, err := models.NewWith(w.cfg.Model, 1, w.cfg.Seed, models.Options{Conv1: w.cfg.Conv1})
+	if w.cfg.ModelFile != "" {
+		return fmt.Errorf("introspect: initial snapshot: model %s was built by its caller, whose initial weights its record does not hold; take the first snapshot from a hook at step 0 instead", w.cfg.Model)
+	}
+	m, err := train.BuildModel(w.cfg.Out, w.cfg, 1)
 	if err != nil {
 		return fmt.Errorf("introspect: initial snapshot: %w", err)
 	}
@@ -225,12 +229,9 @@ func (w *SnapshotWriter) write(s snapshot) error {
 		return fmt.Errorf("introspect: %w", err)
 	}
 	path := filepath.Join(dir, SnapshotName(s.step))
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return fmt.Errorf("introspect: writing snapshot %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	// A locked temporary file named with the pid, so that a resume can remove
+	// what a killed writer left (internal/staging).
+	if err := staging.WriteFile(path, b, 0o644); err != nil {
 		return fmt.Errorf("introspect: writing snapshot %s: %w", path, err)
 	}
 	w.mu.Lock()

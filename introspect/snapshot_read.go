@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gaborlab/gabor/graph"
 	"github.com/gaborlab/gabor/train"
 	"github.com/gaborlab/gabor/train/safetensors"
 )
@@ -24,6 +25,39 @@ type Weights struct {
 	Step    int
 	Epoch   int
 	Tensors map[string]safetensors.Tensor
+}
+
+// RunDir is the run directory w was read from (train.RunDirOf).
+func (w *Weights) RunDir() string { return train.RunDirOf(w.Path) }
+
+// Model rebuilds w's model at a batch size from its run directory
+// (train.BuildModel): a zoo run from the zoo, a run of a model built by its
+// caller from the run's model record.
+func (w *Weights) Model(batch int) (*graph.Model, error) {
+	m, err := train.BuildModel(w.RunDir(), w.Config, batch)
+	if err != nil {
+		return nil, fmt.Errorf("introspect: %w", err)
+	}
+	return m, nil
+}
+
+// Layers lists the layers of w's model (LayersOf its model at batch 1).
+func (w *Weights) Layers() ([]Layer, error) {
+	m, err := w.Model(1)
+	if err != nil {
+		return nil, err
+	}
+	return LayersOf(m), nil
+}
+
+// DefaultLayer is the layer deconv projects when none is named: the last
+// convolution of w's model.
+func (w *Weights) DefaultLayer() (string, error) {
+	ls, err := w.Layers()
+	if err != nil {
+		return "", err
+	}
+	return lastConv(ls, w.Config.Model)
 }
 
 // Names lists the tensors, sorted.
@@ -89,6 +123,34 @@ type Run struct {
 type StepRef struct {
 	Step int
 	Path string
+}
+
+// Model rebuilds the run's model at a batch size (train.BuildModel).
+func (r *Run) Model(batch int) (*graph.Model, error) {
+	m, err := train.BuildModel(r.Dir, r.Config, batch)
+	if err != nil {
+		return nil, fmt.Errorf("introspect: %w", err)
+	}
+	return m, nil
+}
+
+// Layers lists the layers of the run's model (LayersOf it at batch 1).
+func (r *Run) Layers() ([]Layer, error) {
+	m, err := r.Model(1)
+	if err != nil {
+		return nil, err
+	}
+	return LayersOf(m), nil
+}
+
+// DefaultLayer is the last convolution of the run's model (see
+// Weights.DefaultLayer).
+func (r *Run) DefaultLayer() (string, error) {
+	ls, err := r.Layers()
+	if err != nil {
+		return "", err
+	}
+	return lastConv(ls, r.Config.Model)
 }
 
 // OpenRun reads a run directory written by `gabor train`.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/gaborlab/gabor/figure"
 	"image/gif"
 	"os"
 	"path/filepath"
@@ -243,8 +244,8 @@ func TestFiltersShapes(t *testing.T) {
 func TestRenderFiltersRun(t *testing.T) {
 	dir := testRun(t)
 	out := t.TempDir()
-	res, err := RenderFilters(dir, FiltersOptions{Step: -1, Out: out, Channels: ChannelsMean, Norm: NormFilter, Cmap: CmapDiverging,
-		Pad: 2, Formats: []string{"png", "svg", "pdf"}, Fit: true, R2: 0.7, TimeLapse: true, Labels: true, Colorbar: true})
+	res, err := RenderFilters(dir, FiltersOptions{Step: -1, Output: figure.Output{Dir: out, Formats: []string{"png", "svg", "pdf"}}, Channels: ChannelsMean, Norm: figure.NormFilter, Cmap: figure.CmapDiverging,
+		Fit: true, R2: 0.7, TimeLapse: true, Labels: true, Colorbar: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,8 +280,16 @@ func TestRenderFiltersRun(t *testing.T) {
 		t.Errorf("GIF: %v, frames %d, want 5", err, len(anim.Image))
 	}
 	csv, _ := os.ReadFile(filepath.Join(out, "gaborfit-conv1-step000004.csv"))
-	if lines := strings.Split(strings.TrimSpace(string(csv)), "\n"); len(lines) != 7 || !strings.HasPrefix(lines[0], "index,label,r2,r2_adj,x0") {
+	if lines := strings.Split(strings.TrimSpace(string(csv)), "\n"); len(lines) != 7 || !strings.HasPrefix(lines[0], "index,label,r2,r2_adj,gabor_like,at_bound,x0") {
 		t.Errorf("fit CSV:\n%s", csv)
+	}
+	// The same command again writes beside, never over, the first files.
+	again, err := RenderFilters(dir, FiltersOptions{Step: -1, Output: figure.Output{Dir: out, Formats: []string{"png"}}, Fit: false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := filepath.Base(again.Files[0]); got != "filters-conv1-step000004-2.png" {
+		t.Errorf("second run wrote %s, want filters-conv1-step000004-2.png", got)
 	}
 }
 

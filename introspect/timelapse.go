@@ -3,48 +3,68 @@ package introspect
 import (
 	"errors"
 	"fmt"
-	"image"
-	"image/color"
-	"image/draw"
-	"image/gif"
 	"io"
+	"math"
+
+	"github.com/gaborlab/gabor/figure"
 )
 
 // Frame is one step of a time-lapse: the filters at that step.
 type Frame struct {
 	Step   int
-	Panels []Panel
+	Panels []figure.Panel
 }
 
-// Filmstrip draws the frames as one image, a row per step ("step N" on the
-// left) and a column per filter, so each filter's history reads top to
-// bottom. With NormGlobal the
-// scale is shared by all frames (weights that grow look stronger); with
-// NormFilter each panel has its own.
-func Filmstrip(frames []Frame, o GridOptions) (*Figure, error) {
+// filmstripMaxCols is the most filters a filmstrip row holds: beyond it each
+// step is a block of rows (an MLP's 256 units would otherwise be one row
+// many metres long).
+const filmstripMaxCols = 16
+
+// Filmstrip draws the frames top to bottom, one block per step ("step N" on
+// its left): a single row of all filters when they are few, so each
+// filter's history reads down a column, else a block of rows about as wide
+// as tall. With NormGlobal the scale is shared by all frames (weights that
+// grow look stronger); with NormFilter each panel has its own.
+func Filmstrip(frames []Frame, o figure.GridOptions) (*figure.Figure, error) {
 	if len(frames) == 0 {
 		return nil, errors.New("introspect: a filmstrip needs at least one frame")
 	}
 	n := len(frames[0].Panels)
-	var panels []Panel
-	var rows []string
 	for _, f := range frames {
 		if len(f.Panels) != n {
 			return nil, fmt.Errorf("introspect: frame of step %d has %d filters, the first frame %d", f.Step, len(f.Panels), n)
 		}
-		panels = append(panels, f.Panels...)
-		rows = append(rows, fmt.Sprintf("step %d", f.Step))
 	}
-	o.Cols, o.RowLabels = n, rows
-	if o.Norm == NormGlobal && o.Fixed == nil {
+	if o.Norm == figure.NormGlobal && o.Fixed == nil {
 		sc := sharedScale(frames, o.Signed)
 		o.Fixed = &sc
 	}
-	return Grid(panels, o)
+	cols := n
+	if cols > filmstripMaxCols {
+		cols = int(math.Ceil(math.Sqrt(float64(n))))
+	}
+	o.Cols = cols
+	if o.Cell == 0 && o.Width == 0 {
+		o.Cell = 24
+	}
+	out := figure.New(0, 0)
+	y := 0.0
+	for _, f := range frames {
+		fo := o
+		fo.RowLabels = []string{fmt.Sprintf("step %d", f.Step)}
+		fo.Title = ""
+		g, err := figure.Grid(f.Panels, fo)
+		if err != nil {
+			return nil, err
+		}
+		out.Place(g, 0, y)
+		y += g.H
+	}
+	return out, nil
 }
 
 // sharedScale is one scale over every panel of every frame.
-func sharedScale(frames []Frame, signed bool) Scale {
+func sharedScale(frames []Frame, signed bool) figure.Scale {
 	var all [][]float32
 	for _, f := range frames {
 		for _, p := range f.Panels {
@@ -52,59 +72,32 @@ func sharedScale(frames []Frame, signed bool) Scale {
 		}
 	}
 	if signed {
-		return SymmetricScale(all...)
+		return figure.SymmetricScale(all...)
 	}
-	return RangeScale(all...)
+	return figure.RangeScale(all...)
 }
 
 // WriteGIF writes the frames as an animated GIF, one grid per step with the
-// step as its title, delay in hundredths of a second per frame (the last
-// frame is held three times as long), looping forever. With NormGlobal all
-// frames share one scale, so the animation shows the weights growing. The
-// palette is the colormap sampled at 240 levels plus black and white, so
-// the grid's colours are kept to within one level.
-func WriteGIF(w io.Writer, frames []Frame, o GridOptions, delay int) error {
+// step as its title, delay in hundredths of a second per frame, at 96 DPI.
+// With NormGlobal all frames share one scale, so the animation shows the
+// weights growing.
+func WriteGIF(w io.Writer, frames []Frame, o figure.GridOptions, delay int) error {
 	if len(frames) == 0 {
 		return errors.New("introspect: a GIF needs at least one frame")
 	}
-	if o.Norm == NormGlobal && o.Fixed == nil {
+	if o.Norm == figure.NormGlobal && o.Fixed == nil {
 		sc := sharedScale(frames, o.Signed)
 		o.Fixed = &sc
 	}
-	cmap := o.Cmap
-	if cmap == nil {
-		cmap = Diverging
-	}
-	pal := color.Palette{color.White, color.Black}
-	for i := 0; i < 240; i++ {
-		pal = append(pal, cmap.At(float64(i)/239))
-	}
-	anim := &gif.GIF{}
-	var size image.Rectangle
+	figs := make([]*figure.Figure, len(frames))
 	for i, f := range frames {
 		fo := o
 		fo.Title = fmt.Sprintf("step %d", f.Step)
-		fig, err := Grid(f.Panels, fo)
+		g, err := figure.Grid(f.Panels, fo)
 		if err != nil {
 			return err
 		}
-		img := fig.Raster()
-		if i == 0 {
-			size = img.Bounds()
-		} else if img.Bounds() != size {
-			return fmt.Errorf("introspect: GIF frame of step %d is %v, the first %v", f.Step, img.Bounds(), size)
-		}
-		p := image.NewPaletted(size, pal)
-		draw.Draw(p, size, img, image.Point{}, draw.Src)
-		d := delay
-		if i == len(frames)-1 {
-			d *= 3
-		}
-		anim.Image = append(anim.Image, p)
-		anim.Delay = append(anim.Delay, d)
+		figs[i] = g
 	}
-	if err := gif.EncodeAll(w, anim); err != nil {
-		return fmt.Errorf("introspect: encoding GIF: %w", err)
-	}
-	return nil
+	return figure.WriteGIF(w, figs, delay, 96)
 }

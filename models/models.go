@@ -2,8 +2,9 @@
 // built from gabor's op set, with PyTorch-style initialization, and the
 // ANCHORW1 initial-weights format shared with the reference programs.
 //
-// A model is a list of layers (a table per model below); New turns it into
-// a graph.Model. Parameters are named as layers ("conv1.weight",
+// A model is a Builder registered by name (Register); the zoo's builders
+// turn a list of layers (a table per model below) into a graph.Model, the
+// same graph.Model a caller may build by hand and train with train.Fit. Parameters are named as layers ("conv1.weight",
 // "fc2.bias") and kept in PyTorch's layout and order (Linear weight
 // [out, in], Conv2d weight [K, C, R, S]), so ANCHORW1 files and checkpoints
 // map onto them one to one.
@@ -15,6 +16,7 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/gaborlab/gabor/graph"
 	G "gorgonia.org/gorgonia"
@@ -79,10 +81,48 @@ var zoo = map[string]spec{
 	}},
 }
 
-// Names lists the models of the zoo, sorted.
+// Builder builds a model for a static batch size, its parameters drawn from
+// a generator seeded by seed. The zoo's models are builders, and a caller's
+// own model becomes a name of the zoo (for `gabor train --model`, the
+// benchmarks, the sweeps) by registering its builder.
+type Builder func(batch int, seed uint64, opt Options) (*graph.Model, error)
+
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]Builder{}
+)
+
+// Register adds a builder under a name. A name already taken, an empty name
+// or a nil builder is an error.
+func Register(name string, b Builder) error {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	switch {
+	case name == "" || strings.TrimSpace(name) != name:
+		return fmt.Errorf("models: cannot register a model named %q", name)
+	case b == nil:
+		return fmt.Errorf("models: model %q has no builder", name)
+	case registry[name] != nil:
+		return fmt.Errorf("models: model %q is already registered", name)
+	}
+	registry[name] = b
+	return nil
+}
+
+func init() {
+	for name, sp := range zoo {
+		if err := Register(name, sp.builder(name)); err != nil {
+			panic(err) // the zoo's own names are distinct constants
+		}
+	}
+}
+
+// Names lists the registered models (the zoo and any registered since), sorted.
 func Names() []string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
 	var n []string
-	for k := range zoo {
+	for k := range registry {
 		n = append(n, k)
 	}
 	sort.Strings(n)
@@ -103,15 +143,37 @@ func New(name string, batch int, seed uint64) (*graph.Model, error) {
 	return NewWith(name, batch, seed, Options{})
 }
 
-// NewWith is New with options.
+// NewWith is New with options: it calls the model's registered builder.
 func NewWith(name string, batch int, seed uint64, opt Options) (*graph.Model, error) {
-	sp, ok := zoo[name]
-	if !ok {
+	registryMu.RLock()
+	b := registry[name]
+	registryMu.RUnlock()
+	if b == nil {
 		return nil, fmt.Errorf("models: unknown model %q (known: %s)", name, strings.Join(Names(), ", "))
 	}
 	if batch < 1 {
 		return nil, fmt.Errorf("models: batch must be at least 1, got %d", batch)
 	}
+	m, err := b(batch, seed, opt)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil || m.G == nil || m.Loss == nil {
+		return nil, fmt.Errorf("models: the builder of %q returned no graph or no loss", name)
+	}
+	m.Name = name
+	return m, nil
+}
+
+// builder is a layer table's Builder.
+func (sp spec) builder(name string) Builder {
+	return func(batch int, seed uint64, opt Options) (*graph.Model, error) {
+		return sp.build(name, batch, seed, opt)
+	}
+}
+
+// build turns a layer table into a model.
+func (sp spec) build(name string, batch int, seed uint64, opt Options) (*graph.Model, error) {
 	layers := append([]layer(nil), sp.layers...)
 	if opt.Conv1 != 0 {
 		if !sp.image || opt.Conv1 < 1 || opt.Conv1%2 == 0 {

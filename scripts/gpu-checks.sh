@@ -118,11 +118,24 @@ for k, shape in want.items():
     assert tuple(t[k].shape) == shape, f"{k}: shape {tuple(t[k].shape)}, want {shape}"
     assert t[k].dtype == torch.float32 and torch.isfinite(t[k]).all(), k
 assert meta and meta.get("model") == "lenet", f"metadata {meta}"
-print(f"safetensors: {len(t)} tensors, metadata keys {sorted(meta)}: ok")
+# Issue 14: every tensor's SHA-256 is in the metadata ("sha256:NAME", hex of its
+# little-endian float32 bytes), and Python computes the same.
+import hashlib
+for k, v in t.items():
+    got = hashlib.sha256(v.contiguous().numpy().astype("<f4").tobytes()).hexdigest()
+    assert meta.get("sha256:" + k) == got, f"{k}: metadata sha256 {meta.get('sha256:' + k)}, python {got}"
+print(f"safetensors: {len(t)} tensors, checksums verified by hashlib, metadata keys {sorted(k for k in meta if not k.startswith('sha256:'))}: ok")
 PY
 	src=$?
+	# A flipped byte in the body: gabor eval refuses it (exit 3) naming the tensor.
+	cp "$ck" "$work/flipped.safetensors"
+	python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[-1]^=1; open(p,"wb").write(b)' "$work/flipped.safetensors"
+	"$gabor" eval --checkpoint "$work/flipped.safetensors" --device cuda --data "$data" >>"$logs/safetensors.log" 2>&1
+	erc=$?
+	echo "gabor eval of the flipped copy: exit $erc" >>"$logs/safetensors.log"
+	if [ $src -eq 0 ] && { [ $erc -ne 3 ] || ! grep -q 'is corrupt' "$logs/safetensors.log"; }; then src=1; fi
 	cat "$logs/safetensors.log"
-	record "issue 3: the cuda checkpoint opens with Python safetensors + torch" $src "$logs/safetensors.log"
+	record "issues 3, 14: the cuda checkpoint opens with Python safetensors + torch, its checksums match, a flipped byte exits 3" $src "$logs/safetensors.log"
 	if [ $quick = 0 ]; then
 		"$gabor" train --model lenet --epochs 3 --device cpu --dataset fashion-mnist --data "$data" \
 			--json --out "$work/lenet-cpu" >"$logs/train-cpu.log" 2>&1

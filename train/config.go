@@ -23,7 +23,7 @@ const (
 // of `gabor train`. It is saved as config.json in the run directory and in
 // every checkpoint's metadata, which is what Resume and Evaluate read back.
 type Config struct {
-	Model   string `json:"model"`    // a name of models.Names()
+	Model   string `json:"model"`    // a name of models.Names(), or any name with ModelFile
 	Dataset string `json:"dataset"`  // a name of data.Names()
 	DataDir string `json:"data_dir"` // "" searches the standard places (see data.Load)
 	Limit   int    `json:"limit"`    // train on the first Limit images only (0: all)
@@ -63,6 +63,11 @@ type Config struct {
 	// Conv1 and Snapshot are described in snapshot.go (introspection).
 	Conv1    int    `json:"conv1,omitempty"`
 	Snapshot string `json:"snapshot,omitempty"`
+
+	// ModelFile is set for a model built by the caller (Fit): the run
+	// directory's model record (always ModelFile), which every verb rebuilds
+	// the model from. "" for a zoo model.
+	ModelFile string `json:"model_file,omitempty"`
 
 	// Source says how one's own data (a data.Formats dataset) is read; Norm is the
 	// input normalization trained with (zero: the Fashion-MNIST constants, see
@@ -128,7 +133,14 @@ func (c *Config) Validate() error {
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
-	if !slices.Contains(models.Names(), c.Model) {
+	switch {
+	case c.ModelFile != "" && c.ModelFile != ModelFile:
+		bad("model file must be %q, the run directory's model record (got %q)", ModelFile, c.ModelFile)
+	case c.ModelFile != "" && c.Model == "":
+		bad("a recorded model needs a name")
+	case c.ModelFile != "" && c.Conv1 != 0:
+		bad("conv1 resizes a zoo model, not the recorded model %s", c.Model)
+	case c.ModelFile == "" && !slices.Contains(models.Names(), c.Model):
 		bad("unknown model %q (known: %s)", c.Model, strings.Join(models.Names(), ", "))
 	}
 	if data.IsFormat(c.Dataset) {

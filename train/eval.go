@@ -135,7 +135,7 @@ func Evaluate(ctx context.Context, checkpointPath, device string, ds *data.Datas
 	if err := ds.Test.Validate(); err != nil {
 		return EvalResult{}, fmt.Errorf("train: %w", err)
 	}
-	b, err := buildProgram(buildSpec{model: cfg.Model, batch: cfg.Batch, seed: cfg.Seed, conv1: cfg.Conv1})
+	b, err := buildProgram(specOf(cfg, RunDirOf(checkpointPath), cfg.Batch))
 	if err != nil {
 		return EvalResult{}, err
 	}

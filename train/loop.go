@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/gaborlab/gabor/data"
+	"github.com/gaborlab/gabor/graph"
 	"github.com/gaborlab/gabor/kernels"
+	"github.com/gaborlab/gabor/models"
 )
 
 // RunOptions are the parts of a run that are not training settings: where
@@ -42,6 +44,8 @@ type RunOptions struct {
 	// the best sampled loss so far (see DefaultDivergeFactor; 0: the default;
 	// negative: only a NaN or infinite loss stops it).
 	DivergeFactor float64
+
+	model *graph.Model // set by Fit: the caller's model, trained as built
 }
 
 // Hook is called during training, outside the timed part of the epoch. An
@@ -49,6 +53,7 @@ type RunOptions struct {
 type Hook struct {
 	Every      int      // call after every Every steps (0: never by step count)
 	AtEpochEnd bool     // also call after each epoch (after its checkpoint)
+	AtResume   bool     // also call once when Resume starts, at the checkpoint's step (to redo a write a killed run left unfinished)
 	Taps       []string // node names to keep readable (see graph.Options.Taps)
 	Fn         func(*Snapshot) error
 }
@@ -172,15 +177,16 @@ func newTrainer(cfg Config, ds *data.Dataset, opts RunOptions, ck *Checkpoint, c
 	}
 	t.totalSteps = t.stepsPerEpoch * cfg.Epochs
 	if cfg.InitFrom != "" && ck == nil {
-		if _, err := os.Stat(cfg.InitFrom); err != nil {
-			return nil, fmt.Errorf("train: init-from: %w", err)
+		if _, err := models.ReadANCHORW1(cfg.InitFrom); err != nil {
+			return nil, &InputError{cfg.InitFrom, fmt.Errorf("init-from: %w", err)}
 		}
 	}
 	var taps []string
 	for _, h := range opts.Hooks {
 		taps = append(taps, h.Taps...)
 	}
-	spec := buildSpec{model: cfg.Model, batch: cfg.Batch, seed: cfg.Seed, opt: cfg.GraphOptimizer(), taps: taps, conv1: cfg.Conv1}
+	spec := specOf(cfg, cfg.Out, cfg.Batch)
+	spec.opt, spec.taps, spec.graph = cfg.GraphOptimizer(), taps, opts.model
 	if ck == nil {
 		spec.initFrom = cfg.InitFrom
 	}
@@ -261,6 +267,10 @@ func Run(ctx context.Context, cfg Config, ds *data.Dataset, opts RunOptions) (*R
 	if cfg.Out == "" {
 		cfg.Out = defaultRunDir(cfg.Model, time.Now())
 	}
+	removed, err := cleanLeftovers(cfg.Out, false)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkRunDirFree(cfg.Out); err != nil {
 		return nil, err
 	}
@@ -276,8 +286,14 @@ func Run(ctx context.Context, cfg Config, ds *data.Dataset, opts RunOptions) (*R
 	t.runDir = cfg.Out
 	parent := filepath.Dir(cfg.Out)
 	_, statErr := os.Stat(parent)
-	if t.dir, err = stagingDir(cfg.Out); err != nil {
+	sd, err := stagingDir(cfg.Out)
+	if err != nil {
 		return nil, err
+	}
+	defer sd.Release()
+	t.dir = sd.Path
+	for _, p := range removed {
+		t.logf("removed %s, left by a process that was killed", p)
 	}
 	defer func() {
 		if !t.published {
@@ -288,6 +304,9 @@ func Run(ctx context.Context, cfg Config, ds *data.Dataset, opts RunOptions) (*R
 		}
 	}()
 	if err := writeConfig(t.dir, cfg); err != nil {
+		return nil, err
+	}
+	if err := t.b.writeRecord(t.dir, cfg); err != nil {
 		return nil, err
 	}
 	t.logf("training %s on %s (%d images, %d steps per epoch) on %s; run directory %s",

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/gaborlab/gabor/data"
+	"github.com/gaborlab/gabor/internal/staging"
 )
 
 // --limit beyond the data: the run says so on its log and records the limit it
@@ -130,4 +131,118 @@ func TestDivergenceRule(t *testing.T) {
 	if d := divergence(math.Inf(1), &off, 0, 1, 1); d == nil {
 		t.Error("factor off, Inf loss not stopped")
 	}
+}
+
+// What a killed run leaves is removed by the next resume of the same run
+// directory, what a live process holds is not, and a torn last line of
+// metrics.jsonl does not prevent the resume.
+func TestResumeCleansLeftoversAndTornMetrics(t *testing.T) {
+	ds := testData(t)
+	cfg := smallConfig(t, "mlp", 1280, 1)
+	if _, err := Run(context.Background(), cfg, ds, RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dir := cfg.Out
+	parent := filepath.Dir(dir)
+	leftovers := []string{
+		filepath.Join(dir, ".checkpoint.safetensors.tmp-999999-42"),
+		filepath.Join(dir, ".metrics.jsonl.tmp-5"),
+		filepath.Join(dir, "snapshots", "step-000010.safetensors.tmp"),
+		filepath.Join(dir, "snapshots", ".step-000010.safetensors.tmp-999999-7"),
+		filepath.Join(parent, ".run.partial-999999-1"),
+	}
+	os.MkdirAll(filepath.Join(dir, "snapshots"), 0o755)
+	for _, p := range leftovers[:4] {
+		if err := os.WriteFile(p, []byte("half written"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.MkdirAll(filepath.Join(leftovers[4], "nested"), 0o755)
+	live, err := staging.CreateTemp(dir, ".config.json.tmp-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	// A record whose append was killed half-way.
+	f, _ := os.OpenFile(filepath.Join(dir, MetricsFile), os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"event":"epoch","epoch":2,"train_lo`)
+	f.Close()
+	if _, err := ReadMetrics(dir); err != nil {
+		t.Errorf("a torn last line makes ReadMetrics fail: %v", err)
+	}
+
+	var log bytes.Buffer
+	if _, err := Resume(context.Background(), dir, RunOptions{Epochs: 2, Dataset: ds, Log: &log}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range leftovers {
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s left behind: %v", p, err)
+		}
+		if !strings.Contains(log.String(), "removed "+p) {
+			t.Errorf("removal of %s not on the log", p)
+		}
+	}
+	if _, err := os.Stat(live.Name()); err != nil {
+		t.Errorf("a file a live process holds was removed: %v", err)
+	}
+	recs, err := ReadMetrics(dir)
+	if err != nil || len(recs) != 2 || recs[1].Epoch != 2 {
+		t.Errorf("metrics after the resume: %d records, %v", len(recs), err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, MetricsFile))
+	if strings.Contains(string(b), "train_lo\n") || strings.Count(string(b), "\n") != 2 {
+		t.Errorf("metrics.jsonl keeps the torn line:\n%s", b)
+	}
+}
+
+// A new run on a path cleans the staging directories a killed run left there.
+func TestRunCleansDeadStagingDirs(t *testing.T) {
+	cfg := smallConfig(t, "mlp", 256, 1)
+	dead := filepath.Join(filepath.Dir(cfg.Out), ".run.partial-999999-3")
+	os.MkdirAll(dead, 0o755)
+	os.WriteFile(filepath.Join(dead, ConfigFile), []byte("{}"), 0o644)
+	ds, _ := data.Synthetic(3, 256, 64)
+	if _, err := Run(context.Background(), cfg, ds, RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dead); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("%s left behind: %v", dead, err)
+	}
+}
+
+// Two processes must not train in one run directory: a resume of a run that
+// another holds is refused.
+func TestResumeRefusesARunInUse(t *testing.T) {
+	cfg := smallConfig(t, "mlp", 256, 1)
+	ds, _ := data.Synthetic(3, 256, 64)
+	if _, err := Run(context.Background(), cfg, ds, RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	held, err := staging.Lock(cfg.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release()
+	if _, err := Resume(context.Background(), cfg.Out, RunOptions{Epochs: 2, Dataset: ds}); err == nil || !strings.Contains(err.Error(), "in use by another process") {
+		t.Errorf("resume of a run in use: %v", err)
+	}
+}
+
+func FuzzDecodeMetrics(f *testing.F) {
+	f.Add([]byte(`{"event":"epoch","epoch":1,"train_loss":0.5}` + "\n"))
+	f.Add([]byte(`{"event":"epoch","epoch":1}` + "\n" + `{"event":"ep`))
+	f.Add([]byte("\n\n{}\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		recs, torn, err := decodeMetrics(b)
+		if err != nil {
+			return
+		}
+		if torn && bytes.HasSuffix(b, []byte("\n")) {
+			t.Fatalf("torn reported for content ending in a newline")
+		}
+		if len(recs) > bytes.Count(b, []byte("\n"))+1 {
+			t.Fatalf("%d records from %d lines", len(recs), bytes.Count(b, []byte("\n"))+1)
+		}
+	})
 }

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 )
@@ -18,9 +19,22 @@ import (
 // written just before a crash, without its checkpoint, is dropped and that
 // epoch trained again). The Result covers the whole run.
 func Resume(ctx context.Context, runDir string, opts RunOptions) (*Result, error) {
-	cfg, err := ReadConfig(filepath.Join(runDir, ConfigFile))
+	if st, err := os.Stat(runDir); err == nil && st.IsDir() {
+		lk, err := lockRunDir(runDir)
+		if err != nil {
+			return nil, err
+		}
+		defer lk.Release()
+	}
+	_, statErr := os.Stat(filepath.Join(runDir, ConfigFile))
+	removed, err := cleanLeftovers(runDir, statErr == nil)
 	if err != nil {
 		return nil, err
+	}
+	cfgPath := filepath.Join(runDir, ConfigFile)
+	cfg, err := ReadConfig(cfgPath)
+	if err != nil {
+		return nil, &InputError{cfgPath, err}
 	}
 	ckPath := filepath.Join(runDir, CheckpointFile)
 	ck, err := ReadCheckpoint(ckPath)
@@ -28,7 +42,7 @@ func Resume(ctx context.Context, runDir string, opts RunOptions) (*Result, error
 		return nil, err
 	}
 	if err := sameRun(&cfg, &ck.Config); err != nil {
-		return nil, fmt.Errorf("train: %s and %s disagree: %w", ConfigFile, ckPath, err)
+		return nil, &InputError{runDir, fmt.Errorf("%s and %s disagree: %w", ConfigFile, ckPath, err)}
 	}
 	if opts.Epochs > 0 {
 		cfg.Epochs = opts.Epochs
@@ -55,8 +69,8 @@ func Resume(ctx context.Context, runDir string, opts RunOptions) (*Result, error
 	}
 	defer t.close()
 	if want := ck.Epoch * t.stepsPerEpoch; ck.Step != want {
-		return nil, fmt.Errorf("train: checkpoint %s is at step %d, but %d epochs of %d steps make %d (different data or limit?)",
-			ckPath, ck.Step, ck.Epoch, t.stepsPerEpoch, want)
+		return nil, &CheckpointError{ckPath, fmt.Errorf("it is at step %d, but %d epochs of %d steps make %d (different data or limit?)",
+			ck.Step, ck.Epoch, t.stepsPerEpoch, want)}
 	}
 	t.epoch, t.step = ck.Epoch, ck.Step
 	t.runDir, t.dir, t.published = runDir, runDir, true
@@ -70,7 +84,17 @@ func Resume(ctx context.Context, runDir string, opts RunOptions) (*Result, error
 		t.logf("note: %s was trained on %s with %s workers, it continues on %s with %s: the result will be close to, not bit-identical with, an uninterrupted run",
 			runDir, ck.Metadata["backend"], was, t.be.Name(), now)
 	}
+	for _, p := range removed {
+		t.logf("removed %s, left by a process that was killed", p)
+	}
 	t.logf("resuming %s after epoch %d of %d (step %d) on %s", runDir, ck.Epoch, cfg.Epochs, ck.Step, t.be.Caps().Device)
+	for _, h := range t.opts.Hooks {
+		if h.AtResume && h.Fn != nil {
+			if err := h.Fn(&Snapshot{Epoch: ck.Epoch, Step: ck.Step, Program: t.b.prog, Exec: t.exe}); err != nil {
+				return nil, fmt.Errorf("train: resume hook at step %d: %w", ck.Step, err)
+			}
+		}
+	}
 	return t.loop(ctx)
 }
 

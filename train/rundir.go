@@ -9,7 +9,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
+
+	"github.com/gaborlab/gabor/internal/staging"
 )
 
 // A run directory holds:
@@ -27,51 +30,60 @@ const (
 )
 
 // writeFileAtomic replaces path by data: it writes a temporary file in the same
-// directory, syncs it, renames it over path and syncs the directory, so readers
-// see either the old file or the whole new one, even across a power cut.
+// directory (named with this process's id and locked while written, so a later
+// run can tell a dead writer's leftover: see cleanLeftovers), syncs it, renames
+// it over path and syncs the directory, so readers see either the old file or
+// the whole new one, even across a power cut.
 func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+	if err := staging.WriteFile(path, data, 0o644); err != nil {
 		return fmt.Errorf("train: writing %s: %w", path, err)
 	}
-	tmp := f.Name()
-	fail := func(err error) error {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("train: writing %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("train: writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("train: writing %s: %w", path, err)
-	}
-	return syncDir(dir)
+	return nil
 }
 
 // syncDir makes a rename or a new file in dir durable.
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("train: syncing directory %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
+	if err := staging.SyncDir(dir); err != nil {
 		return fmt.Errorf("train: syncing directory %s: %w", dir, err)
 	}
 	return nil
+}
+
+// cleanLeftovers removes what a killed process left for the run directory
+// runDir: its staging directories (.<run>.partial-*) beside it, and, with
+// inside (runDir is a run directory: Resume), the temporary files of
+// interrupted writes in it and its snapshots/ — only those no live process
+// holds. It returns what it removed, for the log.
+func cleanLeftovers(runDir string, inside bool) ([]string, error) {
+	partial := "." + filepath.Base(runDir) + ".partial-"
+	removed, err := staging.Clean(filepath.Dir(runDir), func(n string) bool { return strings.HasPrefix(n, partial) })
+	if err != nil {
+		return removed, fmt.Errorf("train: removing leftovers beside %s: %w", runDir, err)
+	}
+	if !inside {
+		return removed, nil
+	}
+	tmp := func(n string) bool {
+		return strings.HasPrefix(n, ".") && strings.Contains(n, ".tmp-") || strings.HasSuffix(n, ".safetensors.tmp")
+	}
+	for _, d := range []string{runDir, filepath.Join(runDir, "snapshots")} {
+		r, err := staging.Clean(d, tmp)
+		removed = append(removed, r...)
+		if err != nil {
+			return removed, fmt.Errorf("train: removing leftovers in %s: %w", d, err)
+		}
+	}
+	return removed, nil
+}
+
+// lockRunDir holds a lock on a run directory while a process trains in it, so
+// a second resume of the same run is refused instead of mixing two writers.
+func lockRunDir(runDir string) (*staging.Dir, error) {
+	d, err := staging.Lock(runDir)
+	if err != nil {
+		return nil, fmt.Errorf("train: run directory %s is in use by another process (%v)", runDir, err)
+	}
+	return d, nil
 }
 
 // defaultRunDir is runs/<model>-<yyyymmdd-hhmmss> under the working directory.
@@ -100,22 +112,18 @@ func checkRunDirFree(dir string) error {
 }
 
 // stagingDir creates the hidden directory a new run writes into until its
-// first checkpoint exists; it is then renamed to the run directory.
-func stagingDir(runDir string) (string, error) {
+// first checkpoint exists; it is then renamed to the run directory. The
+// directory is locked until Release (the lock follows it through the rename).
+func stagingDir(runDir string) (*staging.Dir, error) {
 	parent := filepath.Dir(runDir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return "", fmt.Errorf("train: creating %s: %w", parent, err)
+		return nil, fmt.Errorf("train: creating %s: %w", parent, err)
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(runDir)+".partial-")
+	d, err := staging.MkdirTemp(parent, "."+filepath.Base(runDir)+".partial-", 0o755)
 	if err != nil {
-		return "", fmt.Errorf("train: creating the run directory in %s: %w", parent, err)
+		return nil, fmt.Errorf("train: creating the run directory in %s: %w", parent, err)
 	}
-	// MkdirTemp makes it private (0700); a run directory is an ordinary one.
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		os.Remove(tmp)
-		return "", fmt.Errorf("train: %w", err)
-	}
-	return tmp, nil
+	return d, nil
 }
 
 // publishDir renames the staging directory to the run directory (replacing an
@@ -164,15 +172,41 @@ func appendRecord(dir string, rec Record) error {
 	return f.Close()
 }
 
-// ReadMetrics reads the records of metrics.jsonl in a run directory.
+// ReadMetrics reads the records of metrics.jsonl in a run directory. A last
+// line cut short (no newline, not valid JSON: its writer was killed mid-write)
+// is left out; a bad line anywhere else is an error naming it.
 func ReadMetrics(dir string) ([]Record, error) {
+	recs, _, err := readMetrics(dir)
+	return recs, err
+}
+
+// readMetrics is ReadMetrics that also says whether a torn last line was
+// left out.
+func readMetrics(dir string) ([]Record, bool, error) {
 	path := filepath.Join(dir, MetricsFile)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("train: %w", err)
+		return nil, false, fmt.Errorf("train: %w", err)
+	}
+	recs, torn, err := decodeMetrics(b)
+	if err != nil {
+		return nil, false, fmt.Errorf("train: %s %w", path, err)
+	}
+	return recs, torn, nil
+}
+
+// decodeMetrics parses metrics.jsonl content (see ReadMetrics); errors start
+// with "line N:".
+func decodeMetrics(b []byte) ([]Record, bool, error) {
+	torn := false
+	if i := bytes.LastIndexByte(b, '\n'); i+1 < len(b) {
+		var r Record
+		if tail := b[i+1:]; len(bytes.TrimSpace(tail)) > 0 && json.Unmarshal(tail, &r) != nil {
+			b, torn = b[:i+1], true
+		}
 	}
 	var recs []Record
 	sc := bufio.NewScanner(bytes.NewReader(b))
@@ -183,18 +217,23 @@ func ReadMetrics(dir string) ([]Record, error) {
 		}
 		var r Record
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return nil, fmt.Errorf("train: %s line %d: %w", path, line, err)
+			return nil, false, fmt.Errorf("line %d: %w", line, err)
 		}
 		recs = append(recs, r)
 	}
-	return recs, sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, false, err
+	}
+	return recs, torn, nil
 }
 
 // truncateMetrics rewrites metrics.jsonl with the records of epochs ≤ epoch
 // only: a run that stopped between appending an epoch's record and writing its
 // checkpoint redoes that epoch on resume, and must not list it twice.
+//
+// A torn last line (see ReadMetrics) is dropped from the file as well.
 func truncateMetrics(dir string, epoch int) ([]Record, error) {
-	recs, err := ReadMetrics(dir)
+	recs, torn, err := readMetrics(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +249,7 @@ func truncateMetrics(dir string, epoch int) ([]Record, error) {
 			buf.Write(append(b, '\n'))
 		}
 	}
-	if len(keep) != len(recs) {
+	if len(keep) != len(recs) || torn {
 		if err := writeFileAtomic(filepath.Join(dir, MetricsFile), buf.Bytes()); err != nil {
 			return nil, err
 		}

@@ -12,11 +12,11 @@ import (
 
 // activationsOptions are the parsed flags of `gabor activations`.
 type activationsOptions struct {
-	IO      *ioStreams
-	Path    string // RUN_DIR or CHECKPOINT
-	JSON    bool
-	Opts    introspect.ActivationsOptions
-	formats string // --format as given ("png,svg")
+	IO   *ioStreams
+	Path string // RUN_DIR or CHECKPOINT
+	JSON bool
+	Opts introspect.ActivationsOptions
+	fig  figureFlags
 }
 
 func newCmdActivations(f *factory, runF func(*activationsOptions) error) *cobra.Command {
@@ -38,14 +38,16 @@ default) puts all maps of a layer on one scale, --norm map each on its own.
 
 The activations are computed by the model's own compiled program with every
 layer tapped, on --device; a run directory's checkpoint is used. Files go to
-RUN_DIR/figures unless --out says otherwise: activations-I.png (provenance in
-its text chunks), other --format's, and activations-I.json with per-layer
-statistics (shape, mean, min, max, fraction of zeros).`,
+RUN_DIR/figures unless --out says otherwise: activations-imageI-stepS.png
+(300 DPI, provenance in its text chunks), other --format's, and
+activations-imageI-stepS.json with per-layer statistics (shape, mean, min,
+max, fraction of zeros). An existing file is kept: the new one is written
+beside it (NAME-2) unless --force.`,
 		Example: `  # test image 0 of the run's dataset
   gabor activations runs/lenet-20260101-120000 --index 0
 
   # each map on its own scale, as PNG and SVG, statistics as JSON
-  gabor activations runs/lenet-20260101-120000 --index 17 --norm map --format png,svg --json
+  gabor activations runs/lenet-20260101-120000 --index 17 --norm map --format png,pdf --json
 
   # from a checkpoint file, into a folder of its own
   gabor activations mlp.safetensors --index 3 --out figs`,
@@ -67,7 +69,7 @@ statistics (shape, mean, min, max, fraction of zeros).`,
 				return err
 			}
 			var err error
-			if o.Formats, err = parseFormats(opts.formats); err != nil {
+			if o.Output, err = opts.fig.output(cmd); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -78,31 +80,11 @@ statistics (shape, mean, min, max, fraction of zeros).`,
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&o.Index, "index", 0, "test image `I` (0-based)")
-	fl.StringVar(&o.Out, "out", "", "write the figure to `DIR` (default: RUN_DIR/figures)")
+	opts.fig.register(fl, "RUN_DIR/figures")
 	fl.BoolVar(&opts.JSON, "json", false, "print the files and per-layer statistics as one JSON object")
-	fl.StringVar(&opts.formats, "format", "png", "comma-separated formats: png, svg, pdf")
 	fl.StringVar(&o.Norm, "norm", introspect.NormLayer, "normalization: layer (one scale per layer), map (one per feature map)")
 	fl.StringVar(&o.Device, "device", "auto", "device: "+strings.Join(deviceNames(), ", "))
 	return cmd
-}
-
-// parseFormats splits --format ("png,svg") and checks each name.
-func parseFormats(s string) ([]string, error) {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		f = strings.ToLower(strings.TrimSpace(f))
-		if f == "" {
-			continue
-		}
-		if !strings.Contains(" "+strings.Join(introspect.Formats, " ")+" ", " "+f+" ") {
-			return nil, usagef("--format: unknown format %q (known: %s)", f, strings.Join(introspect.Formats, ", "))
-		}
-		out = append(out, f)
-	}
-	if len(out) == 0 {
-		return nil, usagef("--format needs at least one of %s", strings.Join(introspect.Formats, ", "))
-	}
-	return out, nil
 }
 
 // introspectError maps the errors of the figure commands to exit codes: a

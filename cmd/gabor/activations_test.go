@@ -19,14 +19,14 @@ func TestActivationsFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := got.Opts
-	if got.Path != "runs/x" || o.Index != 0 || o.Norm != introspect.NormLayer || !slices.Equal(o.Formats, []string{"png"}) || o.Device != "auto" || got.JSON {
+	if got.Path != "runs/x" || o.Index != 0 || o.Norm != introspect.NormLayer || !(slices.Equal(o.Output.Formats, []string{"png"}) && o.Output.DPI == 300) || o.Device != "auto" || got.JSON {
 		t.Errorf("defaults: %+v %+v", got, o)
 	}
 	if err := parse(newCmdActivations(f, keep), "r", "--index", "17", "--norm", "map", "--format", "png, SVG,pdf", "--out", "o", "--json", "--device", "cpu"); err != nil {
 		t.Fatal(err)
 	}
 	o = got.Opts
-	if o.Index != 17 || o.Norm != introspect.NormMap || !slices.Equal(o.Formats, []string{"png", "svg", "pdf"}) || o.Out != "o" || !got.JSON || o.Device != "cpu" {
+	if o.Index != 17 || o.Norm != introspect.NormMap || !slices.Equal(o.Output.Formats, []string{"png", "svg", "pdf"}) || o.Output.Dir != "o" || !got.JSON || o.Device != "cpu" {
 		t.Errorf("flags: %+v %+v", got, o)
 	}
 	for _, tc := range []struct {
@@ -57,14 +57,14 @@ func TestEmbedFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := got.Opts
-	if o.Layer != "all" || o.N != 2000 || o.Seed != 1 || o.MaxFrames != 12 || o.Delay != 60 || !slices.Equal(o.Formats, []string{"png"}) {
+	if o.Layer != "all" || o.N != 2000 || o.Seed != 1 || o.MaxFrames != 12 || o.Delay != 60 || !(slices.Equal(o.Output.Formats, []string{"png"}) && o.Output.DPI == 300) {
 		t.Errorf("defaults: %+v", o)
 	}
 	if err := parse(newCmdEmbed(f, keep), "r", "--layer", "fc2", "--n", "500", "--seed", "9", "--frames", "0", "--format", "svg"); err != nil {
 		t.Fatal(err)
 	}
 	o = got.Opts
-	if o.Layer != "fc2" || o.N != 500 || o.Seed != 9 || o.MaxFrames >= 0 || !slices.Equal(o.Formats, []string{"svg"}) {
+	if o.Layer != "fc2" || o.N != 500 || o.Seed != 9 || o.MaxFrames >= 0 || !slices.Equal(o.Output.Formats, []string{"svg"}) {
 		t.Errorf("flags: %+v (--frames 0 must turn the sequence off)", o)
 	}
 	for _, tc := range []struct {
@@ -117,14 +117,14 @@ func TestActivationsAndEmbedRun(t *testing.T) {
 		}
 	}
 
-	out, errOut, code = runCLI(t, "embed", dir, "--layer", "pool5", "--n", "100", "--device", "cpu", "--out", filepath.Join(dir, "emb"))
+	out, errOut, code = runCLI(t, "embed", dir, "--layer", "pool2", "--n", "100", "--device", "cpu", "--out", filepath.Join(dir, "emb"))
 	if code != 0 {
 		t.Fatalf("embed exit %d: %s", code, errOut)
 	}
-	if !strings.Contains(out, "pool5") || !strings.Contains(out, "2 frames") {
-		t.Errorf("embed output %q: want pool5 with 2 frames (snapshots of steps 0 and 2)", out)
+	if !strings.Contains(out, "pool2") || !strings.Contains(out, "2 frames") {
+		t.Errorf("embed output %q: want pool2 with 2 frames (snapshots of steps 0 and 2)", out)
 	}
-	for _, f := range []string{"embed-pool5.png", "embed-pool5.csv", "embed-pool5.gif", "embed.json"} {
+	for _, f := range []string{"embed-pool2-step000002.png", "embed-pool2-step000002.csv", "embed-pool2-frames.gif", "embed-step000002.json"} {
 		if _, err := os.Stat(filepath.Join(dir, "emb", f)); err != nil {
 			t.Errorf("embed: %v", err)
 		}
@@ -138,7 +138,7 @@ func TestActivationsAndEmbedRun(t *testing.T) {
 		{[]string{"activations", filepath.Join(dir, "missing")}, exitData, []string{"does not exist"}},
 		{[]string{"embed", filepath.Join(dir, "missing")}, exitData, []string{"does not exist"}},
 		{[]string{"activations", dir, "--index", "10000", "--device", "cpu"}, exitUsage, []string{"index 10000 is out of range", "0 to 9999"}},
-		{[]string{"embed", dir, "--layer", "conv7", "--device", "cpu"}, exitUsage, []string{`no layer "conv7"`, "x, conv1, relu1, pool2, conv2, relu4, pool5, fc1"}},
+		{[]string{"embed", dir, "--layer", "conv7", "--device", "cpu"}, exitUsage, []string{`no layer "conv7"`, "x, conv1, relu1, pool1, conv2, relu2, pool2, fc1"}},
 	} {
 		_, errOut, code := runCLI(t, tc.args...)
 		if code != tc.code {

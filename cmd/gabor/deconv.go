@@ -3,14 +3,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/graph"
 	"github.com/gaborlab/gabor/introspect"
-	"github.com/gaborlab/gabor/train"
 	"github.com/spf13/cobra"
 )
 
@@ -22,7 +21,6 @@ type deconvOptions struct {
 	Top    int
 	Rule   string
 	Step   int
-	Out    string
 	Limit  int
 	Device string
 	JSON   bool
@@ -30,6 +28,8 @@ type deconvOptions struct {
 
 	maps []mapSpan
 	rule graph.Rule
+	fig  figureFlags
+	out  figure.Output
 }
 
 func newCmdDeconv(f *factory, runF func(*deconvOptions) error) *cobra.Command {
@@ -48,9 +48,12 @@ their transposes. The rule says what a ReLU does to the backward signal:
   guided     rectify it and keep only where the forward ReLU was open
   gradient   keep it where the forward ReLU was open (plain backprop: saliency)
 
-Writes deconv-<layer>-<rule>.png and .svg in --out: per map, a grid of the
-projections cropped to the receptive field, next to the image patches under it.
---json prints the images, activations and positions.
+Writes deconv-<layer>-<rule>-maps<A>-<B>-top<N>-step<S> in each --format
+(default PNG at 300 DPI) in --out: per map, a grid of the projections cropped to
+the receptive field (each crop captioned with its activation), next to the image
+patches under it, and a colorbar. A map whose strongest activation is ≤ 0 never
+fires: it is marked dead and not projected. --json prints the images,
+activations and positions.
 
 --sanity instead re-runs the projections with the weights randomized layer by layer
 from the top (Adebayo et al.'s cascading randomization) for every rule and reports the
@@ -85,6 +88,9 @@ change is flagged: it shows the input more than the model.`,
 					return err
 				}
 			}
+			if opts.out, err = opts.fig.output(cmd); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -97,7 +103,7 @@ change is flagged: it shows the input more than the model.`,
 	fl.IntVar(&opts.Top, "top", 9, "strongest test images per map")
 	fl.StringVar(&opts.Rule, "rule", "deconvnet", "projection rule: "+strings.Join(graph.Rules(), ", "))
 	fl.IntVar(&opts.Step, "step", -1, "use the weights of training step `S` (a snapshot; default: the latest)")
-	fl.StringVar(&opts.Out, "out", "", "write figures to `DIR` (default: RUN_DIR/figures)")
+	opts.fig.register(fl, "RUN_DIR/figures")
 	fl.IntVar(&opts.Limit, "limit", 0, "search the first `N` test images only (0: all)")
 	fl.StringVar(&opts.Device, "device", "", "device: auto, cpu, cuda (default auto)")
 	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object")
@@ -153,15 +159,15 @@ func expandRanges(spans []mapSpan, n int, flag, owner, noun string) ([]int, erro
 // layerMaps is the number of feature maps of a model's layer (the default layer
 // when name is ""), or 0 when the layer is not one of the model's: then the
 // introspection reports the unknown layer itself.
-func layerMaps(cfg train.Config, name string) (int, string) {
+func layerMaps(run *introspect.Run, name string) (int, string) {
 	if name == "" {
-		d, err := introspect.DefaultLayer(cfg.Model, cfg.Conv1)
+		d, err := run.DefaultLayer()
 		if err != nil {
 			return 0, name
 		}
 		name = d
 	}
-	ls, err := introspect.Layers(cfg.Model, cfg.Conv1)
+	ls, err := run.Layers()
 	if err != nil {
 		return 0, name
 	}
@@ -175,8 +181,8 @@ func layerMaps(cfg train.Config, name string) (int, string) {
 
 // classCount is the number of classes of a model (its last layer's size), 0
 // when its layers cannot be listed.
-func classCount(cfg train.Config) int {
-	ls, err := introspect.Layers(cfg.Model, cfg.Conv1)
+func classCount(run *introspect.Run) int {
+	ls, err := run.Layers()
 	if err != nil || len(ls) == 0 || len(ls[len(ls)-1].Out) == 0 {
 		return 0
 	}
@@ -193,13 +199,13 @@ func runDeconv(opts *deconvOptions) error {
 	if err != nil {
 		return &dataError{err}
 	}
-	out := opts.Out
+	out := opts.out.Dir
 	if out == "" {
 		out = filepath.Join(opts.RunDir, "figures")
 	}
 	var maps []int
 	if opts.maps != nil {
-		if n, layer := layerMaps(run.Config, opts.Layer); n > 0 {
+		if n, layer := layerMaps(run, opts.Layer); n > 0 {
 			if maps, err = expandRanges(opts.maps, n, "maps", "layer "+layer, "maps"); err != nil {
 				return err
 			}
@@ -214,15 +220,12 @@ func runDeconv(opts *deconvOptions) error {
 	if err != nil {
 		return err
 	}
-	fig, err := introspect.DeconvFigure(res, introspect.DeconvFigureOptions{})
+	title := opts.out.TitleFor(fmt.Sprintf("%s %s, %s rule, step %d: each map's %d strongest test images", res.Model, res.Layer, res.Rule, res.Step, opts.Top))
+	fig, err := introspect.DeconvFigure(res, introspect.DeconvFigureOptions{Title: title})
 	if err != nil {
 		return err
 	}
-	base := filepath.Join(out, fmt.Sprintf("deconv-%s-%s", res.Layer, res.Rule))
-	if opts.Step >= 0 {
-		base += fmt.Sprintf("-step%d", res.Step)
-	}
-	files, err := writeFigure(fig, base)
+	files, err := figure.WriteFiles(out, deconvStem(res, opts.Top), fig, opts.out)
 	if err != nil {
 		return err
 	}
@@ -250,34 +253,23 @@ func runDeconv(opts *deconvOptions) error {
 	return nil
 }
 
-// writeFigure writes base.png and base.svg.
-func writeFigure(fig *introspect.Figure, base string) ([]string, error) {
-	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
-		return nil, err
+// deconvStem names a deconv figure by what makes it differ: layer, rule,
+// maps, top and step.
+func deconvStem(r *introspect.DeconvResult, top int) string {
+	maps := "maps"
+	if len(r.Maps) > 0 {
+		lo, hi := r.Maps[0].Map, r.Maps[len(r.Maps)-1].Map
+		maps += strconv.Itoa(lo)
+		contiguous := hi-lo+1 == len(r.Maps)
+		if hi != lo && contiguous {
+			maps += "-" + strconv.Itoa(hi)
+		} else if !contiguous {
+			for _, m := range r.Maps[1:] {
+				maps += "_" + strconv.Itoa(m.Map)
+			}
+		}
 	}
-	var files []string
-	for _, w := range []struct {
-		ext   string
-		write func(*os.File) error
-	}{
-		{".png", func(f *os.File) error { return introspect.WritePNG(f, fig) }},
-		{".svg", func(f *os.File) error { return introspect.WriteSVG(f, fig) }},
-	} {
-		path := base + w.ext
-		f, err := os.Create(path)
-		if err != nil {
-			return nil, err
-		}
-		if err := w.write(f); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("writing %s: %w", path, err)
-		}
-		if err := f.Close(); err != nil {
-			return nil, err
-		}
-		files = append(files, path)
-	}
-	return files, nil
+	return fmt.Sprintf("deconv-%s-%s-%s-top%d-%s", r.Layer, r.Rule, maps, top, figure.StepTag(r.Step))
 }
 
 // runSanity prints (or --json writes) the cascading randomization table.

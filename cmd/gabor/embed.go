@@ -12,11 +12,11 @@ import (
 
 // embedOptions are the parsed flags of `gabor embed`.
 type embedOptions struct {
-	IO      *ioStreams
-	Path    string // RUN_DIR (or a checkpoint: no sequence over training)
-	JSON    bool
-	Opts    introspect.EmbedOptions
-	formats string
+	IO   *ioStreams
+	Path string // RUN_DIR (or a checkpoint: no sequence over training)
+	JSON bool
+	Opts introspect.EmbedOptions
+	fig  figureFlags
 }
 
 func newCmdEmbed(f *factory, runF func(*embedOptions) error) *cobra.Command {
@@ -43,7 +43,7 @@ animated GIF. Files go to RUN_DIR/figures unless --out says otherwise.`,
   gabor embed runs/lenet-20260101-120000
 
   # one layer, 5000 images, another sample, as PNG and SVG
-  gabor embed runs/lenet-20260101-120000 --layer fc2 --n 5000 --seed 7 --format png,svg
+  gabor embed runs/lenet-20260101-120000 --layer fc2 --n 5000 --seed 7 --format png,pdf
 
   # the final weights only, machine-readable summary
   gabor embed runs/mlp-20260101-120000 --frames 0 --json`,
@@ -71,7 +71,7 @@ animated GIF. Files go to RUN_DIR/figures unless --out says otherwise.`,
 				return err
 			}
 			var err error
-			if o.Formats, err = parseFormats(opts.formats); err != nil {
+			if o.Output, err = opts.fig.output(cmd); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -84,9 +84,8 @@ animated GIF. Files go to RUN_DIR/figures unless --out says otherwise.`,
 	fl.StringVar(&o.Layer, "layer", "all", "layer `NAME`, or all")
 	fl.IntVar(&o.N, "n", 2000, "test images in the sample (all of them if the set is smaller)")
 	fl.Uint64Var(&o.Seed, "seed", 1, "seed of the sample (and of the randomized PCA)")
-	fl.StringVar(&o.Out, "out", "", "write the figures to `DIR` (default: RUN_DIR/figures)")
+	opts.fig.register(fl, "RUN_DIR/figures")
 	fl.BoolVar(&opts.JSON, "json", false, "print the files and each layer's explained variance as one JSON object")
-	fl.StringVar(&opts.formats, "format", "png", "comma-separated formats of the scatter plots: png, svg, pdf")
 	fl.IntVar(&o.MaxFrames, "frames", 12, "at most `N` snapshots in the sequence over training (0: none)")
 	fl.IntVar(&o.Delay, "delay", 60, "GIF frame delay in hundredths of a second")
 	fl.StringVar(&o.Device, "device", "auto", "device: "+strings.Join(deviceNames(), ", "))

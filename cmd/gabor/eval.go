@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/gaborlab/gabor/data"
+	"github.com/gaborlab/gabor/figure"
+	"github.com/gaborlab/gabor/introspect"
 	"github.com/gaborlab/gabor/train"
 	"github.com/spf13/cobra"
 )
@@ -21,12 +24,18 @@ type evalOptions struct {
 	Device     string // "": the device the run trained on
 	TestLimit  int
 	JSON       bool
+	Confusion  bool
+	fig        figureFlags
+	out        figure.Output
 }
 
 // evalEvent is the --json output of `gabor eval`: one line.
 type evalEvent struct {
 	Event string `json:"event"` // "eval"
 	train.EvalResult
+	// With --confusion: the matrix, per-class scores and the figure files.
+	Confusion *introspect.Confusion `json:"confusion,omitempty"`
+	Files     []string              `json:"files,omitempty"`
 }
 
 func newCmdEval(f *factory, runF func(*evalOptions) error) *cobra.Command {
@@ -37,10 +46,17 @@ func newCmdEval(f *factory, runF func(*evalOptions) error) *cobra.Command {
 		Long: `Load a checkpoint written by gabor train (a safetensors file whose metadata holds
 the training config) and evaluate it on the test split of the dataset it was trained
 on, or of --dataset / --data, in batches of the training batch size. A run
-directory may be given instead of a file: its checkpoint is used.`,
+directory may be given instead of a file: its checkpoint is used.
+
+--confusion also counts every test image's prediction: the confusion matrix
+(counts and row-normalized), and each class's precision, recall and one-vs-rest
+accuracy, in the JSON and as a figure with the class names
+(confusion-<dataset>-step<S> in each --format, in --out, default the run's
+figures/).`,
 		Example: `  gabor eval --checkpoint runs/lenet-20260101-120000/checkpoint.safetensors
   gabor eval --checkpoint runs/lenet-20260101-120000 --json
-  gabor eval --checkpoint mlp.safetensors --dataset mnist --device cuda`,
+  gabor eval --checkpoint mlp.safetensors --dataset mnist --device cuda
+  gabor eval --checkpoint runs/lenet-20260101-120000 --confusion --format pdf,png --json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Checkpoint == "" {
@@ -63,6 +79,10 @@ directory may be given instead of a file: its checkpoint is used.`,
 			if opts.TestLimit < 0 {
 				return usagef("--test-limit must be ≥ 0, got %d", opts.TestLimit)
 			}
+			var err error
+			if opts.out, err = opts.fig.output(cmd); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -76,6 +96,8 @@ directory may be given instead of a file: its checkpoint is used.`,
 	fl.StringVar(&opts.Device, "device", "", "device: "+strings.Join(train.Devices(), ", ")+" (default: the one trained on)")
 	fl.IntVar(&opts.TestLimit, "test-limit", 0, "evaluate the first `N` test images only (0: all)")
 	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object")
+	fl.BoolVar(&opts.Confusion, "confusion", false, "also the confusion matrix and per-class precision, recall and accuracy (JSON and a figure)")
+	opts.fig.register(fl, "the run directory's figures/")
 	return cmd
 }
 
@@ -118,10 +140,52 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if err != nil {
 		return err
 	}
+	ev := evalEvent{Event: "eval", EvalResult: res}
+	if opts.Confusion {
+		if ev.Confusion, ev.Files, err = writeConfusion(opts, path, ds, ck.Step, res); err != nil {
+			return err
+		}
+	}
 	if opts.JSON {
-		return json.NewEncoder(opts.IO.Out).Encode(evalEvent{Event: "eval", EvalResult: res})
+		return json.NewEncoder(opts.IO.Out).Encode(ev)
 	}
 	_, err = fmt.Fprintf(opts.IO.Out, "%s (%s, epoch %d) on %s test, %d images, %s: accuracy %.4f (%d correct), loss %.4f\n",
 		res.Checkpoint, res.Model, res.Epoch, res.Dataset, res.N, res.Device, res.Accuracy, res.Correct, res.Loss)
-	return err
+	if err != nil || ev.Confusion == nil {
+		return err
+	}
+	w := opts.IO.Out
+	fmt.Fprintf(w, "  %-14s %9s %7s %9s %7s\n", "class", "precision", "recall", "accuracy", "images")
+	for _, c := range ev.Confusion.PerClass {
+		fmt.Fprintf(w, "  %-14s %9.3f %7.3f %9.3f %7d\n", c.Name, c.Precision, c.Recall, c.Accuracy, c.Support)
+	}
+	for _, f := range ev.Files {
+		fmt.Fprintf(w, "wrote %s\n", f)
+	}
+	return nil
+}
+
+// writeConfusion counts the checkpoint's predictions on the test set and
+// draws the confusion figure.
+func writeConfusion(opts *evalOptions, path string, ds *data.Dataset, step int, res train.EvalResult) (*introspect.Confusion, []string, error) {
+	c, err := introspect.ComputeConfusion(path, ds, opts.Device)
+	var se *introspect.SourceError
+	if errors.As(err, &se) {
+		return nil, nil, &dataError{err}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	title := opts.out.TitleFor(fmt.Sprintf("%s on %s test (%d images), epoch %d: accuracy %.4f", res.Model, res.Dataset, c.N, res.Epoch, c.Accuracy))
+	fig, err := introspect.ConfusionFigure(c, title)
+	if err != nil {
+		return nil, nil, err
+	}
+	fig.SetMeta(map[string]string{"model": res.Model, "dataset": res.Dataset, "checkpoint": path, "epoch": fmt.Sprint(res.Epoch), "step": fmt.Sprint(step)})
+	dir := opts.out.Dir
+	if dir == "" {
+		dir = filepath.Join(filepath.Dir(path), "figures")
+	}
+	files, err := figure.WriteFiles(dir, fmt.Sprintf("confusion-%s-%s", fileStem(res.Dataset), figure.StepTag(step)), fig, opts.out)
+	return c, files, err
 }

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 
 	"github.com/gaborlab/gabor/data"
+	"github.com/gaborlab/gabor/introspect"
 	"github.com/gaborlab/gabor/train"
+	"github.com/gaborlab/gabor/train/safetensors"
 )
 
 // Exit codes. This file is the one place where errors become exit codes; the README's
@@ -54,7 +55,10 @@ var errSilent = errors.New("silent failure")
 // silentDataError is errSilent's counterpart for data problems already reported.
 var errSilentData = errors.New("data problems reported above")
 
-// exitCode maps an error returned by a command to the process exit code.
+// exitCode maps an error returned by a command to the process exit code. Only
+// errors typed as input problems are data errors (3): an untyped file-system
+// error is a failure (1), so an output that cannot be written (--out /proc/x)
+// is not mistaken for a bad input.
 func exitCode(err error) int {
 	var (
 		ue *usageError
@@ -63,21 +67,29 @@ func exitCode(err error) int {
 		nf *data.NotFoundError
 		dd *dataError
 		dv *train.DivergedError
+		ck *train.CheckpointError
+		ie *train.InputError
+		cs *safetensors.ChecksumError
+		se *introspect.SourceError
+		ix *introspect.IndexError
+		ul *introspect.UnknownLayerError
+		le *introspect.LayerError
 	)
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.As(err, &ix), errors.As(err, &ul), errors.As(err, &le):
 		return exitUsage
-	case errors.As(err, &dv):
-		return exitDiverged
 	case errors.As(err, &de):
 		return exitDevice
+	case errors.As(err, &dv):
+		return exitDiverged
 	case errors.Is(err, errSilentData), errors.As(err, &fe), errors.As(err, &nf), errors.As(err, &dd),
+		errors.As(err, &ck), errors.As(err, &ie), errors.As(err, &cs), errors.As(err, &se),
 		errors.Is(err, data.ErrNotFound), errors.Is(err, data.ErrCorrupt),
-		errors.Is(err, data.ErrMismatch), errors.Is(err, data.ErrChecksum), errors.Is(err, fs.ErrNotExist):
+		errors.Is(err, data.ErrMismatch), errors.Is(err, data.ErrChecksum):
 		return exitData
 	case errors.Is(err, data.ErrUnknownDataset):
 		return exitUsage

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/gaborlab/gabor/data"
+	"github.com/gaborlab/gabor/train"
+	"github.com/gaborlab/gabor/train/safetensors"
 )
 
 func TestExitCode(t *testing.T) {
@@ -24,7 +26,13 @@ func TestExitCode(t *testing.T) {
 		{"bad file", &data.FileError{Path: "a.gz", Problem: "bad magic", Kind: data.ErrCorrupt}, exitData},
 		{"dataset not found", fmt.Errorf("load: %w", &data.NotFoundError{Name: "mnist"}), exitData},
 		{"checksum", fmt.Errorf("fetch: %w", data.ErrChecksum), exitData},
-		{"missing file", fmt.Errorf("open: %w", fs.ErrNotExist), exitData},
+		// An untyped file-system error is a failure: an output that cannot be
+		// written must not read as a bad input.
+		{"untyped missing file", fmt.Errorf("open: %w", fs.ErrNotExist), exitError},
+		{"checkpoint", &train.CheckpointError{Path: "c", Err: errors.New("no tensor")}, exitData},
+		{"run input", &train.InputError{Path: "r", Err: errors.New("disagree")}, exitData},
+		{"checksum of a tensor", fmt.Errorf("x: %w", &safetensors.ChecksumError{Tensor: "fc1.weight"}), exitData},
+		{"diverged", fmt.Errorf("run: %w", &train.DivergedError{}), exitDiverged},
 		{"unknown dataset", fmt.Errorf("data: %w %q", data.ErrUnknownDataset, "x"), exitUsage},
 		{"device", &deviceError{errors.New("cuda not built in")}, exitDevice},
 		{"interrupted", fmt.Errorf("train: interrupted in epoch 2: %w", context.Canceled), exitInterrupted},

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/introspect"
 	"github.com/spf13/cobra"
 )
@@ -16,8 +18,7 @@ type filtersOptions struct {
 	Path string // RUN_DIR or CHECKPOINT
 	JSON bool
 	Opts introspect.FiltersOptions
-	// formats is --format as given ("png,svg,pdf").
-	formats string
+	fig  figureFlags
 }
 
 func newCmdFilters(f *factory, runF func(*filtersOptions) error) *cobra.Command {
@@ -27,10 +28,13 @@ func newCmdFilters(f *factory, runF func(*filtersOptions) error) *cobra.Command 
 		Use:   "filters RUN_DIR|CHECKPOINT [flags]",
 		Short: "Draw a layer's filters, fit Gabor functions to them, and show how they formed",
 		Long: `Draw the filters of a convolution layer (or, for an MLP, each first-layer unit's
-784 incoming weights as a 28×28 image) as a grid: PNG (provenance in its text
-chunks), SVG and PDF for papers, and a JSON sidecar.
+784 incoming weights as a 28×28 image) as a grid: PNG at 300 DPI (provenance in
+its text chunks), SVG and PDF (fonts embedded) for papers, and a JSON sidecar.
+Each weight is a sharp square in every format. --width or --preset
+paper|slide|web sets the figure's width; text keeps its size.
 
-Weights are zero-centred on a blue–white–red map (white is 0) or on gray;
+Weights are zero-centred on Moreland's blue–red diverging map (0 is the light
+centre) or on gray;
 --norm filter scales each filter to its own largest |weight|, --norm global
 puts all on one scale. A multi-channel convolution is drawn averaged over its
 input channels, or one panel per channel with --channels each.
@@ -42,13 +46,18 @@ Gabor score is the fraction of filters whose adjusted R² reaches --r2.
 
 Given a run directory, the latest weights are drawn (--step picks a snapshot);
 when the run holds snapshots (gabor train --snapshot, on by default), a
-filmstrip PNG, an animated GIF and the Gabor score over training are written
-too. Files go to RUN_DIR/figures unless --out says otherwise.`,
+filmstrip, an animated GIF and the Gabor score over training are written too
+(a progress line per step goes to stderr). Files go to RUN_DIR/figures unless
+--out says otherwise, named by layer, options and step
+(filters-conv1-global-step000468.pdf); an existing file is kept and the new one
+written beside it (NAME-2) unless --force. Fits on their search bounds (a
+wavelength or width the filter cannot show) are flagged in the CSV and framed
+in red; a negative adjusted R² is "not Gabor-like" and left out of the mean.`,
 		Example: `  # the first layer of a run, with its Gabor fit and time-lapse
   gabor filters runs/lenet-20260101-120000
 
-  # the filters at step 468 only, on one global scale, as a PDF with labels
-  gabor filters runs/lenet-20260101-120000 --step 468 --norm global --labels --colorbar --format pdf
+  # the filters at step 468 only, on one global scale, one column wide, PDF and PNG
+  gabor filters runs/lenet-20260101-120000 --step 468 --norm global --labels --colorbar --format pdf,png --preset paper
 
   # an MLP's first layer from a checkpoint, grayscale, no fit
   gabor filters runs/mlp-20260101-120000/checkpoint.safetensors --cmap gray --fit=false --json`,
@@ -63,6 +72,10 @@ too. Files go to RUN_DIR/figures unless --out says otherwise.`,
 			if err := validateFilters(opts); err != nil {
 				return err
 			}
+			var err error
+			if opts.Opts.Output, err = opts.fig.output(cmd); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -72,15 +85,12 @@ too. Files go to RUN_DIR/figures unless --out says otherwise.`,
 	fl := cmd.Flags()
 	fl.StringVar(&o.Layer, "layer", "", "layer `NAME` (default: the first convolution, or an MLP's first dense layer)")
 	fl.IntVar(&o.Step, "step", -1, "draw the snapshot of step `S` (default: the latest weights)")
-	fl.StringVar(&o.Out, "out", "", "write the figures to `DIR` (default: RUN_DIR/figures)")
+	opts.fig.register(fl, "RUN_DIR/figures")
 	fl.BoolVar(&opts.JSON, "json", false, `print {"layer","step","n_filters","gabor_score","files"} as one JSON object`)
-	fl.StringVar(&o.Norm, "norm", introspect.NormFilter, "normalization: filter (each on its own scale), global (one scale)")
-	fl.StringVar(&o.Cmap, "cmap", introspect.CmapDiverging, "colormap: "+strings.Join(introspect.Colormaps(), ", "))
-	fl.IntVar(&o.Scale, "scale", 0, "upscale each weight to `N`×N pixels (0: about 64 pixels per filter)")
-	fl.IntVar(&o.Pad, "pad", 2, "`N` pixels between filters")
-	fl.BoolVar(&o.Colorbar, "colorbar", false, "draw a colorbar")
+	fl.StringVar(&o.Norm, "norm", figure.NormFilter, "normalization: filter (each on its own scale), global (one scale)")
+	fl.StringVar(&o.Cmap, "cmap", figure.CmapDiverging, "colormap: "+strings.Join(figure.Colormaps(), ", "))
+	fl.BoolVar(&o.Colorbar, "colorbar", false, "draw a colorbar (with the weights' values under --norm global)")
 	fl.BoolVar(&o.Labels, "labels", false, "label each filter with its index")
-	fl.StringVar(&opts.formats, "format", "png", "comma-separated formats: png, svg, pdf")
 	fl.StringVar(&o.Channels, "channels", introspect.ChannelsMean, "multi-channel filters: mean (averaged over input channels), each (a panel per channel)")
 	fl.BoolVar(&o.Fit, "fit", true, "fit a Gabor function to each filter and report the Gabor score")
 	fl.Float64Var(&o.R2, "r2", introspect.DefaultR2Threshold, "adjusted R² from which a filter counts as Gabor-like")
@@ -92,42 +102,23 @@ too. Files go to RUN_DIR/figures unless --out says otherwise.`,
 // validateFilters checks flag values (usage errors, exit 2).
 func validateFilters(o *filtersOptions) error {
 	fo := &o.Opts
-	if fo.Norm != introspect.NormFilter && fo.Norm != introspect.NormGlobal {
+	if fo.Norm != figure.NormFilter && fo.Norm != figure.NormGlobal {
 		return usagef("--norm must be filter or global, got %q", fo.Norm)
 	}
-	if _, err := introspect.ColormapByName(fo.Cmap); err != nil {
-		return usagef("--cmap must be one of %s, got %q", strings.Join(introspect.Colormaps(), ", "), fo.Cmap)
+	if _, err := figure.ColormapByName(fo.Cmap); err != nil || !slices.Contains(figure.Colormaps(), strings.ToLower(fo.Cmap)) {
+		return usagef("--cmap must be one of %s, got %q", strings.Join(figure.Colormaps(), ", "), fo.Cmap)
 	}
 	if fo.Channels != introspect.ChannelsMean && fo.Channels != introspect.ChannelsEach {
 		return usagef("--channels must be mean or each, got %q", fo.Channels)
 	}
-	if fo.Scale < 0 || fo.Scale > 64 {
-		return usagef("--scale must be from 0 (auto) to 64, got %d", fo.Scale)
-	}
-	if fo.Pad < 0 || fo.Pad > 64 {
-		return usagef("--pad must be from 0 to 64, got %d", fo.Pad)
-	}
 	if fo.R2 <= 0 || fo.R2 > 1 {
 		return usagef("--r2 must be in (0, 1], got %g", fo.R2)
-	}
-	fo.Formats = nil
-	for _, f := range strings.Split(o.formats, ",") {
-		f = strings.ToLower(strings.TrimSpace(f))
-		if f == "" {
-			continue
-		}
-		if !strings.Contains(" png svg pdf ", " "+f+" ") {
-			return usagef("--format: unknown format %q (known: png, svg, pdf)", f)
-		}
-		fo.Formats = append(fo.Formats, f)
-	}
-	if len(fo.Formats) == 0 {
-		return usagef("--format needs at least one of png, svg, pdf")
 	}
 	return nil
 }
 
 func runFilters(o *filtersOptions) error {
+	o.Opts.Progress = o.IO.ErrOut
 	res, err := introspect.RenderFilters(o.Path, o.Opts)
 	var se *introspect.SourceError
 	var le *introspect.LayerError

@@ -18,17 +18,19 @@ func TestFiltersFlags(t *testing.T) {
 		{name: "defaults", args: []string{"runs/x"}, check: func(t *testing.T, o *filtersOptions) {
 			f := o.Opts
 			if o.Path != "runs/x" || f.Step != -1 || f.Norm != "filter" || f.Cmap != "diverging" || !f.Fit || f.R2 != 0.7 ||
-				len(f.Formats) != 1 || f.Formats[0] != "png" || f.Channels != "mean" || f.Layer != "" || !f.TimeLapse {
+				len(f.Output.Formats) != 1 || f.Output.Formats[0] != "png" || f.Output.DPI != 300 || f.Output.Width != 0 || f.Output.Force || f.Channels != "mean" || f.Layer != "" || !f.TimeLapse {
 				t.Errorf("defaults: %+v", f)
 			}
 		}},
 		{name: "every flag", args: []string{"ck.safetensors", "--layer", "conv2", "--step", "468", "--out", "figs", "--json",
-			"--norm", "global", "--cmap", "gray", "--scale", "4", "--pad", "0", "--colorbar", "--labels", "--format", "PNG, svg,pdf",
+			"--norm", "global", "--cmap", "gray", "--dpi", "600", "--preset", "paper", "--title", "T", "--force", "--colorbar", "--labels", "--format", "PNG, svg,pdf",
 			"--channels", "each", "--fit=false", "--r2", "0.8", "--seed", "9", "--timelapse=false"},
 			check: func(t *testing.T, o *filtersOptions) {
 				f := o.Opts
-				if f.Layer != "conv2" || f.Step != 468 || f.Out != "figs" || !o.JSON || f.Norm != "global" || f.Cmap != "gray" ||
-					f.Scale != 4 || f.Pad != 0 || !f.Colorbar || !f.Labels || strings.Join(f.Formats, ",") != "png,svg,pdf" ||
+				out := f.Output
+				if f.Layer != "conv2" || f.Step != 468 || out.Dir != "figs" || !o.JSON || f.Norm != "global" || f.Cmap != "gray" ||
+					out.DPI != 600 || out.Width != 3.5 || out.Title != "T" || !out.Force || !strings.Contains(out.Command, "--preset=paper") || out.Version == "" ||
+					!f.Colorbar || !f.Labels || strings.Join(out.Formats, ",") != "png,svg,pdf" ||
 					f.Channels != "each" || f.Fit || f.R2 != 0.8 || f.Seed != 9 || f.TimeLapse {
 					t.Errorf("flags: %+v", f)
 				}
@@ -41,7 +43,11 @@ func TestFiltersFlags(t *testing.T) {
 		{name: "no format", args: []string{"r", "--format", ","}, wantErr: "at least one"},
 		{name: "bad r2", args: []string{"r", "--r2", "0"}, wantErr: "--r2 must be in (0, 1]"},
 		{name: "bad channels", args: []string{"r", "--channels", "sum"}, wantErr: "--channels must be mean or each"},
-		{name: "bad scale", args: []string{"r", "--scale", "-1"}, wantErr: "--scale"},
+		{name: "bad dpi", args: []string{"r", "--dpi", "5"}, wantErr: "--dpi must be from 30"},
+		{name: "bad preset", args: []string{"r", "--preset", "poster"}, wantErr: "--preset must be one of paper, slide, web"},
+		{name: "preset and width", args: []string{"r", "--preset", "web", "--width", "3"}, wantErr: "cannot be combined"},
+		{name: "title and no-title", args: []string{"r", "--title", "x", "--no-title"}, wantErr: "cannot be combined"},
+		{name: "bad width", args: []string{"r", "--width", "-2"}, wantErr: "--width"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/gaborlab/gabor/data"
+	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/graph"
 	"github.com/gaborlab/gabor/introspect"
 	"github.com/gaborlab/gabor/train"
@@ -337,15 +338,15 @@ func writeExplainFigure(base string, img []uint8, m []float32, p prediction, rul
 		px[i] = float32(v) / 255
 	}
 	side := data.InputSize
-	fig, err := introspect.Grid([]introspect.Panel{
-		{W: side, H: side, V: px, Label: "input", Scale: &introspect.Scale{Lo: -1, Hi: 1}},
+	fig, err := figure.Grid([]figure.Panel{
+		{W: side, H: side, V: px, Label: "input", Scale: &figure.Scale{Lo: -1, Hi: 1}},
 		{W: side, H: side, V: m, Label: rule + ": " + p.Name},
-	}, introspect.GridOptions{Cols: 2, Pad: 2, Scale: 4, Signed: true, Labels: true,
+	}, figure.GridOptions{Cols: 2, Cell: 112, Signed: true, Labels: true,
 		Title: fmt.Sprintf("%s: %s (p %.3f)", filepath.Base(p.Input), p.Name, p.Prob)})
 	if err != nil {
 		return nil, err
 	}
-	return writeFigure(fig, base) // deconv.go: PNG and SVG
+	return figure.WriteFiles(filepath.Dir(base), filepath.Base(base), fig, figure.Output{Formats: []string{"png", "svg"}, Force: true})
 }
 
 // fileStem is a file-name-safe short form of an input's name.

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
 
+	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/introspect"
 	"github.com/spf13/cobra"
 )
@@ -15,12 +17,13 @@ type queryOptions struct {
 	Labels string // "3", "0-9", "" (every class)
 	Method string
 	Step   int
-	Out    string
 	Device string
 	JSON   bool
 	Opt    introspect.Optimize
 
 	labels []mapSpan
+	fig    figureFlags
+	out    figure.Output
 }
 
 func newCmdQuery(f *factory, runF func(*queryOptions) error) *cobra.Command {
@@ -41,7 +44,9 @@ approximate. Convnets need --method optimize.
 label's log-probability, the gradient computed by the model's projection program on
 the device, with L2, total-variation and jitter regularization.
 
-Writes query-<method>.png and .svg in --out (default RUN_DIR/figures).`,
+Writes query-<method>-labels<L>-step<S> in each --format (default PNG at 300
+DPI) in --out (default RUN_DIR/figures); for optimize each image is captioned
+with the model's probability of its class.`,
 		Example: `  gabor query runs/mlp-sigmoid-20260101-120000 --method inverse
   gabor query runs/lenet-20260101-120000 --method optimize --label 7
   gabor query runs/lenet-20260101-120000 --method optimize --iters 400 --tv 0.3 --json`,
@@ -68,6 +73,9 @@ Writes query-<method>.png and .svg in --out (default RUN_DIR/figures).`,
 					return err
 				}
 			}
+			if opts.out, err = opts.fig.output(cmd); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -78,7 +86,7 @@ Writes query-<method>.png and .svg in --out (default RUN_DIR/figures).`,
 	fl.StringVar(&opts.Labels, "label", "", "class `L` to query, or a list like 0-9 or 1,3 (default: every class)")
 	fl.StringVar(&opts.Method, "method", introspect.QueryInverse, "inverse (backward query) or optimize (activation maximization)")
 	fl.IntVar(&opts.Step, "step", -1, "use the weights of training step `S` (default: the latest)")
-	fl.StringVar(&opts.Out, "out", "", "write figures to `DIR` (default: RUN_DIR/figures)")
+	opts.fig.register(fl, "RUN_DIR/figures")
 	fl.StringVar(&opts.Device, "device", "", "device for optimize: auto, cpu, cuda (default auto)")
 	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object")
 	fl.IntVar(&opts.Opt.Iters, "iters", 0, "optimize: gradient steps (default 200)")
@@ -101,7 +109,7 @@ func runQuery(opts *queryOptions) error {
 	}
 	var labels []int
 	if opts.labels != nil {
-		n := classCount(run.Config)
+		n := classCount(run)
 		if n == 0 {
 			n = 1 << 16 // the model's layers are unknown: the query checks the labels itself
 		}
@@ -114,15 +122,19 @@ func runQuery(opts *queryOptions) error {
 	if err != nil {
 		return err
 	}
-	fig, err := introspect.QueryFigure(res)
+	fig, err := introspect.QueryFigure(res, opts.out.TitleFor(introspect.QueryTitle(res)))
 	if err != nil {
 		return err
 	}
-	out := opts.Out
+	out := opts.out.Dir
 	if out == "" {
 		out = filepath.Join(opts.RunDir, "figures")
 	}
-	files, err := writeFigure(fig, filepath.Join(out, "query-"+res.Method))
+	tag := "all"
+	if opts.Labels != "" {
+		tag = strings.NewReplacer(",", "_", " ", "").Replace(opts.Labels)
+	}
+	files, err := figure.WriteFiles(out, fmt.Sprintf("query-%s-labels%s-%s", res.Method, tag, figure.StepTag(res.Step)), fig, opts.out)
 	if err != nil {
 		return err
 	}

@@ -72,6 +72,7 @@ set), on an NVIDIA GPU or on the CPU, and keeps what it learned in a run directo
 	root.AddCommand(
 		newCmdTrain(f, nil),
 		newCmdEval(f, nil),
+		newCmdCurves(f, nil),
 		newCmdPredict(f, nil),
 		newCmdData(f),
 		newCmdDevices(f, nil),

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gaborlab/gabor/data"
 	"github.com/gaborlab/gabor/kernels"
+	"github.com/gaborlab/gabor/models"
 	"github.com/gaborlab/gabor/train"
 )
 
@@ -34,6 +35,13 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 	if err != nil {
 		return err
 	}
+	if cfg.InitFrom != "" {
+		// Read before anything uses it (the initial snapshot does): a missing or
+		// damaged file is a data error naming it.
+		if _, err := models.ReadANCHORW1(cfg.InitFrom); err != nil {
+			return &dataError{err}
+		}
+	}
 	for _, n := range ds.Notes {
 		rep.notice("%s", n)
 	}
@@ -42,7 +50,7 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 		return err
 	}
 	rep.notice("%s", msg)
-	ropts := train.RunOptions{Progress: rep.handle, Log: reporterLog{rep}, Version: currentVersion().Version, DivergeFactor: o.divergeFactor()}
+	ropts := train.RunOptions{Progress: logSteps(cfg.Out, rep.handle), Log: reporterLog{rep}, Version: currentVersion().Version, DivergeFactor: o.divergeFactor()}
 	snaps, err := snapshotHooks(&ropts, cfg.Out, cfg, true) // train_snapshot.go
 	if err != nil {
 		return err
@@ -121,7 +129,7 @@ func runResume(ctx context.Context, o *trainOptions) error {
 		}
 	}
 	rep := newTrainReporter(o.IO, o.JSON, cfg.Epochs, o.Now)
-	ropts.Progress, ropts.Log = rep.handle, reporterLog{rep}
+	ropts.Progress, ropts.Log = logSteps(o.Resume, rep.handle), reporterLog{rep}
 	snaps, err := snapshotHooks(&ropts, o.Resume, cfg, false) // train_snapshot.go
 	if err != nil {
 		return err

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -43,7 +45,7 @@ func (conv1Flag) Type() string { return "K" }
 // addSnapshotFlags registers --snapshot and --conv1 on the train command.
 func addSnapshotFlags(fl *pflag.FlagSet, c *train.Config) {
 	fl.StringVar(&c.Snapshot, "snapshot", train.DefaultSnapshot,
-		"save the weights for `gabor filters` every=N[steps|epochs] into RUN_DIR/snapshots (off: none)")
+		"save the weights (for gabor filters) `every=N[steps|epochs]` into RUN_DIR/snapshots (off: none)")
 	fl.Var(conv1Flag{&c.Conv1}, "conv1", "first convolution's kernel size `K` or KxK (lenet, convnet; odd), e.g. 7 for visible Gabor-like filters")
 }
 
@@ -66,6 +68,18 @@ func snapshotHooks(ropts *train.RunOptions, runDir string, cfg train.Config, ini
 		}
 	}
 	ropts.Hooks = append(ropts.Hooks, w.Hooks()...)
+	if !initial {
+		// A resumed run redoes the snapshot of its checkpoint's step when it is
+		// due and missing: the run that wrote the checkpoint was killed while
+		// writing it (its temporary file is removed by train.Resume).
+		ropts.Hooks = append(ropts.Hooks, train.Hook{AtResume: true, Fn: func(s *train.Snapshot) error {
+			due := spec.Every > 0 && (spec.Epochs && s.Epoch > 0 && s.Epoch%spec.Every == 0 || !spec.Epochs && s.Step%spec.Every == 0)
+			if _, err := os.Stat(filepath.Join(runDir, introspect.SnapshotDir, introspect.SnapshotName(s.Step))); !due || err == nil {
+				return nil
+			}
+			return w.Take(s)
+		}})
+	}
 	return w, nil
 }
 

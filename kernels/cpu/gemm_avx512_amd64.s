@@ -1,3 +1,5 @@
+//go:build amd64 && !purego
+
 #include "textflag.h"
 
 // AVX-512 micro-kernels for Sgemm: 12 rows × 32 columns (two ZMM per row) and

@@ -14,9 +14,12 @@ import (
 //   - rows of C, when N has too few tiles to share (the im2col products,
 //     N = 6..64): each chunk packs all of B, which is then small;
 //   - the depth, when K dwarfs M and N (weight gradients of convolutions,
-//     K = batch·H·W): each worker accumulates its chunks into a private m×n
-//     buffer, and the buffers are summed into C at the end. Cutting C instead
-//     would make every worker stream all of the long operands.
+//     K = batch·H·W): each chunk writes its own m×n partial sum, and the
+//     partial sums are added into C at the end in chunk order, so the result
+//     does not depend on which worker took which chunk (a per-worker sum
+//     did: two identical runs differed in the last bit, which broke
+//     bit-identical resume for such shapes). Cutting C instead would make
+//     every worker stream all of the long operands.
 
 type sgemmSplit uint8
 
@@ -48,8 +51,8 @@ type sgemmJob struct {
 	units  int          // tiles (or depth steps) along the split dimension
 	chunk  int          // units per chunk
 	next   atomic.Int64 // next chunk to take
-	parts  [][]float32  // depth split: one m×n partial sum per worker
-	used   []bool       // depth split: whether worker w produced a partial sum
+	parts  [][]float32  // depth split: one m×n partial sum per chunk
+	nparts int          // depth split: chunks of this call (parts may hold more)
 }
 
 var sgemmJobPool = sync.Pool{New: func() any {
@@ -68,13 +71,12 @@ func (j *sgemmJob) split(workers int) int {
 	switch {
 	case j.k >= 8*max(j.m, j.n) && j.m*j.n <= 1<<16:
 		j.mode, j.units, j.chunk = sgemmByDepth, j.k, max(sgemmKcMax, (j.k+per-1)/per)
-		for len(j.parts) < workers {
+		j.nparts = (j.units + j.chunk - 1) / j.chunk
+		for len(j.parts) < j.nparts {
 			j.parts = append(j.parts, nil)
-			j.used = append(j.used, false)
 		}
-		for w := range workers {
-			j.parts[w] = sgemmGrow(j.parts[w], j.m*j.n)
-			j.used[w] = false
+		for c := range j.nparts {
+			j.parts[c] = sgemmGrow(j.parts[c], j.m*j.n)
 		}
 	case tn >= per || tn >= tm:
 		j.mode, j.units, j.chunk = sgemmByCols, tn, max(2, (tn+per-1)/per)
@@ -85,9 +87,9 @@ func (j *sgemmJob) split(workers int) int {
 	return (j.units + j.chunk - 1) / j.chunk
 }
 
-// exec is run once per worker; w (the start of the range parallelFor hands
-// it, called with one item per worker) indexes the worker's partial sum.
-func (j *sgemmJob) exec(w, _ int) {
+// exec is run once per worker (parallelFor hands it one item per worker);
+// each worker takes chunks until none are left.
+func (j *sgemmJob) exec(_, _ int) {
 	ws := sgemmGetWork()
 	for {
 		lo := int(j.next.Add(1)-1) * j.chunk
@@ -126,26 +128,19 @@ func (j *sgemmJob) exec(w, _ int) {
 			} else {
 				b = b[lo*j.ldb:]
 			}
-			var beta float32 = 1
-			if !j.used[w] {
-				beta, j.used[w] = 0, true
-			}
-			sgemmSerial(j.kern, ws, j.transA, j.transB, j.m, j.n, hi-lo, 1, a, j.lda, b, j.ldb, beta, j.parts[w], j.n)
+			sgemmSerial(j.kern, ws, j.transA, j.transB, j.m, j.n, hi-lo, 1, a, j.lda, b, j.ldb, 0, j.parts[lo/j.chunk], j.n)
 		}
 	}
 	sgemmPutWork(ws)
 }
 
-// reduce finishes a depth split: C = alpha·Σ_w parts[w] + beta·C, with C
-// not read when beta = 0.
+// reduce finishes a depth split: C = alpha·Σ_c parts[c] + beta·C, the
+// chunks added in order, with C not read when beta = 0.
 func (j *sgemmJob) reduce() {
 	for i := 0; i < j.m; i++ {
 		row := j.c[i*j.ldc : i*j.ldc+j.n]
 		first := true
-		for w, part := range j.parts {
-			if w >= len(j.used) || !j.used[w] {
-				continue
-			}
+		for _, part := range j.parts[:j.nparts] {
 			src := part[i*j.n : i*j.n+j.n]
 			if first {
 				for x, v := range src {
