@@ -22,8 +22,8 @@ import "github.com/gaborlab/gabor/kernels"
 // C·R·S.
 
 // convDirect says whether the forward convolution takes the direct path:
-// the wide path applies, the AVX-512 kernel is there and the depth C·R·S
-// is at least 16.
+// the wide path applies, a row-table GEMM kernel is there (AVX-512 or
+// AVX2, sgemmRowsReady) and the depth C·R·S is at least 16.
 func convDirect(a *kernels.ConvArgs) bool {
 	switch convPath {
 	case convPathCols, convPathWide:

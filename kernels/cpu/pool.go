@@ -75,7 +75,8 @@ func maxPoolFwdChunk(j *cpJob, lo, hi int) {
 // general loop, which gives the first NaN its window.
 //
 // With AVX-512 the same selects run 16 windows at a time
-// (pool_avx512_amd64.s), and this loop is the fallback: on LeNet's pools
+// (pool_avx512_amd64.s; with AVX2 8, pool_avx2_amd64.s), and this loop is
+// the fallback: on LeNet's pools
 // (batch 128) the vector rows took the forward pool from 6.1 to 0.26 ms of
 // CPU per step, a quarter of the whole step before. The branches of the
 // scalar selects (a float == is a jump in Go) mispredicted on random data.

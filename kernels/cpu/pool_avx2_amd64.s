@@ -40,6 +40,10 @@ DATA poolEven8<>+24(SB)/4, $12
 DATA poolEven8<>+28(SB)/4, $14
 GLOBL poolEven8<>(SB), RODATA|NOPTR, $32
 
+DATA poolConst<>+0(SB)/4, $1
+DATA poolConst<>+4(SB)/4, $16
+GLOBL poolConst<>(SB), RODATA|NOPTR, $8
+
 // Taps of 8 windows from Y0 Y1 (row 0) and Y2 Y3 (row 1) into Y4 (e0), Y5
 // (o0), Y6 (e1), Y7 (o1); the value into Y2, the switch (float32) into Y3.
 // Constants: Y10 NaN seen, Y11 w+1, Y12 w, Y13 switch of e0, Y15 1.
@@ -82,18 +86,14 @@ TEXT ·maxPool2x2RowAVX2(SB), NOSPLIT, $0-49
 	MOVQ s+40(FP), R8
 	LEAQ (SI)(DX*4), R9
 
-	MOVL         $1, R10
-	MOVQ         R10, X15
-	VPBROADCASTD X15, Y15 // 1
-	MOVQ         DX, X12
-	VPBROADCASTD X12, Y12 // w
-	VPADDD       Y15, Y12, Y11 // w + 1
-	MOVQ         AX, X13
-	VPBROADCASTD X13, Y13
+	// Broadcasts from memory: a legacy-SSE MOVQ into an XMM register
+	// here cost about 1 µs a call on this EPYC (a state transition).
+	VPBROADCASTD w+8(FP), Y12        // w
+	VPBROADCASTD poolConst<>+0(SB), Y15 // 1
+	VPADDD       Y15, Y12, Y11       // w + 1
+	VPBROADCASTD top+16(FP), Y13
 	VPADDD       poolEven8<>(SB), Y13, Y13 // switch of e0: top + 2j
-	MOVL         $16, R10
-	MOVQ         R10, X14
-	VPBROADCASTD X14, Y14 // switches advance 16 per step
+	VPBROADCASTD poolConst<>+4(SB), Y14 // switches advance 16 per step
 	VXORPS       Y10, Y10, Y10
 
 loop:
