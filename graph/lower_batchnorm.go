@@ -22,7 +22,8 @@ import (
 // batch; they start at 0 and 1), are optimizer-like state: pinned buffers
 // the forward pass updates in training, tapped as "<node>.running_mean" and
 // "<node>.running_var1" (the running variance minus 1: a pinned buffer
-// starts at zero). They persist from step to step; gorgonia v0.9.18's
+// starts at zero) and listed under the same names in Program.State, which
+// checkpoints save. They persist from step to step; gorgonia v0.9.18's
 // TapeMachine instead restarts them from (0, 1) on every run. The gradient is gorgonia's batchnormDiffOp,
 //
 //	dx = (dy − t·(mean(dy) + ŷ·mean(dy·ŷ)))/√(σ² + ε),  ŷ = (x − μ)/√(σ² + ε),
@@ -128,6 +129,10 @@ func (c *compiler) batchNormForward(n *G.Node, x operand, nb, ch, s int, xhat ke
 		rm = e.Buffer(name+".running_mean", []int{ch}, kernels.OptState)
 		rv = e.Buffer(name+".running_var1", []int{ch}, kernels.OptState)
 		e.prog.Taps[name+".running_mean"], e.prog.Taps[name+".running_var1"] = rm, rv
+		if e.prog.State == nil {
+			e.prog.State = map[string]kernels.BufID{}
+		}
+		e.prog.State[name+".running_mean"], e.prog.State[name+".running_var1"] = rm, rv
 	}
 	t := c.trainingFlag()
 	notT := e.Temp("bn.eval", []int{1})

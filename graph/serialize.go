@@ -37,7 +37,9 @@ import (
 //
 // The ops recorded are gabor's own (graph.Conv2D, Dense, MatMul, the
 // activations, the poolings, Flatten and Reshape, Dropout, Softmax,
-// SoftmaxCrossEntropy), the gorgonia built-ins a loss is commonly written
+// SoftmaxCrossEntropy), gorgonia's BatchNormOp (its momentum and epsilon;
+// the scale and bias are the broadcast ⊙ and + gorgonia.BatchNorm adds after
+// it), the gorgonia built-ins a loss is commonly written
 // with: elementwise + − ⊙ ÷, neg, exp, ln, square, sqrt, Mul of two
 // matrices, Sum and the size and scalar constants that Mean builds, and the
 // gorgonia built-ins a plain-gorgonia convnet is written with, each recorded
@@ -111,6 +113,9 @@ type RecordNode struct {
 	OneHot bool     `json:"one_hot,omitempty"`
 	Along  []int    `json:"along,omitempty"` // sum axes; size's axis
 	Value  *float64 `json:"value,omitempty"` // a scalar constant
+
+	Momentum float64 `json:"momentum,omitempty"` // gorgonia.BatchNorm's running-average weight
+	Eps      float64 `json:"epsilon,omitempty"`  // gorgonia.BatchNorm's ε
 }
 
 // Layer roles of recorded nodes.
@@ -322,6 +327,8 @@ func recordOp(n *G.Node, rn *RecordNode) error {
 		rn.Op, rn.Along = "sum", intsField(op, "along")
 	case "sizeOp":
 		rn.Op, rn.Along = "size", []int{intField(op, "axis")}
+	case "BatchNormOp":
+		rn.Op, rn.Momentum, rn.Eps = "gorgonia.BatchNorm", field(op, "momentum").Float(), field(op, "epsilon").Float()
 	default:
 		return fmt.Errorf("op %v (%s) cannot be recorded", op, name)
 	}
@@ -598,6 +605,11 @@ func rebuildOp(rn RecordNode, in []*G.Node, want []int, batch int) (*G.Node, err
 			return nil, fmt.Errorf("size along %v of %v", rn.Along, in[0].Shape())
 		}
 		return G.SizeOf(rn.Along[0], in[0])
+	case "gorgonia.BatchNorm":
+		if err := arity(1); err != nil {
+			return nil, err
+		}
+		return rebuildBatchNorm(rn, in[0])
 	default:
 		if f, ok := binBuilders[rn.Op]; ok {
 			if err := arity(2); err != nil {
@@ -630,6 +642,26 @@ func rebuildOp(rn RecordNode, in []*G.Node, want []int, batch int) (*G.Node, err
 		return nil, fmt.Errorf("%d inputs, %v takes %d", len(in), s, a)
 	}
 	return apply(rn.Op, s, names(), in...)
+}
+
+// rebuildBatchNorm applies a fresh gorgonia BatchNormOp to x. The op (its
+// fields are unexported) comes from gorgonia.BatchNorm called on a
+// throwaway graph, so x's graph gains only the op's node: the scale and the
+// bias are recorded nodes of their own (the broadcast ⊙ and + that follow).
+func rebuildBatchNorm(rn RecordNode, x *G.Node) (*G.Node, error) {
+	if !(rn.Momentum >= 0 && rn.Momentum <= 1) || !(rn.Eps > 0 && rn.Eps < 1) {
+		return nil, fmt.Errorf("batch norm momentum %v (want [0, 1]) and epsilon %v (want (0, 1))", rn.Momentum, rn.Eps)
+	}
+	sh := x.Shape()
+	if len(sh) < 2 || sh[1] < 1 {
+		return nil, fmt.Errorf("batch norm of a %v input, want [N, C, ...]", sh)
+	}
+	tmp := G.NewTensor(G.NewGraph(), tensor.Float32, len(sh), G.WithShape(sh...), G.WithName("x"))
+	_, _, _, op, err := G.BatchNorm(tmp, nil, nil, rn.Momentum, rn.Eps)
+	if err != nil {
+		return nil, err
+	}
+	return G.ApplyOp(op, x)
 }
 
 // The gorgonia built-in calls a record keeps as one node each (see the

@@ -105,6 +105,11 @@ type Program struct {
 	Hyper  BufID            // -1, or the optimizer's control buffer: [lr, step]
 	Ctl    BufID            // -1, or the mode buffer: [training (0|1), step]
 	Taps   map[string]BufID // named nodes readable after a step
+	// State is the persistent state that is no parameter's (BatchNorm's
+	// running averages: OptState buffers the forward pass updates), by
+	// name. It lives from step to step like optimizer state, starts at zero,
+	// and a checkpoint saves and restores it under these names.
+	State map[string]BufID
 }
 
 // Buf returns the buffer with the given id.

@@ -175,7 +175,7 @@ func Fit(ctx context.Context, cfg Config, m *graph.Model, ds *data.Dataset, opts
 }
 
 // writeInit writes the initial parameter values into a loaded program and
-// zeroes the optimizer state.
+// zeroes the optimizer state and the persistent state (Program.State).
 func (b *built) writeInit(exe kernels.Executable) error {
 	for _, p := range b.prog.Params {
 		v, ok := b.init[p.Name]
@@ -189,6 +189,11 @@ func (b *built) writeInit(exe kernels.Executable) error {
 			if err := exe.Write(id, make([]float32, b.prog.Buf(id).Len)); err != nil {
 				return fmt.Errorf("train: zeroing optimizer state of %s: %w", p.Name, err)
 			}
+		}
+	}
+	for name, id := range b.prog.State {
+		if err := exe.Write(id, make([]float32, b.prog.Buf(id).Len)); err != nil {
+			return fmt.Errorf("train: zeroing %s: %w", name, err)
 		}
 	}
 	return nil

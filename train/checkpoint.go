@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gaborlab/gabor/kernels"
 	"github.com/gaborlab/gabor/train/safetensors"
@@ -22,7 +24,10 @@ const CheckpointFormat = "gabor-checkpoint-1"
 // safetensors file: the parameters under their model names ("fc1.weight",
 // "conv1.bias", as in a PyTorch state_dict, in PyTorch's layout), the
 // optimizer state under "optim.<state>.<param>" ("optim.momentum.fc1.weight"
-// for SGD, "optim.m.…" and "optim.v.…" for Adam), and string metadata:
+// for SGD, "optim.m.…" and "optim.v.…" for Adam), the program's persistent
+// state that is no parameter's (kernels.Program.State: BatchNorm's running
+// averages) under StatePrefix + its name ("state.bn1.running_mean"), and
+// string metadata:
 //
 //	format         gabor-checkpoint-1
 //	model          mlp | lenet | convnet
@@ -49,6 +54,9 @@ type Checkpoint struct {
 	Metadata map[string]string
 }
 
+// StatePrefix begins the checkpoint name of a Program.State buffer.
+const StatePrefix = "state."
+
 // nextPermutationSeed is the rng state recorded in a checkpoint.
 func nextPermutationSeed(cfg *Config, epochsDone int) uint64 {
 	return cfg.Seed + uint64(epochsDone)
@@ -69,6 +77,11 @@ func snapshotState(prog *kernels.Program, exe kernels.Executable, optimizer stri
 	}
 	for _, p := range prog.Params {
 		if err := read(p.Name, p.Value); err != nil {
+			return nil, err
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(prog.State)) {
+		if err := read(StatePrefix+name, prog.State[name]); err != nil {
 			return nil, err
 		}
 	}
@@ -171,7 +184,7 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 			return nil, &CheckpointError{path, err}
 		}
 		ck.Tensors[t.Name] = t
-		if len(t.Name) < 6 || t.Name[:6] != "optim." {
+		if !strings.HasPrefix(t.Name, "optim.") && !strings.HasPrefix(t.Name, StatePrefix) {
 			ck.Params = append(ck.Params, t.Name)
 		}
 	}
@@ -204,8 +217,10 @@ func checkFinite(t safetensors.Tensor) error {
 }
 
 // restore writes the checkpoint's tensors into a loaded program: every
-// parameter, and the optimizer state when the program has one. Names and
-// shapes must match exactly.
+// parameter, the optimizer state when the program has one, and the
+// persistent state (Program.State). Names and shapes must match exactly; a
+// checkpoint without the persistent state (written before checkpoints held
+// it) leaves it at its start, zero.
 func (ck *Checkpoint) restore(prog *kernels.Program, exe kernels.Executable, path string) error {
 	write := func(name string, id kernels.BufID) error {
 		t, ok := ck.Tensors[name]
@@ -233,6 +248,17 @@ func (ck *Checkpoint) restore(prog *kernels.Program, exe kernels.Executable, pat
 			if err := write(stateKey(st, p.Name), p.State[k]); err != nil {
 				return err
 			}
+		}
+	}
+	for name, id := range prog.State {
+		if _, ok := ck.Tensors[StatePrefix+name]; !ok {
+			if err := exe.Write(id, make([]float32, prog.Buf(id).Len)); err != nil {
+				return fmt.Errorf("train: zeroing %s: %w", name, err)
+			}
+			continue
+		}
+		if err := write(StatePrefix+name, id); err != nil {
+			return err
 		}
 	}
 	if len(ck.Params) != len(prog.Params) {
