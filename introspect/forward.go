@@ -232,6 +232,15 @@ func (f *Forward) SetWeights(w *Weights) error {
 			return fmt.Errorf("introspect: writing %s: %w", p.Name, err)
 		}
 	}
+	for name, id := range f.Prog.State { // BatchNorm's running averages: zero when w lacks them
+		v := make([]float32, f.Prog.Buf(id).Len)
+		if t, ok := w.Tensors[train.StatePrefix+name]; ok && len(t.Data) == len(v) {
+			v = t.Data
+		}
+		if err := f.Exe.Write(id, v); err != nil {
+			return fmt.Errorf("introspect: writing %s: %w", name, err)
+		}
+	}
 	return nil
 }
 

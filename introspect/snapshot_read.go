@@ -89,6 +89,11 @@ func ReadWeights(path string) (*Weights, error) {
 		for _, n := range ck.Params {
 			w.Tensors[n] = ck.Tensors[n]
 		}
+		for n, t := range ck.Tensors { // persistent state (BatchNorm's running averages), under train.StatePrefix
+			if strings.HasPrefix(n, train.StatePrefix) {
+				w.Tensors[n] = t
+			}
+		}
 		return w, nil
 	case SnapshotFormat:
 		cfg, err := decodeConfigJSON(f.Metadata["config"])
