@@ -97,8 +97,17 @@
 // names the node each call returns as a layer (conv, activation, pooling,
 // flatten, dense), which is how introspection lists the layers; name those
 // nodes (G.WithName("conv1")) and the parameters by layer ("conv1.weight")
-// and the figures use the names. A runnable example:
-// examples/gorgonia-convnet.
+// and the figures use the names. G.SoftMax, G.LogSoftMax and G.BatchNorm
+// are recorded too. A runnable example: examples/gorgonia-convnet, whose
+// loss is gorgonia's −Mean(Sum(Log(SoftMax(logits)) ⊙ y, 1)) on one-hot
+// labels (Target OneHot; train.Fit's loop builds the rows).
+//
+// # Persistent state
+//
+// BatchNorm's running averages live from step to step but are no
+// parameters: Program.State lists such buffers by name
+// ("<node>.running_mean", "<node>.running_var1"), and train's checkpoints
+// save and restore every entry, so a resumed run and an evaluation use them.
 //
 // # Compiling
 //

@@ -37,7 +37,8 @@ import (
 //
 // The ops recorded are gabor's own (graph.Conv2D, Dense, MatMul, the
 // activations, the poolings, Flatten and Reshape, Dropout, Softmax,
-// SoftmaxCrossEntropy), gorgonia's BatchNormOp (its momentum and epsilon;
+// SoftmaxCrossEntropy), gorgonia's SoftMax and LogSoftMax ("along" the
+// axis, −1 for the last), gorgonia's BatchNormOp (its momentum and epsilon;
 // the scale and bias are the broadcast ⊙ and + gorgonia.BatchNorm adds after
 // it), the gorgonia built-ins a loss is commonly written
 // with: elementwise + − ⊙ ÷, neg, exp, ln, square, sqrt, Mul of two
@@ -327,6 +328,11 @@ func recordOp(n *G.Node, rn *RecordNode) error {
 		rn.Op, rn.Along = "sum", intsField(op, "along")
 	case "sizeOp":
 		rn.Op, rn.Along = "size", []int{intField(op, "axis")}
+	case "softmaxOp":
+		rn.Op, rn.Along = "gorgonia.SoftMax", []int{intField(op, "axis")}
+		if field(op, "isLog").Bool() {
+			rn.Op = "gorgonia.LogSoftMax"
+		}
 	case "BatchNormOp":
 		rn.Op, rn.Momentum, rn.Eps = "gorgonia.BatchNorm", field(op, "momentum").Float(), field(op, "epsilon").Float()
 	default:
@@ -605,6 +611,21 @@ func rebuildOp(rn RecordNode, in []*G.Node, want []int, batch int) (*G.Node, err
 			return nil, fmt.Errorf("size along %v of %v", rn.Along, in[0].Shape())
 		}
 		return G.SizeOf(rn.Along[0], in[0])
+	case "gorgonia.SoftMax", "gorgonia.LogSoftMax":
+		if err := arity(1); err != nil {
+			return nil, err
+		}
+		if len(rn.Along) != 1 || rn.Along[0] < -1 || rn.Along[0] >= len(in[0].Shape()) {
+			return nil, fmt.Errorf("softmax along %v of %v", rn.Along, in[0].Shape())
+		}
+		var axes []int
+		if rn.Along[0] >= 0 {
+			axes = rn.Along
+		}
+		if rn.Op == "gorgonia.LogSoftMax" {
+			return G.LogSoftMax(in[0], axes...)
+		}
+		return G.SoftMax(in[0], axes...)
 	case "gorgonia.BatchNorm":
 		if err := arity(1); err != nil {
 			return nil, err

@@ -310,8 +310,8 @@ func (f *Forward) Run(set *data.Set, idx []int32, names []string) (*Activations,
 		if err := f.Exe.Write(f.Prog.Inputs["x"], f.x); err != nil {
 			return nil, err
 		}
-		if id, ok := f.Prog.Inputs["labels"]; ok {
-			if err := f.Exe.Write(id, f.y); err != nil {
+		if _, ok := f.Prog.Inputs["labels"]; ok {
+			if err := train.WriteLabels(f.Exe, f.Prog, f.y); err != nil {
 				return nil, err
 			}
 		}

@@ -147,7 +147,9 @@ func (b *built) writeRecord(dir string, cfg Config) error {
 // caller's code.
 //
 // The training loop feeds images: m.X is [B, 1, H, W] or [B, H·W], m.Labels
-// [B] class indices and m.Logits [B, classes], as the zoo's models are. A
+// [B] class indices (or, with m.Target graph.OneHot, [B, classes] one-hot
+// rows, which the host loop builds from the class indices) and m.Logits
+// [B, classes]. A
 // model whose graph cannot be recorded (an op outside graph.Record's set) is
 // an error before training starts.
 func Fit(ctx context.Context, cfg Config, m *graph.Model, ds *data.Dataset, opts RunOptions) (*Result, error) {

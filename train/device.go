@@ -50,6 +50,13 @@ func (t *trainer) openDevicePath() error {
 		return nil
 	}
 	prog := t.b.prog
+	if c := labelClasses(prog, t.cfg.Batch); c > 0 {
+		// The device loop gathers class indices on the device; one-hot rows
+		// are built by the host loop, which runs the same program here.
+		t.logf("note: model %s takes one-hot labels [%d, %d]: the host feeds each step on %s (the device training loop feeds class indices only)",
+			t.cfg.Model, t.cfg.Batch, c, t.be.Name())
+		return nil
+	}
 	d := &devicePath{dd: dd, rates: make([]float32, t.stepsPerEpoch)}
 	var err error
 	if d.set, err = dd.UploadSet(t.train.Images, t.train.Labels, t.train.H*t.train.W); err != nil {

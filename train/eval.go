@@ -33,6 +33,10 @@ func evaluate(ctx context.Context, prog *kernels.Program, exe kernels.Executable
 	classes := logitsLen / batch
 	x := make([]float32, prog.Buf(prog.Inputs["x"]).Len)
 	y := make([]float32, batch)
+	var hot []float32 // one-hot rows of y, for a model that takes them
+	if c := labelClasses(prog, batch); c > 0 {
+		hot = make([]float32, batch*c)
+	}
 	logits := make([]float32, logitsLen)
 	idx := make([]int32, batch)
 	fwd := prog.Forward
@@ -61,7 +65,7 @@ func evaluate(ctx context.Context, prog *kernels.Program, exe kernels.Executable
 		if err := exe.Write(prog.Inputs["x"], x); err != nil {
 			return EvalResult{}, err
 		}
-		if err := exe.Write(prog.Inputs["labels"], y); err != nil {
+		if err := writeLabels(exe, prog.Inputs["labels"], y, hot); err != nil {
 			return EvalResult{}, err
 		}
 		if err := exe.Run(fwd); err != nil {

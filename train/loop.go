@@ -131,6 +131,7 @@ type trainer struct {
 	published bool
 
 	x, y, loss, hyper, ctl []float32
+	yHot                   []float32 // one-hot rows of y for a model that takes them (labelClasses); nil otherwise
 	hookTime               time.Duration
 	bestLoss               float64 // the best sampled loss so far (divergence check)
 }
@@ -218,6 +219,9 @@ func newTrainer(cfg Config, ds *data.Dataset, opts RunOptions, ck *Checkpoint, c
 	}
 	t.x = make([]float32, b.prog.Buf(b.prog.Inputs["x"]).Len)
 	t.y = make([]float32, cfg.Batch)
+	if c := labelClasses(b.prog, cfg.Batch); c > 0 {
+		t.yHot = make([]float32, cfg.Batch*c)
+	}
 	t.loss = make([]float32, 1)
 	t.hyper = make([]float32, 2)
 	t.ctl = make([]float32, 2)
@@ -244,10 +248,54 @@ func checkIO(p *kernels.Program, batch int, set *data.Set, training bool) error 
 	if classes := p.Buf(p.Logits).Len / batch; classes < set.Classes {
 		return fmt.Errorf("train: the model has %d outputs, the dataset %d classes", classes, set.Classes)
 	}
+	if n, classes := p.Buf(p.Inputs["labels"]).Len, p.Buf(p.Logits).Len/batch; n != batch && n != batch*classes {
+		return fmt.Errorf("train: model input labels %v holds %d values: want class indices [%d] or one-hot rows [%d, %d]",
+			p.Buf(p.Inputs["labels"]).Shape, n, batch, batch, classes)
+	}
 	if training && (p.Loss < 0 || p.Update.Len() == 0) {
 		return errors.New("train: the compiled program has no loss or no optimizer update")
 	}
 	return nil
+}
+
+// labelClasses is how the program's "labels" input holds a batch: 0 for
+// class indices [B], or the number of classes C for one-hot rows [B, C] (a
+// model whose Target is graph.OneHot, as gorgonia's examples write their
+// loss), which the host loop builds from the dataset's class indices.
+func labelClasses(p *kernels.Program, batch int) int {
+	if n := p.Buf(p.Inputs["labels"]).Len; n != batch && batch > 0 && n%batch == 0 {
+		return n / batch
+	}
+	return 0
+}
+
+// WriteLabels writes a batch's class indices y [B] into prog's labels
+// input: as they are, or as one-hot rows [B, C] for a model that takes them
+// (introspection's forward passes use it; the loops keep their rows).
+func WriteLabels(exe kernels.Executable, prog *kernels.Program, y []float32) error {
+	var hot []float32
+	if c := labelClasses(prog, len(y)); c > 0 {
+		hot = make([]float32, len(y)*c)
+	}
+	return writeLabels(exe, prog.Inputs["labels"], y, hot)
+}
+
+// writeLabels writes a batch's class indices y into the labels input: as
+// they are when hot is nil, else as one-hot rows built in hot [len(y), C].
+func writeLabels(exe kernels.Executable, id kernels.BufID, y, hot []float32) error {
+	if hot == nil {
+		return exe.Write(id, y)
+	}
+	c := len(hot) / len(y)
+	clear(hot)
+	for i, v := range y {
+		k := int(v)
+		if k < 0 || k >= c || float32(k) != v {
+			return fmt.Errorf("train: label %v of batch row %d is not one of the model's %d one-hot classes", v, i, c)
+		}
+		hot[i*c+k] = 1
+	}
+	return exe.Write(id, hot)
 }
 
 // Run trains a new run. ds is the dataset (see LoadDataset); Run uses its
@@ -424,7 +472,7 @@ func (t *trainer) feedStep(perm []int32, k, total int) error {
 	if err := t.exe.Write(prog.Inputs["x"], t.x); err != nil {
 		return err
 	}
-	if err := t.exe.Write(prog.Inputs["labels"], t.y); err != nil {
+	if err := writeLabels(t.exe, prog.Inputs["labels"], t.y, t.yHot); err != nil {
 		return err
 	}
 	if prog.Hyper >= 0 {

@@ -9,8 +9,12 @@
 //	gabor filters runs/gorgonia-convnet      # conv1's 8 filters
 //	gabor activations runs/gorgonia-convnet  # every layer for one test image
 //
-// The loss is gabor's graph.SoftmaxCrossEntropy on the class indices the
-// training loop feeds.
+// The loss is written as gorgonia's examples write theirs, from gorgonia's
+// own ops on one-hot labels y [B, 10] (graph.OneHot):
+//
+//	loss = −Mean(Sum(Log(SoftMax(logits)) ⊙ y, 1))
+//
+// the training loop builds y's rows from the dataset's class indices.
 package main
 
 import (
@@ -127,7 +131,8 @@ func convnet(batch int, seed uint64) (m *graph.Model, err error) {
 
 	m = &graph.Model{Name: "gorgonia-convnet", G: g, Params: []*G.Node{w1, w2, w3, b3, w4, b4}}
 	m.X = G.NewTensor(g, tensor.Float32, 4, G.WithShape(batch, 1, 28, 28), G.WithName("x"))
-	m.Labels = G.NewVector(g, tensor.Float32, G.WithShape(batch), G.WithName("labels"))
+	m.Labels = G.NewMatrix(g, tensor.Float32, G.WithShape(batch, 10), G.WithName("labels"))
+	m.Target = graph.OneHot
 
 	k, pad, stride := tensor.Shape{3, 3}, []int{1, 1}, []int{1, 1}
 	pool, poolStride := tensor.Shape{2, 2}, []int{2, 2}
@@ -141,6 +146,7 @@ func convnet(batch int, seed uint64) (m *graph.Model, err error) {
 	h = named("fc1", G.Must(G.BroadcastAdd(G.Must(G.Mul(h, w3)), b3, nil, []byte{0})))
 	h = named("relu3", G.Must(G.Rectify(h)))
 	m.Logits = named("fc2", G.Must(G.BroadcastAdd(G.Must(G.Mul(h, w4)), b4, nil, []byte{0})))
-	m.Loss = named("loss", G.Must(graph.SoftmaxCrossEntropy(m.Logits, m.Labels)))
+	logProb := G.Must(G.Log(G.Must(G.SoftMax(m.Logits))))
+	m.Loss = named("loss", G.Must(G.Neg(G.Must(G.Mean(G.Must(G.Sum(G.Must(G.HadamardProd(logProb, m.Labels)), 1)))))))
 	return m, nil
 }
