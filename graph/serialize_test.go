@@ -268,6 +268,7 @@ func FuzzUnmarshalModel(f *testing.F) {
 		f.Add(js, 1) // gorgonia's own Conv2d, MaxPool2D, Rectify, Reshape, BroadcastAdd
 	}
 	f.Add([]byte(`{"format":"gabor-model","version":1,"target":"float","loss":0,"nodes":[{"op":"const","shape":[],"value":1}]}`), 2)
+	f.Add([]byte(bnSoftmaxRecord), 3)
 	f.Fuzz(func(t *testing.T, b []byte, batch int) {
 		m, err := graph.UnmarshalModel(b, batch%8)
 		if err != nil {
@@ -277,4 +278,36 @@ func FuzzUnmarshalModel(f *testing.F) {
 			t.Fatalf("accepted a record it cannot write back: %v", err)
 		}
 	})
+}
+
+// bnSoftmaxRecord is a record with gorgonia's BatchNorm and SoftMax.
+const bnSoftmaxRecord = `{"format":"gabor-model","version":1,"target":"float","x":0,"loss":3,"nodes":[
+{"name":"x","op":"input","shape":[2,3],"batched":true},
+{"name":"bn","op":"gorgonia.BatchNorm","in":[0],"shape":[2,3],"batched":true,"momentum":0.1,"epsilon":1e-5},
+{"name":"p","op":"gorgonia.SoftMax","in":[1],"shape":[2,3],"batched":true,"along":[-1]},
+{"name":"s","op":"sum","in":[2],"shape":[]}]}`
+
+// gorgonia's BatchNorm and SoftMax survive a record round trip at another
+// batch size, with their parameters; a bad momentum is refused.
+func TestRecordBatchNormAndSoftMax(t *testing.T) {
+	m, err := graph.UnmarshalModel([]byte(bnSoftmaxRecord), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Batch() != 5 {
+		t.Errorf("rebuilt at batch %d, want 5", m.Batch())
+	}
+	js, err := graph.MarshalModel(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"gorgonia.BatchNorm"`, `"momentum": 0.1`, `"epsilon": 0.00001`, `"gorgonia.SoftMax"`} {
+		if !strings.Contains(string(js), want) {
+			t.Errorf("the rebuilt record lacks %s:\n%s", want, js)
+		}
+	}
+	bad := strings.Replace(bnSoftmaxRecord, `"momentum":0.1`, `"momentum":2`, 1)
+	if _, err := graph.UnmarshalModel([]byte(bad), 5); err == nil || !strings.Contains(err.Error(), "momentum") {
+		t.Errorf("momentum 2: %v", err)
+	}
 }
