@@ -523,9 +523,18 @@ func RebuildModel(r *ModelRecord, batch int) (m *Model, err error) {
 		}
 		m.Inputs[name] = n
 	}
+	// An input node that no role names is a leaf nobody writes: refused
+	// here, as the compiler and Record refuse it.
+	bound := map[*G.Node]bool{m.X: true, m.Labels: true}
+	for _, n := range m.Inputs {
+		bound[n] = true
+	}
 	for i, rn := range r.Nodes {
 		if rn.Op == "param" && !seen[i] {
 			return nil, fmt.Errorf("graph: model record: node %d %q is a param but not in params", i, rn.Name)
+		}
+		if rn.Op == "input" && !bound[nodes[i]] {
+			return nil, fmt.Errorf("graph: model record: node %d %q is an input, but not x, labels or one of inputs", i, rn.Name)
 		}
 	}
 	return m, nil
