@@ -36,7 +36,10 @@ func (f *Figure) SetMeta(kv map[string]string) {
 }
 
 // item kinds; each is drawn by render.go.
-type item interface{ isItem() }
+type item interface {
+	// moved is the item with its position shifted by (dx, dy) points.
+	moved(dx, dy float64) item
+}
 
 // Tile is an image drawn into the rectangle (X, Y, W, H): each source pixel
 // becomes a flat W/dx × H/dy block in every format.
@@ -94,12 +97,12 @@ type PlotTable struct {
 	Gap        float64 // between cells (points)
 }
 
-func (Tile) isItem()      {}
-func (Rect) isItem()      {}
-func (Box) isItem()       {}
-func (Text) isItem()      {}
-func (PlotItem) isItem()  {}
-func (PlotTable) isItem() {}
+func (v Tile) moved(dx, dy float64) item      { v.X, v.Y = v.X+dx, v.Y+dy; return v }
+func (v Rect) moved(dx, dy float64) item      { v.X, v.Y = v.X+dx, v.Y+dy; return v }
+func (v Box) moved(dx, dy float64) item       { v.X, v.Y = v.X+dx, v.Y+dy; return v }
+func (v Text) moved(dx, dy float64) item      { v.X, v.Y = v.X+dx, v.Y+dy; return v }
+func (v PlotItem) moved(dx, dy float64) item  { v.X, v.Y = v.X+dx, v.Y+dy; return v }
+func (v PlotTable) moved(dx, dy float64) item { v.X, v.Y = v.X+dx, v.Y+dy; return v }
 
 // Add appends items; they are drawn after those already there.
 func (f *Figure) Add(items ...item) { f.items = append(f.items, items...) }
@@ -176,27 +179,7 @@ func pt(v float64) vg.Length { return vg.Length(v) * vg.Points(1) }
 // background is not drawn), and grows f to hold it.
 func (f *Figure) Place(g *Figure, x, y float64) {
 	for _, it := range g.items {
-		switch v := it.(type) {
-		case Tile:
-			v.X, v.Y = v.X+x, v.Y+y
-			it = v
-		case Rect:
-			v.X, v.Y = v.X+x, v.Y+y
-			it = v
-		case Box:
-			v.X, v.Y = v.X+x, v.Y+y
-			it = v
-		case Text:
-			v.X, v.Y = v.X+x, v.Y+y
-			it = v
-		case PlotItem:
-			v.X, v.Y = v.X+x, v.Y+y
-			it = v
-		case PlotTable:
-			v.X, v.Y = v.X+x, v.Y+y
-			it = v
-		}
-		f.items = append(f.items, it)
+		f.items = append(f.items, it.moved(x, y))
 	}
 	f.W, f.H = max(f.W, x+g.W), max(f.H, y+g.H)
 }
