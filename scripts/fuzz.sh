@@ -27,6 +27,7 @@ targets=(
 	"./data FuzzDecodeIDX"
 	"./data FuzzDecodeNPY"
 	"./data FuzzDecodeCSV"
+	"./data FuzzParseNormalize"
 	"./figure FuzzReadPNGText"
 	"./figure FuzzReadSVGMetadata"
 	"./graph FuzzCompile"
@@ -39,6 +40,7 @@ targets=(
 	"./introspect FuzzReadWeights"
 	"./introspect FuzzParseSteps"
 	"./cmd/gabor FuzzParseRanges"
+	"./cmd/gabor FuzzParseFormats"
 )
 
 # Every Fuzz function in the tree must be in the list above.
