@@ -53,13 +53,7 @@ func binSymbol(op G.Op) string {
 func (c *compiler) foldScalar(n *G.Node, kids []*G.Node) (float64, bool) {
 	switch builtinName(n.Op()) {
 	case "constantScalar":
-		switch v := n.Value().(type) {
-		case *G.F32:
-			return float64(*v), true
-		case *G.F64:
-			return float64(*v), true
-		}
-		return 0, false
+		return scalarValue(n)
 	case "sizeOp":
 		v := intField(n.Op(), "val")
 		if v == 0 && len(kids) == 1 {

@@ -261,6 +261,8 @@ func MarshalModel(m *Model) ([]byte, error) {
 	return json.MarshalIndent(r, "", "  ")
 }
 
+// scalarValue is the value a scalar node holds (a constant, float32 or
+// float64), if it holds one.
 func scalarValue(n *G.Node) (float64, bool) {
 	if !n.IsScalar() || n.Value() == nil {
 		return 0, false
