@@ -95,10 +95,10 @@ func optimizeQuery(w *Weights, ckStep int, q QueryOptions, res *QueryResult) err
 		if err := p.Forward(xj, out); err != nil {
 			return err
 		}
-		// ∂ log probsOf(z)_label / ∂z = onehot(label) − probsOf(z).
+		// ∂ log softmax(z)_label / ∂z = onehot(label) − softmax(z).
 		for b, label := range res.Labels {
 			row := out[b*classes : (b+1)*classes]
-			probs := probsOf(row)
+			probs := LogitProbs(row)
 			for c := range probs {
 				seed[b*classes+c] = -float32(probs[c])
 			}
@@ -183,21 +183,4 @@ func tvGrad(x []float64, h, w int) []float64 {
 		}
 	}
 	return g
-}
-
-func probsOf(z []float32) []float64 {
-	m := math.Inf(-1)
-	for _, v := range z {
-		m = math.Max(m, float64(v))
-	}
-	out := make([]float64, len(z))
-	var s float64
-	for i, v := range z {
-		out[i] = math.Exp(float64(v) - m)
-		s += out[i]
-	}
-	for i := range out {
-		out[i] /= s
-	}
-	return out
 }
