@@ -35,7 +35,6 @@ func DecodePointsCSV(r io.Reader, name string) (*Points, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -43,6 +42,10 @@ func DecodePointsCSV(r io.Reader, name string) (*Points, error) {
 			}
 			return nil, fileErr(name, ErrCorrupt, "%v", err)
 		}
+		if len(rec) == 0 {
+			continue
+		}
+		line, _ := cr.FieldPos(0)
 		if !header {
 			if len(rec) != 3 || !strings.EqualFold(strings.TrimSpace(rec[0]), "x") ||
 				!strings.EqualFold(strings.TrimSpace(rec[1]), "y") || !strings.EqualFold(strings.TrimSpace(rec[2]), "label") {
