@@ -117,9 +117,9 @@ func DrawRegions(n *Net, o FigureOptions) (*figure.Figure, *Drawn, error) {
 // unitPanel is the set where one hidden unit is active.
 func unitPanel(n *Net, o FigureOptions, u UnitRef) (*plot.Plot, error) {
 	if u.Layer < 0 || u.Layer >= n.Hidden() || u.Unit < 0 || u.Unit >= n.Layers[u.Layer].Units() {
-		return nil, fmt.Errorf("geometry: no hidden unit %d:%d (the network is %s; layers from 0)", u.Layer, u.Unit, n.Widths())
+		return nil, fmt.Errorf("geometry: no hidden unit %d:%d (layer:unit from 1; the network is %s)", u.Layer+1, u.Unit+1, n.Widths())
 	}
-	p := figure.NewPlot(fmt.Sprintf("unit %d of layer %d active", u.Unit, u.Layer+1), "x", "")
+	p := figure.NewPlot(fmt.Sprintf("unit %d of layer %d active", u.Unit+1, u.Layer+1), "x", "")
 	on := figure.ClassColor(0)
 	prefix := 0
 	for prefix < u.Layer+1 && n.Layers[prefix].Act.piecewiseLinear() {
@@ -188,11 +188,12 @@ func addMap(p *plot.Plot, m *Map) error {
 }
 
 // addLines draws each first-layer unit's line inside the box, and a short
-// tick from its middle towards its positive side, labelled with the unit.
+// tick towards its positive side, labelled with the unit (from 1).
 func addLines(p *plot.Plot, n *Net, b Box) error {
 	tick := 0.05 * b.Diameter()
 	var labels plotter.XYLabels
-	for _, hp := range n.HalfPlanes() {
+	hps := n.HalfPlanes()
+	for _, hp := range hps {
 		a, c, ok := b.Clip(hp.Line)
 		if !ok {
 			continue
@@ -204,7 +205,10 @@ func addLines(p *plot.Plot, n *Net, b Box) error {
 		l.Color, l.Width = color.Gray{Y: 40}, vg.Points(0.7)
 		p.Add(l)
 		nrm := math.Hypot(hp.Line.A, hp.Line.B)
-		mid := Point{(a.X + c.X) / 2, (a.Y + c.Y) / 2}
+		// The tick sits at a point of the segment that differs by unit,
+		// so that lines crossing near one point keep their labels apart.
+		f := 0.2 + 0.6*(float64(hp.Unit)+0.5)/float64(len(hps))
+		mid := Point{a.X + f*(c.X-a.X), a.Y + f*(c.Y-a.Y)}
 		tip := Point{mid.X + tick*hp.Line.A/nrm, mid.Y + tick*hp.Line.B/nrm}
 		t, err := plotter.NewLine(plotter.XYs{{X: mid.X, Y: mid.Y}, {X: tip.X, Y: tip.Y}})
 		if err != nil {
@@ -219,7 +223,7 @@ func addLines(p *plot.Plot, n *Net, b Box) error {
 		s.Shape, s.Color, s.Radius = draw.PlusGlyph{}, color.Gray{Y: 40}, vg.Points(2)
 		p.Add(s)
 		labels.XYs = append(labels.XYs, plotter.XY{X: tip.X, Y: tip.Y})
-		labels.Labels = append(labels.Labels, fmt.Sprint(hp.Unit))
+		labels.Labels = append(labels.Labels, fmt.Sprint(hp.Unit+1))
 	}
 	if len(labels.XYs) > 0 && len(labels.XYs) <= 24 {
 		lb, err := plotter.NewLabels(labels)
@@ -227,8 +231,8 @@ func addLines(p *plot.Plot, n *Net, b Box) error {
 			return err
 		}
 		for i := range lb.TextStyle {
+			lb.TextStyle[i].Font = p.X.Tick.Label.Font
 			lb.TextStyle[i].Font.Size = vg.Points(figure.TextSize - 2)
-			lb.TextStyle[i].Font.Typeface = p.X.Tick.Label.Font.Typeface
 			lb.TextStyle[i].Color = color.Gray{Y: 40}
 		}
 		lb.Offset = vg.Point{X: vg.Points(2), Y: vg.Points(1)}

@@ -42,6 +42,7 @@ targets=(
 	"./cmd/gabor FuzzParseRanges"
 	"./cmd/gabor FuzzParseFormats"
 	"./data FuzzDecodePointsCSV"
+	"./cmd/gabor FuzzParseRegionsFlags"
 )
 
 # Every Fuzz function in the tree must be in the list above.
