@@ -2,6 +2,7 @@ package geometry
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 )
@@ -56,7 +57,7 @@ func DecisionMap(n *Net, g Grid) (*Map, error) {
 			out := e.forward(g.At(i, j))
 			c := Class(out)
 			m.Class[j*g.NX+i] = c
-			m.Prob[j*g.NX+i] = Probs(out)[c]
+			m.Prob[j*g.NX+i] = topProb(out, c)
 		}
 	}, n)
 	return m, nil
@@ -84,9 +85,27 @@ func UnitMap(n *Net, g Grid, layer, unit int) ([]float64, error) {
 	return out, nil
 }
 
+// topProb is Probs(out)[c] for the class c of the largest output, without
+// allocating: 1/Σ exp(out_i − out_c), or the sigmoid for one output.
+func topProb(out []float64, c int) float64 {
+	if len(out) == 1 {
+		p := 1 / (1 + math.Exp(-out[0]))
+		if c == 0 {
+			return 1 - p
+		}
+		return p
+	}
+	s := 0.0
+	for _, v := range out {
+		s += math.Exp(v - out[c])
+	}
+	return 1 / s
+}
+
 // evaluator is Net.Forward without allocation per point.
 type evaluator struct {
 	n    *Net
+	in   [2]float64
 	pre  [][]float64
 	post [][]float64
 }
@@ -100,7 +119,8 @@ func newEvaluator(n *Net) *evaluator {
 }
 
 func (e *evaluator) forward(p Point) []float64 {
-	in := []float64{p.X, p.Y}
+	e.in = [2]float64{p.X, p.Y}
+	in := e.in[:]
 	for i := range e.n.Layers {
 		l := &e.n.Layers[i]
 		for j, row := range l.W {

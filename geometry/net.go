@@ -59,7 +59,10 @@ func (a Act) apply(z float64) float64 {
 		}
 		return 0
 	case ReLU:
-		return math.Max(z, 0)
+		if z > 0 {
+			return z
+		}
+		return 0
 	case Sigmoid:
 		return 1 / (1 + math.Exp(-z))
 	case Tanh:
