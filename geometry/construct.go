@@ -1,11 +1,11 @@
 package geometry
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize/convex/lp"
@@ -24,7 +24,7 @@ type Shapes struct {
 // ParseShapes reads Shapes from JSON, rejecting unknown fields.
 func ParseShapes(b []byte) (*Shapes, error) {
 	var s Shapes
-	d := json.NewDecoder(strings.NewReader(string(b)))
+	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
 	if err := d.Decode(&s); err != nil {
 		return nil, fmt.Errorf("geometry: reading shapes: %w", err)

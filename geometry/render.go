@@ -2,6 +2,7 @@ package geometry
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -292,4 +293,37 @@ func ReadShapes(path string) (*Constructed, error) {
 		return nil, &InputError{path, err}
 	}
 	return c, nil
+}
+
+// ParseNet reads a Net from JSON: {"layers": [{"weight": [[…], …], "bias":
+// […], "act": "relu"}, …]}, the first layer's weights [units][2], rejecting
+// unknown fields, and validates it.
+func ParseNet(b []byte) (*Net, error) {
+	var n Net
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&n); err != nil {
+		return nil, fmt.Errorf("geometry: reading a network: %w", err)
+	}
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	return &n, nil
+}
+
+// ReadNet reads a network file (see ParseNet); every error is an
+// *InputError naming the file.
+func ReadNet(path string) (*Net, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, &InputError{path, errors.New("no such file")}
+		}
+		return nil, &InputError{path, err}
+	}
+	n, err := ParseNet(b)
+	if err != nil {
+		return nil, &InputError{path, err}
+	}
+	return n, nil
 }

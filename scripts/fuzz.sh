@@ -43,6 +43,8 @@ targets=(
 	"./cmd/gabor FuzzParseFormats"
 	"./data FuzzDecodePointsCSV"
 	"./cmd/gabor FuzzParseRegionsFlags"
+	"./geometry FuzzParseShapes"
+	"./geometry FuzzParseNet"
 )
 
 # Every Fuzz function in the tree must be in the list above.

@@ -19,6 +19,7 @@ type regionsOptions struct {
 	IO        *ioStreams
 	Path      string // RUN_DIR or CHECKPOINT ("" with --construct or --depth-example)
 	Construct string
+	NetFile   string
 	Depth     bool
 	Points    string
 	JSON      bool
@@ -51,6 +52,10 @@ Given a run directory with several snapshots and no --step, the region count
 over training is plotted and the decision regions of every snapshot written as
 an animated GIF.
 
+--net FILE.json draws a network given by its weights:
+{"layers": [{"weight": [[w1, w2], …], "bias": […], "act": "relu"}, …]} (act:
+step, relu, sigmoid, tanh or linear; the last layer gives the logits).
+
 --construct FILE.json builds a step network from convex polygons and unions:
 {"polygons": [[[x,y],…],…], "unions": [[0,1],…]}: one unit per edge, one AND
 unit per polygon (weights 1/k, bias −1 + 1/(2k)), one OR unit per union; class 0
@@ -71,10 +76,10 @@ Files go to RUN_DIR/figures (or --out), named regions-MODEL-stepNNNNNN.`,
   # depth against width: 2-10-3-8 and what 2-10-8 can do
   gabor regions --depth-example --out figs`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			built := opts.Construct != "" || opts.Depth
+			built := opts.Construct != "" || opts.Depth || opts.NetFile != ""
 			switch {
 			case built && len(args) > 0:
-				return usagef("%s takes no RUN_DIR with --construct or --depth-example, got %q", cmd.CommandPath(), args)
+				return usagef("%s takes no RUN_DIR with --construct, --net or --depth-example, got %q", cmd.CommandPath(), args)
 			case !built && len(args) != 1:
 				return usagef("%s needs one RUN_DIR or CHECKPOINT argument (or --construct FILE.json), got %d", cmd.CommandPath(), len(args))
 			}
@@ -84,8 +89,8 @@ Files go to RUN_DIR/figures (or --out), named regions-MODEL-stepNNNNNN.`,
 			if len(args) == 1 {
 				opts.Path = args[0]
 			}
-			if opts.Construct != "" && opts.Depth {
-				return usagef("--construct and --depth-example cannot be combined")
+			if n := btoi(opts.Construct != "") + btoi(opts.Depth) + btoi(opts.NetFile != ""); n > 1 {
+				return usagef("--construct, --net and --depth-example cannot be combined")
 			}
 			if err := validateRegions(opts); err != nil {
 				return err
@@ -107,6 +112,7 @@ Files go to RUN_DIR/figures (or --out), named regions-MODEL-stepNNNNNN.`,
 	fl.StringArrayVar(&opts.units, "unit", nil, "also draw where unit `L:J` (hidden layer L, unit J, both from 1) is active; repeatable")
 	fl.StringVar(&opts.Points, "points", "", "draw the points of `FILE.csv` (x,y,label with a header) and report the accuracy on them")
 	fl.StringVar(&opts.Construct, "construct", "", "build a step network from the polygons of `FILE.json` instead of reading a run")
+	fl.StringVar(&opts.NetFile, "net", "", "draw the network of `FILE.json` ({\"layers\": [{\"weight\", \"bias\", \"act\"}, …]}) instead of reading a run")
 	fl.BoolVar(&opts.Depth, "depth-example", false, "build the 2-10-3-8 depth example and solve the 2-10-8 linear programs")
 	fl.BoolVar(&o.TimeLapse, "timelapse", true, "with a run of several snapshots: the region count over training and a GIF")
 	fl.BoolVar(&opts.JSON, "json", false, `print {"model","widths","box","regions_count","regions",…,"files"} as one JSON object`)
@@ -202,6 +208,13 @@ func runRegions(opts *regionsOptions) error {
 		}
 		name := strings.TrimSuffix(filepath.Base(opts.Construct), filepath.Ext(opts.Construct))
 		res, err = geometry.RenderNet(c.Net, name, -1, o)
+	case opts.NetFile != "":
+		var n *geometry.Net
+		if n, err = geometry.ReadNet(opts.NetFile); err != nil {
+			break
+		}
+		name := strings.TrimSuffix(filepath.Base(opts.NetFile), filepath.Ext(opts.NetFile))
+		res, err = geometry.RenderNet(n, name, -1, o)
 	default:
 		res, err = geometry.RenderRun(opts.Path, o)
 	}
@@ -273,4 +286,11 @@ func printDepth(io *ioStreams, d *geometry.DepthResult) {
 		}
 		fmt.Fprintf(io.Out, "  %s      %5d  %s\n", p.Pattern, p.Cells, yes)
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
