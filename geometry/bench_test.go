@@ -3,6 +3,8 @@ package geometry
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/gaborlab/gabor/models"
 )
 
 // BenchmarkRegions/2-16-16-2: the exact linear regions of a ReLU net of
@@ -29,6 +31,28 @@ func BenchmarkDecisionMap(b *testing.B) {
 	b.Run("512x512", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := DecisionMap(n, g); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkProgramMap/512x512: the same map through the compiled forward
+// program on the CPU backend, in batches of ProgramBatch.
+func BenchmarkProgramMap(b *testing.B) {
+	m, err := models.MLP2D(ProgramBatch, 5, models.MLP2DOptions{Hidden: []int{16, 16}, Act: models.ActReLU})
+	if err != nil {
+		b.Fatal(err)
+	}
+	vals, _ := models.ParamValues(m)
+	by := map[string][]float32{}
+	for i, p := range m.Params {
+		by[p.Name()] = vals[i]
+	}
+	g := Grid{Box: Box{-2, -2, 2, 2}, NX: 512, NY: 512}
+	b.Run("512x512/cpu", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := ProgramMap(m, func(n string) ([]float32, bool) { v, ok := by[n]; return v, ok }, g, "cpu"); err != nil {
 				b.Fatal(err)
 			}
 		}

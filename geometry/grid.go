@@ -102,18 +102,23 @@ func topProb(out []float64, c int) float64 {
 	return 1 / s
 }
 
-// evaluator is Net.Forward without allocation per point.
+// evaluator is Net.Forward without allocation per point, over weights
+// copied into one contiguous row-major slice per layer.
 type evaluator struct {
 	n    *Net
 	in   [2]float64
+	w    [][]float64 // per layer, units × fan-in
 	pre  [][]float64
 	post [][]float64
 }
 
 func newEvaluator(n *Net) *evaluator {
-	e := &evaluator{n: n, pre: make([][]float64, len(n.Layers)), post: make([][]float64, len(n.Layers))}
+	e := &evaluator{n: n, w: make([][]float64, len(n.Layers)), pre: make([][]float64, len(n.Layers)), post: make([][]float64, len(n.Layers))}
 	for i, l := range n.Layers {
 		e.pre[i], e.post[i] = make([]float64, l.Units()), make([]float64, l.Units())
+		for _, row := range l.W {
+			e.w[i] = append(e.w[i], row...)
+		}
 	}
 	return e
 }
@@ -123,15 +128,29 @@ func (e *evaluator) forward(p Point) []float64 {
 	in := e.in[:]
 	for i := range e.n.Layers {
 		l := &e.n.Layers[i]
-		for j, row := range l.W {
+		w, pre, post := e.w[i], e.pre[i], e.post[i]
+		fan := len(in)
+		for j := range pre {
+			row := w[j*fan : (j+1)*fan : (j+1)*fan]
 			s := l.B[j]
-			for k, w := range row {
-				s += w * in[k]
+			for k, x := range in {
+				s += row[k] * x
 			}
-			e.pre[i][j] = s
-			e.post[i][j] = l.Act.apply(s)
+			pre[j] = s
 		}
-		in = e.post[i]
+		switch l.Act {
+		case ReLU:
+			for j, z := range pre {
+				post[j] = max(z, 0)
+			}
+		case Linear:
+			copy(post, pre)
+		default:
+			for j, z := range pre {
+				post[j] = l.Act.apply(z)
+			}
+		}
+		in = post
 	}
 	return in
 }

@@ -150,6 +150,16 @@ func (n *Net) PiecewiseLinear() bool {
 	return true
 }
 
+// hasStep says whether any layer is a step.
+func (n *Net) hasStep() bool {
+	for _, l := range n.Layers {
+		if l.Act == Step {
+			return true
+		}
+	}
+	return false
+}
+
 // Forward runs the network at p and returns every layer's pre-activations
 // (pre[l][j]) and the output (the last layer after its activation).
 func (n *Net) Forward(p Point) (pre [][]float64, out []float64) {

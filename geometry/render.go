@@ -39,6 +39,12 @@ type RenderOptions struct {
 	TimeLapse bool
 	Output    figure.Output
 	Progress  io.Writer // a line per snapshot of a time-lapse (nil: none)
+	// Device runs a run's compiled forward program for the decision map
+	// (ProgramMap: "cpu", "cuda", "auto"); "" samples the float64 Net. A
+	// network with step layers is always sampled as the Net (true steps).
+	Device string
+
+	pmap *Map // the map RenderRun sampled through the program
 }
 
 // RegionJSON is one linear region as --json lists it.
@@ -89,6 +95,18 @@ func RenderRun(path string, o RenderOptions) (*Result, error) {
 	}
 	if o.Output.Dir == "" {
 		o.Output.Dir = filepath.Join(w.RunDir(), "figures")
+	}
+	if o.Device != "" && !n.hasStep() {
+		m, err := w.Model(ProgramBatch)
+		if err != nil {
+			return nil, err
+		}
+		box := defaultBox(o)
+		if o.pmap, err = ProgramMap(m, func(name string) ([]float32, bool) { t, ok := w.Tensors[name]; return t.Data, ok },
+			Grid{Box: box, NX: resOf(o), NY: resOf(o)}, o.Device); err != nil {
+			return nil, err
+		}
+		o.Box = &box
 	}
 	res, err := RenderNet(n, w.Config.Model, w.Step, o)
 	if err != nil {
@@ -175,7 +193,7 @@ func RenderNet(n *Net, model string, step int, o RenderOptions) (*Result, error)
 	if step >= 0 {
 		title += fmt.Sprintf(" at step %d", step)
 	}
-	f, d, err := DrawRegions(n, FigureOptions{Title: o.Output.TitleFor(title), Box: box, Res: o.Res, Points: o.Points, Labels: o.Labels, Lines: true, Exact: true, Units: o.Units})
+	f, d, err := DrawRegions(n, FigureOptions{Title: o.Output.TitleFor(title), Box: box, Res: o.Res, Points: o.Points, Labels: o.Labels, Lines: true, Exact: true, Units: o.Units, Map: o.pmap})
 	if err != nil {
 		return nil, err
 	}
@@ -234,6 +252,13 @@ func RenderNet(n *Net, model string, step int, o RenderOptions) (*Result, error)
 	}
 	res.Files = append(res.Files, files...)
 	return res, nil
+}
+
+func resOf(o RenderOptions) int {
+	if o.Res == 0 {
+		return 256
+	}
+	return o.Res
 }
 
 // defaultBox is o.Box, or the points' extent widened by a fifth (at least

@@ -114,6 +114,7 @@ Files go to RUN_DIR/figures (or --out), named regions-MODEL-stepNNNNNN.`,
 	fl.StringVar(&opts.Construct, "construct", "", "build a step network from the polygons of `FILE.json` instead of reading a run")
 	fl.StringVar(&opts.NetFile, "net", "", "draw the network of `FILE.json` ({\"layers\": [{\"weight\", \"bias\", \"act\"}, …]}) instead of reading a run")
 	fl.BoolVar(&opts.Depth, "depth-example", false, "build the 2-10-3-8 depth example and solve the 2-10-8 linear programs")
+	fl.StringVar(&o.Device, "device", "auto", "run a run's compiled forward program for the decision map on `DEVICE`: cpu, cuda, auto (\"\": sample the float64 network; step networks always are)")
 	fl.BoolVar(&o.TimeLapse, "timelapse", true, "with a run of several snapshots: the region count over training and a GIF")
 	fl.BoolVar(&opts.JSON, "json", false, `print {"model","widths","box","regions_count","regions",…,"files"} as one JSON object`)
 	opts.fig.register(fl, "RUN_DIR/figures, or ./figures")
@@ -123,6 +124,11 @@ Files go to RUN_DIR/figures (or --out), named regions-MODEL-stepNNNNNN.`,
 // validateRegions checks flag values (usage errors, exit 2).
 func validateRegions(opts *regionsOptions) error {
 	o := &opts.Opts
+	if o.Device != "" {
+		if err := checkOneOf("device", o.Device, "auto", "cpu", "cuda"); err != nil {
+			return err
+		}
+	}
 	if o.Res < 16 || o.Res > 2048 {
 		return usagef("--res must be from 16 to 2048, got %d", o.Res)
 	}
@@ -179,6 +185,11 @@ func parseUnit(s string) (geometry.UnitRef, error) {
 func runRegions(opts *regionsOptions) error {
 	o := opts.Opts
 	o.Progress = opts.IO.ErrOut
+	if o.Device != "" {
+		if err := checkDeviceBuilt(o.Device); err != nil { // train_run.go: exit 4
+			return err
+		}
+	}
 	if opts.Points != "" {
 		p, err := data.ReadPointsCSV(opts.Points)
 		if err != nil {
