@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +14,10 @@ import (
 	"github.com/gaborlab/gabor/geometry"
 	"github.com/spf13/cobra"
 )
+
+// PointsFile is where a 2-D run keeps its training points (x,y,label), which
+// gabor regions draws when --points is not given.
+const PointsFile = "points.csv"
 
 // regionsOptions are the parsed flags of `gabor regions`.
 type regionsOptions struct {
@@ -38,7 +43,7 @@ func newCmdRegions(f *factory, runF func(*regionsOptions) error) *cobra.Command 
 		Long: `Draw the input plane of a network with two inputs (an mlp2d run, or a network
 built from polygons): the decision regions (each class in its colour, paler where
 its probability is lower), every first-layer unit's line w·x + b = 0 with a tick
-on its positive side, and the points (--points FILE.csv).
+on its positive side, and the points (--points FILE.csv; by default a 2-D run's own, RUN_DIR/points.csv).
 
 For step and ReLU networks the exact linear regions are computed — every
 activation pattern's convex polygon, found by cutting the box by each unit's
@@ -190,8 +195,12 @@ func runRegions(opts *regionsOptions) error {
 			return err
 		}
 	}
-	if opts.Points != "" {
-		p, err := data.ReadPointsCSV(opts.Points)
+	points := opts.Points
+	if st, err := os.Stat(filepath.Join(opts.Path, PointsFile)); points == "" && opts.Path != "" && err == nil && st.Mode().IsRegular() {
+		points = filepath.Join(opts.Path, PointsFile)
+	}
+	if points != "" {
+		p, err := data.ReadPointsCSV(points)
 		if err != nil {
 			return err
 		}
