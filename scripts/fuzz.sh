@@ -41,6 +41,8 @@ targets=(
 	"./introspect FuzzParseSteps"
 	"./cmd/gabor FuzzParseRanges"
 	"./cmd/gabor FuzzParseFormats"
+	"./data FuzzDecodePointsCSV"
+	"./cmd/gabor FuzzParseRegionsFlags"
 )
 
 # Every Fuzz function in the tree must be in the list above.
