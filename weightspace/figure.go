@@ -35,14 +35,18 @@ func LineFigure(series []LineSeries, title, fromName, toName string) (*figure.Fi
 	accP := figure.NewPlot("", xl, "accuracy")
 	var ls, as []figure.Series
 	for _, s := range series {
+		name := s.Name
+		if len(series) == 1 {
+			name = "" // one curve needs no legend
+		}
 		var x, l, a []float64
 		for _, p := range s.Points {
 			x, a = append(x, p.Alpha), append(a, p.Accuracy)
 			l = append(l, finiteOr(p.Loss, math.NaN()))
 		}
 		x2, l2 := dropNaN(x, l)
-		ls = append(ls, figure.Series{Name: s.Name, X: x2, Y: l2, Points: true})
-		as = append(as, figure.Series{Name: s.Name, X: x, Y: a, Points: true})
+		ls = append(ls, figure.Series{Name: name, X: x2, Y: l2, Points: true})
+		as = append(as, figure.Series{Name: name, X: x, Y: a, Points: true})
 	}
 	if err := figure.AddSeries(lossP, ls); err != nil {
 		return nil, err
@@ -53,11 +57,7 @@ func LineFigure(series []LineSeries, title, fromName, toName string) (*figure.Fi
 	accP.Legend = plot.NewLegend()
 	accP.Y.Min, accP.Y.Max = 0, 1
 	for _, p := range []*plot.Plot{lossP, accP} {
-		for _, a := range []float64{0, 1} {
-			if err := vline(p, a); err != nil {
-				return nil, err
-			}
-		}
+		p.Add(vline{0}, vline{1})
 	}
 	f := figure.New(2*panelW+8, panelH+titleH)
 	f.Add(figure.Text{X: 6, Y: 15, S: title, Size: figure.TextSize + 1})
@@ -66,16 +66,11 @@ func LineFigure(series []LineSeries, title, fromName, toName string) (*figure.Fi
 	return f, nil
 }
 
-// vline draws a dashed gray vertical line at x over the plot's y range.
-func vline(p *plot.Plot, x float64) error {
-	p.Add(vlinePlotter{x: x})
-	return nil
-}
+// vline is a dashed gray vertical line at x across the data area, whatever
+// the y range.
+type vline struct{ x float64 }
 
-// vlinePlotter spans the data area at x whatever the y range.
-type vlinePlotter struct{ x float64 }
-
-func (v vlinePlotter) Plot(c draw.Canvas, p *plot.Plot) {
+func (v vline) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, _ := p.Transforms(&c)
 	x := trX(v.x)
 	c.SetColor(color.Gray{Y: 140})
@@ -170,11 +165,11 @@ func SurfaceFigure(s *Surface, title, xlabel, ylabel string) (*figure.Figure, er
 	}
 	g, lo, hi := logGrid(s)
 	cm := figure.Blues
-	heatP := figure.NewPlot("heat map of log₁₀ loss", xlabel, ylabel)
+	heatP := figure.NewPlot("heat map of log10 loss", xlabel, ylabel)
 	hm := plotter.NewHeatMap(g, cmapPalette{cm, 256})
 	hm.Min, hm.Max = lo, hi
 	heatP.Add(hm)
-	contP := figure.NewPlot("contours of log₁₀ loss", xlabel, ylabel)
+	contP := figure.NewPlot("contours of log10 loss", xlabel, ylabel)
 	levels := make([]float64, 14)
 	for i := range levels {
 		levels[i] = lo + (hi-lo)*(float64(i)+0.5)/float64(len(levels))
@@ -197,7 +192,7 @@ func SurfaceFigure(s *Surface, title, xlabel, ylabel string) (*figure.Figure, er
 	f := figure.New(2*panelW+barW+8, panelH+titleH)
 	f.Add(figure.Text{X: 6, Y: 15, S: title, Size: figure.TextSize + 1})
 	f.Add(figure.PlotItem{X: 0, Y: titleH, W: panelW, H: panelH, Plot: heatP})
-	figure.AddColorbar(f, panelW, titleH+10, barW, panelH-40, cm, figure.Scale{Lo: lo, Hi: hi}, false, false, "log₁₀ loss")
+	figure.AddColorbar(f, panelW, titleH+10, barW, panelH-40, cm, figure.Scale{Lo: lo, Hi: hi}, false, false, "log10 loss")
 	f.Add(figure.PlotItem{X: panelW + barW + 8, Y: titleH, W: panelW, H: panelH, Plot: contP})
 	return f, nil
 }
