@@ -15,7 +15,7 @@ require (
 	gorgonia.org/tensor v0.9.24
 )
 
-require go.yaml.in/yaml/v3 v3.0.6 // indirect
+require go.yaml.in/yaml/v3 v3.0.6
 
 require (
 	git.sr.ht/~sbinet/gg v0.6.0
