@@ -41,6 +41,7 @@ targets=(
 	"./introspect FuzzParseSteps"
 	"./cmd/gabor FuzzParseRanges"
 	"./cmd/gabor FuzzParseFormats"
+	"./sweep FuzzParseSpec"
 )
 
 # Every Fuzz function in the tree must be in the list above.

@@ -81,9 +81,6 @@ func NewPlan(s *Spec, extra []string) (*Plan, error) {
 		if why, ok := flagsOwned[name]; ok {
 			return nil, fmt.Errorf("sweep: --%s cannot be given to the runs of a sweep: %s", name, why)
 		}
-		if name == "seed" && len(s.Seeds) > 0 {
-			return nil, errors.New("sweep: --seed is given after -- and --seeds sweeps it: give the seeds with --seeds")
-		}
 	}
 
 	n := 1
