@@ -134,7 +134,8 @@ func lastError(logPath string, runErr error) string {
 		return runErr.Error()
 	}
 	defer f.Close()
-	var last, gabor string
+	var last string
+	var gabor []string // the last "gabor: …" line and what follows it
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 1<<16), 1<<20)
 	for sc.Scan() {
@@ -143,11 +144,14 @@ func lastError(logPath string, runErr error) string {
 			continue
 		}
 		last = line
-		if strings.HasPrefix(line, "gabor: ") {
-			gabor = line
+		switch {
+		case strings.HasPrefix(line, "gabor: "):
+			gabor = []string{line}
+		case len(gabor) > 0:
+			gabor = append(gabor, line)
 		}
 	}
-	msg := gabor
+	msg := strings.Join(gabor, " ")
 	if msg == "" {
 		msg = last
 	}

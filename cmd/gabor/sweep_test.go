@@ -323,3 +323,39 @@ func TestSweepStatusAndReportOfAFreshSweep(t *testing.T) {
 		t.Errorf("report of a sweep with nothing done: exit %d\n%s", code, stdout)
 	}
 }
+
+// A run that fails is tried again up to --retries, each attempt's output
+// kept; the sweep fails naming the point and its log; a larger --retries
+// given when continuing tries it again.
+func TestSweepLocalRetriesFailures(t *testing.T) {
+	exe := buildGabor(t)
+	isolateData(t)
+	dir := filepath.Join(t.TempDir(), "sw")
+	out, err := exec.Command(exe, "sweep", "run", "--seeds", "1", "--retries", "1", "--dir", dir, "--",
+		"train", "--model", "mlp", "--dataset", "mnist", "--data", filepath.Join(dir, "no-such-data"), "--epochs", "1").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "1 point(s) failed 2 time(s), out of retries") ||
+		!strings.Contains(string(out), "seed=1: exit status 3: gabor: data:") {
+		t.Fatalf("exit %v:\n%s", err, out)
+	}
+	d, err := sweep.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := d.Status(d.Plan.Points[0])
+	if err != nil || s.Status != sweep.StatusFailed || s.Attempts != 2 || s.Failures != 2 || s.ExitCode != exitData || len(s.Logs) != 2 {
+		t.Fatalf("state %+v, %v", s, err)
+	}
+	for _, l := range s.Logs {
+		if b, err := os.ReadFile(filepath.Join(dir, l)); err != nil || !strings.Contains(string(b), "not found") {
+			t.Errorf("log %s: %v\n%s", l, err, b)
+		}
+	}
+	out, _ = exec.Command(exe, "sweep", "run", dir).CombinedOutput()
+	if s, _ := d.Status(d.Plan.Points[0]); s.Attempts != 2 {
+		t.Errorf("continuing without more retries ran it again: %+v\n%s", s, out)
+	}
+	out, _ = exec.Command(exe, "sweep", "run", dir, "--retries", "2").CombinedOutput()
+	if s, _ := d.Status(d.Plan.Points[0]); s.Attempts != 3 || s.Failures != 3 {
+		t.Errorf("--retries 2 when continuing: %+v\n%s", s, out)
+	}
+}
