@@ -43,6 +43,7 @@ targets=(
 	"./cmd/gabor FuzzParseFormats"
 	"./data FuzzDecodePointsCSV"
 	"./cmd/gabor FuzzParseRegionsFlags"
+	"./sweep FuzzParseSpec"
 )
 
 # Every Fuzz function in the tree must be in the list above.
