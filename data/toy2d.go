@@ -42,6 +42,18 @@ func Toy2DNames() []string {
 	return n
 }
 
+// Set is the points as a Set of float inputs (D = 2) with their class labels,
+// named split ("train" or "test"); it shares the points' storage.
+func (p *Points) Set(split string) *Set {
+	return &Set{Name: split, X: p.X, D: 2, Labels: p.Labels, N: p.N, Classes: p.Classes}
+}
+
+// PointsDataset pairs two point sets (drawn with different seeds) as a Dataset
+// that Run and Fit train on, named after the training points.
+func PointsDataset(train, test *Points) *Dataset {
+	return &Dataset{Name: train.Name, Train: train.Set("train"), Test: test.Set("test"), Source: "generated 2-D points"}
+}
+
 func newPoints(name string, n, classes int) *Points {
 	return &Points{Name: name, X: make([]float32, 2*n), Labels: make([]uint8, n), N: n, Classes: classes}
 }

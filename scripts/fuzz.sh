@@ -45,6 +45,7 @@ targets=(
 	"./cmd/gabor FuzzParseRegionsFlags"
 	"./geometry FuzzParseShapes"
 	"./geometry FuzzParseNet"
+	"./sweep FuzzParseSpec"
 )
 
 # Every Fuzz function in the tree must be in the list above.
