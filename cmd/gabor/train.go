@@ -29,6 +29,8 @@ type trainOptions struct {
 	Normalize string
 	// DivergeFactor is --diverge-factor (0: off); see train.DefaultDivergeFactor.
 	DivergeFactor float64
+	// TwoD are the 2-D flags (--hidden, --act, --points): train2d.go.
+	TwoD twoDFlags
 
 	// Set records which flags were given on the command line, by name: --resume
 	// refuses the ones that would change the run it continues.
@@ -139,6 +141,7 @@ stdout carries one JSON object per line: an "epoch" event after each epoch and a
 		"stop (exit 5) when a sampled loss exceeds `F`× the best so far, or is NaN/Inf (0: only NaN/Inf)")
 	fl.BoolVar(&opts.JSON, "json", false, "write one JSON object per line on stdout (epoch and done events)")
 	addSnapshotFlags(fl, c) // --snapshot, --conv1: train_snapshot.go
+	addTrain2DFlags(fl, &opts.TwoD)
 	return cmd
 }
 
@@ -164,6 +167,9 @@ func validateTrain(o *trainOptions) error {
 		return nil
 	}
 	c := &o.Config
+	if o.TwoD.on(c) {
+		return o.TwoD.validate(o) // train2d.go
+	}
 	if err := checkModelName(c.Model); err != nil {
 		return err
 	}
