@@ -20,7 +20,6 @@ import (
 // points CSV trains mlp2d through train.Fit; train.go only registers the
 // flags and hands such runs here.
 
-
 // twoDFlags are the values of the 2-D flags.
 type twoDFlags struct {
 	hidden  string
