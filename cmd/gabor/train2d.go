@@ -26,6 +26,7 @@ type twoDFlags struct {
 	act     string
 	points  string
 	nPoints int
+	noise   float64
 
 	opts models.MLP2DOptions // parsed by validate
 }
@@ -37,6 +38,7 @@ func addTrain2DFlags(fl *pflag.FlagSet, t *twoDFlags) {
 		fmt.Sprintf(" (step trains as a sigmoid made %g× steeper after every epoch, up to %g×, and is drawn as a true step)", models.StepGrowth, models.StepMax))
 	fl.StringVar(&t.points, "points", "", "train mlp2d on the points of `FILE.csv` (x,y,label with a header)")
 	fl.IntVar(&t.nPoints, "n-points", 1000, "points drawn from a 2-D toy set for training (and as many, another draw, for testing)")
+	fl.Float64Var(&t.noise, "noise", -1, "noise of a 2-D toy set (its standard deviation; default: the set's own: moons 0.1, circles 0.06, xor 0.1, spirals 0.05, blobs 0.2)")
 }
 
 // on says whether the run is a 2-D one: mlp2d, a 2-D toy set or --points.
@@ -69,6 +71,12 @@ func (t *twoDFlags) validate(o *trainOptions) error {
 	t.opts = models.MLP2DOptions{Hidden: hidden, Act: strings.ToLower(t.act)}
 	if !slices.Contains(models.MLP2DActs(), t.opts.Act) {
 		return usagef("--act must be one of %s, got %q", strings.Join(models.MLP2DActs(), ", "), t.act)
+	}
+	if t.noise != -1 && !(t.noise >= 0 && t.noise <= 10) {
+		return usagef("--noise must be from 0 to 10, got %g", t.noise)
+	}
+	if t.noise != -1 && t.points != "" {
+		return usagef("--noise applies to the generated sets, not to --points")
 	}
 	if t.nPoints < 2 || t.nPoints > 1<<22 {
 		return usagef("--n-points must be from 2 to %d, got %d", 1<<22, t.nPoints)
@@ -113,11 +121,31 @@ func (t *twoDFlags) load(cfg train.Config) (train2, test2 *data.Points, err erro
 	if name == "" {
 		name = "moons"
 	}
-	if train2, err = data.Toy2D(name, cfg.Seed, t.nPoints); err != nil {
+	if train2, err = t.toy(name, cfg.Seed); err != nil {
 		return nil, nil, &usageError{err}
 	}
-	test2, err = data.Toy2D(name, cfg.Seed+1_000_003, t.nPoints)
+	test2, err = t.toy(name, cfg.Seed+1_000_003)
 	return train2, test2, err
+}
+
+// toy draws a 2-D toy set, with --noise when given.
+func (t *twoDFlags) toy(name string, seed uint64) (*data.Points, error) {
+	if t.noise < 0 {
+		return data.Toy2D(name, seed, t.nPoints)
+	}
+	switch name {
+	case "moons":
+		return data.TwoMoons(seed, t.nPoints, t.noise), nil
+	case "circles":
+		return data.Circles(seed, t.nPoints, t.noise, 0.5), nil
+	case "xor":
+		return data.XOR(seed, t.nPoints, t.noise), nil
+	case "spirals":
+		return data.Spirals(seed, t.nPoints, 2, t.noise), nil
+	case "blobs":
+		return data.Blobs(seed, t.nPoints, 3, t.noise), nil
+	}
+	return data.Toy2D(name, seed, t.nPoints)
 }
 
 // runTrain2D trains mlp2d on 2-D points: the model built here (train.Fit
