@@ -108,10 +108,12 @@ func RenderRun(path string, o RenderOptions) (*Result, error) {
 		}
 		o.Box = &box
 	}
-	res, err := RenderNet(n, w.Config.Model, w.Step, o)
+	name := filepath.Base(w.RunDir())
+	res, err := RenderNet(n, name, w.Step, o)
 	if err != nil {
 		return nil, err
 	}
+	res.Model = w.Config.Model
 	if run == nil || o.Step >= 0 || !o.TimeLapse {
 		return res, nil
 	}
@@ -130,7 +132,7 @@ func RenderRun(path string, o RenderOptions) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		title := fmt.Sprintf("%s step %d", w.Config.Model, s.Step)
+		title := fmt.Sprintf("%s step %d", name, s.Step)
 		if ns.PiecewiseLinear() {
 			rs, err := Regions(ns, box)
 			if err != nil {
@@ -152,7 +154,7 @@ func RenderRun(path string, o RenderOptions) (*Result, error) {
 	if err := figure.WriteGIF(&gif, frames, 60, 96); err != nil {
 		return nil, err
 	}
-	p, err := figure.WriteSide(o.Output.Dir, "regions-"+w.Config.Model+"-frames.gif", gif.Bytes(), o.Output.Force)
+	p, err := figure.WriteSide(o.Output.Dir, "regions-"+name+"-frames.gif", gif.Bytes(), o.Output.Force)
 	if err != nil {
 		return nil, err
 	}
@@ -167,8 +169,8 @@ func RenderRun(path string, o RenderOptions) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		f.SetMeta(map[string]string{"model": w.Config.Model})
-		files, err := figure.WriteFiles(o.Output.Dir, "regions-"+w.Config.Model+"-count", f, o.Output)
+		f.SetMeta(map[string]string{"model": w.Config.Model, "run": name})
+		files, err := figure.WriteFiles(o.Output.Dir, "regions-"+name+"-count", f, o.Output)
 		if err != nil {
 			return nil, err
 		}
@@ -177,8 +179,9 @@ func RenderRun(path string, o RenderOptions) (*Result, error) {
 	return res, nil
 }
 
-// RenderNet draws a network's regions and lists them (see Result); step
-// names the figure (< 0: none).
+// RenderNet draws a network's regions and lists them (see Result); name
+// titles the figure and its files (regions-NAME-stepNNNNNN), step says
+// which step it shows (< 0: none).
 func RenderNet(n *Net, model string, step int, o RenderOptions) (*Result, error) {
 	if err := n.Validate(); err != nil {
 		return nil, err
@@ -189,7 +192,7 @@ func RenderNet(n *Net, model string, step int, o RenderOptions) (*Result, error)
 		res.Acts = append(res.Acts, l.Act.String())
 	}
 	res.Weights, res.Biases = n.Weights()
-	title := model
+	title := fmt.Sprintf("%s: %s %s", model, n.Widths(), n.Layers[0].Act)
 	if step >= 0 {
 		title += fmt.Sprintf(" at step %d", step)
 	}
@@ -279,11 +282,13 @@ func defaultBox(o RenderOptions) Box {
 }
 
 // squareAround is the square box centred on b, its side b's larger side
-// widened by frac on each side (at least 1).
+// widened by frac on each side (at least 1), centre and half side rounded
+// to multiples of 0.05 (outwards) so the window reads well.
 func squareAround(b Box, frac float64) Box {
-	cx, cy := (b.X0+b.X1)/2, (b.Y0+b.Y1)/2
-	h := math.Max(b.X1-b.X0, b.Y1-b.Y0) / 2 * (1 + 2*frac)
-	h = math.Max(h, 0.5)
+	r := func(v float64) float64 { return math.Round(v*20) / 20 }
+	cx, cy := r((b.X0+b.X1)/2), r((b.Y0+b.Y1)/2)
+	h := math.Max(math.Max(b.X1-cx, cx-b.X0), math.Max(b.Y1-cy, cy-b.Y0)) * (1 + 2*frac)
+	h = math.Ceil(math.Max(h, 0.5)*20) / 20
 	return Box{cx - h, cy - h, cx + h, cy + h}
 }
 

@@ -273,7 +273,7 @@ func printRegions(io *ioStreams, r *geometry.Result) {
 	if r.Step >= 0 {
 		fmt.Fprintf(io.Out, " at step %d", r.Step)
 	}
-	fmt.Fprintf(io.Out, ": %d weights, %d with biases; box [%g, %g] × [%g, %g]\n", r.Weights, r.Weights+r.Biases, r.Box[0], r.Box[2], r.Box[1], r.Box[3])
+	fmt.Fprintf(io.Out, ": %d weights, %d with biases; box [%.4g, %.4g] × [%.4g, %.4g]\n", r.Weights, r.Weights+r.Biases, r.Box[0], r.Box[2], r.Box[1], r.Box[3])
 	if r.Count != nil {
 		fmt.Fprintf(io.Out, "  %d linear regions (exact)\n", *r.Count)
 	} else {
