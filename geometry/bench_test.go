@@ -2,6 +2,7 @@ package geometry
 
 import (
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/gaborlab/gabor/models"
@@ -53,6 +54,30 @@ func BenchmarkProgramMap(b *testing.B) {
 	b.Run("512x512/cpu", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := ProgramMap(m, func(n string) ([]float32, bool) { v, ok := by[n]; return v, ok }, g, "cpu"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkRegionsTrained: the exact regions of a 2-16-16-2 ReLU net
+// trained on moons (scripts/docs-regions.sh's, read from testdata), in the
+// window of its figure.
+func BenchmarkRegionsTrained(b *testing.B) {
+	raw, err := os.ReadFile("testdata/moons-2-16-16-2.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	n, err := ParseNet(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	box := Box{-2.4, -2.45, 2.5, 2.45}
+	rs, _ := Regions(n, box)
+	b.ReportMetric(float64(len(rs)), "regions")
+	b.Run("moons-2-16-16-2", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Regions(n, box); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -3,6 +3,7 @@ package geometry
 import (
 	"math"
 	"math/rand/v2"
+	"os"
 	"sort"
 	"testing"
 )
@@ -215,6 +216,48 @@ func TestRegionsTileAndMatchSamples(t *testing.T) {
 			t.Logf("%v trial %d: %d regions, %d samples checked", widths, trial, len(rs), checked)
 		}
 	}
+}
+
+// The trained moons net of docs/regions.md: its regions tile the window too.
+func TestRegionsOfTrainedNet(t *testing.T) {
+	raw, err := os.ReadFile("testdata/moons-2-16-16-2.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := ParseNet(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := Box{-2.4, -2.45, 2.5, 2.45}
+	rs, err := Regions(n, box)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, r := range rs {
+		sum += r.Poly.Area()
+	}
+	if math.Abs(sum-box.Area()) > 1e-9 {
+		t.Errorf("areas sum to %.15g, the window is %g", sum, box.Area())
+	}
+	g := Grid{Box: box, NX: 100, NY: 100}
+	for j := 0; j < g.NY; j++ {
+		for i := 0; i < g.NX; i++ {
+			p := g.At(i, j)
+			want := n.Pattern(p).String()
+			ok := false
+			for _, r := range rs {
+				if r.Poly.Contains(p, 1e-9) && r.Pattern.String() == want {
+					ok = true
+					break
+				}
+			}
+			if !ok {
+				t.Fatalf("sample %v (pattern %s) lies in no region of its pattern", p, want)
+			}
+		}
+	}
+	t.Logf("%d regions", len(rs))
 }
 
 // Decision regions agree with the sampled decision map away from their

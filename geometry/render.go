@@ -79,6 +79,8 @@ type Result struct {
 	Accuracy   *float64  `json:"accuracy,omitempty"` // on the points drawn, when given
 	Curve      []CountAt `json:"curve,omitempty"`
 	Files      []string  `json:"files"`
+	// Net is the network drawn, in the form --net reads back.
+	Net *Net `json:"net"`
 }
 
 // RenderRun draws the regions of a run directory (the weights of
@@ -187,7 +189,7 @@ func RenderNet(n *Net, model string, step int, o RenderOptions) (*Result, error)
 		return nil, err
 	}
 	box := defaultBox(o)
-	res := &Result{Model: model, Step: step, Widths: n.Widths(), Box: [4]float64{box.X0, box.Y0, box.X1, box.Y1}, PiecewiseLinear: n.PiecewiseLinear()}
+	res := &Result{Model: model, Step: step, Widths: n.Widths(), Net: n, Box: [4]float64{box.X0, box.Y0, box.X1, box.Y1}, PiecewiseLinear: n.PiecewiseLinear()}
 	for _, l := range n.Layers {
 		res.Acts = append(res.Acts, l.Act.String())
 	}
