@@ -112,7 +112,7 @@ stdout carries one JSON object per line: an "epoch" event after each epoch and a
 	c := &opts.Config
 	fl := cmd.Flags()
 	fl.StringVar(&c.Model, "model", def.Model, "model: "+strings.Join(models.Names(), ", "))
-	fl.StringVar(&c.Dataset, "dataset", "", "dataset: "+strings.Join(data.Names(), ", ")+" (default: fashion-mnist if found, else synthetic)")
+	fl.StringVar(&c.Dataset, "dataset", "", "dataset: "+strings.Join(data.Names(), ", ")+"; 2-D points for mlp2d: "+strings.Join(data.Toy2DNames(), ", ")+" (default: fashion-mnist if found, else synthetic)")
 	fl.StringVar(&c.DataDir, "data", "", "read the dataset from `PATH`: four IDX files, an image folder, an .npz or .npy folder, or CSV (see gabor data --help)")
 	fl.StringVar(&opts.Normalize, "normalize", "", normalizeUsage)
 	addSourceFlags(fl, &c.Source) // data_source.go
