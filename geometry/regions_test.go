@@ -351,3 +351,40 @@ func TestValidate(t *testing.T) {
 		t.Error("an empty box: want an error")
 	}
 }
+
+// Degenerate arrangements: lines through one point, a line repeated, lines
+// through the box's corners and along its edges.
+func TestRegionsDegenerate(t *testing.T) {
+	relu := func(rows ...[]float64) *Net {
+		return &Net{Layers: []Layer{dense(ReLU, rows...), dense(Linear, make([]float64, len(rows)+1))}}
+	}
+	var star [][]float64
+	for k := 0; k < 6; k++ {
+		a := math.Pi * float64(k) / 6
+		star = append(star, []float64{math.Cos(a), math.Sin(a), 0})
+	}
+	for _, tc := range []struct {
+		name string
+		net  *Net
+		want int
+	}{
+		{"6 lines through the origin: 12 sectors", relu(star...), 12},
+		{"one line twice: 2 regions (patterns 11 and 00)", relu([]float64{1, 1, 0.3}, []float64{2, 2, 0.6}), 2},
+		{"a line and its reverse: 2 regions (10 and 01)", relu([]float64{1, -1, 0.2}, []float64{-1, 1, -0.2}), 2},
+		{"the diagonals, through the corners: 4", relu([]float64{1, 1, 0}, []float64{1, -1, 0}), 4},
+		{"a line along an edge of the box: 1", relu([]float64{1, 0, 1}), 1},
+		{"a line touching a corner only: 1", relu([]float64{1, 1, 2}), 1},
+	} {
+		rs, err := Regions(tc.net, unitBox)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := 0.0
+		for _, r := range rs {
+			sum += r.Poly.Area()
+		}
+		if len(rs) != tc.want || math.Abs(sum-4) > 1e-12 {
+			t.Errorf("%s: %d regions (%v), area %g; want %d and 4", tc.name, len(rs), patterns(rs), sum, tc.want)
+		}
+	}
+}
