@@ -122,10 +122,10 @@ func Construct(s *Shapes) (*Constructed, error) {
 	return c, c.Net.Validate()
 }
 
-// Inside is the class the shapes give p: 0 outside every shape, s+1 inside
-// shape s (the first one); and the distance from p to the nearest edge line
-// of a polygon p is inside or near (how far p is from a decision boundary,
-// at most).
+// Inside is the class the shapes themselves give p (0 outside every shape,
+// s+1 inside shape s, the first one), and margin, the distance from p to
+// the nearest polygon edge (as a segment): a point farther than rounding
+// from every edge has one right answer.
 func (c *Constructed) Inside(p Point) (class int, margin float64) {
 	margin = math.Inf(1)
 	in := make([]bool, len(c.Polygons))
@@ -133,8 +133,6 @@ func (c *Constructed) Inside(p Point) (class int, margin float64) {
 		d := poly.Depth(p)
 		in[i] = d > 0
 		for k := range poly {
-			// only edges that bound the polygon near p matter; the distance
-			// to the segment is a safe bound
 			margin = math.Min(margin, segmentDist(p, poly[k], poly[(k+1)%len(poly)]))
 		}
 	}
