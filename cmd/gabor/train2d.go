@@ -212,3 +212,21 @@ func writePointsCSV(path string, p *data.Points) error {
 	}
 	return nil
 }
+
+// evalPoints is the dataset `gabor eval` scores a 2-D run on: the points of
+// --points, else the run's own points.csv when it trained on points (no
+// named dataset); nil otherwise (the run's dataset is loaded as usual).
+func evalPoints(cfg train.Config, checkpoint, points string) (*data.Dataset, error) {
+	if points == "" {
+		own := filepath.Join(train.RunDirOf(checkpoint), PointsFile)
+		if _, err := os.Stat(own); cfg.Dataset != "" || err != nil {
+			return nil, nil
+		}
+		points = own
+	}
+	p, err := data.ReadPointsCSV(points)
+	if err != nil {
+		return nil, err
+	}
+	return data.PointsDataset(p, p), nil
+}

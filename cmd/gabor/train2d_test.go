@@ -91,6 +91,16 @@ func TestTrain2DRun(t *testing.T) {
 		t.Errorf("a run with snapshots: curve %v, files %v; want the count over training and a GIF", res.Curve, res.Files)
 	}
 
+	// gabor eval scores the run on its own points, or on a --points file.
+	out, errOut, code = runCLI(t, "eval", "--checkpoint", run, "--device", "cpu", "--json")
+	var ev struct {
+		Acc float64 `json:"test_acc"`
+		N   int     `json:"n"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &ev) != nil || ev.N != 400 || ev.Acc < 0.9 {
+		t.Errorf("eval of the moons run (exit %d): %s %s", code, out, errOut)
+	}
+
 	// A step network on one's own points: the steepness schedule is in its weights.
 	pts := filepath.Join(dir, "pts.csv")
 	var b strings.Builder
@@ -133,6 +143,10 @@ func TestTrain2DRun(t *testing.T) {
 	}
 	if res.Accuracy == nil || *res.Accuracy < 0.8 || res.Count == nil {
 		t.Errorf("step run on its points: accuracy %v, count %v", res.Accuracy, res.Count)
+	}
+	out, errOut, code = runCLI(t, "eval", "--checkpoint", srun, "--points", pts, "--device", "cpu", "--json")
+	if code != 0 || json.Unmarshal([]byte(out), &ev) != nil || ev.N != 200 {
+		t.Errorf("eval --points (exit %d): %s %s", code, out, errOut)
 	}
 
 	// A bad row of --points is a data error naming the file and the line.
