@@ -161,3 +161,23 @@ func TestTrain2DRun(t *testing.T) {
 }
 
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'f', 6, 64) }
+
+func FuzzParseWidths(f *testing.F) {
+	for _, s := range []string{"10,3", "16,16", " 4 ", "0", "1,,2", "4096,4097", "-1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		w, err := parseWidths(s)
+		if err != nil {
+			return
+		}
+		if len(w) == 0 || len(w) > 16 {
+			t.Fatalf("parseWidths(%q) = %v", s, w)
+		}
+		for _, v := range w {
+			if v < 1 || v > 4096 {
+				t.Fatalf("parseWidths(%q) = %v", s, w)
+			}
+		}
+	})
+}
