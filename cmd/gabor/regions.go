@@ -43,7 +43,8 @@ func newCmdRegions(f *factory, runF func(*regionsOptions) error) *cobra.Command 
 		Long: `Draw the input plane of a network with two inputs (an mlp2d run, or a network
 built from polygons): the decision regions (each class in its colour, paler where
 its probability is lower), every first-layer unit's line w·x + b = 0 with a tick
-on its positive side, and the points (--points FILE.csv; by default a 2-D run's own, RUN_DIR/points.csv).
+on its positive side, and the points (--points FILE.csv; by default a 2-D run's
+own, RUN_DIR/points.csv) with the accuracy on them.
 
 For step and ReLU networks the exact linear regions are computed — every
 activation pattern's convex polygon, found by cutting the box by each unit's
@@ -68,7 +69,10 @@ is outside every shape, class s+1 inside shape s. --depth-example builds the
 2-10-3-8 network over three polygons and asks by linear programming which of
 its 8 in/out patterns a 2-10-8 network can express.
 
-Files go to RUN_DIR/figures (or --out), named regions-MODEL-stepNNNNNN.`,
+Files go to RUN_DIR/figures (or --out), named regions-NAME-stepNNNNNN, NAME the
+run directory's (or the --net or --construct file's) name. The decision map of a
+run is computed by its compiled forward program on --device (the GPU when there
+is one); of a step network, by the float64 network, so that steps are steps.`,
 		Example: `  # the regions of a trained mlp2d run, with its training points
   gabor regions runs/moons-relu --points moons.csv
 
