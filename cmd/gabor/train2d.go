@@ -174,21 +174,27 @@ func runTrain2D(ctx context.Context, o *trainOptions) error {
 		return &usageError{err}
 	}
 	rep := newTrainReporter(o.IO, o.JSON, cfg.Epochs, o.Now)
-	rep.notice("dataset: %s, %d training points, %d test points, %d classes; model mlp2d 2-%s-%d %s",
-		trainPts.Name, trainPts.N, testPts.N, t.opts.Classes, strings.ReplaceAll(t.hidden, ",", "-"), t.opts.Classes, t.opts.Act)
-	ropts := train.RunOptions{Progress: logSteps(cfg.Out, rep.handle), Log: reporterLog{rep}, Version: currentVersion().Version, DivergeFactor: o.divergeFactor(), Dataset: ds}
-	if layers := models.StepLayers(t.opts); layers != nil {
-		ropts.Hooks = append(ropts.Hooks, train.Hook{AtEpochEnd: true, Fn: func(s *train.Snapshot) error {
-			_, err := models.SteepenStepLayers(s.Program, s.Exec, layers, models.StepSteepness(s.Epoch)/models.StepSteepness(s.Epoch-1))
-			return err
-		}})
+	widths := []string{"2"}
+	for _, w := range append(append([]int(nil), t.opts.Hidden...), t.opts.Classes) {
+		widths = append(widths, strconv.Itoa(w))
 	}
+	rep.notice("dataset: %s, %d training points, %d test points, %d classes; model mlp2d %s %s",
+		trainPts.Name, trainPts.N, testPts.N, t.opts.Classes, strings.Join(widths, "-"), t.opts.Act)
+	ropts := train.RunOptions{Progress: logSteps(cfg.Out, rep.handle), Log: reporterLog{rep}, Version: currentVersion().Version, DivergeFactor: o.divergeFactor(), Dataset: ds}
 	// The snapshots record the config; with the model file named they
 	// rebuild the model from the run's record, not from the zoo's default.
 	cfg.ModelFile = train.ModelFile
 	snaps, err := snapshotHooks(&ropts, cfg.Out, cfg, false) // train_snapshot.go
 	if err != nil {
 		return err
+	}
+	// Steepen after the epoch's checkpoint and snapshot, so both hold the
+	// weights the epoch trained with.
+	if layers := models.StepLayers(t.opts); layers != nil {
+		ropts.Hooks = append(ropts.Hooks, train.Hook{AtEpochEnd: true, Fn: func(s *train.Snapshot) error {
+			_, err := models.SteepenStepLayers(s.Program, s.Exec, layers, models.StepSteepness(s.Epoch)/models.StepSteepness(s.Epoch-1))
+			return err
+		}})
 	}
 	res, err := train.Fit(ctx, cfg, m, ds, ropts)
 	if err = closeSnapshots(snaps, err); err != nil {
