@@ -43,6 +43,9 @@ targets=(
 	"./cmd/gabor FuzzParseFormats"
 	"./data FuzzDecodePointsCSV"
 	"./cmd/gabor FuzzParseRegionsFlags"
+	"./cmd/gabor FuzzParseWidths"
+	"./geometry FuzzParseShapes"
+	"./geometry FuzzParseNet"
 	"./sweep FuzzParseSpec"
 )
 
