@@ -41,6 +41,8 @@ targets=(
 	"./introspect FuzzParseSteps"
 	"./cmd/gabor FuzzParseRanges"
 	"./cmd/gabor FuzzParseFormats"
+	"./cmd/gabor FuzzParseFractions"
+	"./cmd/gabor FuzzParseAlpha"
 )
 
 # Every Fuzz function in the tree must be in the list above.

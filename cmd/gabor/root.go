@@ -85,6 +85,7 @@ set), on an NVIDIA GPU or on the CPU, and keeps what it learned in a run directo
 		newCmdEmbed(f, nil),
 		newCmdLandscape(f, nil),
 		newCmdRace(f, nil),
+		newCmdAblate(f, nil),
 	)
 	return root
 }
