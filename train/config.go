@@ -28,7 +28,7 @@ const (
 // every checkpoint's metadata, which is what Resume and Evaluate read back.
 type Config struct {
 	Model   string `json:"model"`    // a name of models.Names(), or any name with ModelFile
-	Dataset string `json:"dataset"`  // a name of data.Names()
+	Dataset string `json:"dataset"`  // a name of data.Names(); "" with ModelFile: the caller's data (Fit), or none
 	DataDir string `json:"data_dir"` // "" searches the standard places (see data.Load)
 	Limit   int    `json:"limit"`    // train on the first Limit images only (0: all)
 	// TestLimit evaluates on the first TestLimit test images only (0: all).
@@ -36,6 +36,10 @@ type Config struct {
 
 	Epochs int `json:"epochs"`
 	Batch  int `json:"batch"`
+	// StepsPerEpoch is the length of an epoch of a model with no data (a
+	// surface to minimize, trained by Fit with a nil dataset); 0 otherwise,
+	// where an epoch is the training set's full batches.
+	StepsPerEpoch int `json:"steps_per_epoch,omitempty"`
 
 	Optimizer   string  `json:"optimizer"` // sgd | adam
 	LR          float64 `json:"lr"`        // base (peak) learning rate
@@ -150,7 +154,9 @@ func (c *Config) Validate() error {
 	case c.ModelFile == "" && !slices.Contains(models.Names(), c.Model):
 		bad("unknown model %q (known: %s)", c.Model, strings.Join(models.Names(), ", "))
 	}
-	if data.IsFormat(c.Dataset) {
+	if c.Dataset == "" && c.ModelFile != "" {
+		// A model built by the caller, trained on data the caller passed (or none).
+	} else if data.IsFormat(c.Dataset) {
 		if c.DataDir == "" {
 			bad("dataset %s is one's own data: it needs --data PATH", c.Dataset)
 		}
@@ -168,6 +174,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Batch < 1 {
 		bad("batch must be at least 1 (got %d)", c.Batch)
+	}
+	if c.StepsPerEpoch < 0 {
+		bad("steps per epoch must be 0 (the data's batches) or positive (got %d)", c.StepsPerEpoch)
 	}
 	if c.Limit < 0 {
 		bad("limit must be 0 (all images) or positive (got %d)", c.Limit)
