@@ -154,6 +154,9 @@ type AblateOptions struct {
 	// removes classes, not features.
 	Layers   []string
 	Progress Progress
+	// Finetune, when set, trains each pruned point (0 < fraction < 1) with
+	// the removed weights held at zero before it is scored.
+	Finetune func(ctx context.Context, start, mask Point) (Point, error)
 }
 
 // Curve is accuracy and loss against the fraction removed, for one method:
@@ -228,7 +231,13 @@ func Ablate(ctx context.Context, e *Evaluator, center Point, o AblateOptions) ([
 			}
 			for i, f := range o.Fractions {
 				c.Removed[i] = applyAblation(dst, center, pr, groups, o.Grain, f)
-				sc, err := e.Eval(ctx, dst)
+				pt := dst
+				if o.Finetune != nil && f > 0 && f < 1 {
+					if pt, err = o.Finetune(ctx, dst, ablationMask(center, pr, groups, o.Grain, f)); err != nil {
+						return nil, err
+					}
+				}
+				sc, err := e.Eval(ctx, pt)
 				if err != nil {
 					return nil, err
 				}

@@ -18,26 +18,31 @@ type AblateRunOptions struct {
 	Run     string
 	Ablate  AblateOptions
 	UnitMap string // a layer whose unit × class map to draw ("" : none)
-	Images  int    // a seeded subset of the test set (0: all of it)
-	Batch   int
-	Device  string
-	Output  figure.Output
-	Meta    map[string]string
+	// Finetune trains each pruned point this many steps, the removed
+	// weights held at zero (Finetuner); 0: none.
+	Finetune int
+	Images   int // a seeded subset of the test set (0: all of it)
+	Batch    int
+	Device   string
+	Output   figure.Output
+	Meta     map[string]string
 }
 
 // AblateResult is what AblateRun computed and wrote.
 type AblateResult struct {
-	Run     string   `json:"run"`
-	Model   string   `json:"model"`
-	Images  int      `json:"images"`
-	Device  string   `json:"device"`
-	Scope   string   `json:"scope"`
-	Grain   string   `json:"granularity"`
-	Layers  []string `json:"layers"` // the layers whose weights were removed
-	Total   int      `json:"total"`  // weights (or units) that can be removed
-	Curves  []Curve  `json:"curves"`
-	UnitMap *UnitMap `json:"unit_map,omitempty"`
-	Files   []string `json:"files"`
+	Run    string   `json:"run"`
+	Model  string   `json:"model"`
+	Images int      `json:"images"`
+	Device string   `json:"device"`
+	Scope  string   `json:"scope"`
+	Grain  string   `json:"granularity"`
+	Layers []string `json:"layers"` // the layers whose weights were removed
+	Total  int      `json:"total"`  // weights (or units) that can be removed
+	Curves []Curve  `json:"curves"`
+	// Finetune is the fine-tuning steps after each pruning (0: none).
+	Finetune int      `json:"finetune_steps,omitempty"`
+	UnitMap  *UnitMap `json:"unit_map,omitempty"`
+	Files    []string `json:"files"`
 }
 
 // AblateRun ablates a run's final weights and writes ablate-<run>-<scope>-<grain>
@@ -70,7 +75,15 @@ func AblateRun(ctx context.Context, o AblateRunOptions) (*AblateResult, error) {
 	if err := e.SetState(stateOf(rw.Final)); err != nil {
 		return nil, err
 	}
-	res := &AblateResult{Run: o.Run, Model: rw.Run.Config.Model, Images: set.N, Device: e.Backend, Scope: o.Ablate.Scope, Grain: o.Ablate.Grain}
+	if o.Finetune > 0 {
+		ft, err := NewFinetuner(rw, o.Finetune, o.Device)
+		if err != nil {
+			return nil, err
+		}
+		defer ft.Close()
+		o.Ablate.Finetune = ft.Tune
+	}
+	res := &AblateResult{Finetune: o.Finetune, Run: o.Run, Model: rw.Run.Config.Model, Images: set.N, Device: e.Backend, Scope: o.Ablate.Scope, Grain: o.Ablate.Grain}
 	for _, p := range pr {
 		res.Layers = append(res.Layers, p.Layer)
 		if o.Ablate.Grain == GrainUnit {
@@ -99,12 +112,19 @@ func AblateRun(ctx context.Context, o AblateRunOptions) (*AblateResult, error) {
 		what = "units"
 	}
 	title := fmt.Sprintf("%s without a growing fraction of its %s (%s ranking, %d test images)", res.Model, what, o.Ablate.Scope, set.N)
+	if o.Finetune > 0 {
+		title = fmt.Sprintf("%s without a growing fraction of its %s, fine-tuned %d steps (%s ranking, %d test images)", res.Model, what, o.Finetune, o.Ablate.Scope, set.N)
+	}
 	fig, err := AblateFigure(res.Curves, o.Output.TitleFor(title), what)
 	if err != nil {
 		return nil, err
 	}
 	fig.SetMeta(meta)
-	files, err := writeFigure(dir, fmt.Sprintf("ablate-%s-%s-%s", runName, o.Ablate.Scope, o.Ablate.Grain), fig, AblateCSV(res.Curves), o.Output)
+	stem := fmt.Sprintf("ablate-%s-%s-%s", runName, o.Ablate.Scope, o.Ablate.Grain)
+	if o.Finetune > 0 {
+		stem += fmt.Sprintf("-finetune%d", o.Finetune)
+	}
+	files, err := writeFigure(dir, stem, fig, AblateCSV(res.Curves), o.Output)
 	if err != nil {
 		return nil, err
 	}

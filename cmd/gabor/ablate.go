@@ -44,6 +44,10 @@ Biases and other 1-D parameters are never removed one by one, so at fraction 1
 every image gets the class of the largest output bias (chance on a balanced set).
 The random method is repeated over --seeds seeds and drawn as mean ± sd.
 
+--finetune STEPS trains each pruned network (0 < fraction < 1) for STEPS steps with the
+run's optimizer, learning rate (constant), batch and training data, fresh optimizer
+state, and a mask: after every step the removed weights are written back to zero.
+
 --unit-map LAYER also removes each unit of LAYER alone and draws the drop in each
 class's accuracy as a units × classes map.
 
@@ -81,6 +85,7 @@ Writes ablate-<run>-<scope>-<granularity> (and unitmap-<run>-<layer>) in each
 	fl.IntVar(&a.Seeds, "seeds", 3, "repetitions of the random method")
 	fl.Uint64Var(&a.Seed, "seed", 1, "seed of the random method (and of the --images subset)")
 	fl.StringVar(&opts.layers, "layers", "", "remove from these layers only (comma-separated; default all)")
+	fl.IntVar(&o.Finetune, "finetune", 0, "train each pruned network `STEPS` steps (the run's optimizer and data; removed weights kept at zero)")
 	fl.StringVar(&o.UnitMap, "unit-map", "", "also draw the units × classes accuracy-drop map of `LAYER`")
 	fl.IntVar(&o.Images, "images", 0, "evaluate on a seeded subset of `N` test images (0: all)")
 	fl.IntVar(&o.Batch, "batch", 500, "images per forward pass")
@@ -122,6 +127,8 @@ func parseAblateFlags(opts *ablateOptions) error {
 		return usagef("--seeds must be from 1 to 1000, got %d", a.Seeds)
 	case o.Images < 0:
 		return usagef("--images must be 0 (all) or positive, got %d", o.Images)
+	case o.Finetune < 0 || o.Finetune > 1000000:
+		return usagef("--finetune must be 0 (none) or a number of steps, got %d", o.Finetune)
 	case o.Batch < 1 || o.Batch > 10000:
 		return usagef("--batch must be from 1 to 10000, got %d", o.Batch)
 	}

@@ -25,6 +25,7 @@ func TestAblateFlags(t *testing.T) {
 		{[]string{"run", "--fractions", "0:1:0"}, "STEP"},
 		{[]string{"run", "--seeds", "0"}, "--seeds"},
 		{[]string{"run", "--images", "-3"}, "--images"},
+		{[]string{"run", "--finetune", "-1"}, "--finetune"},
 	} {
 		f, _, _ := testFactory()
 		var got *ablateOptions
