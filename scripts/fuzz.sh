@@ -47,6 +47,8 @@ targets=(
 	"./geometry FuzzParseShapes"
 	"./geometry FuzzParseNet"
 	"./sweep FuzzParseSpec"
+	"./cmd/gabor FuzzParseFractions"
+	"./cmd/gabor FuzzParseAlpha"
 )
 
 # Every Fuzz function in the tree must be in the list above.
