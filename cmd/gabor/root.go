@@ -83,6 +83,7 @@ set), on an NVIDIA GPU or on the CPU, and keeps what it learned in a run directo
 		newCmdBench(f, nil),
 		newCmdActivations(f, nil),
 		newCmdEmbed(f, nil),
+		newCmdReport(f, nil),
 	)
 	return root
 }
