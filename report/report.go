@@ -89,7 +89,11 @@ type Image struct {
 // base64 as &#43; (a quarter more bytes); base64 needs no escaping inside
 // quotes.
 func (im Image) Src() template.HTMLAttr {
-	return template.HTMLAttr(`src="data:` + im.Mime + ";base64," + base64.StdEncoding.EncodeToString(im.Data) + `"`)
+	return template.HTMLAttr(`src="` + im.dataURL() + `"`)
+}
+
+func (im Image) dataURL() string {
+	return "data:" + im.Mime + ";base64," + base64.StdEncoding.EncodeToString(im.Data)
 }
 
 // ConfigRow is one config field across the runs; Differs marks a field

@@ -84,6 +84,7 @@ set), on an NVIDIA GPU or on the CPU, and keeps what it learned in a run directo
 		newCmdActivations(f, nil),
 		newCmdEmbed(f, nil),
 		newCmdReport(f, nil),
+		newCmdServe(f, nil),
 	)
 	return root
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gaborlab/gabor/data"
 	"github.com/gaborlab/gabor/models"
+	"github.com/gaborlab/gabor/report"
 	"github.com/gaborlab/gabor/train"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -29,6 +30,8 @@ type trainOptions struct {
 	Normalize string
 	// DivergeFactor is --diverge-factor (0: off); see train.DefaultDivergeFactor.
 	DivergeFactor float64
+	// Serve is --serve: the address of the live page ("" : none); serve.go.
+	Serve string
 
 	// Set records which flags were given on the command line, by name: --resume
 	// refuses the ones that would change the run it continues.
@@ -139,6 +142,8 @@ stdout carries one JSON object per line: an "epoch" event after each epoch and a
 		"stop (exit 5) when a sampled loss exceeds `F`× the best so far, or is NaN/Inf (0: only NaN/Inf)")
 	fl.BoolVar(&opts.JSON, "json", false, "write one JSON object per line on stdout (epoch and done events)")
 	addSnapshotFlags(fl, c) // --snapshot, --conv1: train_snapshot.go
+	fl.StringVar(&opts.Serve, "serve", "", "serve a live page of the run (--serve=ADDR: at ADDR; alone: 127.0.0.1, a free port; see gabor serve)")
+	fl.Lookup("serve").NoOptDefVal = report.DefaultAddr
 	return cmd
 }
 
