@@ -110,7 +110,7 @@ const liveDPI = 96
 // only writes its files. The folder may not exist yet (a run publishes it
 // after its first epoch).
 func Watch(ctx context.Context, h *Hub, dir string, o WatchOptions) {
-	w := &watcher{h: h, dir: dir, o: o, seen: map[int]bool{}}
+	w := &watcher{h: h, dir: dir, o: o, seen: map[int]bool{}, fails: map[int]int{}}
 	if w.o.Name == "" {
 		w.o.Name = filepath.Base(filepath.Clean(dir))
 	}
@@ -146,6 +146,7 @@ type watcher struct {
 	perEpoch int
 	done     bool
 	seen     map[int]bool // snapshot steps drawn (or skipped)
+	fails    map[int]int  // snapshot steps that could not be read, and how often
 	ckMod    time.Time
 	rate     struct {
 		t0    time.Time
@@ -251,17 +252,25 @@ func (w *watcher) snapshots() {
 		}
 	}
 	slices.Sort(fresh)
-	for _, step := range thinSteps(fresh, w.o.MaxSnapshots) {
+	drawn := thinSteps(fresh, w.o.MaxSnapshots)
+	for _, s := range fresh {
+		w.seen[s] = !slices.Contains(drawn, s) // skipped: never drawn
+	}
+	for _, step := range drawn {
 		p := filepath.Join(w.dir, introspect.SnapshotDir, introspect.SnapshotName(step))
 		ev, err := SnapshotEvent(w.o.Name, p)
 		if err != nil {
-			w.logf("snapshot %d: %v", step, err)
+			// The folder can move under us (a run publishes its staging
+			// folder after its first epoch): try again at the next look, a
+			// few times.
+			if w.fails[step]++; w.fails[step] >= 3 {
+				w.seen[step] = true
+				w.logf("snapshot %d: %v", step, err)
+			}
 			continue
 		}
+		w.seen[step] = true
 		w.h.Publish("snapshot", ev)
-	}
-	for _, s := range fresh {
-		w.seen[s] = true
 	}
 }
 

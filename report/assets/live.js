@@ -61,7 +61,7 @@
 			loss: chart(grid, "training loss", ["loss"]),
 			acc: chart(grid, "test accuracy by epoch end", ["test accuracy"], { points: true }),
 			score: chart(grid, "Gabor score of the first layer", ["score", "mean adj. R²"], { points: true }),
-			filterSteps: [], filterSrc: "", actSrc: "",
+			filterSteps: [], filterSrc: "", filterChanges: 0, actSrc: "",
 		};
 		const fp = el("div", "panel");
 		fp.appendChild(el("h3", "", "first-layer filters"));
@@ -117,6 +117,7 @@
 		},
 		snapshot: (d) => {
 			const r = run(d.run);
+			if (r.filterSrc && r.filterSrc !== d.image) r.filterChanges++;
 			r.filterImg.src = d.image;
 			r.filterSrc = d.image;
 			r.filterSteps.push(d.step);
