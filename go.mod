@@ -4,8 +4,6 @@ go 1.26
 
 require (
 	github.com/chewxy/hm v1.0.0
-	github.com/chromedp/cdproto v0.159.0
-	github.com/chromedp/chromedp v0.23.0
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.9
 	golang.org/x/image v0.23.0
@@ -17,7 +15,13 @@ require (
 	gorgonia.org/tensor v0.9.24
 )
 
-require github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+require go.yaml.in/yaml/v3 v3.0.6
+
+require (
+	github.com/chromedp/cdproto v0.159.0
+	github.com/chromedp/chromedp v0.23.0
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+)
 
 require (
 	git.sr.ht/~sbinet/gg v0.6.0
