@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -296,29 +295,14 @@ func mimeOf(path string) string {
 	return ""
 }
 
-// globNewest is, for each pattern under dir, the newest matching file.
-func globNewest(dir string, patterns []string) []string {
+// globAll is the files under dir matching the patterns, sorted by name
+// within each pattern, at most n in all.
+func globAll(dir string, patterns []string, n int) []string {
 	var out []string
 	for _, p := range patterns {
 		m, _ := filepath.Glob(filepath.Join(dir, p))
-		sort.Slice(m, func(i, j int) bool { return modTime(m[i]).After(modTime(m[j])) })
-		if len(m) > 0 {
-			out = append(out, m[0])
-		}
+		sort.Strings(m)
+		out = append(out, m...)
 	}
-	return out
-}
-
-func modTime(p string) time.Time {
-	st, err := os.Stat(p)
-	if err != nil {
-		return time.Time{}
-	}
-	return st.ModTime()
-}
-
-// exists reports whether path exists.
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return !errors.Is(err, fs.ErrNotExist)
+	return out[:min(len(out), n)]
 }

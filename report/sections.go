@@ -262,21 +262,25 @@ func deconvSection(run *Run, _ string, o Options) *Section {
 // An Extra is a figure another verb writes into a run's figures/ folder
 // that the report inlines when the run has it, and names as missing (with
 // the command that makes it) when not. Add a verb's figures here: ID and
-// Title name the section, Globs (relative to the run directory, newest
-// match of each inlined) find its files, Make is the command to run.
+// Title name the section, Globs (relative to the run directory) find its
+// files (every match, by name, at most maxExtra), Make is the command
+// that makes them.
 type Extra struct {
 	ID, Title string
 	Globs     []string
 	Make      string // with RUN for the run directory
 }
 
+// maxExtra is the most files of one Extra the report inlines.
+const maxExtra = 6
+
 // Extras are the figures of the regions, landscape, ablation and race
 // verbs.
 var Extras = []Extra{
-	{"regions", "Decision regions", []string{"figures/regions-*.png", "figures/regions-*.svg"}, "gabor regions RUN"},
-	{"landscape", "Loss landscape", []string{"figures/landscape-*.png", "figures/landscape-*.svg"}, "gabor landscape RUN"},
-	{"ablation", "Ablation", []string{"figures/ablation-*.png", "figures/ablation-*.svg"}, "gabor ablate RUN"},
-	{"race", "Optimizer race", []string{"figures/race-*.png", "figures/race-*.svg", "figures/race-*.gif"}, "gabor race RUN"},
+	{"regions", "Decision regions", []string{"figures/regions-*.png", "figures/regions-*.gif"}, "gabor regions RUN"},
+	{"landscape", "Loss landscape", []string{"figures/landscape-*.png"}, "gabor landscape RUN"},
+	{"ablation", "Ablation", []string{"figures/ablation-*.png"}, "gabor ablate RUN"},
+	{"race", "Optimizer race", []string{"figures/race-*.png", "figures/race-*.gif"}, "gabor race RUN"},
 }
 
 func init() {
@@ -287,7 +291,7 @@ func init() {
 
 func (e Extra) section(run *Run, _ string, _ Options) *Section {
 	mk := strings.ReplaceAll(e.Make, "RUN", run.Dir)
-	files := globNewest(run.Dir, e.Globs)
+	files := globAll(run.Dir, e.Globs, maxExtra)
 	if len(files) == 0 {
 		return &Section{Missing: "this run has no " + strings.ToLower(e.Title) + " figure yet", Make: mk}
 	}
