@@ -325,3 +325,26 @@ func TestThinSteps(t *testing.T) {
 		t.Errorf("thinSteps of fewer: %v", got)
 	}
 }
+
+// The watcher's drawing, per snapshot and per checkpoint.
+func BenchmarkSnapshotEvent(b *testing.B) {
+	dir := trainRun(b, filepath.Join(b.TempDir(), "run"), "lenet", 1, 1, true)
+	p := filepath.Join(dir, "snapshots", "step-000002.safetensors")
+	for b.Loop() {
+		if _, err := SnapshotEvent("r", p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkActivationsEvent(b *testing.B) {
+	dir := trainRun(b, filepath.Join(b.TempDir(), "run"), "lenet", 1, 1, true)
+	var a activationDrawer
+	defer a.close()
+	ck := filepath.Join(dir, "checkpoint.safetensors")
+	for b.Loop() {
+		if _, err := a.draw("r", ck, 0, "cpu"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -6,12 +6,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image/gif"
 	"image/png"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gaborlab/gabor/data"
@@ -94,34 +96,100 @@ func checkImages(t *testing.T, html string) map[string]int {
 	return n
 }
 
-func TestReportOneRun(t *testing.T) {
-	dir := trainRun(t, filepath.Join(t.TempDir(), "lenet-a"), "lenet", 2, 1, true)
-	r, err := Build([]string{dir}, Options{EmbedN: 100})
-	if err != nil {
-		t.Fatal(err)
+// fixture is the report every report test reads: a lenet run with
+// snapshots beside an MLP run with none, named like HTML; built once.
+var fixture struct {
+	once   sync.Once
+	dir    string
+	lenet  string
+	mlp    string
+	r      *Report
+	path   string
+	failed error
+}
+
+const mlpName = "<script>alert(1)<"
+
+func sharedReport(t *testing.T) *Report {
+	t.Helper()
+	fixture.once.Do(func() {
+		dir, err := os.MkdirTemp("", "gabor-report-test-")
+		if err != nil {
+			fixture.failed = err
+			return
+		}
+		fixture.dir = dir
+		fixture.lenet = trainRun(t, filepath.Join(dir, "lenet-a"), "lenet", 2, 1, true)
+		fixture.mlp = trainRun(t, filepath.Join(dir, mlpName), "mlp", 1, 2, false)
+		if fixture.r, err = Build([]string{fixture.lenet, fixture.mlp}, Options{EmbedN: 100}); err != nil {
+			fixture.failed = err
+			return
+		}
+		fixture.path, fixture.failed = fixture.r.WriteFile(filepath.Join(dir, "out"), false)
+	})
+	if fixture.failed != nil || fixture.r == nil {
+		t.Fatalf("building the shared report: %v", fixture.failed)
 	}
+	return fixture.r
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if fixture.dir != "" {
+		os.RemoveAll(fixture.dir)
+	}
+	os.Exit(code)
+}
+
+func TestReportSections(t *testing.T) {
+	r := sharedReport(t)
+	lenet := r.Runs[0]
 	for _, s := range sections[:6] {
-		sec := r.Runs[0].Sections[s.ID]
+		sec := lenet.Sections[s.ID]
 		if sec.Missing != "" || len(sec.Images) == 0 {
 			t.Errorf("section %s: missing %q, %d images", s.ID, sec.Missing, len(sec.Images))
 		}
 	}
-	if f := r.Runs[0].Sections["filters"]; len(f.Images) != 5 {
+	if f := lenet.Sections["filters"]; len(f.Images) != 5 {
 		t.Errorf("filters: %d images, want grid, fit, score curve, filmstrip and GIF", len(f.Images))
 	}
 	for _, e := range Extras {
-		sec := r.Runs[0].Sections[e.ID]
-		if sec.Missing == "" || !strings.Contains(sec.Make, dir) {
+		sec := lenet.Sections[e.ID]
+		if sec.Missing == "" || !strings.Contains(sec.Make, lenet.Dir) {
 			t.Errorf("extra %s of a run without it: missing %q, make %q", e.ID, sec.Missing, sec.Make)
 		}
 	}
-	var b bytes.Buffer
-	if err := r.Write(&b); err != nil {
+	// The MLP: no convolution to project, no snapshots for a time-lapse,
+	// 512 units drawn but not fitted.
+	mlp := r.Runs[1].Sections
+	if d := mlp["deconv"]; d.Missing == "" {
+		t.Error("deconv of an MLP is not missing")
+	}
+	if f := mlp["filters"]; f.Missing != "" || !strings.Contains(strings.Join(f.Notes, " "), "no time-lapse") ||
+		!strings.Contains(strings.Join(f.Notes, " "), "no Gabor fit") {
+		t.Errorf("filters of an MLP without snapshots: missing %q, notes %q", f.Missing, f.Notes)
+	}
+	if r.Overlay == nil {
+		t.Error("no overlaid curves of two runs")
+	}
+	differs := map[string]bool{}
+	for _, row := range r.Config {
+		differs[row.Key] = row.Differs
+	}
+	if !differs["seed"] || !differs["model"] || differs["batch"] {
+		t.Errorf("config rows differ: seed %v, model %v, batch %v", differs["seed"], differs["model"], differs["batch"])
+	}
+}
+
+func TestReportHTML(t *testing.T) {
+	r := sharedReport(t)
+	b, err := os.ReadFile(fixture.path)
+	if err != nil {
 		t.Fatal(err)
 	}
-	html := b.String()
+	html := string(b)
 	n := checkImages(t, html)
-	if n["image/png"] < 9 || n["image/gif"] != 1 {
+	if n["image/png"] != 15 || n["image/gif"] != 1 { // lenet 9 + 1 GIF, the MLP 5, the overlay
 		t.Errorf("images by type: %v", n)
 	}
 	// Nothing may leave the file: no URL with a scheme but data:, no script.
@@ -135,69 +203,66 @@ func TestReportOneRun(t *testing.T) {
 			t.Errorf("no section %s", s.ID)
 		}
 	}
-
-	// An extra figure found in the run's figures/ folder is inlined.
-	fig := filepath.Join(dir, "figures")
-	if err := os.MkdirAll(fig, 0o755); err != nil {
-		t.Fatal(err)
+	if !strings.Contains(html, "&lt;script&gt;alert(1)&lt;") {
+		t.Error("a run name holding HTML is not escaped")
 	}
-	if err := os.WriteFile(filepath.Join(fig, "regions-x.png"), r.Runs[0].Sections["curves"].Images[0].Data, 0o644); err != nil {
-		t.Fatal(err)
+	if !strings.Contains(html, `class="differs"`) || !strings.Contains(html, "missing:") {
+		t.Error("no highlighted config row, or no missing section shown")
 	}
-	if sec := Extras[0].section(r.Runs[0], "", Options{}); sec.Missing != "" || len(sec.Images) != 1 {
-		t.Errorf("regions figure on disk: missing %q, %d images", sec.Missing, len(sec.Images))
-	}
-	p, err := r.WriteFile(fig, false)
-	if err != nil || filepath.Base(p) != "report.html" {
-		t.Fatalf("WriteFile: %s, %v", p, err)
-	}
-	if p, err = r.WriteFile(fig, false); err != nil || filepath.Base(p) != "report-2.html" {
+	// Written beside an existing report unless forced.
+	dir := filepath.Dir(fixture.path)
+	if p, err := r.WriteFile(dir, false); err != nil || filepath.Base(p) != "report-2.html" {
 		t.Errorf("second WriteFile without force: %s, %v", p, err)
+	}
+	if p, err := r.WriteFile(dir, true); err != nil || p != fixture.path {
+		t.Errorf("WriteFile with force: %s, %v", p, err)
 	}
 }
 
-// Two runs side by side, one of them an MLP with neither snapshots nor a
-// convolution, and a name that is HTML: the sections it cannot have are
-// missing with their reason, its name is escaped, and the config rows that
-// differ are marked.
-func TestReportSideBySide(t *testing.T) {
-	tmp := t.TempDir()
-	a := trainRun(t, filepath.Join(tmp, "lenet-a"), "lenet", 1, 1, true)
-	b := trainRun(t, filepath.Join(tmp, "<script>alert(1)<"), "mlp", 1, 2, false)
-	r, err := Build([]string{a, b}, Options{EmbedN: 100, Output: figureSVG()})
+// An extra figure found in the run's figures/ folder is inlined, every
+// match up to maxExtra.
+func TestReportExtras(t *testing.T) {
+	r := sharedReport(t)
+	run := &Run{Dir: t.TempDir(), Name: "x"}
+	fig := filepath.Join(run.Dir, "figures")
+	if err := os.MkdirAll(fig, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	png := r.Runs[0].Sections["curves"].Images[0].Data
+	for i := range maxExtra + 2 {
+		if err := os.WriteFile(filepath.Join(fig, fmt.Sprintf("landscape-v%d-x.png", i)), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(fig, "regions-lenet-step000002.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if sec := Extras[0].section(run, "", Options{}); sec.Missing != "" || len(sec.Images) != 1 {
+		t.Errorf("regions figure on disk: missing %q, %d images", sec.Missing, len(sec.Images))
+	}
+	if sec := Extras[1].section(run, "", Options{}); len(sec.Images) != maxExtra || sec.Images[0].Caption != "landscape-v0-x.png" {
+		t.Errorf("landscape figures on disk: %d images (want %d)", len(sec.Images), maxExtra)
+	}
+}
+
+// --format svg inlines SVG.
+func TestReportSVG(t *testing.T) {
+	r := sharedReport(t)
+	rc, err := introspect.ReadCurves(r.Runs[0].Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Overlay == nil {
-		t.Error("no overlaid curves of two runs")
-	}
-	mlp := r.Runs[1].Sections
-	if d := mlp["deconv"]; d.Missing == "" {
-		t.Error("deconv of an MLP is not missing")
-	}
-	if f := mlp["filters"]; f.Missing != "" || !strings.Contains(strings.Join(f.Notes, " "), "no time-lapse") {
-		t.Errorf("filters of an MLP without snapshots: missing %q, notes %q", f.Missing, f.Notes)
-	}
-	differs := map[string]bool{}
-	for _, row := range r.Config {
-		differs[row.Key] = row.Differs
-	}
-	if !differs["seed"] || !differs["model"] || differs["batch"] {
-		t.Errorf("config rows differ: seed %v, model %v, batch %v", differs["seed"], differs["model"], differs["batch"])
-	}
-	var buf bytes.Buffer
-	if err := r.Write(&buf); err != nil {
+	fig, err := introspect.CurvesFigure([]*introspect.RunCurves{rc}, introspect.CurvesOptions{X: "step"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	html := buf.String()
-	if strings.Contains(html, "<script>alert") || !strings.Contains(html, "&lt;script&gt;alert(1)&lt;") {
-		t.Error("a run name holding HTML is not escaped")
+	im, err := render(fig, "curves", Options{Output: figureSVG()})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n := checkImages(t, html); n["image/svg+xml"] < 5 {
-		t.Errorf("images by type with --format svg: %v", n)
-	}
-	if !strings.Contains(html, `class="differs"`) {
-		t.Error("no highlighted config row")
+	html := `<img ` + string(im.Src()) + `>`
+	if n := checkImages(t, html); n["image/svg+xml"] != 1 {
+		t.Errorf("svg image: %v", n)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gaborlab/gabor/data"
 	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/introspect"
 	"github.com/gaborlab/gabor/train"
@@ -123,6 +124,7 @@ func Watch(ctx context.Context, h *Hub, dir string, o WatchOptions) {
 	if w.o.Device == "" {
 		w.o.Device = "cpu"
 	}
+	defer w.act.close()
 	t := time.NewTicker(w.o.Interval)
 	defer t.Stop()
 	for {
@@ -147,6 +149,7 @@ type watcher struct {
 	done     bool
 	seen     map[int]bool // snapshot steps drawn (or skipped)
 	fails    map[int]int  // snapshot steps that could not be read, and how often
+	act      activationDrawer
 	ckMod    time.Time
 	rate     struct {
 		t0    time.Time
@@ -309,11 +312,26 @@ func SnapshotEvent(run, path string) (SnapshotInfo, error) {
 	ev := SnapshotInfo{Run: run, Step: wt.Step, Epoch: wt.Epoch, Layer: set.Layer, Filters: set.Filters,
 		Image: Image{Mime: "image/png", Data: b}.dataURL()}
 	if set.Kind == introspect.KindConv && len(set.Panels) <= maxLiveFit {
-		fits := introspect.FitFilters(set, introspect.FitOptions{Seed: 1})
+		fits := liveFits(set)
 		score, r2 := introspect.GaborScore(fits, introspect.DefaultR2Threshold), introspect.MeanR2Adj(fits)
 		ev.GaborScore, ev.MeanR2 = &score, &r2
 	}
 	return ev, nil
+}
+
+// liveFits fits the filters one at a time on this goroutine (FitFilters
+// would take every core from the training loop) with the deterministic
+// starts only and fewer evaluations per start: about a fifth of the work of
+// gabor filters' fit, whose score it approximates (the report has the full
+// one).
+func liveFits(set *introspect.FilterSet) []introspect.FilterFit {
+	var fits []introspect.FilterFit
+	for i := range set.Panels {
+		one := *set
+		one.Panels = set.Panels[i : i+1]
+		fits = append(fits, introspect.FitFilters(&one, introspect.FitOptions{Seed: 1 + uint64(i), RandomStarts: -1, MaxEvals: 400})...)
+	}
+	return fits
 }
 
 // activations draws the fixed test image through every layer when the
@@ -325,7 +343,7 @@ func (w *watcher) activations() {
 		return
 	}
 	w.ckMod = st.ModTime()
-	ev, err := ActivationsEvent(w.o.Name, w.dir, w.o.Index, w.o.Device)
+	ev, err := w.act.draw(w.o.Name, ck, w.o.Index, w.o.Device)
 	if err != nil {
 		w.logf("activations: %v", err)
 		return
@@ -333,25 +351,60 @@ func (w *watcher) activations() {
 	w.h.Publish("activations", ev)
 }
 
-// ActivationsEvent draws test image index through every layer of a run's
-// checkpoint (the figure of gabor activations).
-func ActivationsEvent(run, dir string, index int, device string) (ActivationsInfo, error) {
-	tmp, err := os.MkdirTemp("", "gabor-live-")
+// activationDrawer draws a test image through every layer of successive
+// checkpoints, keeping the compiled forward program and the test set, so
+// that a new checkpoint costs one forward pass and one figure.
+type activationDrawer struct {
+	fwd *introspect.Forward
+	ds  *data.Dataset
+}
+
+func (a *activationDrawer) close() {
+	if a.fwd != nil {
+		a.fwd.Close()
+	}
+}
+
+// draw draws test image index at the checkpoint ck (the figure of gabor
+// activations).
+func (a *activationDrawer) draw(run, ck string, index int, device string) (ActivationsInfo, error) {
+	wt, err := introspect.ReadWeights(ck)
 	if err != nil {
 		return ActivationsInfo{}, err
 	}
-	defer os.RemoveAll(tmp)
-	res, err := introspect.RenderActivations(dir, introspect.ActivationsOptions{Index: index, Device: device,
-		Output: figure.Output{Formats: []string{"png"}, DPI: liveDPI, Dir: tmp, Force: true}})
+	if a.fwd == nil {
+		if a.ds, err = introspect.TestSet(wt.Config); err != nil {
+			return ActivationsInfo{}, err
+		}
+		if a.fwd, err = introspect.NewForward(wt, introspect.ForwardOptions{Batch: 1, Device: device}); err != nil {
+			return ActivationsInfo{}, err
+		}
+	} else if err := a.fwd.SetWeights(wt); err != nil {
+		return ActivationsInfo{}, err
+	}
+	acts, err := introspect.ImageActivations(a.fwd, a.ds, index)
 	if err != nil {
 		return ActivationsInfo{}, err
 	}
-	ims, err := readImages(res.Files, func(string) string { return "" })
-	if err != nil || len(ims) == 0 {
-		return ActivationsInfo{}, fmt.Errorf("report: activations drew no image (%v)", err)
+	label := int(a.ds.Test.Labels[index])
+	pred := introspect.Argmax(acts[len(acts)-1].V)
+	fig, err := introspect.ActivationFigure(acts, introspect.ActivationFigureOptions{ClassNames: a.ds.ClassNames})
+	if err != nil {
+		return ActivationsInfo{}, err
 	}
-	return ActivationsInfo{Run: run, Step: res.Step, Epoch: res.Epoch, Index: index, Label: res.LabelName,
-		Predicted: res.PredictedName, Image: ims[0].dataURL()}, nil
+	b, err := figure.Render(fig, "png", figure.Options{DPI: liveDPI})
+	if err != nil {
+		return ActivationsInfo{}, err
+	}
+	return ActivationsInfo{Run: run, Step: wt.Step, Epoch: wt.Epoch, Index: index, Label: className(a.ds.ClassNames, label),
+		Predicted: className(a.ds.ClassNames, pred), Image: Image{Mime: "image/png", Data: b}.dataURL()}, nil
+}
+
+func className(names []string, c int) string {
+	if c >= 0 && c < len(names) {
+		return names[c]
+	}
+	return strconv.Itoa(c)
 }
 
 // ProgressFunc returns a train.RunOptions.Progress handler that publishes
