@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -347,4 +348,34 @@ func BenchmarkActivationsEvent(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// Any request line reaches one of the embedded files, 404, 405 or 421:
+// nothing else, and nothing from outside the embedded set.
+func FuzzServerRequest(f *testing.F) {
+	for _, s := range []string{"/", "/live.js", "/../live.js", "/%2e%2e/x", "/uplot%2fLICENSE", "//etc/passwd", "/uplot/LICENSE"} {
+		f.Add("GET", s, "127.0.0.1:8080")
+	}
+	f.Add("POST", "/", "127.0.0.1:8080")
+	f.Add("GET", "/", "evil.test")
+	s := &Server{Hub: NewHub(), loopback: true, hosts: map[string]bool{"127.0.0.1:8080": true}, kick: make(chan struct{})}
+	f.Fuzz(func(t *testing.T, method, target, host string) {
+		req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(method + " " + target + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n")))
+		if err != nil || req.URL.Path == "/events" {
+			return // not a request, or the stream (which does not end)
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		switch rec.Code {
+		case 200:
+			f, ok := liveFiles[req.URL.Path]
+			want, _ := assets.ReadFile(f.file)
+			if !ok || req.Method != "GET" || !s.hosts[strings.ToLower(req.Host)] || rec.Body.String() != string(want) {
+				t.Errorf("%s %s (Host %q): 200 with %d bytes", method, target, host, rec.Body.Len())
+			}
+		case 404, 405, 421:
+		default:
+			t.Errorf("%s %s (Host %q): status %d", method, target, host, rec.Code)
+		}
+	})
 }

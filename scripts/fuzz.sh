@@ -44,6 +44,7 @@ targets=(
 	"./data FuzzDecodePointsCSV"
 	"./cmd/gabor FuzzParseRegionsFlags"
 	"./sweep FuzzParseSpec"
+	"./report FuzzServerRequest"
 )
 
 # Every Fuzz function in the tree must be in the list above.

@@ -27,7 +27,7 @@ run_served() {
 	local out=$tmp/served-$1 pid url curlpid
 	"$gabor" train --model lenet --device cpu --epochs "$epochs" --json --out "$out" --serve >"$out.json" 2>"$out.err" &
 	pid=$!
-	until url=$(grep -o 'http://127.0.0.1:[0-9]*/' "$out.err" | head -1) && [ -n "$url" ]; do sleep 0.1; done
+	until url=$(grep -so 'http://127.0.0.1:[0-9]*/' "$out.err" | head -1) && [ -n "$url" ]; do sleep 0.1; done
 	curl -sN "${url}events" >/dev/null &
 	curlpid=$!
 	until grep -q '"event":"done"' "$out.json" 2>/dev/null; do

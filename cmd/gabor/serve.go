@@ -152,21 +152,17 @@ func startLive(ctx context.Context, o *trainOptions, runDir string, ropts *train
 	return l, nil
 }
 
-// wait publishes the end of the run and, unless it was interrupted, keeps
-// the page up until Ctrl-C. It returns the run's error.
+// wait publishes the end of the run and, when it ended well, keeps the page
+// up until Ctrl-C (then exit 0). A run that failed or was interrupted
+// returns its error at once, so scripts see it.
 func (l *liveTrain) wait(ctx context.Context, res *train.Result, err error) error {
 	if l == nil {
 		return err
 	}
 	report.PublishDone(l.hub, l.name, res, err)
-	if ctx.Err() == nil {
-		fmt.Fprintf(l.io.ErrOut, "gabor: the live page stays at %s until Ctrl-C\n", l.srv.URL())
-		if serr := <-l.errc; serr != nil && err == nil {
-			err = serr
-		}
-		if err == nil && errors.Is(ctx.Err(), context.Canceled) {
-			return nil
-		}
+	if err != nil || ctx.Err() != nil {
+		return err
 	}
-	return err
+	fmt.Fprintf(l.io.ErrOut, "gabor: the live page stays at %s until Ctrl-C\n", l.srv.URL())
+	return <-l.errc
 }
