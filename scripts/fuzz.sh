@@ -49,6 +49,7 @@ targets=(
 	"./sweep FuzzParseSpec"
 	"./cmd/gabor FuzzParseFractions"
 	"./cmd/gabor FuzzParseAlpha"
+	"./report FuzzServerRequest"
 )
 
 # Every Fuzz function in the tree must be in the list above.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gaborlab/gabor/data"
 	"github.com/gaborlab/gabor/models"
+	"github.com/gaborlab/gabor/report"
 	"github.com/gaborlab/gabor/train"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -31,6 +32,8 @@ type trainOptions struct {
 	DivergeFactor float64
 	// TwoD are the 2-D flags (--hidden, --act, --points): train2d.go.
 	TwoD twoDFlags
+	// Serve is --serve: the address of the live page ("" : none); serve.go.
+	Serve string
 
 	// Set records which flags were given on the command line, by name: --resume
 	// refuses the ones that would change the run it continues.
@@ -142,6 +145,8 @@ stdout carries one JSON object per line: an "epoch" event after each epoch and a
 	fl.BoolVar(&opts.JSON, "json", false, "write one JSON object per line on stdout (epoch and done events)")
 	addSnapshotFlags(fl, c) // --snapshot, --conv1: train_snapshot.go
 	addTrain2DFlags(fl, &opts.TwoD)
+	fl.StringVar(&opts.Serve, "serve", "", "serve a live page of the run (--serve=ADDR: at ADDR; alone: 127.0.0.1, a free port; see gabor serve)")
+	fl.Lookup("serve").NoOptDefVal = report.DefaultAddr
 	return cmd
 }
 

@@ -58,11 +58,15 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := train.Run(ctx, cfg, ds, ropts)
-	if err = closeSnapshots(snaps, err); err != nil {
+	live, err := startLive(ctx, o, cfg.Out, &ropts) // serve.go: nil without --serve
+	if err != nil {
 		return err
 	}
-	return rep.finish(res)
+	res, err := train.Run(ctx, cfg, ds, ropts)
+	if err = closeSnapshots(snaps, err); err == nil {
+		err = rep.finish(res)
+	}
+	return live.wait(ctx, res, err)
 }
 
 // announceDataset picks the dataset when none was named, and says which on stderr:
