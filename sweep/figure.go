@@ -93,6 +93,13 @@ func (r *Report) ValueFigure(flag, title string) (*figure.Figure, error) {
 	}
 	if !numeric {
 		p.NominalX(order...)
+	} else if len(order) <= 12 {
+		// A grid's values are the ticks, labelled as the spec wrote them.
+		var ticks []plot.Tick
+		for _, v := range order {
+			ticks = append(ticks, plot.Tick{Value: xOf(v), Label: v})
+		}
+		p.X.Tick.Marker = plot.ConstantTicks(ticks)
 	}
 	// Many series (a random search) are drawn as marks only, without a legend.
 	lines := len(all) <= 8

@@ -525,7 +525,9 @@ func runSweepReport(o *sweepReportOptions) error {
 		if err != nil {
 			return &dataError{err}
 		}
-		rc.Name = p.Name
+		// One line per run, named by its point; the sampled step losses would
+		// add a second legend entry per run (gabor curves RUN_DIR draws them).
+		rc.Name, rc.Steps = p.Name, nil
 		runs = append(runs, rc)
 	}
 	if len(runs) > 0 {
