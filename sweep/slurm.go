@@ -77,11 +77,13 @@ func (d *Dir) RunSlurm(ctx context.Context, o SlurmOptions) (Counts, error) {
 	last := ""
 	for {
 		if active := ActiveJobs(d); len(active) > 0 {
-			if o.Detach && submitted > 0 {
-				_, c, err := d.States()
+			_, c, err := d.States()
+			if o.Detach {
+				if submitted == 0 {
+					fmt.Fprintf(o.Log, "sweep %s: job %s still queued; nothing submitted\n", d.Path, strings.Join(active, ", "))
+				}
 				return c, err
 			}
-			_, c, err := d.States()
 			if err != nil {
 				return c, err
 			}
