@@ -45,7 +45,8 @@ func slurmCluster(t *testing.T) {
 		}
 		t.Skip(why)
 	}
-	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "gabor-slurm-local.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	// A fixed path (not $TMPDIR): munged is one per machine, whatever TMPDIR says.
+	lock, err := os.OpenFile("/tmp/gabor-slurm-local.lock", os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
