@@ -562,6 +562,8 @@ func newCmdSweepTask(f *factory) *cobra.Command {
 		Use:    "task SWEEP_DIR INDEX",
 		Short:  "Run one point of a sweep (what each Slurm array task runs)",
 		Hidden: true,
+		Example: `  # the last line of SWEEP_DIR/slurm/array-1.sh
+  exec /shared/bin/gabor sweep task /shared/sweeps/lr "$SLURM_ARRAY_TASK_ID"`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 2 {
 				return usagef("%s needs SWEEP_DIR and INDEX", cmd.CommandPath())
