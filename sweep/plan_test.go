@@ -3,6 +3,7 @@ package sweep
 import (
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -150,10 +151,18 @@ func TestSlurmScript(t *testing.T) {
 		"#SBATCH --output=/shared/sw/slurm/%A_%a.out\n",
 		"#SBATCH --partition=gpu\n", "#SBATCH --time=1:00:00\n", "#SBATCH --gpus-per-task=1\n",
 		"#SBATCH --cpus-per-task=4\n", "#SBATCH --account=lab\n",
+		"export GOMAXPROCS=$SLURM_CPUS_PER_TASK",
 		`exec '/opt/gabor it'\''s' sweep task '/shared/sw' "$SLURM_ARRAY_TASK_ID"` + "\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("script lacks %q:\n%s", want, got)
+		}
+	}
+	if bash, err := exec.LookPath("bash"); err == nil {
+		f := filepath.Join(t.TempDir(), "array.sh")
+		os.WriteFile(f, []byte(got), 0o755)
+		if out, err := exec.Command(bash, "-n", f).CombinedOutput(); err != nil {
+			t.Errorf("bash -n: %v\n%s", err, out)
 		}
 	}
 }

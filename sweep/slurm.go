@@ -232,6 +232,8 @@ func SlurmScript(name, absDir string, o SlurmOptions, indices []int) string {
 		fmt.Fprintf(&b, "#SBATCH %s\n", strings.TrimSpace(e))
 	}
 	b.WriteString("# Written by gabor sweep run: each array task runs the point of its index in sweep.json.\n")
+	b.WriteString("# A run uses the cores Slurm gave the task, even where no cgroup confines it.\n")
+	b.WriteString("if [ -n \"${SLURM_CPUS_PER_TASK:-}\" ]; then export GOMAXPROCS=$SLURM_CPUS_PER_TASK; fi\n")
 	fmt.Fprintf(&b, "exec %s sweep task %s \"$SLURM_ARRAY_TASK_ID\"\n", shellQuote(o.Exe), shellQuote(absDir))
 	return b.String()
 }

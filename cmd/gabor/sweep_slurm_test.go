@@ -101,7 +101,7 @@ func TestSweepSlurmJobArray(t *testing.T) {
 
 	refused := filepath.Join(root, "refused")
 	out, err := exec.Command(exe, append([]string{"sweep", "run", "--executor", "slurm", "--partition", "no-such-partition",
-		"--seeds", "1-2", "--dir", refused}, sweepTrainArgs...)...).CombinedOutput()
+		"--seeds", "1-2", "--dir", refused}, sweepTrainArgs(t, 1)...)...).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "sbatch refused the job array") || !strings.Contains(string(out), "partition") {
 		t.Errorf("a submission to a missing partition: %v\n%s", err, out)
 	}
@@ -112,7 +112,7 @@ func TestSweepSlurmJobArray(t *testing.T) {
 	dir := filepath.Join(root, "sw")
 	start := time.Now()
 	cmd := exec.Command(exe, append([]string{"sweep", "run", "--executor", "slurm", "--poll", "500ms",
-		"--grid", "lr=0.01,0.05", "--seeds", "1-2", "--dir", dir, "--time", "10:00", "--sbatch=--comment=gabor-test"}, sweepTrainArgs...)...)
+		"--grid", "lr=0.01,0.05", "--seeds", "1-2", "--dir", dir, "--time", "10:00", "--sbatch=--comment=gabor-test"}, sweepTrainArgs(t, 2)...)...)
 	out, err = cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("slurm sweep: %v\n%s", err, out)
@@ -133,6 +133,9 @@ func TestSweepSlurmJobArray(t *testing.T) {
 		recs, err := train.ReadMetrics(d.RunDir(p))
 		if err != nil || len(recs) != 2 {
 			t.Errorf("%s: %d epochs recorded, %v", p.Name, len(recs), err)
+		}
+		if len(recs) == 2 && recs[1].TestAcc != nil && *recs[1].TestAcc > 0.97 {
+			t.Errorf("%s: test accuracy %g: the toy set is meant to be hard", p.Name, *recs[1].TestAcc)
 		}
 		if !strings.Contains(states[i].JobID, "_") || states[i].Attempts != 1 {
 			t.Errorf("%s: state %+v: want one attempt by a Slurm array task", p.Name, states[i])
@@ -159,7 +162,7 @@ func TestSweepSlurmRetriesACancelledTask(t *testing.T) {
 	isolateData(t)
 	dir := filepath.Join(t.TempDir(), "sw")
 	out, err := exec.Command(exe, append([]string{"sweep", "run", "--executor", "slurm", "--detach",
-		"--grid", "lr=0.01,0.05", "--dir", dir}, sweepTrainArgs...)...).CombinedOutput()
+		"--grid", "lr=0.01,0.05", "--dir", dir}, sweepTrainArgs(t, 8)...)...).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "submitted:") {
 		t.Fatalf("detached submission: %v\n%s", err, out)
 	}
