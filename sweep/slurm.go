@@ -75,8 +75,25 @@ func (d *Dir) RunSlurm(ctx context.Context, o SlurmOptions) (Counts, error) {
 	defer l.Release()
 	submitted := 0
 	last := ""
+	misses := 0
 	for {
-		if active := ActiveJobs(d); len(active) > 0 {
+		active, err := ActiveJobs(d)
+		if err != nil {
+			// A controller restarting does not answer for a while: wait rather
+			// than take queued points for lost and submit them twice.
+			if misses++; misses > 12 {
+				return Counts{}, err
+			}
+			fmt.Fprintf(o.Log, "sweep %s: %v; asking again\n", d.Path, err)
+			select {
+			case <-ctx.Done():
+				return Counts{}, ctx.Err()
+			case <-time.After(o.Poll):
+			}
+			continue
+		}
+		misses = 0
+		if len(active) > 0 {
 			_, c, err := d.States()
 			if o.Detach {
 				if submitted == 0 {
@@ -275,16 +292,19 @@ func (d *Dir) readJobs() ([]Job, error) {
 	return jobs, nil
 }
 
-// ActiveJobs lists the sweep's job arrays still in the Slurm queue (none
-// when squeue is not there or does not answer).
-func ActiveJobs(d *Dir) []string {
+// ActiveJobs lists the sweep's job arrays still in the Slurm queue. It is
+// an error when squeue does not answer (a sweep with no jobs does not ask).
+func ActiveJobs(d *Dir) ([]string, error) {
 	jobs, err := d.readJobs()
 	if err != nil || len(jobs) == 0 {
-		return nil
+		return nil, err
 	}
-	out, err := exec.Command("squeue", "-h", "-o", "%F").Output()
+	var stderr bytes.Buffer
+	cmd := exec.Command("squeue", "-h", "-o", "%F")
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("sweep: asking squeue for the sweep's jobs: %v %s", err, strings.TrimSpace(stderr.String()))
 	}
 	queued := map[string]bool{}
 	for _, f := range strings.Fields(string(out)) {
@@ -296,7 +316,7 @@ func ActiveJobs(d *Dir) []string {
 			active = append(active, j.ID)
 		}
 	}
-	return active
+	return active, nil
 }
 
 // markLost turns the points left queued or running by job arrays no longer

@@ -383,7 +383,12 @@ func runSweepStatus(o *sweepStatusOptions) error {
 	if err != nil {
 		return &dataError{err}
 	}
-	jobs := sweep.ActiveJobs(d)
+	// A sweep that used Slurm asks the queue; without an answer the states are
+	// shown all the same, with the reason.
+	jobs, qerr := sweep.ActiveJobs(d)
+	if qerr != nil {
+		fmt.Fprintf(o.IO.ErrOut, "gabor: %v\n", qerr)
+	}
 	if o.JSON {
 		type pt struct {
 			Name string `json:"name"`
