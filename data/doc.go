@@ -1,9 +1,16 @@
-// Package data loads and generates the image sets gabor trains on.
+// Package data loads and generates the sets gabor trains on.
 //
-// Sets are kept in memory as uint8 pixels (N·H·W, row-major, one channel) and uint8
-// labels, exactly as the IDX files of the MNIST family store them; conversion to
+// Image sets are kept in memory as uint8 pixels (N·H·W, row-major, one channel) and
+// uint8 labels, exactly as the IDX files of the MNIST family store them; conversion to
 // normalized float32 happens per batch in Gather, so a 60,000-image set costs 47 MB,
 // not 188 MB, and the same bytes can be uploaded once to a device.
+//
+// A Set may instead hold float inputs, for 2-D points and regression data: X holds
+// N·D values (D per example) and Images is nil; its targets are class labels
+// (Labels, Classes), float rows (Targets, N·T values), or both. Gather copies such
+// rows as they are (no normalization) and writes TargetLen() target values per
+// example: T float targets when the set has them, else the class index.
+// Points.Set and PointsDataset turn the 2-D toy sets into such Sets.
 //
 // Names: "synthetic" (the default), "mnist", "fashion-mnist", "kmnist"; see Names and
 // Lookup. With no directory given, Load searches $GABOR_DATA/<name>, $GABOR_DATA,

@@ -6,12 +6,21 @@ import (
 	"sync"
 )
 
-// Gather writes the images set[idx[k]] as normalized float32 into x, NCHW with C = 1
-// (x has len(idx)·H·W elements), and their labels as float32 into y (len(idx); may be
-// nil). Each pixel becomes (v/255 − mean)/std computed in float32 exactly as the
-// reference programs do, so the batches are bit-identical to theirs. It allocates
-// nothing; large batches are split over a fixed pool of goroutines.
+// Gather writes the examples set[idx[k]] into x and their targets into y (may be
+// nil). It allocates nothing.
+//
+// Images become normalized float32, NCHW with C = 1 (x has len(idx)·H·W
+// elements): each pixel becomes (v/255 − mean)/std computed in float32 exactly as
+// the reference programs do, so the batches are bit-identical to theirs; large
+// batches are split over a fixed pool of goroutines. Float inputs (set.D > 0) are
+// copied as they are, len(idx)·D values; mean and std do not apply to them.
+//
+// y receives set.TargetLen() values per example: the T float targets of a set
+// that has them, else the class label as float32.
 func Gather(set *Set, idx []int32, x, y []float32, mean, std float32) error {
+	if set.D > 0 || set.T > 0 {
+		return gatherFloat(set, idx, x, y, mean, std)
+	}
 	st := statePool.Get().(*gatherState)
 	defer statePool.Put(st)
 	if st.mean != mean || st.std != std || !st.ready {
@@ -75,6 +84,43 @@ func gatherLUT(set *Set, idx []int32, x, y []float32, st *gatherState) error {
 		p.jobs <- gatherJob{set: set, idx: idx, x: x, lut: lut, lo: lo, hi: hi, wg: wg}
 	}
 	wg.Wait()
+	return nil
+}
+
+// gatherFloat is Gather for a set of float inputs or float targets: rows are
+// copied; images (a set with images and float targets) go through the table.
+func gatherFloat(set *Set, idx []int32, x, y []float32, mean, std float32) error {
+	d, t := set.Features(), set.TargetLen()
+	if len(x) != len(idx)*d {
+		return fmt.Errorf("data: Gather: x has %d elements, want len(idx)·features = %d·%d = %d", len(x), len(idx), d, len(idx)*d)
+	}
+	if y != nil && len(y) != len(idx)*t {
+		return fmt.Errorf("data: Gather: y has %d elements, want len(idx)·targets = %d·%d = %d", len(y), len(idx), t, len(idx)*t)
+	}
+	for k, i := range idx {
+		if i < 0 || int(i) >= set.N {
+			return fmt.Errorf("data: Gather: idx[%d] = %d out of range [0,%d)", k, i, set.N)
+		}
+	}
+	if set.D > 0 {
+		for k, i := range idx {
+			copy(x[k*d:(k+1)*d], set.X[int(i)*d:int(i+1)*d])
+		}
+	} else {
+		var lut [256]float32
+		fillLUT(&lut, mean, std)
+		gatherRange(set, idx, x, &lut, 0, len(idx))
+	}
+	if y == nil {
+		return nil
+	}
+	for k, i := range idx {
+		if set.T > 0 {
+			copy(y[k*t:(k+1)*t], set.Targets[int(i)*t:int(i+1)*t])
+		} else {
+			y[k] = float32(set.Labels[i])
+		}
+	}
 	return nil
 }
 

@@ -446,10 +446,11 @@ func RebuildModel(r *ModelRecord, batch int) (m *Model, err error) {
 				if paramElems > maxRecordParams {
 					return nil, bad("the parameters hold more than %d values", maxRecordParams)
 				}
-				if len(want) == 0 {
-					return nil, bad("a parameter must not be a scalar")
+				if len(want) == 0 { // a surface's weight, as gorgonia.NewScalar makes it
+					opts = append(opts, G.WithValue(float32(0)))
+				} else {
+					opts = append(opts, G.WithValue(tensor.New(tensor.WithShape(want...), tensor.WithBacking(make([]float32, elems)))))
 				}
-				opts = append(opts, G.WithValue(tensor.New(tensor.WithShape(want...), tensor.WithBacking(make([]float32, elems)))))
 			}
 			if len(want) == 0 {
 				n = G.NewScalar(g, tensor.Float32, opts...)

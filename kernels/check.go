@@ -56,6 +56,8 @@ var opArgs = [NumOps]Args{
 	OpDropout:         DropoutArgs{},
 	OpSGD:             SGDArgs{},
 	OpAdam:            AdamArgs{},
+	OpAdagrad:         AdagradArgs{},
+	OpRMSprop:         RMSpropArgs{},
 }
 
 // Operand is one buffer an instruction reads or writes, as its Args

@@ -41,6 +41,8 @@ targets=(
 	"./introspect FuzzParseSteps"
 	"./cmd/gabor FuzzParseRanges"
 	"./cmd/gabor FuzzParseFormats"
+	"./data FuzzDecodePointsCSV"
+	"./cmd/gabor FuzzParseRegionsFlags"
 	"./sweep FuzzParseSpec"
 )
 

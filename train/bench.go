@@ -89,7 +89,7 @@ func (s *Stepper) Epoch(ctx context.Context, run RunSegment) (StepperEpoch, erro
 	// schedule's length is the configured one, which for the constant rate of
 	// the recipe changes nothing.
 	total := max(t.totalSteps, t.step+t.stepsPerEpoch)
-	perm := data.Permutation(t.train.N, t.cfg.Seed+uint64(t.epoch))
+	perm := t.permutation()
 	seg := s.TrainSegment()
 	epoch := t.epoch + 1
 	start := time.Now()
@@ -113,7 +113,7 @@ func (s *Stepper) Epoch(ctx context.Context, run RunSegment) (StepperEpoch, erro
 func (s *Stepper) deviceEpoch(ctx context.Context) (StepperEpoch, error) {
 	t := s.t
 	total := max(t.totalSteps, t.step+t.stepsPerEpoch)
-	perm := data.Permutation(t.train.N, t.cfg.Seed+uint64(t.epoch))
+	perm := t.permutation()
 	epoch := t.epoch + 1
 	start := time.Now()
 	if err := t.startDeviceEpoch(perm, total); err != nil {

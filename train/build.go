@@ -11,6 +11,8 @@ import (
 	"github.com/gaborlab/gabor/graph"
 	"github.com/gaborlab/gabor/kernels"
 	"github.com/gaborlab/gabor/models"
+	"github.com/gaborlab/gabor/train/safetensors"
+	G "gorgonia.org/gorgonia"
 )
 
 // ModelFile is the run directory's record of the model it trains
@@ -20,6 +22,13 @@ import (
 // no such file (its config.json's model name, seed and conv1 rebuild it,
 // initial weights included), so its directory is as it always was.
 const ModelFile = "model.json"
+
+// InitFile holds the initial parameter values of a run of a model built by
+// the caller (a safetensors file, one tensor per parameter by name): the
+// record holds the model's structure, this its starting point, so
+// BuildModel returns the model as it was before training, as a zoo run's
+// seed does.
+const InitFile = "init.safetensors"
 
 // built is a model compiled to a Program, with its parameters' initial values
 // by name and its record (nil when the model cannot be recorded).
@@ -85,6 +94,9 @@ func (s buildSpec) buildModel() (*graph.Model, error) {
 		if err != nil {
 			return nil, fmt.Errorf("train: %s: %w", path, err)
 		}
+		if err := readInit(m, filepath.Join(s.dir, InitFile)); err != nil {
+			return nil, err
+		}
 		return m, nil
 	}
 	return models.NewWith(s.model, s.batch, s.seed, models.Options{Conv1: s.conv1})
@@ -114,7 +126,7 @@ var buildProgram = func(s buildSpec) (*built, error) {
 	if err != nil {
 		return nil, err
 	}
-	vals, err := models.ParamValues(m)
+	vals, err := paramValues(m)
 	if err != nil {
 		return nil, err
 	}
@@ -125,8 +137,8 @@ var buildProgram = func(s buildSpec) (*built, error) {
 	return b, nil
 }
 
-// writeRecord writes the model record into the directory of a new run of a
-// model built by the caller.
+// writeRecord writes the model record and the initial weights (InitFile)
+// into the directory of a new run of a model built by the caller.
 func (b *built) writeRecord(dir string, cfg Config) error {
 	if cfg.ModelFile == "" {
 		return nil
@@ -134,7 +146,89 @@ func (b *built) writeRecord(dir string, cfg Config) error {
 	if b.record == nil {
 		return fmt.Errorf("train: model %s cannot be recorded", cfg.Model)
 	}
+	ts := make([]safetensors.Tensor, len(b.prog.Params))
+	for i, p := range b.prog.Params {
+		ts[i] = safetensors.Tensor{Name: p.Name, Shape: append([]int(nil), b.prog.Buf(p.Value).Shape...), Data: b.init[p.Name]}
+	}
+	init, err := safetensors.Encode(ts, map[string]string{"format": "gabor-init-1", "model": cfg.Model})
+	if err != nil {
+		return fmt.Errorf("train: encoding the initial weights of %s: %w", cfg.Model, err)
+	}
+	if err := writeFileAtomic(filepath.Join(dir, InitFile), init); err != nil {
+		return err
+	}
 	return writeFileAtomic(filepath.Join(dir, ModelFile), append(b.record, '\n'))
+}
+
+// readInit sets a recorded model's parameters to the run's initial weights
+// (InitFile). A run directory without the file (written before it was
+// recorded) leaves them as the record has them.
+func readInit(m *graph.Model, path string) error {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	f, err := safetensors.Decode(raw)
+	if err != nil {
+		return &InputError{path, err}
+	}
+	vals := make([][]float32, len(m.Params))
+	for i, p := range m.Params {
+		t, ok := f.Get(p.Name())
+		if !ok {
+			return &InputError{path, fmt.Errorf("no initial value for parameter %s", p.Name())}
+		}
+		vals[i] = t.Data
+	}
+	if err := setParamValues(m, vals); err != nil {
+		return &InputError{path, err}
+	}
+	return nil
+}
+
+// paramValues is models.ParamValues for any model: a scalar parameter (a
+// surface's weight, gorgonia.NewScalar) holds a *gorgonia.F32, not a tensor.
+func paramValues(m *graph.Model) ([][]float32, error) {
+	out := make([][]float32, len(m.Params))
+	for i, p := range m.Params {
+		if v, ok := p.Value().(*G.F32); ok {
+			out[i] = []float32{float32(*v)}
+			continue
+		}
+		one := &graph.Model{Name: m.Name, Params: []*G.Node{p}}
+		v, err := models.ParamValues(one)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v[0]
+	}
+	return out, nil
+}
+
+// setParamValues is models.SetParams for any model (see paramValues).
+func setParamValues(m *graph.Model, values [][]float32) error {
+	if len(values) != len(m.Params) {
+		return fmt.Errorf("%d tensors for %d parameters of %s", len(values), len(m.Params), m.Name)
+	}
+	for i, p := range m.Params {
+		if p.IsScalar() {
+			if len(values[i]) != 1 {
+				return fmt.Errorf("scalar %s: %d values", p.Name(), len(values[i]))
+			}
+			if err := G.Let(p, G.NewF32(values[i][0])); err != nil {
+				return fmt.Errorf("%s: %w", p.Name(), err)
+			}
+			continue
+		}
+		one := &graph.Model{Name: m.Name, Params: []*G.Node{p}}
+		if err := models.SetParams(one, values[i:i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Fit trains a model the caller built: a gorgonia graph of gabor's ops (or of
@@ -146,12 +240,19 @@ func (b *built) writeRecord(dir string, cfg Config) error {
 // that Resume, Evaluate and every introspection verb rebuild it without the
 // caller's code.
 //
-// The training loop feeds images: m.X is [B, 1, H, W] or [B, H·W], m.Labels
-// [B] class indices (or, with m.Target graph.OneHot, [B, classes] one-hot
-// rows, which the host loop builds from the class indices) and m.Logits
-// [B, classes]. A
-// model whose graph cannot be recorded (an op outside graph.Record's set) is
-// an error before training starts.
+// The training loop feeds the dataset's examples: for images m.X is
+// [B, 1, H, W] or [B, H·W]; for a set of float inputs (data.Set's X, D) it
+// is [B, D]. m.Labels are [B] class indices (or, with m.Target
+// graph.OneHot, [B, classes] one-hot rows, which the loop builds from the
+// class indices) with m.Logits [B, classes]; or, for a set of float targets
+// (data.Set's Targets, T; m.Target graph.FloatTargets), [B, T] targets
+// with m.Logits the prediction [B, T], which evaluation scores by its mean
+// squared error. A model with no data (m.X and m.Labels nil: parameters and
+// a scalar loss) is trained with ds nil for cfg.Epochs epochs of
+// cfg.StepsPerEpoch steps. Set cfg.Dataset to "" for data the caller
+// passes (Resume then needs RunOptions.Dataset). A model whose graph cannot
+// be recorded (an op outside graph.Record's set) is an error before
+// training starts.
 func Fit(ctx context.Context, cfg Config, m *graph.Model, ds *data.Dataset, opts RunOptions) (*Result, error) {
 	if m == nil {
 		return nil, errors.New("train: Fit needs a model")
@@ -165,7 +266,7 @@ func Fit(ctx context.Context, cfg Config, m *graph.Model, ds *data.Dataset, opts
 	if cfg.Conv1 != 0 {
 		return nil, errors.New("train: Fit: conv1 resizes a zoo model; a model built by the caller has its own sizes")
 	}
-	if got := m.Batch(); got != cfg.Batch {
+	if got := m.Batch(); m.X != nil && got != cfg.Batch {
 		return nil, fmt.Errorf("train: Fit: model %s is built for batch %d, the config trains with batch %d", cfg.Model, got, cfg.Batch)
 	}
 	if _, err := graph.Record(m); err != nil {

@@ -17,6 +17,10 @@ import (
 const (
 	OptimizerSGD  = "sgd"
 	OptimizerAdam = "adam"
+	// Adagrad and RMSprop (α = 0.99) take --eps; --lr defaults to 0.01
+	// and 0.001 (0.01, PyTorch's RMSprop default, sends lenet to chance).
+	OptimizerAdagrad = "adagrad"
+	OptimizerRMSprop = "rmsprop"
 )
 
 // Config is everything that defines a training run: each field is one flag
@@ -24,7 +28,7 @@ const (
 // every checkpoint's metadata, which is what Resume and Evaluate read back.
 type Config struct {
 	Model   string `json:"model"`    // a name of models.Names(), or any name with ModelFile
-	Dataset string `json:"dataset"`  // a name of data.Names()
+	Dataset string `json:"dataset"`  // a name of data.Names(); "" with ModelFile: the caller's data (Fit), or none
 	DataDir string `json:"data_dir"` // "" searches the standard places (see data.Load)
 	Limit   int    `json:"limit"`    // train on the first Limit images only (0: all)
 	// TestLimit evaluates on the first TestLimit test images only (0: all).
@@ -32,6 +36,10 @@ type Config struct {
 
 	Epochs int `json:"epochs"`
 	Batch  int `json:"batch"`
+	// StepsPerEpoch is the length of an epoch of a model with no data (a
+	// surface to minimize, trained by Fit with a nil dataset); 0 otherwise,
+	// where an epoch is the training set's full batches.
+	StepsPerEpoch int `json:"steps_per_epoch,omitempty"`
 
 	Optimizer   string  `json:"optimizer"` // sgd | adam
 	LR          float64 `json:"lr"`        // base (peak) learning rate
@@ -112,10 +120,13 @@ func DefaultConfig(model string) Config {
 }
 
 // DefaultLR is the recipe's learning rate for a model and optimizer: 0.05 for
-// SGD (0.02 for the convnet), 0.001 for Adam.
+// SGD (0.02 for the convnet), 0.001 for Adam and RMSprop, 0.01 for Adagrad.
 func DefaultLR(model, optimizer string) float64 {
-	if optimizer == OptimizerAdam {
+	if optimizer == OptimizerAdam || optimizer == OptimizerRMSprop {
 		return 0.001
+	}
+	if optimizer == OptimizerAdagrad {
+		return 0.01
 	}
 	if model == "convnet" {
 		return 0.02
@@ -143,7 +154,9 @@ func (c *Config) Validate() error {
 	case c.ModelFile == "" && !slices.Contains(models.Names(), c.Model):
 		bad("unknown model %q (known: %s)", c.Model, strings.Join(models.Names(), ", "))
 	}
-	if data.IsFormat(c.Dataset) {
+	if c.Dataset == "" && c.ModelFile != "" {
+		// A model built by the caller, trained on data the caller passed (or none).
+	} else if data.IsFormat(c.Dataset) {
 		if c.DataDir == "" {
 			bad("dataset %s is one's own data: it needs --data PATH", c.Dataset)
 		}
@@ -161,6 +174,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Batch < 1 {
 		bad("batch must be at least 1 (got %d)", c.Batch)
+	}
+	if c.StepsPerEpoch < 0 {
+		bad("steps per epoch must be 0 (the data's batches) or positive (got %d)", c.StepsPerEpoch)
 	}
 	if c.Limit < 0 {
 		bad("limit must be 0 (all images) or positive (got %d)", c.Limit)
@@ -191,8 +207,15 @@ func (c *Config) Validate() error {
 		if !finite(c.Eps) || c.Eps <= 0 {
 			bad("adam eps must be positive (got %g)", c.Eps)
 		}
+	case OptimizerAdagrad, OptimizerRMSprop:
+		if c.Nesterov {
+			bad("nesterov applies to sgd only, not %s", c.Optimizer)
+		}
+		if !finite(c.Eps) || c.Eps <= 0 {
+			bad("%s eps must be positive (got %g)", c.Optimizer, c.Eps)
+		}
 	default:
-		bad("unknown optimizer %q (known: sgd, adam)", c.Optimizer)
+		bad("unknown optimizer %q (known: sgd, adam, adagrad, rmsprop)", c.Optimizer)
 	}
 	if !finite(c.LR) || c.LR <= 0 {
 		bad("lr must be a positive number (got %g)", c.LR)

@@ -49,6 +49,11 @@ func (t *trainer) openDevicePath() error {
 	if !ok {
 		return nil
 	}
+	if s := t.train; s == nil || s.D > 0 || s.T > 0 {
+		// The device loop gathers uint8 images and class indices; float
+		// inputs, float targets and models with no data are fed by the host.
+		return nil
+	}
 	prog := t.b.prog
 	if c := labelClasses(prog, t.cfg.Batch); c > 0 {
 		// The device loop gathers class indices on the device; one-hot rows
@@ -238,7 +243,7 @@ func (e *deviceEval) close() error {
 // device when the executable supports it, else from the host.
 func evaluateOnce(ctx context.Context, prog *kernels.Program, exe kernels.Executable, set *data.Set, norm data.Normalization, batch, step int) (EvalResult, error) {
 	dd, ok := deviceData(exe)
-	if !ok {
+	if !ok || set.D > 0 || set.T > 0 {
 		return evaluate(ctx, prog, exe, set, norm, batch, step)
 	}
 	var e deviceEval

@@ -9,10 +9,12 @@ import (
 	"github.com/gaborlab/gabor/kernels"
 )
 
-// EvalResult is a test-set evaluation.
+// EvalResult is a test-set evaluation. For a set of float targets (a
+// regression) Loss is the mean squared error of the prediction and Accuracy
+// and Correct are 0.
 type EvalResult struct {
 	Accuracy float64 `json:"test_acc"`
-	Loss     float64 `json:"test_loss"` // mean cross-entropy
+	Loss     float64 `json:"test_loss"` // mean cross-entropy (mean squared error for float targets)
 	Correct  int     `json:"correct"`
 	N        int     `json:"n"`
 	// Filled by Evaluate:
@@ -27,14 +29,16 @@ type EvalResult struct {
 // program's size and scores the logits on the host. The set rarely divides
 // into whole batches (10,000 = 78·128 + 16): the last batch is padded with
 // copies of its first image and only its valid rows are counted. The mode
-// buffer says "evaluation", so dropout passes activations through.
+// buffer says "evaluation", so dropout passes activations through. A set of
+// float targets is scored by the mean squared error of the prediction
+// (Logits) over all its target values, in float64.
 func evaluate(ctx context.Context, prog *kernels.Program, exe kernels.Executable, set *data.Set, norm data.Normalization, batch, step int) (EvalResult, error) {
 	logitsLen := prog.Buf(prog.Logits).Len
 	classes := logitsLen / batch
 	x := make([]float32, prog.Buf(prog.Inputs["x"]).Len)
-	y := make([]float32, batch)
+	y := make([]float32, batch*set.TargetLen())
 	var hot []float32 // one-hot rows of y, for a model that takes them
-	if c := labelClasses(prog, batch); c > 0 {
+	if c := hotClasses(prog, batch, set); c > 0 {
 		hot = make([]float32, batch*c)
 	}
 	logits := make([]float32, logitsLen)
@@ -74,6 +78,14 @@ func evaluate(ctx context.Context, prog *kernels.Program, exe kernels.Executable
 		if err := exe.Read(prog.Logits, logits); err != nil {
 			return EvalResult{}, err
 		}
+		if set.T > 0 {
+			want := set.Targets[lo*set.T : (lo+valid)*set.T]
+			for j, w := range want {
+				d := float64(logits[j]) - float64(w)
+				lossSum += d * d
+			}
+			continue
+		}
 		for i := 0; i < valid; i++ {
 			row := logits[i*classes : (i+1)*classes]
 			label := int(set.Labels[lo+i])
@@ -85,7 +97,7 @@ func evaluate(ctx context.Context, prog *kernels.Program, exe kernels.Executable
 	}
 	res.N = set.N
 	res.Accuracy = float64(res.Correct) / float64(res.N)
-	res.Loss = lossSum / float64(res.N)
+	res.Loss = lossSum / float64(res.N*set.TargetLen())
 	return res, nil
 }
 
@@ -125,6 +137,9 @@ func Evaluate(ctx context.Context, checkpointPath, device string, ds *data.Datas
 	cfg := ck.Config
 	if device != "" {
 		cfg.Device = device
+	}
+	if ds == nil && cfg.Dataset == "" {
+		return EvalResult{}, fmt.Errorf("train: %s was trained on data its caller passed (or none): evaluating it needs that dataset", checkpointPath)
 	}
 	if ds == nil {
 		c := cfg

@@ -130,6 +130,7 @@ type trainer struct {
 	runDir    string
 	published bool
 
+	perStep                int // examples per step: the batch, or 0 for a model with no data
 	x, y, loss, hyper, ctl []float32
 	yHot                   []float32 // one-hot rows of y for a model that takes them (labelClasses); nil otherwise
 	hookTime               time.Duration
@@ -150,9 +151,10 @@ func (t *trainer) emit(e Event) {
 
 // newTrainer checks the data against the config, compiles the model, opens
 // the device and loads the program with the initial (or checkpointed) state.
-// It creates no files.
+// It creates no files. ds is nil for a model with no data (a surface to
+// minimize): its epochs are cfg.StepsPerEpoch steps.
 func newTrainer(cfg Config, ds *data.Dataset, opts RunOptions, ck *Checkpoint, ckPath string) (*trainer, error) {
-	if ds == nil || ds.Train == nil || ds.Test == nil {
+	if ds != nil && (ds.Train == nil || ds.Test == nil) {
 		return nil, errors.New("train: no dataset")
 	}
 	t := &trainer{cfg: cfg, opts: opts, ds: ds, bestLoss: math.Inf(1)}
@@ -162,21 +164,26 @@ func newTrainer(cfg Config, ds *data.Dataset, opts RunOptions, ck *Checkpoint, c
 	case t.opts.DivergeFactor < 0:
 		t.opts.DivergeFactor = 0
 	}
-	t.train = ds.Train.Head(cfg.Limit)
-	t.test = ds.Test.Head(cfg.TestLimit)
-	for _, s := range []*data.Set{t.train, t.test} {
-		if err := s.Validate(); err != nil {
-			return nil, fmt.Errorf("train: dataset %s: %w", ds.Name, err)
+	if ds != nil {
+		if cfg.StepsPerEpoch != 0 {
+			return nil, fmt.Errorf("train: steps per epoch (%d) is for a model with no data; with data it is the training set's batches", cfg.StepsPerEpoch)
 		}
+		t.train = ds.Train.Head(cfg.Limit)
+		t.test = ds.Test.Head(cfg.TestLimit)
+		for _, s := range []*data.Set{t.train, t.test} {
+			if err := s.Validate(); err != nil {
+				return nil, fmt.Errorf("train: dataset %s: %w", ds.Name, err)
+			}
+		}
+		t.stepsPerEpoch = data.NumBatches(t.train.N, cfg.Batch)
+		if t.stepsPerEpoch < 1 {
+			return nil, fmt.Errorf("train: the training set has %d images, fewer than one batch of %d", t.train.N, cfg.Batch)
+		}
+		if t.test.N < 1 {
+			return nil, errors.New("train: the test set is empty")
+		}
+		t.perStep = cfg.Batch
 	}
-	t.stepsPerEpoch = data.NumBatches(t.train.N, cfg.Batch)
-	if t.stepsPerEpoch < 1 {
-		return nil, fmt.Errorf("train: the training set has %d images, fewer than one batch of %d", t.train.N, cfg.Batch)
-	}
-	if t.test.N < 1 {
-		return nil, errors.New("train: the test set is empty")
-	}
-	t.totalSteps = t.stepsPerEpoch * cfg.Epochs
 	if cfg.InitFrom != "" && ck == nil {
 		if _, err := models.ReadANCHORW1(cfg.InitFrom); err != nil {
 			return nil, &InputError{cfg.InitFrom, fmt.Errorf("init-from: %w", err)}
@@ -196,6 +203,16 @@ func newTrainer(cfg Config, ds *data.Dataset, opts RunOptions, ck *Checkpoint, c
 		return nil, err
 	}
 	t.b = b
+	if ds == nil {
+		if len(b.prog.Inputs) > 0 {
+			return nil, fmt.Errorf("train: no dataset for model %s, which reads %d inputs (a run on data its caller passed resumes with RunOptions.Dataset)", cfg.Model, len(b.prog.Inputs))
+		}
+		if cfg.StepsPerEpoch < 1 {
+			return nil, fmt.Errorf("train: model %s reads no data: its epochs need a number of steps (Config.StepsPerEpoch)", cfg.Model)
+		}
+		t.stepsPerEpoch = cfg.StepsPerEpoch
+	}
+	t.totalSteps = t.stepsPerEpoch * cfg.Epochs
 	if err := checkIO(b.prog, cfg.Batch, t.train, true); err != nil {
 		return nil, err
 	}
@@ -217,10 +234,12 @@ func newTrainer(cfg Config, ds *data.Dataset, opts RunOptions, ck *Checkpoint, c
 		t.exe.Close()
 		return nil, err
 	}
-	t.x = make([]float32, b.prog.Buf(b.prog.Inputs["x"]).Len)
-	t.y = make([]float32, cfg.Batch)
-	if c := labelClasses(b.prog, cfg.Batch); c > 0 {
-		t.yHot = make([]float32, cfg.Batch*c)
+	if t.train != nil {
+		t.x = make([]float32, b.prog.Buf(b.prog.Inputs["x"]).Len)
+		t.y = make([]float32, cfg.Batch*t.train.TargetLen())
+		if c := hotClasses(b.prog, cfg.Batch, t.train); c > 0 {
+			t.yHot = make([]float32, cfg.Batch*c)
+		}
 	}
 	t.loss = make([]float32, 1)
 	t.hyper = make([]float32, 2)
@@ -229,8 +248,15 @@ func newTrainer(cfg Config, ds *data.Dataset, opts RunOptions, ck *Checkpoint, c
 }
 
 // checkIO checks that a program has the inputs and outputs the loop drives,
-// sized for the batch and the images.
+// sized for the batch and the data (set nil: a model with no data, which
+// needs only a loss).
 func checkIO(p *kernels.Program, batch int, set *data.Set, training bool) error {
+	if set == nil {
+		if training && (p.Loss < 0 || p.Update.Len() == 0) {
+			return errors.New("train: the compiled program has no loss or no optimizer update")
+		}
+		return nil
+	}
 	x, ok := p.Inputs["x"]
 	if !ok {
 		return errors.New("train: the compiled program has no input \"x\"")
@@ -238,24 +264,48 @@ func checkIO(p *kernels.Program, batch int, set *data.Set, training bool) error 
 	if _, ok := p.Inputs["labels"]; !ok {
 		return errors.New("train: the compiled program has no input \"labels\"")
 	}
-	if n := p.Buf(x).Len; n != batch*set.H*set.W {
+	switch n := p.Buf(x).Len; {
+	case set.D > 0 && n != batch*set.D:
+		return fmt.Errorf("train: model input x %v holds %d values, a batch of %d rows of %d inputs has %d",
+			p.Buf(x).Shape, n, batch, set.D, batch*set.D)
+	case set.D == 0 && n != batch*set.H*set.W:
 		return fmt.Errorf("train: model input x %v holds %d values, a batch of %d %d×%d images has %d",
 			p.Buf(x).Shape, n, batch, set.H, set.W, batch*set.H*set.W)
 	}
-	if p.Logits < 0 || p.Buf(p.Logits).Len%batch != 0 {
-		return errors.New("train: the compiled program exposes no logits [batch, classes]")
-	}
-	if classes := p.Buf(p.Logits).Len / batch; classes < set.Classes {
-		return fmt.Errorf("train: the model has %d outputs, the dataset %d classes", classes, set.Classes)
-	}
-	if n, classes := p.Buf(p.Inputs["labels"]).Len, p.Buf(p.Logits).Len/batch; n != batch && n != batch*classes {
-		return fmt.Errorf("train: model input labels %v holds %d values: want class indices [%d] or one-hot rows [%d, %d]",
-			p.Buf(p.Inputs["labels"]).Shape, n, batch, batch, classes)
+	if set.T > 0 {
+		// Float targets: the prediction (Logits) is scored against them.
+		if n := p.Buf(p.Inputs["labels"]).Len; n != batch*set.T {
+			return fmt.Errorf("train: model input labels %v holds %d values: want float targets [%d, %d]",
+				p.Buf(p.Inputs["labels"]).Shape, n, batch, set.T)
+		}
+		if p.Logits < 0 || p.Buf(p.Logits).Len != batch*set.T {
+			return fmt.Errorf("train: the compiled program exposes no prediction [%d, %d] (the model's Logits) to score the targets with", batch, set.T)
+		}
+	} else {
+		if p.Logits < 0 || p.Buf(p.Logits).Len%batch != 0 {
+			return errors.New("train: the compiled program exposes no logits [batch, classes]")
+		}
+		if classes := p.Buf(p.Logits).Len / batch; classes < set.Classes {
+			return fmt.Errorf("train: the model has %d outputs, the dataset %d classes", classes, set.Classes)
+		}
+		if n, classes := p.Buf(p.Inputs["labels"]).Len, p.Buf(p.Logits).Len/batch; n != batch && n != batch*classes {
+			return fmt.Errorf("train: model input labels %v holds %d values: want class indices [%d] or one-hot rows [%d, %d]",
+				p.Buf(p.Inputs["labels"]).Shape, n, batch, batch, classes)
+		}
 	}
 	if training && (p.Loss < 0 || p.Update.Len() == 0) {
 		return errors.New("train: the compiled program has no loss or no optimizer update")
 	}
 	return nil
+}
+
+// hotClasses is labelClasses for a set: 0 when the set's targets are float
+// rows, which the labels input takes as they are.
+func hotClasses(p *kernels.Program, batch int, set *data.Set) int {
+	if set.T > 0 {
+		return 0
+	}
+	return labelClasses(p, batch)
 }
 
 // labelClasses is how the program's "labels" input holds a batch: 0 for
@@ -327,8 +377,10 @@ func Run(ctx context.Context, cfg Config, ds *data.Dataset, opts RunOptions) (*R
 		return nil, err
 	}
 	defer t.close()
-	for _, note := range cfg.clampLimits(t.train.N, t.test.N) {
-		t.logf("%s", note)
+	if t.train != nil {
+		for _, note := range cfg.clampLimits(t.train.N, t.test.N) {
+			t.logf("%s", note)
+		}
 	}
 	t.cfg = cfg
 	t.runDir = cfg.Out
@@ -357,8 +409,13 @@ func Run(ctx context.Context, cfg Config, ds *data.Dataset, opts RunOptions) (*R
 	if err := t.b.writeRecord(t.dir, cfg); err != nil {
 		return nil, err
 	}
-	t.logf("training %s on %s (%d images, %d steps per epoch) on %s; run directory %s",
-		cfg.Model, ds.Name, t.train.N, t.stepsPerEpoch, t.be.Caps().Device, cfg.Out)
+	if ds != nil {
+		t.logf("training %s on %s (%d images, %d steps per epoch) on %s; run directory %s",
+			cfg.Model, ds.Name, t.train.N, t.stepsPerEpoch, t.be.Caps().Device, cfg.Out)
+	} else {
+		t.logf("training %s (no data, %d steps per epoch) on %s; run directory %s",
+			cfg.Model, t.stepsPerEpoch, t.be.Caps().Device, cfg.Out)
+	}
 	return t.loop(ctx)
 }
 
@@ -389,12 +446,15 @@ func (t *trainer) interrupted(cause error) error {
 func (t *trainer) result() *Result {
 	r := &Result{
 		Model: t.cfg.Model, Device: t.be.Name(), DeviceName: t.be.Caps().Device,
-		Dataset: t.ds.Name, RunDir: t.runDir,
+		RunDir: t.runDir,
+	}
+	if t.ds != nil {
+		r.Dataset = t.ds.Name
 	}
 	if t.published {
 		r.Checkpoint = filepath.Join(t.runDir, CheckpointFile)
 	}
-	summarize(r, t.recs, t.stepsPerEpoch*t.cfg.Batch)
+	summarize(r, t.recs, t.stepsPerEpoch*t.perStep)
 	return r
 }
 
@@ -403,7 +463,7 @@ func (t *trainer) runEpoch(ctx context.Context) error {
 	cfg := &t.cfg
 	epoch := t.epoch + 1
 	// The permutation is made before the clock starts, as in the reference programs.
-	perm := data.Permutation(t.train.N, cfg.Seed+uint64(t.epoch))
+	perm := t.permutation()
 	every := t.opts.ProgressEvery
 	if every <= 0 {
 		every = 20
@@ -429,17 +489,20 @@ func (t *trainer) runEpoch(ctx context.Context) error {
 	rec := Record{
 		EpochEvent: EpochEvent{
 			Event: "epoch", Epoch: epoch, TrainLoss: lossSum / float64(lossN),
-			EpochS: epochS, ImagesPerS: float64(t.stepsPerEpoch*cfg.Batch) / epochS,
+			EpochS: epochS, ImagesPerS: float64(t.stepsPerEpoch*t.perStep) / epochS,
 		},
-		Step: t.step, LR: cfg.RateAt(t.step-1, t.totalSteps), Images: t.stepsPerEpoch * cfg.Batch,
+		Step: t.step, LR: cfg.RateAt(t.step-1, t.totalSteps), Images: t.stepsPerEpoch * t.perStep,
 		Checkpoint: filepath.Join(t.runDir, CheckpointFile),
 	}
-	if cfg.shouldEval(epoch) {
+	if cfg.shouldEval(epoch) && t.test != nil {
 		ev, err := t.evaluate(ctx)
 		if err != nil {
 			return err
 		}
-		rec.TestAcc, rec.TestLoss = &ev.Accuracy, &ev.Loss
+		rec.TestLoss = &ev.Loss
+		if t.test.T == 0 {
+			rec.TestAcc = &ev.Accuracy
+		}
 	}
 	if err := appendRecord(t.dir, rec); err != nil {
 		return err
@@ -459,21 +522,31 @@ func (t *trainer) runEpoch(ctx context.Context) error {
 	return t.runHooks(epoch, true)
 }
 
+// permutation is the epoch's order of the training set (nil with no data).
+func (t *trainer) permutation() []int32 {
+	if t.train == nil {
+		return nil
+	}
+	return data.Permutation(t.train.N, t.cfg.Seed+uint64(t.epoch))
+}
+
 // feedStep writes the inputs of step k of an epoch: the gathered batch, its
 // labels, the optimizer's [lr, t] and the mode buffer's [training, step]. It
 // is the input half of a host-fed step (Run's loop and the Stepper), for a
 // run of total steps.
 func (t *trainer) feedStep(perm []int32, k, total int) error {
 	prog := t.b.prog
-	norm := t.cfg.Normalization()
-	if err := data.Gather(t.train, data.Batch(perm, t.cfg.Batch, k), t.x, t.y, norm.Mean, norm.Std); err != nil {
-		return err
-	}
-	if err := t.exe.Write(prog.Inputs["x"], t.x); err != nil {
-		return err
-	}
-	if err := writeLabels(t.exe, prog.Inputs["labels"], t.y, t.yHot); err != nil {
-		return err
+	if t.train != nil {
+		norm := t.cfg.Normalization()
+		if err := data.Gather(t.train, data.Batch(perm, t.cfg.Batch, k), t.x, t.y, norm.Mean, norm.Std); err != nil {
+			return err
+		}
+		if err := t.exe.Write(prog.Inputs["x"], t.x); err != nil {
+			return err
+		}
+		if err := writeLabels(t.exe, prog.Inputs["labels"], t.y, t.yHot); err != nil {
+			return err
+		}
 	}
 	if prog.Hyper >= 0 {
 		// [lr, t]: t is the 1-based count of updates, Adam's bias correction.
@@ -531,7 +604,7 @@ func (t *trainer) hostSteps(ctx context.Context, perm []int32, epoch, every int,
 			t.emit(&ProgressEvent{
 				Event: "progress", Epoch: epoch, Step: t.step, Steps: t.totalSteps,
 				EpochStep: k + 1, EpochSteps: t.stepsPerEpoch, Loss: winSum / float64(winN),
-				ImagesPerS: float64((k+1)*cfg.Batch) / el.Seconds(),
+				ImagesPerS: float64((k+1)*t.perStep) / el.Seconds(),
 				ETAS:       perStep * float64(t.totalSteps-t.step),
 			})
 			winSum, winN = 0, 0

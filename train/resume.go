@@ -58,7 +58,7 @@ func Resume(ctx context.Context, runDir string, opts RunOptions) (*Result, error
 		return nil, fmt.Errorf("train: %s has already trained %d epochs, more than the %d asked for", runDir, ck.Epoch, cfg.Epochs)
 	}
 	ds := opts.Dataset
-	if ds == nil {
+	if ds == nil && cfg.Dataset != "" {
 		if ds, err = LoadDataset(cfg); err != nil {
 			return nil, err
 		}

@@ -40,6 +40,8 @@ var binders = [kernels.NumOps]opBinder{
 	kernels.OpDropout:         typed(bindDropout),
 	kernels.OpSGD:             typed(bindSGD),
 	kernels.OpAdam:            typed(bindAdam),
+	kernels.OpAdagrad:         typed(bindAdagrad),
+	kernels.OpRMSprop:         typed(bindRMSprop),
 }
 
 // bind prepares one instruction: it checks it against its operand contract

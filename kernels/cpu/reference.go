@@ -56,6 +56,8 @@ var references = [kernels.NumOps]refFunc{
 	kernels.OpDropout:         refTyped(refDropout),
 	kernels.OpSGD:             refTyped(refSGD),
 	kernels.OpAdam:            refTyped(refAdam),
+	kernels.OpAdagrad:         refTyped(refAdagrad),
+	kernels.OpRMSprop:         refTyped(refRMSprop),
 }
 
 func reference(in kernels.Instr, inputs [][]float64) ([][]float64, error) {

@@ -104,6 +104,8 @@ var binders = [kernels.NumOps]opBinder{
 	kernels.OpDropout:         typed(bindDropout),
 	kernels.OpSGD:             typed(bindSGD),
 	kernels.OpAdam:            typed(bindAdam),
+	kernels.OpAdagrad:         typed(bindAdagrad),
+	kernels.OpRMSprop:         typed(bindRMSprop),
 }
 
 // bind checks one instruction against its operand contract
