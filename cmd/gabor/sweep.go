@@ -566,8 +566,6 @@ func newCmdSweepTask(f *factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "task SWEEP_DIR INDEX",
 		Short: "Run one point of a sweep (what each Slurm array task runs)",
-		Example: `  # what the job-array script runs for its task $SLURM_ARRAY_TASK_ID
-  gabor sweep task sweeps/lr-grid "$SLURM_ARRAY_TASK_ID"`,
 		Hidden: true,
 		Example: `  # the last line of SWEEP_DIR/slurm/array-1.sh
   exec /shared/bin/gabor sweep task /shared/sweeps/lr "$SLURM_ARRAY_TASK_ID"`,
