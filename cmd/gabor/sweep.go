@@ -564,8 +564,8 @@ func runSweepReport(o *sweepReportOptions) error {
 // (the array index is the point's index in sweep.json).
 func newCmdSweepTask(f *factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "task SWEEP_DIR INDEX",
-		Short: "Run one point of a sweep (what each Slurm array task runs)",
+		Use:    "task SWEEP_DIR INDEX",
+		Short:  "Run one point of a sweep (what each Slurm array task runs)",
 		Hidden: true,
 		Example: `  # the last line of SWEEP_DIR/slurm/array-1.sh
   exec /shared/bin/gabor sweep task /shared/sweeps/lr "$SLURM_ARRAY_TASK_ID"`,
