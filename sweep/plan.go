@@ -16,8 +16,9 @@ import (
 type Plan struct {
 	Version int      `json:"version"`
 	Name    string   `json:"name,omitempty"`
-	Train   []string `json:"train"` // the fixed `gabor train` arguments of every point
-	Swept   []string `json:"swept"` // the swept flags, in order (seed last when seeds are swept)
+	Train   []string `json:"train"`            // the fixed `gabor train` arguments of every point
+	Swept   []string `json:"swept"`            // the swept flags, in order (seed last when seeds are swept)
+	Random  []string `json:"random,omitempty"` // those of Swept drawn at random
 	Retries int      `json:"retries"`
 	Points  []Point  `json:"points"`
 }
@@ -69,6 +70,7 @@ func NewPlan(s *Spec, extra []string) (*Plan, error) {
 	if s.Random != nil {
 		for _, d := range s.Random.Params {
 			p.Swept = append(p.Swept, d.Name)
+			p.Random = append(p.Random, d.Name)
 		}
 	}
 	if len(s.Seeds) > 0 {
