@@ -212,3 +212,32 @@ func TestSweepSlurmRetriesACancelledTask(t *testing.T) {
 		t.Errorf("the retry submitted %d arrays, want 1:\n%s", n, out)
 	}
 }
+
+// scripts/setup-test.sh installs Slurm for the tests above: on a fresh
+// machine (an empty SETUP_ROOT) it plans slurm-wlm and munge, and with
+// their binaries in place it does not.
+func TestSetupScriptPlansSlurm(t *testing.T) {
+	script, _ := filepath.Abs("../../scripts/setup-test.sh")
+	run := func(root string) string {
+		cmd := exec.Command("bash", script)
+		cmd.Env = append(os.Environ(), "SETUP_ROOT="+root)
+		out, err := cmd.CombinedOutput()
+		if err == nil {
+			t.Fatalf("SETUP_ROOT=%s: exit 0 with things missing:\n%s", root, out)
+		}
+		return string(out)
+	}
+	if out := run(t.TempDir()); !strings.Contains(out, "slurm-wlm munge") || !strings.Contains(out, "would run: apt-get update && apt-get install") {
+		t.Errorf("a fresh machine:\n%s", out)
+	}
+	root := t.TempDir()
+	for _, b := range []string{"usr/bin/sbatch", "usr/bin/squeue", "usr/bin/scancel", "usr/sbin/slurmctld", "usr/sbin/slurmd", "usr/sbin/munged"} {
+		os.MkdirAll(filepath.Join(root, filepath.Dir(b)), 0o755)
+		if err := os.WriteFile(filepath.Join(root, b), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out := run(root); strings.Contains(out, "slurm") || strings.Contains(out, "munge") {
+		t.Errorf("with the Slurm binaries in place it still plans them:\n%s", out)
+	}
+}
