@@ -150,13 +150,9 @@ func NewPlan(s *Spec, extra []string) (*Plan, error) {
 	return p, nil
 }
 
-// flagArg is --name=value, or --name for a flag given without a value.
-func flagArg(name, value string) string {
-	if value == "" {
-		return "--" + name
-	}
-	return "--" + name + "=" + value
-}
+// flagArg is --name=value, always with "=": an empty value then stays the
+// flag's (a bare --name would take the next argument as its value).
+func flagArg(name, value string) string { return "--" + name + "=" + value }
 
 // argFlagNames are the flag names in command-line arguments (--name,
 // --name=value; -x).

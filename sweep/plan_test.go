@@ -13,7 +13,7 @@ import (
 
 func TestNewPlanGridTimesSeeds(t *testing.T) {
 	s := &Spec{
-		Train: []Flag{{Name: "model", Value: "mlp"}, {Name: "nesterov"}},
+		Train: []Flag{{Name: "model", Value: "mlp"}, {Name: "nesterov", Value: "true"}},
 		Grid:  []Param{{Name: "lr", Values: []string{"0.01", "0.05"}}},
 		Seeds: []uint64{1, 2, 3}, Retries: 2,
 	}
@@ -29,7 +29,7 @@ func TestNewPlanGridTimesSeeds(t *testing.T) {
 	if !slices.Equal(names, want) {
 		t.Errorf("names %v, want %v", names, want)
 	}
-	wantArgs := []string{"--model=mlp", "--nesterov", "--epochs", "2", "--lr=0.05", "--seed=2"}
+	wantArgs := []string{"--model=mlp", "--nesterov=true", "--epochs", "2", "--lr=0.05", "--seed=2"}
 	if got := p.Points[4].Args; !slices.Equal(got, wantArgs) {
 		t.Errorf("args %q, want %q", got, wantArgs)
 	}

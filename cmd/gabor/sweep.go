@@ -58,8 +58,6 @@ type sweepRunOptions struct {
 	// TrainArgs are the `gabor train` flags after --.
 	TrainArgs []string
 	Set       map[string]bool
-	// Exe is the gabor binary the runs use ("" : this one).
-	Exe string
 }
 
 func newCmdSweepRun(f *factory, runF func(*sweepRunOptions) error) *cobra.Command {
@@ -291,15 +289,12 @@ func runSweep(cmd *cobra.Command, f *factory, o *sweepRunOptions) error {
 	} else {
 		fmt.Fprintf(o.IO.ErrOut, "sweep: continuing %s (%d points)\n", d.Path, len(d.Plan.Points))
 	}
-	exe := o.Exe
-	if exe == "" {
-		var err error
-		if exe, err = os.Executable(); err != nil {
-			return fmt.Errorf("sweep: finding the gabor binary: %w", err)
-		}
+	// The runs are this very binary (gabor train), so a sweep never mixes versions.
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("sweep: finding the gabor binary: %w", err)
 	}
 	var c sweep.Counts
-	var err error
 	switch o.Executor {
 	case "slurm":
 		so := o.Slurm
