@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -164,5 +165,23 @@ func TestSlurmScript(t *testing.T) {
 		if out, err := exec.Command(bash, "-n", f).CombinedOutput(); err != nil {
 			t.Errorf("bash -n: %v\n%s", err, out)
 		}
+	}
+}
+
+func TestLocalSlots(t *testing.T) {
+	t.Setenv("CUDA_VISIBLE_DEVICES", "0,1,2")
+	if s := LocalSlots(0, 10, true); s.Jobs != 3 || s.Env[2][0] != "CUDA_VISIBLE_DEVICES=2" {
+		t.Errorf("3 GPUs: %+v", s)
+	}
+	if s := LocalSlots(0, 2, true); s.Jobs != 2 {
+		t.Errorf("3 GPUs, 2 points: %d runs", s.Jobs)
+	}
+	s := LocalSlots(0, 100, false)
+	cores := runtime.NumCPU()
+	if want := max(1, cores/2); s.Jobs != want || s.Env[0][0] != "GOMAXPROCS="+strconv.Itoa(max(1, cores/want)) {
+		t.Errorf("CPU, %d cores: %+v, want %d runs", cores, s, want)
+	}
+	if s := LocalSlots(3, 100, false); s.Jobs != 3 || !strings.Contains(s.Desc, "3 run(s) at once") {
+		t.Errorf("--jobs 3: %+v", s)
 	}
 }

@@ -8,11 +8,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/introspect"
+	"github.com/gaborlab/gabor/kernels"
 	"github.com/gaborlab/gabor/sweep"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -309,7 +311,8 @@ func runSweep(cmd *cobra.Command, f *factory, o *sweepRunOptions) error {
 			os.RemoveAll(d.Path)
 		}
 	default:
-		slots := sweep.LocalSlots(o.Jobs, len(d.Plan.Points), trainDevice(d.Plan.Train))
+		useGPU := trainDevice(d.Plan.Train) != "cpu" && slices.Contains(kernels.Names(), "cuda")
+		slots := sweep.LocalSlots(o.Jobs, len(d.Plan.Points), useGPU)
 		c, err = d.RunLocal(cmd.Context(), sweep.LocalOptions{Exe: exe, Slots: slots, Log: o.IO.ErrOut})
 	}
 	if err != nil {
