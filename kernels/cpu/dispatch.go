@@ -40,6 +40,10 @@ var binders = [kernels.NumOps]opBinder{
 	kernels.OpDropout:         typed(bindDropout),
 	kernels.OpSGD:             typed(bindSGD),
 	kernels.OpAdam:            typed(bindAdam),
+	kernels.OpGather:          typed(bindGather),
+	kernels.OpStepBegin:       typed(bindStepBegin),
+	kernels.OpStepEnd:         typed(bindStepEnd),
+	kernels.OpEvalScore:       typed(bindEvalScore),
 }
 
 // bind prepares one instruction: it checks it against its operand contract

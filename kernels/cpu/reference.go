@@ -56,6 +56,10 @@ var references = [kernels.NumOps]refFunc{
 	kernels.OpDropout:         refTyped(refDropout),
 	kernels.OpSGD:             refTyped(refSGD),
 	kernels.OpAdam:            refTyped(refAdam),
+	kernels.OpGather:          refTyped(refGather),
+	kernels.OpStepBegin:       refTyped(refStepBegin),
+	kernels.OpStepEnd:         refTyped(refStepEnd),
+	kernels.OpEvalScore:       refTyped(refEvalScore),
 }
 
 func reference(in kernels.Instr, inputs [][]float64) ([][]float64, error) {
