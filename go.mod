@@ -15,6 +15,8 @@ require (
 	gorgonia.org/tensor v0.9.24
 )
 
+require go.yaml.in/yaml/v3 v3.0.6
+
 require (
 	git.sr.ht/~sbinet/gg v0.6.0
 	github.com/ajstarks/svgo v0.0.0-20211024235047-1546f124cd8b // indirect

@@ -17,7 +17,7 @@ type Points struct {
 }
 
 // Toy2D generates a named 2-D set of n points with its default noise: "moons",
-// "spirals", "circles" or "xor". Classes are balanced (point i has class i mod Classes)
+// "spirals", "circles", "xor" or "blobs" (three classes). Classes are balanced (point i has class i mod Classes)
 // and the coordinates lie roughly in [−1.5, 1.5]².
 func Toy2D(name string, seed uint64, n int) (*Points, error) {
 	switch strings.ToLower(name) {
@@ -29,13 +29,15 @@ func Toy2D(name string, seed uint64, n int) (*Points, error) {
 		return Circles(seed, n, 0.06, 0.5), nil
 	case "xor":
 		return XOR(seed, n, 0.1), nil
+	case "blobs":
+		return Blobs(seed, n, 3, 0.2), nil
 	}
 	return nil, fmt.Errorf("data: %w 2-D set %q (known: %s)", ErrUnknownDataset, name, strings.Join(Toy2DNames(), ", "))
 }
 
 // Toy2DNames lists the names Toy2D accepts.
 func Toy2DNames() []string {
-	n := []string{"moons", "spirals", "circles", "xor"}
+	n := []string{"moons", "spirals", "circles", "xor", "blobs"}
 	sort.Strings(n)
 	return n
 }
@@ -128,6 +130,20 @@ func XOR(seed uint64, n int, noise float64) *Points {
 			y = -y
 		}
 		p.set(i, x+noise*rng.normal(), y+noise*rng.normal(), c)
+	}
+	return p
+}
+
+// Blobs: classes isotropic Gaussian blobs of standard deviation std, their
+// centres evenly spaced on the circle of radius 1 (the first at angle π/2).
+func Blobs(seed uint64, n, classes int, std float64) *Points {
+	classes = max(classes, 2)
+	p := newPoints("blobs", n, classes)
+	rng := splitmix{s: seed}
+	for i := range n {
+		c := i % classes
+		a := math.Pi/2 + 2*math.Pi*float64(c)/float64(classes)
+		p.set(i, math.Cos(a)+std*rng.normal(), math.Sin(a)+std*rng.normal(), c)
 	}
 	return p
 }

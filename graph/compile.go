@@ -461,8 +461,10 @@ func (c *compiler) emitUpdate() error {
 		in := slices.Concat(values, grads, state("m"), state("v"), []kernels.BufID{p.Hyper})
 		c.e.Emit(kernels.OpAdam, in, nil, kernels.AdamArgs{
 			Sizes: sizes, Beta1: b1, Beta2: b2, Eps: eps, WeightDecay: o.WeightDecay})
+	case "adagrad", "rmsprop":
+		return c.emitAdaptive(o, sizes, values, grads, state)
 	default:
-		return c.fail(nil, "unknown optimizer %q (want sgd or adam)", o.Kind)
+		return c.fail(nil, "unknown optimizer %q (want sgd, adam, adagrad or rmsprop)", o.Kind)
 	}
 	return nil
 }

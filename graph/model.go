@@ -66,7 +66,7 @@ func (m *Model) Batch() int {
 }
 
 // Optimizer configures the fused update that ends a training program.
-// Kind is "sgd" or "adam". The learning rate is not compiled in: the host
+// Kind is "sgd", "adam", "adagrad" or "rmsprop". The learning rate is not compiled in: the host
 // writes it (and the step count) into the Program's Hyper buffer each step,
 // so schedules need no recompilation.
 type Optimizer struct {
@@ -75,7 +75,8 @@ type Optimizer struct {
 	Nesterov    bool    // sgd
 	Beta1       float32 // adam (0 → 0.9)
 	Beta2       float32 // adam (0 → 0.999)
-	Eps         float32 // adam (0 → 1e-8)
+	Eps         float32 // adam, rmsprop (0 → 1e-8), adagrad (0 → 1e-10)
+	Alpha       float32 // rmsprop's smoothing constant (0 → 0.99)
 	WeightDecay float32
 }
 

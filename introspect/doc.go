@@ -32,7 +32,8 @@
 // orientation, widths and wavelength searched by gonum's Nelder–Mead from
 // Fourier-peak and seeded random starts); FitFilters fits a set in parallel,
 // GaborScore is the fraction whose adjusted R² reaches a threshold.
-// Fits that end on their search bounds are flagged (FilterFit.AtBound); a
+// Fits that end on their search bounds are flagged (FilterFit.AtBound; on a
+// lower bound, FilterFit.Degenerate); a
 // negative adjusted R² counts as not Gabor-like and is left out of
 // MeanR2Adj. Filmstrip and WriteGIF show filters across snapshots;
 // ScoreFigure plots the score over training. RenderFilters does all of it for `gabor filters`.

@@ -92,3 +92,33 @@ func TestQueryTitleFits(t *testing.T) {
 		t.Errorf("optimize score not drawn: %q", f.Texts())
 	}
 }
+
+// Only a lower bound makes a fit degenerate (red "bound"); an upper bound
+// (structure extending past the filter) is marked "wide", unframed.
+func TestBoundKinds(t *testing.T) {
+	smin, smax, lmin, _ := GaborBounds(5, 5)
+	wide := FilterFit{AtBound: atBounds(GaborParams{SigmaX: 2, SigmaY: smax, Lambda: 8}, 5, 5)}
+	narrow := FilterFit{AtBound: atBounds(GaborParams{SigmaX: smin, SigmaY: 2, Lambda: lmin}, 5, 5)}
+	if wide.Degenerate() || !narrow.Degenerate() {
+		t.Fatalf("degenerate: wide %v (%v), narrow %v (%v)", wide.Degenerate(), wide.AtBound, narrow.Degenerate(), narrow.AtBound)
+	}
+	fs := &FilterSet{Panels: []figure.Panel{{W: 5, H: 5, V: make([]float32, 25), Label: "0"}, {W: 5, H: 5, V: make([]float32, 25), Label: "1"}}}
+	for i := range fs.Panels {
+		for k := range fs.Panels[i].V {
+			fs.Panels[i].V[k] = float32(k%5) - 2
+		}
+	}
+	f, err := FitFigure(fs, []FilterFit{wide, narrow}, figure.GridOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts, boxes := strings.Join(f.Texts(), "|"), 0
+	for _, it := range f.Items() {
+		if _, ok := it.(figure.Box); ok {
+			boxes++
+		}
+	}
+	if !strings.Contains(texts, "|wide|") || !strings.Contains(texts, "|bound|") || boxes != 1 {
+		t.Errorf("fit panels: texts %q, %d red frames (want 1: the degenerate fit's)", texts, boxes)
+	}
+}

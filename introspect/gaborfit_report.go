@@ -26,9 +26,24 @@ type FilterFit struct {
 	Skipped bool `json:"skipped,omitempty"`
 	GaborFit
 	// AtBound names the parameters that ended on their search bounds
-	// ("sigma_x=max", "lambda=max"): such a fit found no wavelength or width
-	// inside the filter, and its R² says little about Gabor-likeness.
+	// ("sigma_x=max", "lambda=min"). On an upper bound the envelope or the
+	// wavelength extends past the filter: the value is only a lower limit,
+	// the fit itself can be good (an edge along a 5×5 filter). On a lower
+	// bound the fit is degenerate (see Degenerate).
 	AtBound []string `json:"at_bound,omitempty"`
+}
+
+// Degenerate reports whether a width or the wavelength ended on its lower
+// bound: an envelope of about one pixel or a wavelength at the pixel
+// spacing's limit, structure finer than the filter resolves, so the fit's
+// R² says little about Gabor-likeness.
+func (f FilterFit) Degenerate() bool {
+	for _, b := range f.AtBound {
+		if strings.HasSuffix(b, "=min") {
+			return true
+		}
+	}
+	return false
 }
 
 // boundTol is how close (relative to the bound interval) a parameter must
@@ -168,8 +183,9 @@ func gaborLike(f FilterFit, threshold float64) string {
 // FitFigure draws each filter beside its fit and the residual (filter − fit),
 // the three on the filter's own zero-centred scale so the residual's size is
 // read against the filter's. A filter's label carries its adjusted R² ("n/G"
-// when negative: not Gabor-like); a fit on a search bound is framed in red
-// and marked "bound". Two triplets per row when there are more than four
+// when negative: not Gabor-like); a degenerate fit (a width or the
+// wavelength on its lower bound) is framed in red and marked "bound", one
+// that extends past the filter (on an upper bound) is marked "wide". Two triplets per row when there are more than four
 // filters.
 func FitFigure(fs *FilterSet, fits []FilterFit, o figure.GridOptions) (*figure.Figure, error) {
 	if len(fits) != len(fs.Panels) {
@@ -192,8 +208,11 @@ func FitFigure(fs *FilterSet, fits []FilterFit, o figure.GridOptions) (*figure.F
 			r2 = "n/G"
 		}
 		flag, fitLabel := "", "fit"
-		if len(fits[i].AtBound) > 0 {
+		switch {
+		case fits[i].Degenerate():
 			flag, fitLabel = strings.Join(fits[i].AtBound, " "), "bound"
+		case len(fits[i].AtBound) > 0:
+			fitLabel = "wide"
 		}
 		panels = append(panels,
 			figure.Panel{W: p.W, H: p.H, V: p.V, Label: p.Label + " " + r2, Scale: &sc},

@@ -231,6 +231,25 @@ func (a AdamArgs) Operands(Instr) (ins, outs []Operand) {
 	return optimOperands(a.Sizes, "pgmv", "hyper [lr, step]", 2), nil
 }
 
+func (a AdagradArgs) Check() error { return sizesNonNeg(a.Sizes) }
+
+// Operands: p.., g.., sum.., hyper [lr]; no output.
+func (a AdagradArgs) Operands(Instr) (ins, outs []Operand) {
+	return optimOperands(a.Sizes, "pgs", "hyper [lr]", 1), nil
+}
+
+func (a RMSpropArgs) Check() error {
+	if !(a.Alpha >= 0 && a.Alpha < 1) {
+		return fmt.Errorf("rmsprop alpha %v outside [0, 1)", a.Alpha)
+	}
+	return sizesNonNeg(a.Sizes)
+}
+
+// Operands: p.., g.., sq.., hyper [lr]; no output.
+func (a RMSpropArgs) Operands(Instr) (ins, outs []Operand) {
+	return optimOperands(a.Sizes, "pgs", "hyper [lr]", 1), nil
+}
+
 func sizesNonNeg(sizes []int) error {
 	for i, n := range sizes {
 		if n < 0 {

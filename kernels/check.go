@@ -56,6 +56,8 @@ var opArgs = [NumOps]Args{
 	OpDropout:         DropoutArgs{},
 	OpSGD:             SGDArgs{},
 	OpAdam:            AdamArgs{},
+	OpAdagrad:         AdagradArgs{},
+	OpRMSprop:         RMSpropArgs{},
 	OpGather:          GatherArgs{},
 	OpStepBegin:       StepBeginArgs{},
 	OpStepEnd:         StepEndArgs{},

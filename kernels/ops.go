@@ -35,6 +35,8 @@ import "fmt"
 //	OpAdam          In: p.., g.., m.., v.., hyper            Out: (none; updates p, m, v in place)  Args: AdamArgs
 //	OpCopy          In: x                      Out: y        Args: CopyArgs
 //	OpFill          In: -                      Out: y        Args: FillArgs
+//	OpAdagrad       In: p.., g.., sum.., hyper               Out: (none; updates p, sum in place)  Args: AdagradArgs
+//	OpRMSprop       In: p.., g.., sq.., hyper                Out: (none; updates p, sq in place)  Args: RMSpropArgs
 //	OpGather        In: xs, ys, perm (i32), state (f64)   Out: x, y   Args: GatherArgs
 //	OpStepBegin     In: lr, state (f64)        Out: [hyper] [ctl]   Args: StepBeginArgs
 //	OpStepEnd       In: loss (1)               Out: state (f64, updated)   Args: StepEndArgs
@@ -92,6 +94,10 @@ const (
 	OpSGD
 	OpAdam
 
+	// Adaptive optimizer updates (multi-tensor, like OpSGD and OpAdam).
+	OpAdagrad
+	OpRMSprop
+
 	// The input pipeline (pipeline.go): what makes one step one Program.
 	OpGather    // a batch of a data set by the epoch permutation
 	OpStepBegin // the step's [lr, t] and mode from the state and the rate table
@@ -128,6 +134,8 @@ var opNames = [...]string{
 	OpDropout:         "dropout",
 	OpSGD:             "sgd",
 	OpAdam:            "adam",
+	OpAdagrad:         "adagrad",
+	OpRMSprop:         "rmsprop",
 	OpGather:          "gather",
 	OpStepBegin:       "step_begin",
 	OpStepEnd:         "step_end",
@@ -395,6 +403,31 @@ type AdamArgs struct {
 	Beta1, Beta2 float32
 	Eps          float32
 	WeightDecay  float32
+}
+
+// AdagradArgs: lr = hyper[0]; per element, in float32 in this order (as
+// PyTorch's Adagrad with lr_decay 0 and initial_accumulator_value 0):
+//
+//	g = g + WeightDecay·p
+//	sum = sum + g²
+//	p -= lr·g / (sqrt(sum) + Eps)
+type AdagradArgs struct {
+	Sizes       []int
+	Eps         float32
+	WeightDecay float32
+}
+
+// RMSpropArgs: lr = hyper[0]; per element, in float32 in this order (as
+// PyTorch's RMSprop without momentum, not centred):
+//
+//	g = g + WeightDecay·p
+//	sq = Alpha·sq + (1−Alpha)·g²
+//	p -= lr·g / (sqrt(sq) + Eps)
+type RMSpropArgs struct {
+	Sizes       []int
+	Alpha       float32
+	Eps         float32
+	WeightDecay float32
 }
 
 // The input pipeline's ops read and write a state buffer of StateLen

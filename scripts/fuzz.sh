@@ -41,6 +41,9 @@ targets=(
 	"./introspect FuzzParseSteps"
 	"./cmd/gabor FuzzParseRanges"
 	"./cmd/gabor FuzzParseFormats"
+	"./data FuzzDecodePointsCSV"
+	"./cmd/gabor FuzzParseRegionsFlags"
+	"./sweep FuzzParseSpec"
 )
 
 # Every Fuzz function in the tree must be in the list above.

@@ -9,6 +9,8 @@
 #                   (make test vets and compiles the gpu tag; no GPU needed)
 #   poppler-utils   /usr/bin/pdffonts, pdftotext        apt: poppler-utils
 #                   (the figure tests check PDF text, fonts and Info with them)
+#   Slurm, munge    /usr/bin/sbatch, /usr/sbin/slurmctld  apt: slurm-wlm munge
+#                   (the sweep tests start a one-node cluster: scripts/slurm-local.sh)
 #
 # Idempotent and quick when everything is there (a few file tests and one
 # python3 start). Otherwise, as root with apt-get, it installs what is missing
@@ -20,7 +22,7 @@
 #                       is a fresh machine) and never install: print the plan
 #   SETUP_DRY_RUN=1     print what would be installed and stop (exit 1 if
 #                       anything is missing), install nothing
-# e.g.  SETUP_ROOT=$(mktemp -d) scripts/setup-test.sh   # lists all four, exit 1
+# e.g.  SETUP_ROOT=$(mktemp -d) scripts/setup-test.sh   # lists them all, exit 1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,16 +53,23 @@ have_numpy() {
 }
 have_cuda() { [ -f "$root$cuda_prefix/include/cuda.h" ]; }
 have_poppler() { [ -x "$root/usr/bin/pdffonts" ] && [ -x "$root/usr/bin/pdftotext" ] && [ -x "$root/usr/bin/pdfinfo" ]; }
+have_slurm() {
+	local b
+	for b in usr/bin/sbatch usr/bin/squeue usr/bin/scancel usr/sbin/slurmctld usr/sbin/slurmd usr/sbin/munged; do
+		[ -x "$root/$b" ] || return 1
+	done
+}
 
 apt_pkgs=()
 have_fashion || apt_pkgs+=(dataset-fashion-mnist)
 have_numpy || apt_pkgs+=(python3-numpy)
 have_poppler || apt_pkgs+=(poppler-utils)
+have_slurm || apt_pkgs+=(slurm-wlm munge)
 need_cuda=0
 have_cuda || need_cuda=1
 
 if [ ${#apt_pkgs[@]} -eq 0 ] && [ $need_cuda = 0 ]; then
-	log "all present (fashion-mnist, numpy, poppler-utils, CUDA headers in $cuda_prefix)"
+	log "all present (fashion-mnist, numpy, poppler-utils, slurm-wlm, munge, CUDA headers in $cuda_prefix)"
 	exit 0
 fi
 
@@ -97,5 +106,5 @@ if [ $need_cuda = 1 ]; then
 	log "CUDA headers: scripts/install-cuda.sh headers"
 	CUDA_PREFIX=$cuda_prefix bash scripts/install-cuda.sh headers </dev/null
 fi
-have_fashion && have_numpy && have_poppler && have_cuda || { log "still missing something after installing (see above)"; exit 1; }
+have_fashion && have_numpy && have_poppler && have_slurm && have_cuda || { log "still missing something after installing (see above)"; exit 1; }
 log "installed; all present"

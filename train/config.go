@@ -17,6 +17,10 @@ import (
 const (
 	OptimizerSGD  = "sgd"
 	OptimizerAdam = "adam"
+	// Adagrad and RMSprop (α = 0.99) take --eps; --lr defaults to 0.01
+	// and 0.001 (0.01, PyTorch's RMSprop default, sends lenet to chance).
+	OptimizerAdagrad = "adagrad"
+	OptimizerRMSprop = "rmsprop"
 )
 
 // Config is everything that defines a training run: each field is one flag
@@ -116,10 +120,13 @@ func DefaultConfig(model string) Config {
 }
 
 // DefaultLR is the recipe's learning rate for a model and optimizer: 0.05 for
-// SGD (0.02 for the convnet), 0.001 for Adam.
+// SGD (0.02 for the convnet), 0.001 for Adam and RMSprop, 0.01 for Adagrad.
 func DefaultLR(model, optimizer string) float64 {
-	if optimizer == OptimizerAdam {
+	if optimizer == OptimizerAdam || optimizer == OptimizerRMSprop {
 		return 0.001
+	}
+	if optimizer == OptimizerAdagrad {
+		return 0.01
 	}
 	if model == "convnet" {
 		return 0.02
@@ -200,8 +207,15 @@ func (c *Config) Validate() error {
 		if !finite(c.Eps) || c.Eps <= 0 {
 			bad("adam eps must be positive (got %g)", c.Eps)
 		}
+	case OptimizerAdagrad, OptimizerRMSprop:
+		if c.Nesterov {
+			bad("nesterov applies to sgd only, not %s", c.Optimizer)
+		}
+		if !finite(c.Eps) || c.Eps <= 0 {
+			bad("%s eps must be positive (got %g)", c.Optimizer, c.Eps)
+		}
 	default:
-		bad("unknown optimizer %q (known: sgd, adam)", c.Optimizer)
+		bad("unknown optimizer %q (known: sgd, adam, adagrad, rmsprop)", c.Optimizer)
 	}
 	if !finite(c.LR) || c.LR <= 0 {
 		bad("lr must be a positive number (got %g)", c.LR)

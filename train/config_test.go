@@ -44,7 +44,7 @@ func TestValidate(t *testing.T) {
 		{"negative limit", func(c *Config) { c.Limit = -1 }, "limit must be 0"},
 		{"limit below batch", func(c *Config) { c.Limit = 100 }, "smaller than one batch"},
 		{"negative test limit", func(c *Config) { c.TestLimit = -5 }, "test limit"},
-		{"unknown optimizer", func(c *Config) { c.Optimizer = "rmsprop" }, `unknown optimizer "rmsprop"`},
+		{"unknown optimizer", func(c *Config) { c.Optimizer = "lion" }, `unknown optimizer "lion"`},
 		{"momentum 1", func(c *Config) { c.Momentum = 1 }, "momentum must be in [0, 1)"},
 		{"negative momentum", func(c *Config) { c.Momentum = -0.1 }, "momentum must be in [0, 1)"},
 		{"nesterov without momentum", func(c *Config) { c.Nesterov, c.Momentum = true, 0 }, "nesterov needs a momentum"},

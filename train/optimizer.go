@@ -17,6 +17,8 @@ func (c *Config) GraphOptimizer() *graph.Optimizer {
 		o.Nesterov = c.Nesterov
 	case OptimizerAdam:
 		o.Beta1, o.Beta2, o.Eps = float32(c.Beta1), float32(c.Beta2), float32(c.Eps)
+	case OptimizerAdagrad, OptimizerRMSprop:
+		o.Eps = float32(c.Eps)
 	}
 	return o
 }
@@ -29,6 +31,10 @@ func stateNames(optimizer string) []string {
 	switch optimizer {
 	case OptimizerAdam:
 		return []string{"m", "v"}
+	case OptimizerAdagrad:
+		return []string{"sum"}
+	case OptimizerRMSprop:
+		return []string{"square_avg"}
 	default:
 		return []string{"momentum"}
 	}

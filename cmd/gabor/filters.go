@@ -50,9 +50,10 @@ filmstrip, an animated GIF and the Gabor score over training are written too
 (a progress line per step goes to stderr). Files go to RUN_DIR/figures unless
 --out says otherwise, named by layer, options and step
 (filters-conv1-global-step000468.pdf); an existing file is kept and the new one
-written beside it (NAME-2) unless --force. Fits on their search bounds (a
-wavelength or width the filter cannot show) are flagged in the CSV and framed
-in red; a negative adjusted R² is "not Gabor-like" and left out of the mean.`,
+written beside it (NAME-2) unless --force. Fits on their search bounds are
+flagged in the CSV: a width or wavelength on its lower bound (finer than the
+pixels resolve) is framed in red as "bound", one on its upper bound (extending
+past the filter) is marked "wide"; a negative adjusted R² is "not Gabor-like" and left out of the mean.`,
 		Example: `  # the first layer of a run, with its Gabor fit and time-lapse
   gabor filters runs/lenet-20260101-120000
 

@@ -83,6 +83,9 @@ set), on an NVIDIA GPU or on the CPU, and keeps what it learned in a run directo
 		newCmdBench(f, nil),
 		newCmdActivations(f, nil),
 		newCmdEmbed(f, nil),
+		newCmdRegions(f, nil),
+		newCmdLandscape(f, nil),
+		newCmdSweep(f),
 	)
 	return root
 }

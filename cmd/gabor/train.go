@@ -117,7 +117,7 @@ stdout carries one JSON object per line: an "epoch" event after each epoch and a
 	fl.IntVar(&c.Epochs, "epochs", def.Epochs, "number of epochs (with --resume: the new total)")
 	fl.IntVar(&c.Batch, "batch", def.Batch, "batch size")
 	fl.Float64Var(&c.LR, "lr", 0, "learning rate (default: the model's, 0.05 for mlp and lenet, 0.02 for convnet; 0.001 with adam)")
-	fl.StringVar(&c.Optimizer, "optimizer", def.Optimizer, "optimizer: sgd, adam")
+	fl.StringVar(&c.Optimizer, "optimizer", def.Optimizer, "optimizer: sgd, adam, adagrad, rmsprop")
 	fl.Float64Var(&c.Momentum, "momentum", def.Momentum, "SGD momentum")
 	fl.BoolVar(&c.Nesterov, "nesterov", def.Nesterov, "Nesterov momentum (sgd)")
 	fl.Float64Var(&c.Beta1, "beta1", def.Beta1, "Adam β1")

@@ -85,7 +85,7 @@ func TestTrainFlags(t *testing.T) {
 		{name: "unknown flag", args: []string{"--epoch", "3"}, wantErr: "unknown flag: --epoch", wantCode: exitUsage},
 		{name: "negative lr", args: []string{"--lr", "-0.1"}, wantErr: "--lr must be positive", wantCode: exitUsage},
 		{name: "momentum 1", args: []string{"--momentum", "1"}, wantErr: "momentum must be in [0, 1)", wantCode: exitUsage},
-		{name: "unknown optimizer", args: []string{"--optimizer", "rmsprop"}, wantErr: `unknown optimizer "rmsprop"`, wantCode: exitUsage},
+		{name: "unknown optimizer", args: []string{"--optimizer", "lbfgs"}, wantErr: `unknown optimizer "lbfgs"`, wantCode: exitUsage},
 		{name: "unknown schedule", args: []string{"--schedule", "step"}, wantErr: `unknown schedule "step"`, wantCode: exitUsage},
 		{name: "nesterov with adam", args: []string{"--optimizer", "adam", "--nesterov"}, wantErr: "nesterov", wantCode: exitUsage},
 		{name: "limit below one batch", args: []string{"--limit", "100"}, wantErr: "limit 100 is smaller than one batch of 128", wantCode: exitUsage},

@@ -64,24 +64,31 @@ func sgemmKernelAVX512Narrow(kc int, a []float32, rsa, csa int, bp []float32, c 
 	sgemmAVX512x12x16(kc, &a[0], rsa, csa, &bp[0], &sgemmPanelRows16[0], &c[0], ldc, alpha, beta, sgemmLoadC(beta), rows, cols)
 }
 
+// sgemmKernelAVX2 runs a packed panel: no offset table (the kernel steps
+// through the panel's rows itself).
 func sgemmKernelAVX2(kc int, a []float32, rsa, csa int, bp []float32, c []float32, ldc int, alpha, beta float32, rows, cols int) {
-	sgemmTileAVX2(kc, a, rsa, csa, bp, sgemmPanelRows16, c, ldc, alpha, beta, rows, cols)
+	sgemmTileAVX2(kc, a, rsa, csa, bp, nil, c, ldc, alpha, beta, rows, cols)
 }
 
 // sgemmTileAVX2 runs full 6×16 tiles in place; a partial tile is computed
 // into a local buffer and merged here, which keeps the assembly free of masks.
+// B's rows are at boff (nil: a packed panel, row p at 16·p).
 func sgemmTileAVX2(kc int, a []float32, rsa, csa int, b []float32, boff []int, c []float32, ldc int, alpha, beta float32, rows, cols int) {
 	sgemmTileAVX2Split(kc, a, a[3*rsa:], rsa, csa, b, boff, c, ldc, alpha, beta, rows, cols)
 }
 
 // sgemmTileAVX2Split is sgemmTileAVX2 with rows 3-5 of A starting at a3.
 func sgemmTileAVX2Split(kc int, a, a3 []float32, rsa, csa int, b []float32, boff []int, c []float32, ldc int, alpha, beta float32, rows, cols int) {
+	var off *int
+	if boff != nil {
+		off = &boff[0]
+	}
 	if rows == 6 && cols == 16 {
-		sgemmAVX2x6x16(kc, &a[0], &a3[0], rsa, csa, &b[0], &boff[0], &c[0], ldc, alpha, beta, sgemmLoadC(beta))
+		sgemmAVX2x6x16(kc, &a[0], &a3[0], rsa, csa, &b[0], off, &c[0], ldc, alpha, beta, sgemmLoadC(beta))
 		return
 	}
 	var t [6 * 16]float32
-	sgemmAVX2x6x16(kc, &a[0], &a3[0], rsa, csa, &b[0], &boff[0], &t[0], 16, alpha, 0, 0)
+	sgemmAVX2x6x16(kc, &a[0], &a3[0], rsa, csa, &b[0], off, &t[0], 16, alpha, 0, 0)
 	for r := 0; r < rows; r++ {
 		row := c[r*ldc : r*ldc+cols]
 		for j := range row {
@@ -126,5 +133,5 @@ func sgemmSplitReady() bool { return sgemmActive == sgemmAVX2 }
 // a packed kc×16 panel of B.
 func sgemmSplitTile(kc int, a0, a3, bp, c []float32, ldc, rows, cols int) {
 	_, _ = a0[kc+1], a3[kc+1]
-	sgemmTileAVX2Split(kc, a0, a3, 1, 1, bp, sgemmPanelRows16, c, ldc, 1, 1, rows, cols)
+	sgemmTileAVX2Split(kc, a0, a3, 1, 1, bp, nil, c, ldc, 1, 1, rows, cols)
 }

@@ -2,6 +2,28 @@
 
 #include "textflag.h"
 
+// TILE6x16 multiplies one depth step: B row in Y12, Y13 times the six
+// broadcast elements of A, added into Y0..Y11.
+#define TILE6x16 \
+	VBROADCASTSS (SI), Y14; \
+	VFMADD231PS Y12, Y14, Y0; \
+	VFMADD231PS Y13, Y14, Y1; \
+	VBROADCASTSS (SI)(R8*1), Y15; \
+	VFMADD231PS Y12, Y15, Y2; \
+	VFMADD231PS Y13, Y15, Y3; \
+	VBROADCASTSS (SI)(R8*2), Y14; \
+	VFMADD231PS Y12, Y14, Y4; \
+	VFMADD231PS Y13, Y14, Y5; \
+	VBROADCASTSS (DX), Y15; \
+	VFMADD231PS Y12, Y15, Y6; \
+	VFMADD231PS Y13, Y15, Y7; \
+	VBROADCASTSS (DX)(R8*1), Y14; \
+	VFMADD231PS Y12, Y14, Y8; \
+	VFMADD231PS Y13, Y14, Y9; \
+	VBROADCASTSS (DX)(R8*2), Y15; \
+	VFMADD231PS Y12, Y15, Y10; \
+	VFMADD231PS Y13, Y15, Y11
+
 // func sgemmAVX2x6x16(kc int, a, a3 *float32, rsa, csa int, b *float32, boff *int, c *float32, ldc int, alpha, beta float32, loadC int)
 //
 // A full 6×16 tile of C in Y0..Y11 (row r in Y(2r), Y(2r+1)); per step of the
@@ -9,8 +31,9 @@
 // at a + 4(r·rsa + p·csa) for rows 0-2 and a3 + 4((r−3)·rsa + p·csa) for rows
 // 3-5 (a3 = a + 12·rsa for a plain matrix; the filter gradient points both
 // halves into a padded image, conv_rowsfilter.go): bases SI and DX, row
-// stride R8, depth step R10. Row p of B starts at b + 4·boff[p] (p·16 for a
-// packed panel, offsets into a padded image for the direct convolutions).
+// stride R8, depth step R10. Row p of B starts at b + 4·boff[p] (offsets into a
+// padded image for the direct convolutions), or at b + 64·p when boff is nil
+// (a packed panel: one index load a step less, 2–5 % of the mlp's GEMMs).
 // Partial tiles are handled by the Go wrapper.
 TEXT ·sgemmAVX2x6x16(SB), NOSPLIT, $0-88
 	MOVQ kc+0(FP), CX
@@ -35,34 +58,34 @@ TEXT ·sgemmAVX2x6x16(SB), NOSPLIT, $0-88
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
 
+	TESTQ R14, R14
+	JZ    packed
+
+// B rows through the offset table
 loop:
 	MOVQ (R14), AX
 	VMOVUPS (DI)(AX*4), Y12
 	VMOVUPS 32(DI)(AX*4), Y13
-	VBROADCASTSS (SI), Y14
-	VFMADD231PS Y12, Y14, Y0
-	VFMADD231PS Y13, Y14, Y1
-	VBROADCASTSS (SI)(R8*1), Y15
-	VFMADD231PS Y12, Y15, Y2
-	VFMADD231PS Y13, Y15, Y3
-	VBROADCASTSS (SI)(R8*2), Y14
-	VFMADD231PS Y12, Y14, Y4
-	VFMADD231PS Y13, Y14, Y5
-	VBROADCASTSS (DX), Y15
-	VFMADD231PS Y12, Y15, Y6
-	VFMADD231PS Y13, Y15, Y7
-	VBROADCASTSS (DX)(R8*1), Y14
-	VFMADD231PS Y12, Y14, Y8
-	VFMADD231PS Y13, Y14, Y9
-	VBROADCASTSS (DX)(R8*2), Y15
-	VFMADD231PS Y12, Y15, Y10
-	VFMADD231PS Y13, Y15, Y11
+	TILE6x16
 	ADDQ R10, SI
 	ADDQ R10, DX
 	ADDQ $8, R14
 	DECQ CX
 	JNZ  loop
+	JMP  store
 
+// a packed panel: row p at b + 64·p
+packed:
+	VMOVUPS (DI), Y12
+	VMOVUPS 32(DI), Y13
+	TILE6x16
+	ADDQ R10, SI
+	ADDQ R10, DX
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  packed
+
+store:
 	MOVQ c+56(FP), R11
 	MOVQ ldc+64(FP), R12
 	SHLQ $2, R12

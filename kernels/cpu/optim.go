@@ -61,22 +61,8 @@ func bindSGD(o operands, a kernels.SGDArgs) (step, error) {
 		p, g, v := t[0][i], t[1][i], t[2][i]
 		bodies[i] = func(lo, hi int) {
 			p, g, v := p[lo:hi], g[lo:hi], v[lo:hi]
-			for j := range p {
-				gj := g[j]
-				if wd != 0 {
-					gj += wd * p[j]
-				}
-				vj := gj
-				if mom != 0 {
-					vj = mom*v[j] + gj
-				}
-				v[j] = vj
-				if nesterov {
-					p[j] -= lr * (gj + mom*vj)
-				} else {
-					p[j] -= lr * vj
-				}
-			}
+			done := sgdVec(p, g, v, wd, mom, lr, nesterov)
+			sgdScalar(p[done:], g[done:], v[done:], wd, mom, lr, nesterov)
 		}
 	}
 	return func() error {
@@ -86,6 +72,30 @@ func bindSGD(o operands, a kernels.SGDArgs) (step, error) {
 		}
 		return nil
 	}, nil
+}
+
+// sgdScalar is OpSGD's update of one range, the reference of sgdVec, which
+// does the bulk of each range on the vector paths (the mlp's update, 670 k
+// parameters at batch 128: 2.4–3.9 ms a step with this loop, 0.43–0.58 ms
+// so; profile, AVX2, 2 cores, load 1.9).
+func sgdScalar(p, g, v []float32, wd, mom, lr float32, nesterov bool) {
+	g, v = g[:len(p)], v[:len(p)]
+	for j := range p {
+		gj := g[j]
+		if wd != 0 {
+			gj += wd * p[j]
+		}
+		vj := gj
+		if mom != 0 {
+			vj = mom*v[j] + gj
+		}
+		v[j] = vj
+		if nesterov {
+			p[j] -= lr * (gj + mom*vj)
+		} else {
+			p[j] -= lr * vj
+		}
+	}
 }
 
 // OpAdam (see kernels.AdamArgs), per element with lr = hyper[0] and the

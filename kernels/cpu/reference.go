@@ -56,6 +56,8 @@ var references = [kernels.NumOps]refFunc{
 	kernels.OpDropout:         refTyped(refDropout),
 	kernels.OpSGD:             refTyped(refSGD),
 	kernels.OpAdam:            refTyped(refAdam),
+	kernels.OpAdagrad:         refTyped(refAdagrad),
+	kernels.OpRMSprop:         refTyped(refRMSprop),
 	kernels.OpGather:          refTyped(refGather),
 	kernels.OpStepBegin:       refTyped(refStepBegin),
 	kernels.OpStepEnd:         refTyped(refStepEnd),

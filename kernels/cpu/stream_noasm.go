@@ -14,3 +14,5 @@ func tapDots8(d, x []float32, out []float32) bool { return false }
 func addToVec(dst, src []float32) bool { return false }
 
 func fmaPeak(n int) int { return 0 }
+
+func sgdVec(p, g, v []float32, wd, mom, lr float32, nesterov bool) int { return 0 }
