@@ -88,6 +88,8 @@ set), on an NVIDIA GPU or on the CPU, and keeps what it learned in a run directo
 		newCmdSweep(f),
 		newCmdRace(f, nil),
 		newCmdAblate(f, nil),
+		newCmdReport(f, nil),
+		newCmdServe(f, nil),
 	)
 	return root
 }
