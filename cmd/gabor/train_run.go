@@ -20,6 +20,9 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 	if o.Resume != "" {
 		return runResume(ctx, o)
 	}
+	if o.TwoD.on(&o.Config) {
+		return runTrain2D(ctx, o) // train2d.go
+	}
 	cfg := o.config()
 	rep := newTrainReporter(o.IO, o.JSON, cfg.Epochs, o.Now)
 	if cfg.Dataset == "" {
@@ -55,11 +58,15 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := train.Run(ctx, cfg, ds, ropts)
-	if err = closeSnapshots(snaps, err); err != nil {
+	live, err := startLive(ctx, o, cfg.Out, &ropts) // serve.go: nil without --serve
+	if err != nil {
 		return err
 	}
-	return rep.finish(res)
+	res, err := train.Run(ctx, cfg, ds, ropts)
+	if err = closeSnapshots(snaps, err); err == nil {
+		err = rep.finish(res)
+	}
+	return live.wait(ctx, res, err)
 }
 
 // announceDataset picks the dataset when none was named, and says which on stderr:
