@@ -10,7 +10,7 @@ import (
 
 // The input pipeline's kernels (kernels/pipeline.go): gather a batch by the
 // epoch's permutation, set the step's rate and mode, sample the loss, score
-// an evaluation batch. They keep the host loop's arithmetic exactly (the
+// an evaluation batch. They keep the arithmetic a host would do exactly (the
 // float32 normalization of the reference programs, the float64 loss sums in
 // step order), so a run through them has the bits of one fed by the host.
 
