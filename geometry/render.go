@@ -13,6 +13,7 @@ import (
 
 	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/introspect"
+	"github.com/gaborlab/gabor/models"
 )
 
 // InputError is an input that is missing or wrong: a shapes file, a run
@@ -124,15 +125,34 @@ func RenderRun(path string, o RenderOptions) (*Result, error) {
 		return res, nil
 	}
 	box := Box{res.Box[0], res.Box[1], res.Box[2], res.Box[3]}
+	// A run of a model built by its caller keeps no snapshot of step 0;
+	// its initial weights are in the run directory (train.BuildModel
+	// restores them), and the time-lapse starts from them.
+	var initial *Net
+	if steps[0].Step > 0 && run.Config.ModelFile != "" {
+		if m, err := run.Model(1); err == nil {
+			if vals, err := models.ParamValues(m); err == nil {
+				by := map[string][]float32{}
+				for i, p := range m.Params {
+					by[p.Name()] = vals[i]
+				}
+				if initial, err = NetFromModel(m, func(n string) ([]float32, bool) { v, ok := by[n]; return v, ok }); err == nil {
+					steps = append([]introspect.StepRef{{Step: 0}}, steps...)
+				}
+			}
+		}
+	}
 	var frames []*figure.Figure
 	for _, s := range steps {
-		ws, err := introspect.ReadWeights(s.Path)
-		if err != nil {
-			return nil, &introspect.SourceError{Err: err}
-		}
-		ns, err := NetOf(ws)
-		if err != nil {
-			return nil, err
+		ns := initial
+		if s.Path != "" {
+			ws, err := introspect.ReadWeights(s.Path)
+			if err != nil {
+				return nil, &introspect.SourceError{Err: err}
+			}
+			if ns, err = NetOf(ws); err != nil {
+				return nil, err
+			}
 		}
 		title := fmt.Sprintf("%s step %d", name, s.Step)
 		if ns.PiecewiseLinear() {

@@ -87,6 +87,9 @@ func TestTrain2DRun(t *testing.T) {
 	for _, f := range res.Files {
 		gif = gif || strings.HasSuffix(f, "-frames.gif")
 	}
+	if len(res.Curve) == 0 || res.Curve[0].Step != 0 {
+		t.Errorf("the count over training does not start from the initial weights: %v", res.Curve)
+	}
 	if !gif || len(res.Curve) < 2 {
 		t.Errorf("a run with snapshots: curve %v, files %v; want the count over training and a GIF", res.Curve, res.Files)
 	}
