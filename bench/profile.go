@@ -24,7 +24,7 @@ type Profile struct {
 	// StepS is the profiled time of a step: the sum over its instructions.
 	StepS    float64      `json:"step_s"`
 	Families []FamilyTime `json:"families"` // by kernel family, slowest first
-	Segments []FamilyTime `json:"segments"` // forward, backward, update
+	Segments []FamilyTime `json:"segments"` // forward, backward, update, pipeline (gather, step bookkeeping)
 }
 
 // FamilyTime is the time of the instructions of one kind in a step.
@@ -47,9 +47,12 @@ func newProfiler(prog *kernels.Program, exe kernels.Executable) *profiler {
 	return &profiler{prog: prog, exe: exe, dur: make([]time.Duration, len(prog.Instrs))}
 }
 
-// run is a train.RunSegment that times every instruction of seg.
+// run is a train.RunSegment that times every instruction of seg; it is
+// called for each segment of the program's TrainStep.
 func (p *profiler) run(seg kernels.Segment) error {
-	p.steps++
+	if len(p.prog.TrainStep) == 0 || seg == p.prog.TrainStep[0] {
+		p.steps++
+	}
 	if t, ok := p.exe.(InstrTimer); ok {
 		return t.RunTimed(seg, p.dur[seg.Start:seg.End])
 	}
@@ -78,8 +81,15 @@ func (p *profiler) profile() *Profile {
 	fam := map[string]*FamilyTime{}
 	segs := []FamilyTime{{Name: "forward"}, {Name: "backward"}, {Name: "update"}}
 	ranges := []kernels.Segment{p.prog.Forward, p.prog.Backward, p.prog.Update}
+	if p.prog.Pipe != nil {
+		segs = append(segs, FamilyTime{Name: "pipeline"})
+		ranges = append(ranges, kernels.Segment{Start: p.prog.Update.End, End: len(p.prog.Instrs)})
+	}
 	var total time.Duration
 	for i, in := range p.prog.Instrs {
+		if !inStep(p.prog, i) {
+			continue // the evaluation step's instructions
+		}
 		d := p.dur[i]
 		total += d
 		name := in.Op.String()
@@ -123,4 +133,17 @@ func (p *profiler) profile() *Profile {
 	}
 	out.Segments = segs
 	return out
+}
+
+// inStep reports whether instruction i belongs to a training step.
+func inStep(p *kernels.Program, i int) bool {
+	if len(p.TrainStep) == 0 {
+		return true
+	}
+	for _, s := range p.TrainStep {
+		if i >= s.Start && i < s.End {
+			return true
+		}
+	}
+	return false
 }

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/color/palette"
-	stddraw "image/draw"
 	"image/gif"
 	"io"
 	"sync"
@@ -116,8 +116,7 @@ func WriteGIF(w io.Writer, figs []*Figure, delay, dpi int) error {
 		if i > 0 && img.Bounds() != anim.Image[0].Bounds() {
 			return fmt.Errorf("figure: GIF frame %d is %v, the first %v", i, img.Bounds(), anim.Image[0].Bounds())
 		}
-		p := image.NewPaletted(img.Bounds(), palette.Plan9)
-		stddraw.Draw(p, p.Rect, img, image.Point{}, stddraw.Src)
+		p := toPaletted(img)
 		d := delay
 		if i == len(figs)-1 {
 			d *= 3
@@ -129,4 +128,27 @@ func WriteGIF(w io.Writer, figs []*Figure, delay, dpi int) error {
 		return fmt.Errorf("figure: encoding GIF: %w", err)
 	}
 	return nil
+}
+
+// toPaletted maps each pixel to its nearest Plan 9 palette entry, as
+// draw.Draw(…, draw.Src) does, remembering the entry of each colour seen: a
+// figure has few distinct colours, and the search over 256 entries per
+// pixel was 90 % of a GIF's time.
+func toPaletted(img *image.RGBA) *image.Paletted {
+	p := image.NewPaletted(img.Bounds(), palette.Plan9)
+	seen := map[[4]uint8]uint8{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			o := img.PixOffset(x, y)
+			c := [4]uint8(img.Pix[o : o+4])
+			k, ok := seen[c]
+			if !ok {
+				k = uint8(p.Palette.Index(color.RGBA{c[0], c[1], c[2], c[3]}))
+				seen[c] = k
+			}
+			p.Pix[p.PixOffset(x, y)] = k
+		}
+	}
+	return p
 }

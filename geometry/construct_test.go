@@ -3,6 +3,9 @@ package geometry
 import (
 	"math"
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/optimize/convex/lp"
 )
 
 // gridCheck evaluates the constructed network on an n×n grid of the box
@@ -181,4 +184,82 @@ func TestDepthExample(t *testing.T) {
 		}
 	}
 	t.Logf("%d cells of the arrangement", len(cells))
+}
+
+// An inexpressible pattern has a certificate anyone can check: convex
+// combinations of its cells' edge vectors and of the other cells' that are
+// equal (their convex hulls meet, so no hyperplane separates them). The
+// certificate is found by a second, different linear program and verified
+// here by arithmetic.
+func TestShallowInexpressibleHasCertificate(t *testing.T) {
+	deep, err := DeepPatternNet(DepthPolygons)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ths, cells, err := deep.ShallowPatterns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ne := len(deep.Net.Layers[0].W)
+	for _, th := range ths {
+		if th.OK {
+			continue
+		}
+		// rows: Σ σ_i λ_i e_ik = 0 (k < ne), Σ_pos λ = 1, Σ_neg λ = 1; λ ≥ 0
+		rows := ne + 2
+		a := mat.NewDense(rows, len(cells), nil)
+		b := make([]float64, rows)
+		b[ne], b[ne+1] = 1, 1
+		for i, cl := range cells {
+			s := -1.0
+			row := ne + 1
+			if cl.Pattern == th.Pattern {
+				s, row = 1, ne
+			}
+			for k, on := range cl.Edges {
+				if on {
+					a.Set(k, i, s)
+				}
+			}
+			a.Set(row, i, 1)
+		}
+		// drop edge rows that are linearly dependent on earlier ones
+		var keep []int
+		var basis *mat.Dense
+		for r := 0; r < rows; r++ {
+			cand := mat.NewDense(len(keep)+1, len(cells), nil)
+			for i, k := range keep {
+				cand.SetRow(i, mat.Row(nil, k, a))
+			}
+			cand.SetRow(len(keep), mat.Row(nil, r, a))
+			var svd mat.SVD
+			svd.Factorize(cand, mat.SVDNone)
+			v := svd.Values(nil)
+			if v[len(v)-1] > 1e-9*v[0] {
+				keep, basis = append(keep, r), cand
+			}
+		}
+		bk := make([]float64, len(keep))
+		for i, r := range keep {
+			bk[i] = b[r]
+		}
+		_, lam, err := lp.Simplex(make([]float64, len(cells)), basis, bk, 1e-10, nil)
+		if err != nil {
+			t.Fatalf("pattern %03b: no certificate found: %v", th.Pattern, err)
+		}
+		// verify by arithmetic on every original row
+		for r := 0; r < rows; r++ {
+			s := 0.0
+			for i := range cells {
+				if lam[i] < -1e-12 {
+					t.Fatalf("pattern %03b: negative weight %g", th.Pattern, lam[i])
+				}
+				s += a.At(r, i) * lam[i]
+			}
+			if math.Abs(s-b[r]) > 1e-9 {
+				t.Fatalf("pattern %03b: certificate row %d gives %g, want %g", th.Pattern, r, s, b[r])
+			}
+		}
+		t.Logf("pattern %03b: the hulls of its %d-dimensional edge vectors and the others' meet: certified", th.Pattern, ne)
+	}
 }

@@ -25,7 +25,13 @@
 // exact decision regions (each linear region clipped by the lines where
 // one logit equals another, DecisionRegions). Smooth networks (sigmoid,
 // tanh) are sampled on a grid instead (DecisionMap, UnitMap); so is every
-// network for the probability shading of a figure.
+// network for the probability shading of a figure — a run's through its
+// own compiled forward program on a backend (ProgramMap), a step network
+// as the float64 Net, whose steps are true steps.
+//
+// DrawRegions draws a network's plane with the figure system; RenderRun
+// and RenderNet are what `gabor regions` runs (figures, the time-lapse
+// over a run's snapshots, and the Result its --json prints).
 //
 // Construct builds the step networks that fire inside given convex
 // polygons and unions of them; DepthExample is the 2-10-3-8 network over

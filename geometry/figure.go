@@ -33,6 +33,9 @@ type FigureOptions struct {
 	// Units adds one panel per hidden unit: the set where it is active.
 	Units []UnitRef
 	Size  float64 // side of one panel in points (0: 240)
+	// Map is the decision map to draw, when the caller sampled it already
+	// (ProgramMap); nil: DecisionMap of the Net at Res×Res.
+	Map *Map
 }
 
 // Drawn is what DrawRegions computed on the way, for the caller's report.
@@ -54,9 +57,12 @@ func DrawRegions(n *Net, o FigureOptions) (*figure.Figure, *Drawn, error) {
 	if o.Size == 0 {
 		o.Size = 240
 	}
-	m, err := DecisionMap(n, Grid{Box: o.Box, NX: o.Res, NY: o.Res})
-	if err != nil {
-		return nil, nil, err
+	m := o.Map
+	if m == nil {
+		var err error
+		if m, err = DecisionMap(n, Grid{Box: o.Box, NX: o.Res, NY: o.Res}); err != nil {
+			return nil, nil, err
+		}
 	}
 	d := &Drawn{Map: m}
 	var plots []*plot.Plot

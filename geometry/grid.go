@@ -2,6 +2,7 @@ package geometry
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 )
@@ -56,7 +57,7 @@ func DecisionMap(n *Net, g Grid) (*Map, error) {
 			out := e.forward(g.At(i, j))
 			c := Class(out)
 			m.Class[j*g.NX+i] = c
-			m.Prob[j*g.NX+i] = Probs(out)[c]
+			m.Prob[j*g.NX+i] = topProb(out, c)
 		}
 	}, n)
 	return m, nil
@@ -84,34 +85,72 @@ func UnitMap(n *Net, g Grid, layer, unit int) ([]float64, error) {
 	return out, nil
 }
 
-// evaluator is Net.Forward without allocation per point.
+// topProb is Probs(out)[c] for the class c of the largest output, without
+// allocating: 1/Σ exp(out_i − out_c), or the sigmoid for one output.
+func topProb(out []float64, c int) float64 {
+	if len(out) == 1 {
+		p := 1 / (1 + math.Exp(-out[0]))
+		if c == 0 {
+			return 1 - p
+		}
+		return p
+	}
+	s := 0.0
+	for _, v := range out {
+		s += math.Exp(v - out[c])
+	}
+	return 1 / s
+}
+
+// evaluator is Net.Forward without allocation per point, over weights
+// copied into one contiguous row-major slice per layer.
 type evaluator struct {
 	n    *Net
+	in   [2]float64
+	w    [][]float64 // per layer, units × fan-in
 	pre  [][]float64
 	post [][]float64
 }
 
 func newEvaluator(n *Net) *evaluator {
-	e := &evaluator{n: n, pre: make([][]float64, len(n.Layers)), post: make([][]float64, len(n.Layers))}
+	e := &evaluator{n: n, w: make([][]float64, len(n.Layers)), pre: make([][]float64, len(n.Layers)), post: make([][]float64, len(n.Layers))}
 	for i, l := range n.Layers {
 		e.pre[i], e.post[i] = make([]float64, l.Units()), make([]float64, l.Units())
+		for _, row := range l.W {
+			e.w[i] = append(e.w[i], row...)
+		}
 	}
 	return e
 }
 
 func (e *evaluator) forward(p Point) []float64 {
-	in := []float64{p.X, p.Y}
+	e.in = [2]float64{p.X, p.Y}
+	in := e.in[:]
 	for i := range e.n.Layers {
 		l := &e.n.Layers[i]
-		for j, row := range l.W {
+		w, pre, post := e.w[i], e.pre[i], e.post[i]
+		fan := len(in)
+		for j := range pre {
+			row := w[j*fan : (j+1)*fan : (j+1)*fan]
 			s := l.B[j]
-			for k, w := range row {
-				s += w * in[k]
+			for k, x := range in {
+				s += row[k] * x
 			}
-			e.pre[i][j] = s
-			e.post[i][j] = l.Act.apply(s)
+			pre[j] = s
 		}
-		in = e.post[i]
+		switch l.Act {
+		case ReLU:
+			for j, z := range pre {
+				post[j] = max(z, 0)
+			}
+		case Linear:
+			copy(post, pre)
+		default:
+			for j, z := range pre {
+				post[j] = l.Act.apply(z)
+			}
+		}
+		in = post
 	}
 	return in
 }

@@ -59,7 +59,10 @@ func (a Act) apply(z float64) float64 {
 		}
 		return 0
 	case ReLU:
-		return math.Max(z, 0)
+		if z > 0 {
+			return z
+		}
+		return 0
 	case Sigmoid:
 		return 1 / (1 + math.Exp(-z))
 	case Tanh:
@@ -145,6 +148,16 @@ func (n *Net) PiecewiseLinear() bool {
 		}
 	}
 	return true
+}
+
+// hasStep says whether any layer is a step.
+func (n *Net) hasStep() bool {
+	for _, l := range n.Layers {
+		if l.Act == Step {
+			return true
+		}
+	}
+	return false
 }
 
 // Forward runs the network at p and returns every layer's pre-activations

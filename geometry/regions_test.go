@@ -3,6 +3,7 @@ package geometry
 import (
 	"math"
 	"math/rand/v2"
+	"os"
 	"sort"
 	"testing"
 )
@@ -217,6 +218,48 @@ func TestRegionsTileAndMatchSamples(t *testing.T) {
 	}
 }
 
+// The trained moons net of docs/regions.md: its regions tile the window too.
+func TestRegionsOfTrainedNet(t *testing.T) {
+	raw, err := os.ReadFile("testdata/moons-2-16-16-2.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := ParseNet(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := Box{-2.4, -2.45, 2.5, 2.45}
+	rs, err := Regions(n, box)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, r := range rs {
+		sum += r.Poly.Area()
+	}
+	if math.Abs(sum-box.Area()) > 1e-9 {
+		t.Errorf("areas sum to %.15g, the window is %g", sum, box.Area())
+	}
+	g := Grid{Box: box, NX: 100, NY: 100}
+	for j := 0; j < g.NY; j++ {
+		for i := 0; i < g.NX; i++ {
+			p := g.At(i, j)
+			want := n.Pattern(p).String()
+			ok := false
+			for _, r := range rs {
+				if r.Poly.Contains(p, 1e-9) && r.Pattern.String() == want {
+					ok = true
+					break
+				}
+			}
+			if !ok {
+				t.Fatalf("sample %v (pattern %s) lies in no region of its pattern", p, want)
+			}
+		}
+	}
+	t.Logf("%d regions", len(rs))
+}
+
 // Decision regions agree with the sampled decision map away from their
 // boundaries.
 func TestDecisionRegionsMatchMap(t *testing.T) {
@@ -306,5 +349,42 @@ func TestValidate(t *testing.T) {
 	}
 	if _, err := Regions(&Net{Layers: []Layer{dense(Linear, []float64{1, 0, 0})}}, Box{0, 0, 0, 1}); err == nil {
 		t.Error("an empty box: want an error")
+	}
+}
+
+// Degenerate arrangements: lines through one point, a line repeated, lines
+// through the box's corners and along its edges.
+func TestRegionsDegenerate(t *testing.T) {
+	relu := func(rows ...[]float64) *Net {
+		return &Net{Layers: []Layer{dense(ReLU, rows...), dense(Linear, make([]float64, len(rows)+1))}}
+	}
+	var star [][]float64
+	for k := 0; k < 6; k++ {
+		a := math.Pi * float64(k) / 6
+		star = append(star, []float64{math.Cos(a), math.Sin(a), 0})
+	}
+	for _, tc := range []struct {
+		name string
+		net  *Net
+		want int
+	}{
+		{"6 lines through the origin: 12 sectors", relu(star...), 12},
+		{"one line twice: 2 regions (patterns 11 and 00)", relu([]float64{1, 1, 0.3}, []float64{2, 2, 0.6}), 2},
+		{"a line and its reverse: 2 regions (10 and 01)", relu([]float64{1, -1, 0.2}, []float64{-1, 1, -0.2}), 2},
+		{"the diagonals, through the corners: 4", relu([]float64{1, 1, 0}, []float64{1, -1, 0}), 4},
+		{"a line along an edge of the box: 1", relu([]float64{1, 0, 1}), 1},
+		{"a line touching a corner only: 1", relu([]float64{1, 1, 2}), 1},
+	} {
+		rs, err := Regions(tc.net, unitBox)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := 0.0
+		for _, r := range rs {
+			sum += r.Poly.Area()
+		}
+		if len(rs) != tc.want || math.Abs(sum-4) > 1e-12 {
+			t.Errorf("%s: %d regions (%v), area %g; want %d and 4", tc.name, len(rs), patterns(rs), sum, tc.want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package geometry
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,6 +39,12 @@ type RenderOptions struct {
 	TimeLapse bool
 	Output    figure.Output
 	Progress  io.Writer // a line per snapshot of a time-lapse (nil: none)
+	// Device runs a run's compiled forward program for the decision map
+	// (ProgramMap: "cpu", "cuda", "auto"); "" samples the float64 Net. A
+	// network with step layers is always sampled as the Net (true steps).
+	Device string
+
+	pmap *Map // the map RenderRun sampled through the program
 }
 
 // RegionJSON is one linear region as --json lists it.
@@ -72,6 +79,8 @@ type Result struct {
 	Accuracy   *float64  `json:"accuracy,omitempty"` // on the points drawn, when given
 	Curve      []CountAt `json:"curve,omitempty"`
 	Files      []string  `json:"files"`
+	// Net is the network drawn, in the form --net reads back.
+	Net *Net `json:"net"`
 }
 
 // RenderRun draws the regions of a run directory (the weights of
@@ -89,10 +98,24 @@ func RenderRun(path string, o RenderOptions) (*Result, error) {
 	if o.Output.Dir == "" {
 		o.Output.Dir = filepath.Join(w.RunDir(), "figures")
 	}
-	res, err := RenderNet(n, w.Config.Model, w.Step, o)
+	if o.Device != "" && !n.hasStep() {
+		m, err := w.Model(ProgramBatch)
+		if err != nil {
+			return nil, err
+		}
+		box := defaultBox(o)
+		if o.pmap, err = ProgramMap(m, func(name string) ([]float32, bool) { t, ok := w.Tensors[name]; return t.Data, ok },
+			Grid{Box: box, NX: resOf(o), NY: resOf(o)}, o.Device); err != nil {
+			return nil, err
+		}
+		o.Box = &box
+	}
+	name := filepath.Base(w.RunDir())
+	res, err := RenderNet(n, name, w.Step, o)
 	if err != nil {
 		return nil, err
 	}
+	res.Model = w.Config.Model
 	if run == nil || o.Step >= 0 || !o.TimeLapse {
 		return res, nil
 	}
@@ -111,7 +134,7 @@ func RenderRun(path string, o RenderOptions) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		title := fmt.Sprintf("%s step %d", w.Config.Model, s.Step)
+		title := fmt.Sprintf("%s step %d", name, s.Step)
 		if ns.PiecewiseLinear() {
 			rs, err := Regions(ns, box)
 			if err != nil {
@@ -133,7 +156,7 @@ func RenderRun(path string, o RenderOptions) (*Result, error) {
 	if err := figure.WriteGIF(&gif, frames, 60, 96); err != nil {
 		return nil, err
 	}
-	p, err := figure.WriteSide(o.Output.Dir, "regions-"+w.Config.Model+"-frames.gif", gif.Bytes(), o.Output.Force)
+	p, err := figure.WriteSide(o.Output.Dir, "regions-"+name+"-frames.gif", gif.Bytes(), o.Output.Force)
 	if err != nil {
 		return nil, err
 	}
@@ -148,8 +171,8 @@ func RenderRun(path string, o RenderOptions) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		f.SetMeta(map[string]string{"model": w.Config.Model})
-		files, err := figure.WriteFiles(o.Output.Dir, "regions-"+w.Config.Model+"-count", f, o.Output)
+		f.SetMeta(map[string]string{"model": w.Config.Model, "run": name})
+		files, err := figure.WriteFiles(o.Output.Dir, "regions-"+name+"-count", f, o.Output)
 		if err != nil {
 			return nil, err
 		}
@@ -158,23 +181,24 @@ func RenderRun(path string, o RenderOptions) (*Result, error) {
 	return res, nil
 }
 
-// RenderNet draws a network's regions and lists them (see Result); step
-// names the figure (< 0: none).
+// RenderNet draws a network's regions and lists them (see Result); name
+// titles the figure and its files (regions-NAME-stepNNNNNN), step says
+// which step it shows (< 0: none).
 func RenderNet(n *Net, model string, step int, o RenderOptions) (*Result, error) {
 	if err := n.Validate(); err != nil {
 		return nil, err
 	}
 	box := defaultBox(o)
-	res := &Result{Model: model, Step: step, Widths: n.Widths(), Box: [4]float64{box.X0, box.Y0, box.X1, box.Y1}, PiecewiseLinear: n.PiecewiseLinear()}
+	res := &Result{Model: model, Step: step, Widths: n.Widths(), Net: n, Box: [4]float64{box.X0, box.Y0, box.X1, box.Y1}, PiecewiseLinear: n.PiecewiseLinear()}
 	for _, l := range n.Layers {
 		res.Acts = append(res.Acts, l.Act.String())
 	}
 	res.Weights, res.Biases = n.Weights()
-	title := model
+	title := fmt.Sprintf("%s: %s %s", model, n.Widths(), n.Layers[0].Act)
 	if step >= 0 {
 		title += fmt.Sprintf(" at step %d", step)
 	}
-	f, d, err := DrawRegions(n, FigureOptions{Title: o.Output.TitleFor(title), Box: box, Res: o.Res, Points: o.Points, Labels: o.Labels, Lines: true, Exact: true, Units: o.Units})
+	f, d, err := DrawRegions(n, FigureOptions{Title: o.Output.TitleFor(title), Box: box, Res: o.Res, Points: o.Points, Labels: o.Labels, Lines: true, Exact: true, Units: o.Units, Map: o.pmap})
 	if err != nil {
 		return nil, err
 	}
@@ -235,6 +259,13 @@ func RenderNet(n *Net, model string, step int, o RenderOptions) (*Result, error)
 	return res, nil
 }
 
+func resOf(o RenderOptions) int {
+	if o.Res == 0 {
+		return 256
+	}
+	return o.Res
+}
+
 // defaultBox is o.Box, or the points' extent widened by a fifth (at least
 // [−2, 2]² when there are none), made square.
 func defaultBox(o RenderOptions) Box {
@@ -253,11 +284,13 @@ func defaultBox(o RenderOptions) Box {
 }
 
 // squareAround is the square box centred on b, its side b's larger side
-// widened by frac on each side (at least 1).
+// widened by frac on each side (at least 1), centre and half side rounded
+// to multiples of 0.05 (outwards) so the window reads well.
 func squareAround(b Box, frac float64) Box {
-	cx, cy := (b.X0+b.X1)/2, (b.Y0+b.Y1)/2
-	h := math.Max(b.X1-b.X0, b.Y1-b.Y0) / 2 * (1 + 2*frac)
-	h = math.Max(h, 0.5)
+	r := func(v float64) float64 { return math.Round(v*20) / 20 }
+	cx, cy := r((b.X0+b.X1)/2), r((b.Y0+b.Y1)/2)
+	h := math.Max(math.Max(b.X1-cx, cx-b.X0), math.Max(b.Y1-cy, cy-b.Y0)) * (1 + 2*frac)
+	h = math.Ceil(math.Max(h, 0.5)*20) / 20
 	return Box{cx - h, cy - h, cx + h, cy + h}
 }
 
@@ -292,4 +325,37 @@ func ReadShapes(path string) (*Constructed, error) {
 		return nil, &InputError{path, err}
 	}
 	return c, nil
+}
+
+// ParseNet reads a Net from JSON: {"layers": [{"weight": [[…], …], "bias":
+// […], "act": "relu"}, …]}, the first layer's weights [units][2], rejecting
+// unknown fields, and validates it.
+func ParseNet(b []byte) (*Net, error) {
+	var n Net
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&n); err != nil {
+		return nil, fmt.Errorf("geometry: reading a network: %w", err)
+	}
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	return &n, nil
+}
+
+// ReadNet reads a network file (see ParseNet); every error is an
+// *InputError naming the file.
+func ReadNet(path string) (*Net, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, &InputError{path, errors.New("no such file")}
+		}
+		return nil, &InputError{path, err}
+	}
+	n, err := ParseNet(b)
+	if err != nil {
+		return nil, &InputError{path, err}
+	}
+	return n, nil
 }

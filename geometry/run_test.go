@@ -111,3 +111,40 @@ func TestNetFromModelRejectsImages(t *testing.T) {
 		t.Errorf("the 784-input mlp: got %v, want ErrNotPlanar", err)
 	}
 }
+
+// The program's map and the float64 map agree away from the boundaries.
+func TestProgramMapMatchesDecisionMap(t *testing.T) {
+	for _, act := range []string{models.ActReLU, models.ActTanh} {
+		m, err := models.MLP2D(ProgramBatch/16, 4, models.MLP2DOptions{Hidden: []int{8, 8}, Act: act, Classes: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals := modelValues(t, m)
+		n, err := NetFromModel(m, vals)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := Grid{Box: Box{-3, -3, 3, 3}, NX: 97, NY: 61} // not a multiple of the batch
+		pm, err := ProgramMap(m, vals, g, "cpu")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dm, err := DecisionMap(n, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		differ := 0
+		for i := range pm.Class {
+			if pm.Class[i] != dm.Class[i] {
+				differ++
+				continue
+			}
+			if math.Abs(pm.Prob[i]-dm.Prob[i]) > 1e-5 {
+				t.Fatalf("%s pixel %d: probability %g (program) vs %g", act, i, pm.Prob[i], dm.Prob[i])
+			}
+		}
+		if differ > 3 {
+			t.Errorf("%s: %d of %d pixels differ in class", act, differ, len(pm.Class))
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Check and Operands of every Args type (the Args interface), in the order
 // of ops.go. The lengths follow from the math on each type there.
@@ -268,4 +271,91 @@ func optimOperands(sizes []int, groups, hyper string, hyperLen int) []Operand {
 		}
 	}
 	return append(ins, Operand{Name: hyper, Len: hyperLen, Min: true})
+}
+
+// The input pipeline's ops.
+
+func (a GatherArgs) Check() error {
+	if err := nonNeg("B, D, N, T, OneHot", a.B, a.D, a.N, a.T, a.OneHot); err != nil {
+		return err
+	}
+	switch {
+	case a.B < 1 || a.D < 1 || a.N < 1 || a.T < 1:
+		return fmt.Errorf("gather of B=%d rows of D=%d inputs and T=%d targets from N=%d: all must be ≥ 1", a.B, a.D, a.T, a.N)
+	case a.X != U8 && a.X != F32:
+		return fmt.Errorf("gather: inputs of %s, want u8 or f32", a.X)
+	case a.Y != U8 && a.Y != F32:
+		return fmt.Errorf("gather: targets of %s, want u8 or f32", a.Y)
+	case a.Y == U8 && a.T != 1:
+		return fmt.Errorf("gather: u8 targets are class labels, one per row (T=%d)", a.T)
+	case a.OneHot > 0 && a.Y != U8:
+		return errors.New("gather: one-hot rows are made from u8 class labels")
+	case a.X == U8 && a.Std == 0:
+		return errors.New("gather: normalization std is 0")
+	}
+	return nil
+}
+
+// Operands: xs, ys, perm, state → x [B·D], y [B·T] (or [B·OneHot]).
+func (a GatherArgs) Operands(Instr) (ins, outs []Operand) {
+	ylen := a.B * a.T
+	if a.OneHot > 0 {
+		ylen = a.B * a.OneHot
+	}
+	ins = []Operand{{Name: "xs", Len: a.N * a.D, Type: a.X}, {Name: "ys", Len: a.N * a.T, Type: a.Y},
+		{Name: "perm", Len: a.N, Type: I32}, {Name: "state", Len: StateLen, Type: F64}}
+	return ins, ops("x", a.B*a.D, "y", ylen)
+}
+
+func (a StepBeginArgs) Check() error {
+	if a.Steps < 1 {
+		return fmt.Errorf("step_begin: a rate table of %d steps, want ≥ 1", a.Steps)
+	}
+	return nil
+}
+
+// Operands: lr, state → [hyper [lr, t]] [ctl [training, step]].
+func (a StepBeginArgs) Operands(Instr) (ins, outs []Operand) {
+	ins = []Operand{{Name: "lr", Len: a.Steps}, {Name: "state", Len: StateLen, Type: F64}}
+	if a.Hyper {
+		outs = append(outs, Operand{Name: "hyper [lr, step]", Len: 2, Min: true})
+	}
+	if a.Ctl {
+		outs = append(outs, Operand{Name: "ctl [training, step]", Len: 2, Min: true})
+	}
+	return ins, outs
+}
+
+func (a StepEndArgs) Check() error {
+	if a.Steps < 1 || a.Every < 1 {
+		return fmt.Errorf("step_end: %d steps per epoch, loss sampled every %d: both must be ≥ 1", a.Steps, a.Every)
+	}
+	return nil
+}
+
+// Operands: loss → state (updated).
+func (a StepEndArgs) Operands(Instr) (ins, outs []Operand) {
+	return ops("loss", 1), []Operand{{Name: "state", Len: StateLen, Type: F64}}
+}
+
+func (a EvalScoreArgs) Check() error {
+	switch {
+	case a.B < 1 || a.C < 1 || a.N < 1:
+		return fmt.Errorf("eval_score of B=%d rows of C=%d from N=%d: all must be ≥ 1", a.B, a.C, a.N)
+	case a.MSE && a.Y != F32:
+		return fmt.Errorf("eval_score: float targets of %s, want f32", a.Y)
+	case !a.MSE && a.Y != U8:
+		return fmt.Errorf("eval_score: class labels of %s, want u8", a.Y)
+	}
+	return nil
+}
+
+// Operands: logits [B·C], ys ([N] labels or [N·C] targets) → state (updated).
+func (a EvalScoreArgs) Operands(Instr) (ins, outs []Operand) {
+	ny := a.N
+	if a.MSE {
+		ny = a.N * a.C
+	}
+	return []Operand{{Name: "logits", Len: a.B * a.C}, {Name: "ys", Len: ny, Type: a.Y}},
+		[]Operand{{Name: "state", Len: StateLen, Type: F64}}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"unsafe"
 )
 
 // Backend runs Programs on one kind of device.
@@ -24,6 +25,11 @@ type Executable interface {
 	Write(id BufID, src []float32) error
 	// Read copies a buffer to the host; len(dst) must equal the buffer's Len.
 	Read(id BufID, dst []float32) error
+	// WriteBytes and ReadBytes copy a buffer of any dtype as its raw
+	// little-endian bytes; len(src) must equal the buffer's Bytes() (see
+	// AsBytes). Write and Read take only F32 buffers.
+	WriteBytes(id BufID, src []byte) error
+	ReadBytes(id BufID, dst []byte) error
 	// Run executes the instructions of seg in order. It may return before the
 	// device has finished; Read and Sync wait.
 	Run(seg Segment) error
@@ -105,8 +111,33 @@ func CheckLen(p *Program, id BufID, n int) error {
 	if id < 0 || int(id) >= len(p.Buffers) {
 		return fmt.Errorf("buffer b%d does not exist (program has %d buffers)", id, len(p.Buffers))
 	}
-	if b := &p.Buffers[id]; b.Len != n {
+	b := &p.Buffers[id]
+	if b.DType != F32 {
+		return fmt.Errorf("buffer b%d %q holds %s, not float32: copy it with WriteBytes or ReadBytes", id, b.Name, b.DType)
+	}
+	if b.Len != n {
 		return fmt.Errorf("buffer b%d %q holds %d floats, host slice has %d", id, b.Name, b.Len, n)
 	}
 	return nil
+}
+
+// CheckBytes is the common argument check of WriteBytes and ReadBytes.
+func CheckBytes(p *Program, id BufID, n int) error {
+	if id < 0 || int(id) >= len(p.Buffers) {
+		return fmt.Errorf("buffer b%d does not exist (program has %d buffers)", id, len(p.Buffers))
+	}
+	if b := &p.Buffers[id]; b.Bytes() != n {
+		return fmt.Errorf("buffer b%d %q holds %d bytes (%d × %s), host slice has %d", id, b.Name, b.Bytes(), b.Len, b.DType, n)
+	}
+	return nil
+}
+
+// AsBytes views a slice of elements as its bytes, without copying: what
+// WriteBytes and ReadBytes take for a U8, I32, F32 or F64 buffer.
+func AsBytes[T uint8 | int32 | float32 | float64](v []T) []byte {
+	if len(v) == 0 {
+		return nil
+	}
+	var z T
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), len(v)*int(unsafe.Sizeof(z)))
 }

@@ -58,14 +58,19 @@ var opArgs = [NumOps]Args{
 	OpAdam:            AdamArgs{},
 	OpAdagrad:         AdagradArgs{},
 	OpRMSprop:         RMSpropArgs{},
+	OpGather:          GatherArgs{},
+	OpStepBegin:       StepBeginArgs{},
+	OpStepEnd:         StepEndArgs{},
+	OpEvalScore:       EvalScoreArgs{},
 }
 
 // Operand is one buffer an instruction reads or writes, as its Args
 // describe it.
 type Operand struct {
 	Name string // for messages: "x", "bias", "p0", "hyper [lr, step]"
-	Len  int    // the floats the buffer must hold
+	Len  int    // the elements the buffer must hold
 	Min  bool   // Len is a lower bound, not an exact length
+	Type DType  // the buffer's element type (F32 unless the op says)
 }
 
 // ArgsOf returns in.Args as the type A an op's kernels take.
@@ -131,6 +136,8 @@ func CheckBuf(p *Program, id BufID, w Operand) error {
 	}
 	b := &p.Buffers[id]
 	switch {
+	case b.DType != w.Type:
+		return fmt.Errorf("(%s) b%d %q %v holds %s, want %s", w.Name, id, b.Name, b.Shape, b.DType, w.Type)
 	case w.Min && b.Len < w.Len:
 		return fmt.Errorf("(%s) b%d %q %v holds %d floats, want ≥ %d", w.Name, id, b.Name, b.Shape, b.Len, w.Len)
 	case !w.Min && b.Len != w.Len:

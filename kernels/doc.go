@@ -25,10 +25,11 @@
 // written), BinaryArgs.Normalized, TransposeArgs.Padded and Walk.
 //
 // Adding an op takes: its constant and name in ops.go, its Args type with
-// the math, Check and Operands (args.go), its entry in opArgs (check.go), a
-// binder in each backend's op table, a float64 reference (kernels/cpu) and a
-// conformance family (kernels/kerneltest). A test of each table fails until
-// the op is in it.
+// the math, Check and Operands (args.go; an operand that is not float32
+// says its Type), its entry in opArgs (check.go), a binder in each
+// backend's op table, a float64 reference (kernels/cpu) and a conformance
+// family (kernels/kerneltest). A test of each table fails until the op is
+// in it.
 //
 // # Programs and buffers
 //
@@ -39,23 +40,32 @@
 // OptState, Control, Output). A view (a reshape) shares its owner's storage
 // and names it in View.
 //
-// Every buffer's dtype is float32. Integer data (labels, max-pool switches,
-// step counters) is stored as exact float32 integers, exact below 2²⁴. The
-// Control buffers are written by the host between steps: Program.Hyper
-// holds [lr, step] for the optimizer, Program.Ctl [training (0|1), step]
-// for dropout. Image data sets stay uint8 outside the arena when a device
-// keeps them (DeviceData), and are gathered into the float32 input buffer
-// batch by batch.
+// A buffer has a dtype (DType). Every buffer the compiler makes is float32:
+// integer data of the model (labels, max-pool switches) is stored as exact
+// float32 integers, exact below 2²⁴. Program.Hyper holds [lr, step] for the
+// optimizer, Program.Ctl [training (0|1), step] for dropout. The input
+// pipeline (pipeline.go) adds buffers of other types in the same arena
+// (Floats() slots each, f64 ones 8-byte aligned): a data set's uint8
+// images and labels or float rows, its epoch permutation (int32) and a
+// state of float64 counters and loss sums; Executable.WriteBytes and
+// ReadBytes copy them (AsBytes views a typed slice as bytes).
 //
 // # Segments
 //
 // A Segment is a half-open range of instruction indices, and
 // Executable.Run runs one. A training Program is three contiguous
 // segments, in order: Forward (inputs to loss and logits), Backward (the
-// gradients) and Update (the optimizer); a training step runs
-// Segment{Forward.Start, Update.End}, an evaluation pass Forward alone.
-// Params ties each parameter to its gradient and optimizer state; Inputs,
-// Loss, Logits and Taps name the buffers the host writes and reads.
+// gradients) and Update (the optimizer); Params ties each parameter to its
+// gradient and optimizer state; Inputs, Loss, Logits and Taps name the
+// buffers the host writes and reads.
+//
+// AddPipeline (pipeline.go) appends the input pipeline's instructions after
+// Update and makes two Steps, each a list of segments run in order:
+// TrainStep (gather the batch by the epoch's permutation, step_begin,
+// Forward·Backward·Update, step_end: one whole training step with no host
+// write) and EvalStep (gather, Forward, eval_score). One training loop
+// (package train) runs them on every backend; an Executable that is a
+// Capturer records a Step once and replays it (a CUDA graph).
 //
 // # Backends
 //
@@ -70,10 +80,9 @@
 // Load does all the checking and preparing, once: each backend has one op
 // table, [NumOps] binders indexed by Op, and binds every instruction through
 // it after CheckOperands, adding only its own rules (which operands may
-// overlap, its index range). Run then only calls kernels. An Executable may
-// also implement DeviceData (pipeline.go), to keep a data set on the device
-// and run whole training steps there; a host loop must compute the same
-// numbers without it.
+// overlap, its index range). Run then only calls kernels. The parity of
+// backends is the conformance suite's, the input pipeline's ops included:
+// the same Program computes the same numbers everywhere.
 //
 // # Capabilities
 //
@@ -94,7 +103,10 @@
 // An op outside the vocabulary, or one a backend has no kernel for, is an
 // error wrapping ErrNotImplemented (test with errors.Is); Args of the wrong
 // type name both types. Run fails only on data that no Load can see: the
-// cpu backend refuses a label that is not a class index, and Adam a step
-// count below 1 (a GPU kernel cannot report; see kernels/cuda). Write and
-// Read refuse a host slice whose length is not the buffer's (CheckLen).
+// cpu backend refuses a label that is not a class index, Adam a step count
+// below 1, and the pipeline's ops a state whose counter is out of range or a
+// permutation entry outside the set (a GPU kernel cannot report; see
+// kernels/cuda). Write and Read refuse a host slice whose length is not the
+// buffer's or a buffer that is not float32 (CheckLen); WriteBytes and
+// ReadBytes one whose byte count is not the buffer's (CheckBytes).
 package kernels

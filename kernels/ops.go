@@ -37,9 +37,15 @@ import "fmt"
 //	OpFill          In: -                      Out: y        Args: FillArgs
 //	OpAdagrad       In: p.., g.., sum.., hyper               Out: (none; updates p, sum in place)  Args: AdagradArgs
 //	OpRMSprop       In: p.., g.., sq.., hyper                Out: (none; updates p, sq in place)  Args: RMSpropArgs
+//	OpGather        In: xs, ys, perm (i32), state (f64)   Out: x, y   Args: GatherArgs
+//	OpStepBegin     In: lr, state (f64)        Out: [hyper] [ctl]   Args: StepBeginArgs
+//	OpStepEnd       In: loss (1)               Out: state (f64, updated)   Args: StepEndArgs
+//	OpEvalScore     In: logits, ys             Out: state (f64, updated)   Args: EvalScoreArgs
 //
-// All buffers hold float32. Integer data (labels, max-pool switches) is stored
-// as exact float32 integers, which is exact below 2^24.
+// Buffers hold float32 unless marked (Buffer.DType): integer data of the
+// model (labels, max-pool switches) is stored as exact float32 integers,
+// exact below 2^24; the input pipeline's data sets, permutation and state
+// keep their own types (u8, i32, f64).
 type Op uint8
 
 const (
@@ -92,6 +98,12 @@ const (
 	OpAdagrad
 	OpRMSprop
 
+	// The input pipeline (pipeline.go): what makes one step one Program.
+	OpGather    // a batch of a data set by the epoch permutation
+	OpStepBegin // the step's [lr, t] and mode from the state and the rate table
+	OpStepEnd   // sample the loss, advance the state
+	OpEvalScore // score an evaluation batch into the state
+
 	numOps
 )
 
@@ -124,6 +136,10 @@ var opNames = [...]string{
 	OpAdam:            "adam",
 	OpAdagrad:         "adagrad",
 	OpRMSprop:         "rmsprop",
+	OpGather:          "gather",
+	OpStepBegin:       "step_begin",
+	OpStepEnd:         "step_end",
+	OpEvalScore:       "eval_score",
 }
 
 func (o Op) String() string {
@@ -412,4 +428,51 @@ type RMSpropArgs struct {
 	Alpha       float32
 	Eps         float32
 	WeightDecay float32
+}
+
+// The input pipeline's ops read and write a state buffer of StateLen
+// float64 slots (StK, StStep, …; pipeline.go): k, the step of the epoch (or
+// batch of an evaluation pass) from 0, and the run's step count among them.
+
+// GatherArgs: batch row b < B of the step at k = state[StK] is data row
+// r = perm[(k·B + b) mod N]:
+//
+//	x[b, j] = (xs[r, j]/255 − Mean)/Std   in float32, for uint8 images (X = U8), j < D
+//	x[b, j] = xs[r, j]                    for float inputs (X = F32)
+//	y[b, t] = ys[r, t], t < T             (T = 1 for class labels, Y = U8)
+//	y[b, :] = onehot(ys[r], OneHot)       when OneHot > 0 (rows of OneHot floats)
+//
+// xs holds N·D elements of X, ys N·T of Y, perm N int32 in [0, N).
+type GatherArgs struct {
+	B, D, N, T int
+	OneHot     int
+	Mean, Std  float32
+	X, Y       DType
+}
+
+// StepBeginArgs: with k = state[StK] < Steps and step = state[StStep]:
+// hyper = [lr[k], step+1] (when Hyper) and ctl = [1, step] (when Ctl), as
+// the optimizer's [lr, t] and dropout's [training, step] want them.
+type StepBeginArgs struct {
+	Steps      int
+	Hyper, Ctl bool
+}
+
+// StepEndArgs: with k = state[StK]: when (k+1) mod Every = 0 or k = Steps−1
+// the loss is sampled — Sum += float64(loss), N++, Last = loss, and the
+// first sample that is NaN or ±Inf is kept as Bad = step, BadLoss = loss;
+// then k++ and step++. Sum is the float64 sum of the samples in step order.
+type StepEndArgs struct {
+	Steps, Every int
+}
+
+// EvalScoreArgs: with k = state[StK] and valid = min(B, N − k·B) rows
+// r < valid of data row k·B + r (the evaluation set in order): classes
+// (MSE false): Correct += #{r : first argmax of logits[r, :C] = ys[k·B+r]},
+// Sum += −log softmax(logits[r])[label] in float64; float targets (MSE):
+// Sum += Σ_c (logits[r, c] − ys[k·B+r, c])² in float64. Then k++.
+type EvalScoreArgs struct {
+	B, C, N int
+	MSE     bool
+	Y       DType
 }

@@ -6,102 +6,158 @@ import (
 )
 
 // feedProgram is a program shaped like a training step over batches of 4
-// images of 6 pixels with 3 classes: x, labels, logits, loss, hyper, ctl.
+// examples of 6 inputs with 3 classes: x, labels, logits, loss, hyper, ctl.
 func feedProgram() *Program {
-	p := &Program{Loss: 3, Logits: 2, Hyper: 4, Ctl: 5}
+	p := &Program{Loss: 3, Logits: 2, Hyper: 4, Ctl: 5, Inputs: map[string]BufID{"x": 0, "labels": 1}}
 	for _, b := range []struct {
-		name string
-		n    int
-	}{{"x", 24}, {"labels", 4}, {"logits", 12}, {"loss", 1}, {"hyper", 2}, {"ctl", 2}} {
-		p.Buffers = append(p.Buffers, Buffer{Name: b.name, Shape: []int{b.n}, Len: b.n, View: -1})
+		name  string
+		shape []int
+	}{{"x", []int{4, 6}}, {"labels", []int{4}}, {"logits", []int{4, 3}}, {"loss", []int{1}}, {"hyper", []int{2}}, {"ctl", []int{2}}} {
+		n := 1
+		for _, d := range b.shape {
+			n *= d
+		}
+		p.Buffers = append(p.Buffers, Buffer{Name: b.name, Shape: b.shape, Len: n, View: -1, Offset: p.ArenaLen})
+		p.ArenaLen += n
 	}
 	p.Instrs = make([]Instr, 5)
 	p.Forward, p.Backward, p.Update = Segment{0, 2}, Segment{2, 4}, Segment{4, 5}
 	return p
 }
 
-func goodTrainSpec() TrainLoopSpec {
-	return TrainLoopSpec{Segment: Segment{0, 5}, Images: 0, Labels: 1, Mean: 0.5, Std: 0.25, StepsPerEpoch: 2, LossEvery: 1}
+func goodPipeSpec() PipelineSpec {
+	return PipelineSpec{
+		Train: &DataSpec{N: 10, D: 6, T: 1, X: U8, Y: U8, Mean: 0.5, Std: 0.25},
+		Eval:  &DataSpec{N: 7, D: 6, T: 1, X: U8, Y: U8, Mean: 0.5, Std: 0.25},
+		Steps: 2, LossEvery: 1,
+	}
 }
 
-func TestCheckTrainLoop(t *testing.T) {
+// AddPipeline appends the data sets' buffers (typed, pinned, aligned) and
+// the pipeline's instructions after Update, so the compiled segments keep
+// their indices, and makes TrainStep and EvalStep of them.
+func TestAddPipeline(t *testing.T) {
 	p := feedProgram()
-	batch, err := CheckTrainLoop(p, goodTrainSpec(), 10, 6)
-	if err != nil || batch != 4 {
-		t.Fatalf("CheckTrainLoop of a good spec = %d, %v; want 4, nil", batch, err)
-	}
-	for _, c := range []struct {
-		name   string
-		change func(*TrainLoopSpec, *Program)
-		setLen int
-		dim    int
-		want   string
-	}{
-		{"empty segment", func(s *TrainLoopSpec, _ *Program) { s.Segment = Segment{3, 3} }, 10, 6, "segment [3, 3)"},
-		{"segment past the end", func(s *TrainLoopSpec, _ *Program) { s.Segment = Segment{0, 6} }, 10, 6, "5 instructions"},
-		{"missing images", func(s *TrainLoopSpec, _ *Program) { s.Images = 9 }, 10, 6, "b9 does not exist"},
-		{"image size", func(s *TrainLoopSpec, _ *Program) {}, 10, 7, "needs 28"},
-		{"epoch longer than the set", func(s *TrainLoopSpec, _ *Program) { s.StepsPerEpoch = 3 }, 10, 6, "3 steps of 4 images"},
-		{"no steps", func(s *TrainLoopSpec, _ *Program) { s.StepsPerEpoch = 0 }, 10, 6, "0 steps"},
-		{"loss every 0", func(s *TrainLoopSpec, _ *Program) { s.LossEvery = 0 }, 10, 6, "every 0 steps"},
-		{"no loss", func(_ *TrainLoopSpec, p *Program) { p.Loss = -1 }, 10, 6, "no loss"},
-		{"short hyper", func(_ *TrainLoopSpec, p *Program) { p.Buffers[4].Len = 1 }, 10, 6, "hyper"},
-		{"zero std", func(s *TrainLoopSpec, _ *Program) { s.Std = 0 }, 10, 6, "std is 0"},
-		{"batch beyond the set", func(s *TrainLoopSpec, _ *Program) {}, 3, 6, "batch of 4 from a set of 3"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			p, s := feedProgram(), goodTrainSpec()
-			c.change(&s, p)
-			_, err := CheckTrainLoop(p, s, c.setLen, c.dim)
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error %v, want one mentioning %q", err, c.want)
-			}
-		})
-	}
-	// A program without hyper or mode buffers is fine (an optimizer with
-	// its rate compiled in, a model without dropout).
-	p = feedProgram()
-	p.Hyper, p.Ctl = -1, -1
-	if _, err := CheckTrainLoop(p, goodTrainSpec(), 10, 6); err != nil {
-		t.Fatalf("no hyper, no ctl: %v", err)
-	}
-}
-
-func TestCheckEvalLoop(t *testing.T) {
-	spec := EvalLoopSpec{Forward: Segment{0, 2}, Images: 0, Labels: 1, Logits: 2, Classes: 3, Mean: 0, Std: 1}
-	// A set smaller than a batch is scored with one padded batch.
-	if batch, err := CheckEvalLoop(feedProgram(), spec, 3, 6); err != nil || batch != 4 {
-		t.Fatalf("CheckEvalLoop = %d, %v; want 4, nil", batch, err)
-	}
-	bad := spec
-	bad.Classes = 4
-	if _, err := CheckEvalLoop(feedProgram(), bad, 10, 6); err == nil || !strings.Contains(err.Error(), "× 4 classes") {
-		t.Fatalf("4 classes of 12 logits: %v", err)
-	}
-	if _, err := CheckEvalLoop(feedProgram(), spec, 10, 5); err == nil || !strings.Contains(err.Error(), "needs 20") {
-		t.Fatalf("5-pixel images: %v", err)
-	}
-}
-
-func TestCheckEpoch(t *testing.T) {
-	perm := []int32{2, 0, 1}
-	lr := []float32{0.1}
-	if err := CheckEpoch(perm, lr, 0, 3, 1); err != nil {
+	q, err := AddPipeline(p, goodPipeSpec())
+	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		perm  []int32
-		lr    []float32
-		first int
-		want  string
-	}{
-		{[]int32{0, 1}, lr, 0, "2 rows for a set of 3"},
-		{perm, []float32{}, 0, "0 learning rates"},
-		{perm, lr, -1, "negative"},
-		{[]int32{0, 3, 1}, lr, 0, "entry 1 is 3"},
-	} {
-		if err := CheckEpoch(c.perm, c.lr, c.first, 3, 1); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("CheckEpoch(%v, %v, %d): %v, want %q", c.perm, c.lr, c.first, err, c.want)
+	if len(p.Buffers) != 6 || len(p.Instrs) != 5 || p.Pipe != nil {
+		t.Fatal("AddPipeline changed its argument")
+	}
+	if q.Forward != p.Forward || q.Update != p.Update {
+		t.Errorf("segments moved: %v %v", q.Forward, q.Update)
+	}
+	want := map[string]DType{"train.x": U8, "train.y": U8, "train.perm": I32, "train.state": F64, "train.lr": F32, "eval.x": U8, "eval.state": F64}
+	for _, b := range q.Buffers[6:] {
+		if dt, ok := want[b.Name]; ok && dt != b.DType {
+			t.Errorf("%s is %s, want %s", b.Name, b.DType, dt)
 		}
+		if !b.Pinned || b.Offset%2 != 0 || b.Offset+b.Floats() > q.ArenaLen {
+			t.Errorf("%s at %d (%d floats) in an arena of %d, pinned %v", b.Name, b.Offset, b.Floats(), q.ArenaLen, b.Pinned)
+		}
+	}
+	var ops []string
+	for _, seg := range q.TrainStep {
+		for i := seg.Start; i < seg.End; i++ {
+			ops = append(ops, q.Instrs[i].Op.String())
+		}
+	}
+	if got := strings.Join(ops, " "); got != "gather step_begin invalid invalid invalid invalid invalid step_end" {
+		t.Errorf("train step runs %s", got)
+	}
+	ops = ops[:0]
+	for _, seg := range q.EvalStep {
+		for i := seg.Start; i < seg.End; i++ {
+			ops = append(ops, q.Instrs[i].Op.String())
+		}
+	}
+	if got := strings.Join(ops, " "); got != "gather invalid invalid eval_score" {
+		t.Errorf("eval step runs %s", got)
+	}
+	if !strings.Contains(q.Dump(), "pipe") || !strings.Contains(q.Dump(), "f64") {
+		t.Error("Dump does not show the pipeline")
+	}
+
+	// A model with no data: the step is step_begin, the compiled step, step_end.
+	nd, err := AddPipeline(p, PipelineSpec{Steps: 3, LossEvery: 2})
+	if err != nil || nd.Pipe.Train != nil || len(nd.TrainStep) != 3 || nd.TrainStep[0].Len() != 1 || nd.EvalStep != nil {
+		t.Errorf("no-data pipeline: %v, %+v", err, nd)
+	}
+
+	// A forward-only program: the evaluation step alone.
+	fwd := feedProgram()
+	fwd.Update, fwd.Backward = Segment{}, Segment{}
+	spec := goodPipeSpec()
+	spec.Train = nil
+	ev, err := AddPipeline(fwd, spec)
+	if err != nil || ev.TrainStep != nil || len(ev.EvalStep) != 3 || ev.Pipe.LR != -1 {
+		t.Errorf("forward-only pipeline: %v, %+v", err, ev)
+	}
+}
+
+func TestAddPipelineRefuses(t *testing.T) {
+	for _, c := range []struct {
+		edit func(*Program, *PipelineSpec)
+		want string
+	}{
+		{func(p *Program, _ *PipelineSpec) { p.Loss = -1 }, "no loss"},
+		{func(p *Program, _ *PipelineSpec) { p.Update = Segment{} }, "can only evaluate"},
+		{func(_ *Program, s *PipelineSpec) { s.Steps = 0 }, "steps per epoch"},
+		{func(_ *Program, s *PipelineSpec) { s.LossEvery = 0 }, "loss every"},
+		{func(p *Program, _ *PipelineSpec) { delete(p.Inputs, "x") }, "no input \"x\""},
+		{func(_ *Program, s *PipelineSpec) { s.Train.D = 5 }, "a batch of 4 rows of 5 inputs"},
+		{func(_ *Program, s *PipelineSpec) { s.Train.Std = 0 }, "std is 0"},
+		{func(_ *Program, s *PipelineSpec) { s.Train.T = 2 }, "class labels, one per row"},
+		{func(_ *Program, s *PipelineSpec) { s.Train.Y, s.Train.T = F32, 2 }, "a batch of targets needs 8"},
+		{func(_ *Program, s *PipelineSpec) { s.OneHot = 3 }, "a batch of targets needs 12"},
+		{func(p *Program, _ *PipelineSpec) { p.Logits = -1 }, "no logits"},
+		{func(_ *Program, s *PipelineSpec) { s.Eval.X = I32 }, "inputs of i32"},
+	} {
+		p, s := feedProgram(), goodPipeSpec()
+		c.edit(p, &s)
+		if _, err := AddPipeline(p, s); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("AddPipeline: %v, want an error containing %q", err, c.want)
+		}
+	}
+}
+
+// An operand of the wrong dtype is refused like one of the wrong length.
+func TestCheckOperandsDType(t *testing.T) {
+	p, err := AddPipeline(feedProgram(), goodPipeSpec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := p.Instrs[p.TrainStep[0].Start]
+	in.In = append([]BufID(nil), in.In...)
+	in.In[2] = p.Pipe.Train.State // f64 where perm (i32) belongs
+	if err := CheckOperands(p, in); err == nil || !strings.Contains(err.Error(), "holds f64, want i32") {
+		t.Errorf("CheckOperands: %v", err)
+	}
+	if err := CheckLen(p, p.Pipe.Train.State, StateLen); err == nil || !strings.Contains(err.Error(), "WriteBytes") {
+		t.Errorf("CheckLen on an f64 buffer: %v", err)
+	}
+	if err := CheckBytes(p, p.Pipe.Train.State, 8*StateLen); err != nil {
+		t.Error(err)
+	}
+	if b := AsBytes([]float64{1, 2}); len(b) != 16 || b[7] != 0x3f {
+		t.Errorf("AsBytes(1, 2) = %v", b)
+	}
+	for _, a := range []Args{GatherArgs{}, StepBeginArgs{}, StepEndArgs{Steps: 1}, EvalScoreArgs{B: 1, C: 1, N: 1, Y: F32}} {
+		if a.Check() == nil {
+			t.Errorf("%T%+v passes its Check", a, a)
+		}
+	}
+}
+
+func TestEvalBatchesAndState(t *testing.T) {
+	for _, c := range []struct{ n, b, want int }{{10000, 128, 79}, {128, 128, 1}, {129, 128, 2}, {1, 128, 1}} {
+		if got := EvalBatches(c.n, c.b); got != c.want {
+			t.Errorf("EvalBatches(%d, %d) = %d, want %d", c.n, c.b, got, c.want)
+		}
+	}
+	s := NewState(936)
+	if len(s) != StateLen || s[StK] != 0 || s[StStep] != 936 || s[StBad] != -1 || s[StSum] != 0 || s[StN] != 0 {
+		t.Errorf("NewState(936) = %v", s)
 	}
 }

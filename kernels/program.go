@@ -25,8 +25,38 @@ func (c BufClass) String() string {
 	return [...]string{"temp", "input", "param", "grad", "optstate", "control", "output"}[c]
 }
 
-// Buffer is one float32 tensor of a Program. Its storage is Len floats at
-// Offset in the arena. Several buffers may share storage when one is a view
+// DType is the element type of a buffer. Every buffer the compiler makes is
+// F32; the input pipeline (AddPipeline) adds a data set's uint8 images and
+// labels (U8), its epoch permutation (I32) and its step state (F64).
+type DType uint8
+
+const (
+	F32 DType = iota // float32: the zero value, every compiled buffer
+	U8               // uint8: image pixels and class labels as stored
+	I32              // int32: row indices (a permutation)
+	F64              // float64: counters and loss sums that must not round
+)
+
+func (d DType) String() string {
+	switch d {
+	case F32:
+		return "f32"
+	case U8:
+		return "u8"
+	case I32:
+		return "i32"
+	case F64:
+		return "f64"
+	}
+	return fmt.Sprintf("dtype(%d)", int(d))
+}
+
+// Size is the bytes of one element.
+func (d DType) Size() int { return [...]int{4, 1, 4, 8}[min(int(d), 3)] }
+
+// Buffer is one tensor of a Program. Its storage is Len elements of DType
+// at Offset in the arena (measured in float32 slots: a buffer covers
+// Floats() of them). Several buffers may share storage when one is a view
 // of another (a reshape): they then have the same Offset and Len and View
 // names the buffer that owns the storage.
 type Buffer struct {
@@ -36,8 +66,15 @@ type Buffer struct {
 	Class  BufClass
 	Pinned bool  // lives for the whole program (never shares storage with another buffer)
 	View   BufID // -1, or the buffer whose storage this one aliases
-	Offset int   // in float32 elements, assigned by the memory planner
+	Offset int   // in float32 slots, assigned by the memory planner (even for F64)
+	DType  DType // F32 unless the pipeline made it
 }
+
+// Bytes is the size of the buffer's data.
+func (b *Buffer) Bytes() int { return b.Len * b.DType.Size() }
+
+// Floats is the number of float32 arena slots the buffer covers.
+func (b *Buffer) Floats() int { return (b.Bytes() + 3) / 4 }
 
 // Instr is one kernel call: Op over In, writing Out, with typed Args
 // (GemmArgs for OpGemm, and so on: see the table on Op). Node names the graph
@@ -87,16 +124,27 @@ type ParamSlot struct {
 	State []BufID // optimizer state buffers, in the optimizer's order
 }
 
+// Step is the instructions of one step of a loop, as segments run in order.
+type Step []Segment
+
 // Program is a compiled model: a flat list of kernel instructions over
 // buffers in one arena. Any Backend runs it. A training program is three
 // segments in order: Forward (inputs → loss, logits), Backward (gradients),
 // Update (the optimizer); an evaluation pass runs Forward alone.
+//
+// A program with its input pipeline (AddPipeline) also has TrainStep and
+// EvalStep: a whole training step (gather the batch, set the step's rate
+// and mode, forward, backward, update, sample the loss) and a whole
+// evaluation batch (gather, forward, score). The pipeline's instructions
+// come after Update, so Forward, Backward and Update keep their indices.
 type Program struct {
 	Buffers  []Buffer
 	Instrs   []Instr
-	ArenaLen int // float32 elements
+	ArenaLen int // float32 slots
 
 	Forward, Backward, Update Segment
+	TrainStep, EvalStep       Step
+	Pipe                      *Pipeline // nil without an input pipeline
 
 	Params []ParamSlot
 	Inputs map[string]BufID // "x" (images), "labels", and any other placeholder, by node name
@@ -121,7 +169,7 @@ func (p *Program) NaiveLen() int {
 	n := 0
 	for _, b := range p.Buffers {
 		if b.View < 0 {
-			n += b.Len
+			n += b.Floats()
 		}
 	}
 	return n
@@ -134,6 +182,9 @@ func (p *Program) Dump() string {
 		len(p.Buffers), len(p.Instrs), p.ArenaLen, p.NaiveLen())
 	for i, buf := range p.Buffers {
 		fmt.Fprintf(&b, "  b%-3d %-8s %-28s %v len=%d off=%d", i, buf.Class, buf.Name, buf.Shape, buf.Len, buf.Offset)
+		if buf.DType != F32 {
+			fmt.Fprintf(&b, " %s", buf.DType)
+		}
 		if buf.View >= 0 {
 			fmt.Fprintf(&b, " view-of=b%d", buf.View)
 		}
@@ -145,6 +196,8 @@ func (p *Program) Dump() string {
 	for i, in := range p.Instrs {
 		seg := "fwd"
 		switch {
+		case i >= p.Update.End && p.Pipe != nil:
+			seg = "pipe"
 		case i >= p.Update.Start && i < p.Update.End:
 			seg = "upd"
 		case i >= p.Backward.Start && i < p.Backward.End:

@@ -38,8 +38,8 @@ type MLP2DOptions struct {
 // The activation nodes are named by kind and position (relu1, tanh2…). A
 // step layer is a sigmoid in the graph, named step1, step2…: training needs
 // a gradient, so the step trains through σ(s·z) whose steepness s grows
-// over training (SteepenStepLayers, called by `gabor train` at each epoch's
-// end), and every reader that knows the name (gabor regions, package
+// over training (StepSteepness; SteepenStepLayers, called by `gabor train`
+// at each epoch's end), and every reader that knows the name (gabor regions, package
 // geometry) evaluates it as the true step 1[z > 0].
 func MLP2D(batch int, seed uint64, o MLP2DOptions) (*graph.Model, error) {
 	if o.Hidden == nil {
@@ -124,12 +124,26 @@ func MLP2D(batch int, seed uint64, o MLP2DOptions) (*graph.Model, error) {
 	return m, nil
 }
 
-// StepGrowth is the factor by which SteepenStepLayers multiplies a step
-// layer's steepness at each epoch's end: after e epochs a step unit is
-// σ(1.5^e · z) for the pre-activation z it had at the start, ×57.7 after
-// 10 epochs and ×3325 after 20, so by the end of a run of a few tens of
-// epochs the sigmoid is a step except within a sliver of its line.
-const StepGrowth = 1.5
+// The steepness schedule of step layers: after epoch e (from 1) a step
+// unit is σ(s_e · z) for the pre-activation z its weights would give at
+// steepness 1, with s_e = min(StepGrowth^e, StepMax): ×1.5 per epoch, ×57.7
+// after 10 epochs, capped at 1000 from epoch 18 on (a sigmoid that, for
+// weights of order 1, goes from 0.01 to 0.99 within 0.01 of its line; the
+// cap keeps float32 weights and gradients finite however long the run).
+// Evaluated, a step layer is the true step 1[z > 0] whatever s_e is.
+const (
+	StepGrowth = 1.5
+	StepMax    = 1000.0
+)
+
+// StepSteepness is s_e, the steepness of a step layer after epoch e (s_0 =
+// 1, before training).
+func StepSteepness(epoch int) float64 {
+	if epoch <= 0 {
+		return 1
+	}
+	return math.Min(math.Pow(StepGrowth, float64(epoch)), StepMax)
+}
 
 // StepLayers are the dense layers of an mlp2d model of these options that a
 // step follows (fc1… of every hidden layer), nil unless the activation is

@@ -139,3 +139,14 @@ func TestSteepenStepLayers(t *testing.T) {
 		t.Error("a NaN factor: want an error")
 	}
 }
+
+func TestStepSteepness(t *testing.T) {
+	for _, tc := range []struct {
+		epoch int
+		want  float64
+	}{{0, 1}, {1, 1.5}, {2, 2.25}, {10, 57.6650390625}, {17, 985.26}, {18, 1000}, {500, 1000}} {
+		if got := models.StepSteepness(tc.epoch); math.Abs(got-tc.want) > 0.01 {
+			t.Errorf("StepSteepness(%d) = %g, want %g", tc.epoch, got, tc.want)
+		}
+	}
+}

@@ -43,7 +43,12 @@ targets=(
 	"./cmd/gabor FuzzParseFormats"
 	"./data FuzzDecodePointsCSV"
 	"./cmd/gabor FuzzParseRegionsFlags"
+	"./cmd/gabor FuzzParseWidths"
+	"./geometry FuzzParseShapes"
+	"./geometry FuzzParseNet"
 	"./sweep FuzzParseSpec"
+	"./cmd/gabor FuzzParseFractions"
+	"./cmd/gabor FuzzParseAlpha"
 	"./report FuzzServerRequest"
 )
 

@@ -74,7 +74,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>
 if want parity; then
 	echo "== 1. parity: device loops (kernels_cuda)"
 	(cd "$here/pkg/kernels_cuda" && "$here/tests/kernels_cuda.test" -test.v \
-		-test.run 'TrainLoop|EvalLoop|OutOfMemory|GatherAndCorrectCount') >"$logs/loops.log" 2>&1
+		-test.run 'CapturedStep|OutOfMemory') >"$logs/loops.log" 2>&1
 	rc=$?
 	grep -E '^(--- |ok|FAIL|PASS)' "$logs/loops.log" | tail -n 20
 	record "1. device loops vs host" $rc "$logs/loops.log"
@@ -166,7 +166,7 @@ if want sanitize; then
 
 		echo "== 3. memcheck: the loop tests (graph and launches)"
 		(cd "$here/pkg/kernels_cuda" && "$cs" --tool memcheck --error-exitcode 99 --print-limit 20 \
-			"$here/tests/kernels_cuda.test" -test.run 'TrainLoop|EvalLoop') >"$logs/memcheck-loops.log" 2>&1
+			"$here/tests/kernels_cuda.test" -test.run 'CapturedStep') >"$logs/memcheck-loops.log" 2>&1
 		rc=$?
 		tail -n 3 "$logs/memcheck-loops.log"
 		record "3. memcheck: training and evaluation loops" $rc "$logs/memcheck-loops.log"

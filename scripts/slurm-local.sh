@@ -21,23 +21,26 @@ dir=${2:-}
 [ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
 log() { printf 'slurm-local: %s\n' "$*" >&2; }
 
-stop_pid() { # stop_pid NAME: SIGTERM the PID in DIR/NAME.pid, SIGKILL after 5 s
-	local f=$dir/$1.pid pid
-	[ -f "$f" ] || return 0
-	pid=$(cat "$f")
-	if kill -0 "$pid" 2>/dev/null; then
-		kill "$pid" 2>/dev/null || true
-		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
-	fi
-	rm -f "$f"
+# stop_all NAME…: SIGTERM the PIDs in DIR/NAME.pid at once (each daemon takes
+# a second or more to exit), SIGKILL what is left after 5 s.
+stop_all() {
+	local n pids=()
+	for n in "$@"; do
+		[ -f "$dir/$n.pid" ] && pids+=("$(cat "$dir/$n.pid")")
+		rm -f "$dir/$n.pid"
+	done
+	[ ${#pids[@]} -gt 0 ] || return 0
+	kill "${pids[@]}" 2>/dev/null || true
+	for _ in $(seq 50); do
+		kill -0 "${pids[@]}" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -9 "${pids[@]}" 2>/dev/null || true
 }
 
 case $cmd in
 stop)
-	stop_pid slurmd
-	stop_pid slurmctld
-	stop_pid munged
+	stop_all slurmd slurmctld munged
 	log "stopped (logs in $dir)"
 	exit 0
 	;;

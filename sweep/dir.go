@@ -246,9 +246,13 @@ func resumable(runDir string) bool {
 
 // Counts tallies the points of a sweep by status.
 type Counts struct {
-	Done, Running, Queued, Pending, Failed int
+	Done    int `json:"done"`
+	Running int `json:"running"`
+	Queued  int `json:"queued"`
+	Pending int `json:"pending"`
+	Failed  int `json:"failed"`
 	// Exhausted are the failed points with no retries left.
-	Exhausted int
+	Exhausted int `json:"out_of_retries"`
 }
 
 func (c Counts) String() string {

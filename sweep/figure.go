@@ -18,11 +18,13 @@ import (
 // accuracy as a small mark, so the seed spread is seen beside the effect.
 // Numeric values are placed by value (on a log axis when they are positive
 // and span a factor of 10 or more, as rates do); others one per slot in
-// order of appearance.
+// order of appearance. A flag drawn at random is shown as points (mean and
+// seeds) without lines.
 func (r *Report) ValueFigure(flag, title string) (*figure.Figure, error) {
 	if !slices.Contains(r.Swept, flag) || flag == "seed" {
 		return nil, fmt.Errorf("sweep: %s is not a swept flag of this sweep (swept: %v)", flag, r.Swept)
 	}
+	random := slices.Contains(r.Random, flag)
 	// The x of each value: numeric, or the slot of a nominal value.
 	var order []string
 	numeric := true
@@ -93,9 +95,17 @@ func (r *Report) ValueFigure(flag, title string) (*figure.Figure, error) {
 	}
 	if !numeric {
 		p.NominalX(order...)
+	} else if len(order) <= 12 && !random {
+		// A grid's values are the ticks, labelled as the spec wrote them.
+		var ticks []plot.Tick
+		for _, v := range order {
+			ticks = append(ticks, plot.Tick{Value: xOf(v), Label: v})
+		}
+		p.X.Tick.Marker = plot.ConstantTicks(ticks)
 	}
-	// Many series (a random search) are drawn as marks only, without a legend.
-	lines := len(all) <= 8
+	// Many series are drawn without a legend; random draws without lines (a
+	// line between samples of other flags' values says nothing).
+	legend := len(all) <= 8
 	for i, s := range all {
 		col := figure.SeriesColor(i)
 		var xs []float64
@@ -114,13 +124,25 @@ func (r *Report) ValueFigure(flag, title string) (*figure.Figure, error) {
 				marks = append(marks, plotter.XY{X: x, Y: a})
 			}
 		}
-		if !lines {
+		if !legend {
 			fs.Name = ""
 		}
-		if lines || len(xs) > 1 {
-			if err := figure.AddSeries(p, []figure.Series{fs}); err != nil {
+		if random {
+			means := make(plotter.XYs, len(fs.X))
+			for k := range fs.X {
+				means[k] = plotter.XY{X: fs.X[k], Y: fs.Y[k]}
+			}
+			sc, err := plotter.NewScatter(means)
+			if err != nil {
 				return nil, fmt.Errorf("sweep: figure of %s: %w", flag, err)
 			}
+			sc.Color, sc.Shape, sc.Radius = col, fs.Shape, vg.Points(2)
+			p.Add(sc)
+			if fs.Name != "" {
+				p.Legend.Add(fs.Name, sc)
+			}
+		} else if err := figure.AddSeries(p, []figure.Series{fs}); err != nil {
+			return nil, fmt.Errorf("sweep: figure of %s: %w", flag, err)
 		}
 		sc, err := plotter.NewScatter(marks)
 		if err != nil {
@@ -129,7 +151,7 @@ func (r *Report) ValueFigure(flag, title string) (*figure.Figure, error) {
 		sc.Color, sc.Radius = col, vg.Points(1.2)
 		p.Add(sc)
 	}
-	if lines && len(all) > 1 {
+	if legend && len(all) > 1 {
 		p.Legend.Top = true
 	}
 	return figure.PlotFigure(p, 320, 230), nil

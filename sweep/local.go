@@ -23,15 +23,19 @@ type Slots struct {
 	Desc string // for the log: "2 runs at once, 1 core each (2 cores)"
 }
 
-// LocalSlots chooses how many runs go at once. With GPUs visible (and the
-// runs not pinned to --device cpu) it is one run per GPU, each seeing only
-// its own (CUDA_VISIBLE_DEVICES). Otherwise the cores are split evenly:
-// runs of MNIST-scale models use a few cores well and more poorly, so the
-// default is one run per 2 cores, each with GOMAXPROCS = cores / runs.
-// jobs > 0 sets the number of runs instead; no more slots than points.
-func LocalSlots(jobs, points int, device string) Slots {
-	gpus := visibleGPUs()
-	if device != "cpu" && len(gpus) > 0 {
+// LocalSlots chooses how many runs go at once. When the runs may use a GPU
+// (useGPU: the binary has the CUDA backend and the runs are not pinned to
+// --device cpu) and GPUs are visible, it is one run per GPU, each seeing
+// only its own (CUDA_VISIBLE_DEVICES). Otherwise the cores are split
+// evenly: runs of MNIST-scale models use a few cores well and more poorly,
+// so the default is one run per 2 cores, each with GOMAXPROCS = cores /
+// runs. jobs > 0 sets the number of runs instead; no more slots than points.
+func LocalSlots(jobs, points int, useGPU bool) Slots {
+	var gpus []string
+	if useGPU {
+		gpus = visibleGPUs()
+	}
+	if len(gpus) > 0 {
 		n := len(gpus)
 		if jobs > 0 {
 			n = jobs

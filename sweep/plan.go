@@ -16,8 +16,9 @@ import (
 type Plan struct {
 	Version int      `json:"version"`
 	Name    string   `json:"name,omitempty"`
-	Train   []string `json:"train"` // the fixed `gabor train` arguments of every point
-	Swept   []string `json:"swept"` // the swept flags, in order (seed last when seeds are swept)
+	Train   []string `json:"train"`            // the fixed `gabor train` arguments of every point
+	Swept   []string `json:"swept"`            // the swept flags, in order (seed last when seeds are swept)
+	Random  []string `json:"random,omitempty"` // those of Swept drawn at random
 	Retries int      `json:"retries"`
 	Points  []Point  `json:"points"`
 }
@@ -69,6 +70,7 @@ func NewPlan(s *Spec, extra []string) (*Plan, error) {
 	if s.Random != nil {
 		for _, d := range s.Random.Params {
 			p.Swept = append(p.Swept, d.Name)
+			p.Random = append(p.Random, d.Name)
 		}
 	}
 	if len(s.Seeds) > 0 {
@@ -148,13 +150,9 @@ func NewPlan(s *Spec, extra []string) (*Plan, error) {
 	return p, nil
 }
 
-// flagArg is --name=value, or --name for a flag given without a value.
-func flagArg(name, value string) string {
-	if value == "" {
-		return "--" + name
-	}
-	return "--" + name + "=" + value
-}
+// flagArg is --name=value, always with "=": an empty value then stays the
+// flag's (a bare --name would take the next argument as its value).
+func flagArg(name, value string) string { return "--" + name + "=" + value }
 
 // argFlagNames are the flag names in command-line arguments (--name,
 // --name=value; -x).

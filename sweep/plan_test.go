@@ -3,7 +3,9 @@ package sweep
 import (
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,7 +14,7 @@ import (
 
 func TestNewPlanGridTimesSeeds(t *testing.T) {
 	s := &Spec{
-		Train: []Flag{{Name: "model", Value: "mlp"}, {Name: "nesterov"}},
+		Train: []Flag{{Name: "model", Value: "mlp"}, {Name: "nesterov", Value: "true"}},
 		Grid:  []Param{{Name: "lr", Values: []string{"0.01", "0.05"}}},
 		Seeds: []uint64{1, 2, 3}, Retries: 2,
 	}
@@ -28,7 +30,7 @@ func TestNewPlanGridTimesSeeds(t *testing.T) {
 	if !slices.Equal(names, want) {
 		t.Errorf("names %v, want %v", names, want)
 	}
-	wantArgs := []string{"--model=mlp", "--nesterov", "--epochs", "2", "--lr=0.05", "--seed=2"}
+	wantArgs := []string{"--model=mlp", "--nesterov=true", "--epochs", "2", "--lr=0.05", "--seed=2"}
 	if got := p.Points[4].Args; !slices.Equal(got, wantArgs) {
 		t.Errorf("args %q, want %q", got, wantArgs)
 	}
@@ -150,10 +152,36 @@ func TestSlurmScript(t *testing.T) {
 		"#SBATCH --output=/shared/sw/slurm/%A_%a.out\n",
 		"#SBATCH --partition=gpu\n", "#SBATCH --time=1:00:00\n", "#SBATCH --gpus-per-task=1\n",
 		"#SBATCH --cpus-per-task=4\n", "#SBATCH --account=lab\n",
+		"export GOMAXPROCS=$SLURM_CPUS_PER_TASK",
 		`exec '/opt/gabor it'\''s' sweep task '/shared/sw' "$SLURM_ARRAY_TASK_ID"` + "\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("script lacks %q:\n%s", want, got)
 		}
+	}
+	if bash, err := exec.LookPath("bash"); err == nil {
+		f := filepath.Join(t.TempDir(), "array.sh")
+		os.WriteFile(f, []byte(got), 0o755)
+		if out, err := exec.Command(bash, "-n", f).CombinedOutput(); err != nil {
+			t.Errorf("bash -n: %v\n%s", err, out)
+		}
+	}
+}
+
+func TestLocalSlots(t *testing.T) {
+	t.Setenv("CUDA_VISIBLE_DEVICES", "0,1,2")
+	if s := LocalSlots(0, 10, true); s.Jobs != 3 || s.Env[2][0] != "CUDA_VISIBLE_DEVICES=2" {
+		t.Errorf("3 GPUs: %+v", s)
+	}
+	if s := LocalSlots(0, 2, true); s.Jobs != 2 {
+		t.Errorf("3 GPUs, 2 points: %d runs", s.Jobs)
+	}
+	s := LocalSlots(0, 100, false)
+	cores := runtime.NumCPU()
+	if want := max(1, cores/2); s.Jobs != want || s.Env[0][0] != "GOMAXPROCS="+strconv.Itoa(max(1, cores/want)) {
+		t.Errorf("CPU, %d cores: %+v, want %d runs", cores, s, want)
+	}
+	if s := LocalSlots(3, 100, false); s.Jobs != 3 || !strings.Contains(s.Desc, "3 run(s) at once") {
+		t.Errorf("--jobs 3: %+v", s)
 	}
 }

@@ -52,6 +52,7 @@ type Report struct {
 	Dir    string        `json:"dir"`
 	Name   string        `json:"name,omitempty"`
 	Swept  []string      `json:"swept"`
+	Random []string      `json:"random,omitempty"` // the swept flags drawn at random
 	Counts Counts        `json:"counts"`
 	Points []PointResult `json:"points"`
 	Groups []Group       `json:"groups"`
@@ -85,7 +86,7 @@ func (d *Dir) Report() (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Dir: d.Path, Name: d.Plan.Name, Swept: d.Plan.Swept, Counts: c}
+	rep := &Report{Dir: d.Path, Name: d.Plan.Name, Swept: d.Plan.Swept, Random: d.Plan.Random, Counts: c}
 	index := map[string]int{}
 	for i, p := range d.Plan.Points {
 		r, err := readPointResult(d, p)

@@ -33,12 +33,16 @@ func TestValueFigure(t *testing.T) {
 	opts := fakeReport([]string{"optimizer", "batch"},
 		[][]Value{v("optimizer", "sgd", "batch", "64"), v("optimizer", "adam", "batch", "64"), v("optimizer", "sgd", "batch", "128")},
 		[]float64{0.7, 0.75, 0.72})
+	drawn := fakeReport([]string{"lr", "seed"},
+		[][]Value{v("lr", "0.001234", "seed", "1"), v("lr", "0.001234", "seed", "2"), v("lr", "0.04321", "seed", "1"), v("lr", "0.04321", "seed", "2")},
+		[]float64{0.5, 0.6, 0.8, 0.9})
+	drawn.Random = []string{"lr"}
 	for _, tc := range []struct {
 		name string
 		r    *Report
 		flag string
 		log  bool
-	}{{"rates on a log axis", rates, "lr", true}, {"nominal values", opts, "optimizer", false}, {"numeric, linear", opts, "batch", false}} {
+	}{{"rates on a log axis", rates, "lr", true}, {"nominal values", opts, "optimizer", false}, {"numeric, linear", opts, "batch", false}, {"random draws", drawn, "lr", true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := tc.r.ValueFigure(tc.flag, "t")
 			if err != nil {

@@ -75,13 +75,32 @@ func (d *Dir) RunSlurm(ctx context.Context, o SlurmOptions) (Counts, error) {
 	defer l.Release()
 	submitted := 0
 	last := ""
+	misses := 0
 	for {
-		if active := ActiveJobs(d); len(active) > 0 {
-			if o.Detach && submitted > 0 {
-				_, c, err := d.States()
+		active, err := ActiveJobs(d)
+		if err != nil {
+			// A controller restarting does not answer for a while: wait rather
+			// than take queued points for lost and submit them twice.
+			if misses++; misses > 12 {
+				return Counts{}, err
+			}
+			fmt.Fprintf(o.Log, "sweep %s: %v; asking again\n", d.Path, err)
+			select {
+			case <-ctx.Done():
+				return Counts{}, ctx.Err()
+			case <-time.After(o.Poll):
+			}
+			continue
+		}
+		misses = 0
+		if len(active) > 0 {
+			_, c, err := d.States()
+			if o.Detach {
+				if submitted == 0 {
+					fmt.Fprintf(o.Log, "sweep %s: job %s still queued; nothing submitted\n", d.Path, strings.Join(active, ", "))
+				}
 				return c, err
 			}
-			_, c, err := d.States()
 			if err != nil {
 				return c, err
 			}
@@ -230,6 +249,8 @@ func SlurmScript(name, absDir string, o SlurmOptions, indices []int) string {
 		fmt.Fprintf(&b, "#SBATCH %s\n", strings.TrimSpace(e))
 	}
 	b.WriteString("# Written by gabor sweep run: each array task runs the point of its index in sweep.json.\n")
+	b.WriteString("# A run uses the cores Slurm gave the task, even where no cgroup confines it.\n")
+	b.WriteString("if [ -n \"${SLURM_CPUS_PER_TASK:-}\" ]; then export GOMAXPROCS=$SLURM_CPUS_PER_TASK; fi\n")
 	fmt.Fprintf(&b, "exec %s sweep task %s \"$SLURM_ARRAY_TASK_ID\"\n", shellQuote(o.Exe), shellQuote(absDir))
 	return b.String()
 }
@@ -271,16 +292,19 @@ func (d *Dir) readJobs() ([]Job, error) {
 	return jobs, nil
 }
 
-// ActiveJobs lists the sweep's job arrays still in the Slurm queue (none
-// when squeue is not there or does not answer).
-func ActiveJobs(d *Dir) []string {
+// ActiveJobs lists the sweep's job arrays still in the Slurm queue. It is
+// an error when squeue does not answer (a sweep with no jobs does not ask).
+func ActiveJobs(d *Dir) ([]string, error) {
 	jobs, err := d.readJobs()
 	if err != nil || len(jobs) == 0 {
-		return nil
+		return nil, err
 	}
-	out, err := exec.Command("squeue", "-h", "-o", "%F").Output()
+	var stderr bytes.Buffer
+	cmd := exec.Command("squeue", "-h", "-o", "%F")
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("sweep: asking squeue for the sweep's jobs: %v %s", err, strings.TrimSpace(stderr.String()))
 	}
 	queued := map[string]bool{}
 	for _, f := range strings.Fields(string(out)) {
@@ -292,7 +316,7 @@ func ActiveJobs(d *Dir) []string {
 			active = append(active, j.ID)
 		}
 	}
-	return active
+	return active, nil
 }
 
 // markLost turns the points left queued or running by job arrays no longer

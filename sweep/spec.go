@@ -28,8 +28,8 @@ type Spec struct {
 // DefaultRetries is how many times a failed run is tried again by default.
 const DefaultRetries = 2
 
-// Flag is one fixed `gabor train` flag: --Name=Value (Value "" for a flag
-// given bare, a bool). Line is where a SPEC file gave it (0: flags).
+// Flag is one fixed `gabor train` flag: --Name=Value (a bool flag's Value
+// is true or false). Line is where a SPEC file gave it (0: flags).
 type Flag struct {
 	Name, Value string
 	Line        int

@@ -30,8 +30,8 @@ type StepperEpoch struct {
 }
 
 // RunSegment runs a segment of the loaded program. Stepper.Epoch takes one so
-// that a profiler can run the step instruction by instruction; nil means the
-// executable's own Run.
+// that a profiler can run the step instruction by instruction (it is called
+// for each segment of Program.TrainStep); nil means the executable's own.
 type RunSegment func(kernels.Segment) error
 
 // NewStepper validates cfg, checks the data against the model, compiles it and
@@ -61,12 +61,9 @@ func (s *Stepper) Backend() kernels.Backend { return s.t.be }
 // StepsPerEpoch is the number of full batches in the training set.
 func (s *Stepper) StepsPerEpoch() int { return s.t.stepsPerEpoch }
 
-// TrainSegment is the part of the program one step runs: forward, backward
-// and update.
-func (s *Stepper) TrainSegment() kernels.Segment {
-	p := s.t.b.prog
-	return kernels.Segment{Start: p.Forward.Start, End: p.Update.End}
-}
+// TrainStep is what one step runs, as segments: the batch gather and the
+// step's bookkeeping around forward, backward and update.
+func (s *Stepper) TrainStep() kernels.Step { return s.t.b.prog.TrainStep }
 
 // Close releases the device memory.
 func (s *Stepper) Close() error { return s.t.close() }
@@ -74,56 +71,37 @@ func (s *Stepper) Close() error { return s.t.close() }
 // Epoch trains the next epoch and times its training loop. The permutation is
 // made before the clock starts and the loss is read once, after the clock
 // stops, as the reference programs do (they keep the loss on the device), so
-// no step waits for the device except through run itself. With run nil and
-// an executable that runs whole steps on the device (see device.go), the
-// epoch runs there, as Run's would.
+// no step waits for the device except through run itself. run nil runs the
+// step as Run's loop does (a captured step's replay where the backend has
+// graphs); else run is called for each segment of the step.
 func (s *Stepper) Epoch(ctx context.Context, run RunSegment) (StepperEpoch, error) {
 	t := s.t
-	if run == nil && t.dev != nil {
-		return s.deviceEpoch(ctx)
-	}
-	if run == nil {
-		run = t.exe.Run
-	}
 	// A Stepper may run past cfg.Epochs (warm-up plus measured epochs); the
 	// schedule's length is the configured one, which for the constant rate of
 	// the recipe changes nothing.
 	total := max(t.totalSteps, t.step+t.stepsPerEpoch)
 	perm := t.permutation()
-	seg := s.TrainSegment()
 	epoch := t.epoch + 1
 	start := time.Now()
-	for k := 0; k < t.stepsPerEpoch; k++ {
-		if err := ctx.Err(); err != nil {
-			return StepperEpoch{}, err
-		}
-		if err := t.feedStep(perm, k, total); err != nil {
-			return StepperEpoch{}, fmt.Errorf("train: epoch %d step %d: %w", epoch, k+1, err)
-		}
-		if err := run(seg); err != nil {
-			return StepperEpoch{}, fmt.Errorf("train: epoch %d step %d: %w", epoch, k+1, err)
-		}
-		t.step++
-	}
-	return s.endEpoch(epoch, start)
-}
-
-// deviceEpoch is Epoch on the device path: one StartEpoch, then the steps
-// issued back to back.
-func (s *Stepper) deviceEpoch(ctx context.Context) (StepperEpoch, error) {
-	t := s.t
-	total := max(t.totalSteps, t.step+t.stepsPerEpoch)
-	perm := t.permutation()
-	epoch := t.epoch + 1
-	start := time.Now()
-	if err := t.startDeviceEpoch(perm, total); err != nil {
+	if err := t.startEpoch(perm, total); err != nil {
 		return StepperEpoch{}, fmt.Errorf("train: epoch %d: %w", epoch, err)
 	}
+	step := t.st.train
+	if run != nil {
+		step = func() error {
+			for _, seg := range t.b.prog.TrainStep {
+				if err := run(seg); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
 	for k := 0; k < t.stepsPerEpoch; k++ {
 		if err := ctx.Err(); err != nil {
 			return StepperEpoch{}, err
 		}
-		if err := t.dev.loop.Step(); err != nil {
+		if err := step(); err != nil {
 			return StepperEpoch{}, fmt.Errorf("train: epoch %d step %d: %w", epoch, k+1, err)
 		}
 		t.step++

@@ -40,8 +40,8 @@ func TestStepperMatchesRun(t *testing.T) {
 			t.Errorf("epoch %d: %+v", e+1, last)
 		}
 	}
-	if calls != 4 {
-		t.Errorf("the RunSegment ran %d times, want once per step (4)", calls)
+	if n := len(s.TrainStep()); calls != 4*n || n != 3 {
+		t.Errorf("the RunSegment ran %d times, want once per segment of each step (4·%d; gather and step begin, the compiled step, step end)", calls, n)
 	}
 	if last.Loss != res.TrainLoss {
 		t.Errorf("Stepper's last loss %v, Run's %v: not the same work", last.Loss, res.TrainLoss)

@@ -23,24 +23,25 @@
 // Epoch e (counted from 0) visits the training images in the order
 // data.Permutation(n, cfg.Seed+e), in full batches (the last partial batch is
 // dropped, as the reference programs do, so the same seed gives the very same
-// batches). Each step gathers a batch into the program's "x" and "labels"
-// inputs, writes [lr, t] to its Hyper buffer (the schedule's rate for this step
-// and the 1-based update count) and [1, step] to its mode buffer, and runs the
-// forward, backward and update segments. The loss is read back every
-// cfg.LossEvery steps; an epoch's train_loss is the mean of those reads, and a
-// NaN or infinite loss stops the run with an error.
+// batches). A step is one run of the program's TrainStep (kernels.AddPipeline
+// gives the compiled program its input pipeline): the batch is gathered into
+// the "x" and "labels" inputs from the training set the program holds (uint8
+// images normalized as the reference programs do, or float rows; class
+// indices, one-hot rows or float targets) by the epoch's permutation,
+// [lr, t] goes to its Hyper buffer (the schedule's rate for this step from
+// the epoch's rate table, and the 1-based update count) and [1, step] to its
+// mode buffer, the forward, backward and update segments run, and the loss
+// is sampled into a float64 sum every cfg.LossEvery steps; an epoch's
+// train_loss is the mean of those samples, and a NaN or infinite one stops
+// the run with an error. The host writes only the permutation, the rate
+// table and a fresh state at the start of an epoch (pipeline.go).
 //
-// On a device that can run whole steps itself (an executable implementing
-// kernels.DeviceData: the cuda backend), the training set is uploaded once
-// as bytes and each step runs there without the host: the batch is gathered
-// on the device from the epoch's permutation, [lr, t] and the mode come from
-// a per-epoch rate table and device-side counters, the loss is accumulated
-// there (the same samples, summed in the same order) and read only for a
-// progress event, a hook and at the end of the epoch; on the GPU a step is
-// one CUDA graph replay. Evaluation runs there too (correct count and
-// cross-entropy per batch). The numbers are the host path's: see device.go,
-// and device_test.go, which holds the two paths to the same bits on the CPU.
-// GABOR_HOST_INPUT=1 keeps the host path on any device.
+// The loop is the same on every backend. An executable that captures its
+// steps (kernels.Capturer: the cuda backend, where a step is one CUDA graph
+// replay) runs them without the host: the loop reads the state only for a
+// progress event and at the end of the epoch. On the cpu backend it reads
+// every sampled loss, which costs nothing there, and checks each for
+// divergence as it comes. pipeline_test.go holds the two to the same bits.
 //
 // Timing follows the reference programs: an epoch's time covers the training
 // loop only (gather, forward, backward, update); the permutation, evaluation,

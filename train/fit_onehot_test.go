@@ -82,8 +82,10 @@ func (r *recordingExec) Write(_ kernels.BufID, src []float32) error {
 	r.wrote = append(r.wrote[:0], src...)
 	return nil
 }
-func (r *recordingExec) Read(kernels.BufID, []float32) error { return nil }
-func (r *recordingExec) Run(kernels.Segment) error           { return nil }
-func (r *recordingExec) Sync() error                         { return nil }
-func (r *recordingExec) ArenaBytes() int64                   { return 0 }
-func (r *recordingExec) Close() error                        { return nil }
+func (r *recordingExec) Read(kernels.BufID, []float32) error    { return nil }
+func (r *recordingExec) WriteBytes(kernels.BufID, []byte) error { return nil }
+func (r *recordingExec) ReadBytes(kernels.BufID, []byte) error  { return nil }
+func (r *recordingExec) Run(kernels.Segment) error              { return nil }
+func (r *recordingExec) Sync() error                            { return nil }
+func (r *recordingExec) ArenaBytes() int64                      { return 0 }
+func (r *recordingExec) Close() error                           { return nil }

@@ -194,9 +194,9 @@ func run100(t *testing.T, model, device string, env map[string]string) trace {
 }
 
 // TestGPUTrainingTracksCPU: 100 training steps on the GPU track the CPU's
-// losses, whether the step runs as a CUDA graph, launch by launch, or fed
-// from the host; those three are the same computation and must agree bit for
-// bit. The GPU runs with TF32 GEMMs (the default), so it drifts from the CPU
+// losses, whether the step runs as a CUDA graph, launch by launch, or launch
+// by launch with a wait after each; those three are the same computation and
+// must agree bit for bit. The GPU runs with TF32 GEMMs (the default), so it drifts from the CPU
 // trajectory by rounding: the bound is on the mean relative difference of
 // the step losses (2%) and on the worst step (10%), and the test accuracies
 // are within 2 points.
@@ -207,7 +207,7 @@ func TestGPUTrainingTracksCPU(t *testing.T) {
 	}{
 		{"graph", map[string]string{"GABOR_CUDA_GRAPH": "1"}},
 		{"launches", map[string]string{"GABOR_CUDA_GRAPH": "0"}},
-		{"host-input", map[string]string{"GABOR_HOST_INPUT": "1"}},
+		{"sync-each", map[string]string{"GABOR_CUDA_SYNC": "1"}},
 	}
 	for _, model := range parityModels {
 		t.Run(model, func(t *testing.T) {

@@ -120,7 +120,7 @@ type trainer struct {
 	b           *built
 	be          kernels.Backend
 	exe         kernels.Executable
-	dev         *devicePath // nil: the host feeds every step (see device.go)
+	st          *stepper // runs the program's pipeline steps (pipeline.go)
 
 	stepsPerEpoch, totalSteps int
 	epoch, step               int // completed
@@ -130,11 +130,10 @@ type trainer struct {
 	runDir    string
 	published bool
 
-	perStep                int // examples per step: the batch, or 0 for a model with no data
-	x, y, loss, hyper, ctl []float32
-	yHot                   []float32 // one-hot rows of y for a model that takes them (labelClasses); nil otherwise
-	hookTime               time.Duration
-	bestLoss               float64 // the best sampled loss so far (divergence check)
+	perStep     int       // examples per step: the batch, or 0 for a model with no data
+	rates, loss []float32 // the epoch's learning rates; the loss read back
+	hookTime    time.Duration
+	bestLoss    float64 // the best sampled loss so far (divergence check)
 }
 
 func (t *trainer) logf(format string, args ...any) {
@@ -216,6 +215,9 @@ func newTrainer(cfg Config, ds *data.Dataset, opts RunOptions, ck *Checkpoint, c
 	if err := checkIO(b.prog, cfg.Batch, t.train, true); err != nil {
 		return nil, err
 	}
+	if b.prog, err = addPipeline(b.prog, &cfg, t.train, t.test, t.stepsPerEpoch); err != nil {
+		return nil, err
+	}
 	if t.be, err = openBackend(cfg.Device); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
@@ -227,25 +229,26 @@ func newTrainer(cfg Config, ds *data.Dataset, opts RunOptions, ck *Checkpoint, c
 	} else {
 		err = b.writeInit(t.exe)
 	}
+	if err == nil && t.train != nil {
+		err = uploadSet(t.exe, b.prog.Pipe.Train, t.train, false)
+	}
+	if err == nil && t.test != nil {
+		err = uploadSet(t.exe, b.prog.Pipe.Eval, t.test, true)
+	}
 	if err == nil {
-		err = t.openDevicePath()
+		t.st, err = newStepper(b.prog, t.exe)
 	}
 	if err != nil {
 		t.exe.Close()
 		return nil, err
 	}
-	if t.train != nil {
-		t.x = make([]float32, b.prog.Buf(b.prog.Inputs["x"]).Len)
-		t.y = make([]float32, cfg.Batch*t.train.TargetLen())
-		if c := hotClasses(b.prog, cfg.Batch, t.train); c > 0 {
-			t.yHot = make([]float32, cfg.Batch*c)
-		}
-	}
+	t.rates = make([]float32, t.stepsPerEpoch)
 	t.loss = make([]float32, 1)
-	t.hyper = make([]float32, 2)
-	t.ctl = make([]float32, 2)
 	return t, nil
 }
+
+// close releases the executable (and with it what it captured).
+func (t *trainer) close() error { return t.exe.Close() }
 
 // checkIO checks that a program has the inputs and outputs the loop drives,
 // sized for the batch and the data (set nil: a model with no data, which
@@ -470,14 +473,7 @@ func (t *trainer) runEpoch(ctx context.Context) error {
 	}
 	t.hookTime = 0
 	start := time.Now()
-	var lossSum float64
-	var lossN int
-	var err error
-	if t.dev != nil {
-		lossSum, lossN, err = t.deviceSteps(ctx, perm, epoch, every, start)
-	} else {
-		lossSum, lossN, err = t.hostSteps(ctx, perm, epoch, every, start)
-	}
+	l, err := t.steps(ctx, perm, epoch, every, start)
 	if err != nil {
 		return err
 	}
@@ -488,7 +484,7 @@ func (t *trainer) runEpoch(ctx context.Context) error {
 
 	rec := Record{
 		EpochEvent: EpochEvent{
-			Event: "epoch", Epoch: epoch, TrainLoss: lossSum / float64(lossN),
+			Event: "epoch", Epoch: epoch, TrainLoss: l.sum / float64(l.n),
 			EpochS: epochS, ImagesPerS: float64(t.stepsPerEpoch*t.perStep) / epochS,
 		},
 		Step: t.step, LR: cfg.RateAt(t.step-1, t.totalSteps), Images: t.stepsPerEpoch * t.perStep,
@@ -530,90 +526,87 @@ func (t *trainer) permutation() []int32 {
 	return data.Permutation(t.train.N, t.cfg.Seed+uint64(t.epoch))
 }
 
-// feedStep writes the inputs of step k of an epoch: the gathered batch, its
-// labels, the optimizer's [lr, t] and the mode buffer's [training, step]. It
-// is the input half of a host-fed step (Run's loop and the Stepper), for a
-// run of total steps.
-func (t *trainer) feedStep(perm []int32, k, total int) error {
-	prog := t.b.prog
-	if t.train != nil {
-		norm := t.cfg.Normalization()
-		if err := data.Gather(t.train, data.Batch(perm, t.cfg.Batch, k), t.x, t.y, norm.Mean, norm.Std); err != nil {
-			return err
-		}
-		if err := t.exe.Write(prog.Inputs["x"], t.x); err != nil {
-			return err
-		}
-		if err := writeLabels(t.exe, prog.Inputs["labels"], t.y, t.yHot); err != nil {
-			return err
-		}
-	}
-	if prog.Hyper >= 0 {
-		// [lr, t]: t is the 1-based count of updates, Adam's bias correction.
-		t.hyper[0] = float32(t.cfg.RateAt(t.step, total))
-		t.hyper[1] = float32(t.step + 1)
-		if err := t.exe.Write(prog.Hyper, t.hyper); err != nil {
-			return err
-		}
-	}
-	if prog.Ctl >= 0 {
-		// [training, step]: the step seeds the dropout stream.
-		t.ctl[0], t.ctl[1] = 1, float32(t.step)
-		if err := t.exe.Write(prog.Ctl, t.ctl); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// hostSteps runs an epoch's steps feeding each from the host: gather the
-// batch, write the inputs, [lr, t] and the mode, run the step, read the
-// loss every cfg.LossEvery steps. It returns the sum and count of the
-// losses read.
-func (t *trainer) hostSteps(ctx context.Context, perm []int32, epoch, every int, start time.Time) (float64, int, error) {
+// steps runs an epoch's steps and returns the losses they sampled. One
+// step is one run of the program's TrainStep; the loop only writes the
+// epoch's order, rates and state first (startEpoch) and reads the state:
+// after every sampled loss on a backend whose reads are free, else only for
+// a progress event and at the end (see pipeline.go).
+func (t *trainer) steps(ctx context.Context, perm []int32, epoch, every int, start time.Time) (losses, error) {
 	cfg := &t.cfg
-	prog := t.b.prog
-	trainSeg := kernels.Segment{Start: prog.Forward.Start, End: prog.Update.End}
-	var lossSum, winSum float64
-	var lossN, winN int
+	if err := t.startEpoch(perm, t.totalSteps); err != nil {
+		return losses{}, fmt.Errorf("train: epoch %d: %w", epoch, err)
+	}
+	first := t.step
+	var total, win losses
+	var prev losses // deferred: the state at the last progress event
 	for k := 0; k < t.stepsPerEpoch; k++ {
 		if err := ctx.Err(); err != nil {
-			return 0, 0, err
+			return losses{}, err
 		}
-		if err := t.feedStep(perm, k, t.totalSteps); err != nil {
-			return 0, 0, fmt.Errorf("train: epoch %d step %d: %w", epoch, k+1, err)
-		}
-		if err := t.exe.Run(trainSeg); err != nil {
-			return 0, 0, fmt.Errorf("train: epoch %d step %d: %w", epoch, k+1, err)
+		if err := t.st.train(); err != nil {
+			return losses{}, fmt.Errorf("train: epoch %d step %d: %w", epoch, k+1, err)
 		}
 		t.step++
-		if (k+1)%cfg.LossEvery == 0 || k == t.stepsPerEpoch-1 {
-			if err := t.exe.Read(prog.Loss, t.loss); err != nil {
-				return 0, 0, err
+		if !t.st.deferred && ((k+1)%cfg.LossEvery == 0 || k == t.stepsPerEpoch-1) {
+			if err := t.sampled(epoch, k+1, &total, &win); err != nil {
+				return losses{}, err
 			}
-			l := float64(t.loss[0])
-			if d := divergence(l, &t.bestLoss, t.opts.DivergeFactor, epoch, k+1); d != nil {
-				return 0, 0, t.diverged(d)
-			}
-			lossSum, lossN = lossSum+l, lossN+1
-			winSum, winN = winSum+l, winN+1
 		}
-		if (k+1)%every == 0 && k+1 < t.stepsPerEpoch && winN > 0 {
-			el := time.Since(start) - t.hookTime
-			perStep := el.Seconds() / float64(k+1)
-			t.emit(&ProgressEvent{
-				Event: "progress", Epoch: epoch, Step: t.step, Steps: t.totalSteps,
-				EpochStep: k + 1, EpochSteps: t.stepsPerEpoch, Loss: winSum / float64(winN),
-				ImagesPerS: float64((k+1)*t.perStep) / el.Seconds(),
-				ETAS:       perStep * float64(t.totalSteps-t.step),
-			})
-			winSum, winN = 0, 0
+		if (k+1)%every == 0 && k+1 < t.stepsPerEpoch {
+			loss, ok, err := t.window(epoch, first, &win, &prev)
+			if err != nil {
+				return losses{}, err
+			}
+			if ok {
+				el := time.Since(start) - t.hookTime
+				t.emit(&ProgressEvent{
+					Event: "progress", Epoch: epoch, Step: t.step, Steps: t.totalSteps,
+					EpochStep: k + 1, EpochSteps: t.stepsPerEpoch, Loss: loss,
+					ImagesPerS: float64((k+1)*t.perStep) / el.Seconds(),
+					ETAS:       el.Seconds() / float64(k+1) * float64(t.totalSteps-t.step),
+				})
+			}
 		}
 		if err := t.runHooks(epoch, false); err != nil {
-			return 0, 0, err
+			return losses{}, err
 		}
 	}
-	return lossSum, lossN, nil
+	if t.st.deferred {
+		l, _, err := t.deferredLosses(epoch, first, true)
+		return l, err
+	}
+	return total, nil
+}
+
+// window is the mean of the losses sampled since the last progress event,
+// and whether there were any. On a deferred backend it reads the state (a
+// wait for the device), and only when someone listens.
+func (t *trainer) window(epoch, first int, win, prev *losses) (float64, bool, error) {
+	if !t.st.deferred {
+		if win.n == 0 {
+			return 0, false, nil
+		}
+		l := win.sum / float64(win.n)
+		*win = losses{}
+		return l, true, nil
+	}
+	if t.opts.Progress == nil {
+		return 0, false, nil
+	}
+	now, last, err := t.deferredLosses(epoch, first, false)
+	if err != nil {
+		return 0, false, err
+	}
+	n := now.n - prev.n
+	if n == 0 {
+		return 0, false, nil
+	}
+	l := (now.sum - prev.sum) / float64(n)
+	if n == 1 {
+		l = last // exactly the one loss sampled
+	}
+	*prev = now
+	return l, true, nil
 }
 
 func (t *trainer) saveCheckpoint(epoch int, rec *Record) error {

@@ -25,6 +25,7 @@ type evalOptions struct {
 	TestLimit  int
 	JSON       bool
 	Confusion  bool
+	Points     string // a 2-D run's test points (train2d.go)
 	fig        figureFlags
 	out        figure.Output
 }
@@ -96,6 +97,7 @@ figures/).`,
 	fl.StringVar(&opts.Device, "device", "", "device: "+strings.Join(train.Devices(), ", ")+" (default: the one trained on)")
 	fl.IntVar(&opts.TestLimit, "test-limit", 0, "evaluate the first `N` test images only (0: all)")
 	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object")
+	fl.StringVar(&opts.Points, "points", "", "evaluate a 2-D run on the points of `FILE.csv` (default: the run's own points.csv)")
 	fl.BoolVar(&opts.Confusion, "confusion", false, "also the confusion matrix and per-class precision, recall and accuracy (JSON and a figure)")
 	opts.fig.register(fl, "the run directory's figures/")
 	return cmd
@@ -133,6 +135,11 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 			}
 		}
 		if ds, err = train.LoadDataset(cfg); err != nil {
+			return err
+		}
+	}
+	if ds == nil {
+		if ds, err = evalPoints(ck.Config, path, opts.Points); err != nil { // train2d.go
 			return err
 		}
 	}

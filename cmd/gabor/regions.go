@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,11 +15,16 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// PointsFile is where a 2-D run keeps its training points (x,y,label), which
+// gabor regions draws when --points is not given.
+const PointsFile = "points.csv"
+
 // regionsOptions are the parsed flags of `gabor regions`.
 type regionsOptions struct {
 	IO        *ioStreams
 	Path      string // RUN_DIR or CHECKPOINT ("" with --construct or --depth-example)
 	Construct string
+	NetFile   string
 	Depth     bool
 	Points    string
 	JSON      bool
@@ -37,7 +43,8 @@ func newCmdRegions(f *factory, runF func(*regionsOptions) error) *cobra.Command 
 		Long: `Draw the input plane of a network with two inputs (an mlp2d run, or a network
 built from polygons): the decision regions (each class in its colour, paler where
 its probability is lower), every first-layer unit's line w·x + b = 0 with a tick
-on its positive side, and the points (--points FILE.csv).
+on its positive side, and the points (--points FILE.csv; by default a 2-D run's
+own, RUN_DIR/points.csv) with the accuracy on them.
 
 For step and ReLU networks the exact linear regions are computed — every
 activation pattern's convex polygon, found by cutting the box by each unit's
@@ -51,6 +58,10 @@ Given a run directory with several snapshots and no --step, the region count
 over training is plotted and the decision regions of every snapshot written as
 an animated GIF.
 
+--net FILE.json draws a network given by its weights:
+{"layers": [{"weight": [[w1, w2], …], "bias": […], "act": "relu"}, …]} (act:
+step, relu, sigmoid, tanh or linear; the last layer gives the logits).
+
 --construct FILE.json builds a step network from convex polygons and unions:
 {"polygons": [[[x,y],…],…], "unions": [[0,1],…]}: one unit per edge, one AND
 unit per polygon (weights 1/k, bias −1 + 1/(2k)), one OR unit per union; class 0
@@ -58,7 +69,10 @@ is outside every shape, class s+1 inside shape s. --depth-example builds the
 2-10-3-8 network over three polygons and asks by linear programming which of
 its 8 in/out patterns a 2-10-8 network can express.
 
-Files go to RUN_DIR/figures (or --out), named regions-MODEL-stepNNNNNN.`,
+Files go to RUN_DIR/figures (or --out), named regions-NAME-stepNNNNNN, NAME the
+run directory's (or the --net or --construct file's) name. The decision map of a
+run is computed by its compiled forward program on --device (the GPU when there
+is one); of a step network, by the float64 network, so that steps are steps.`,
 		Example: `  # the regions of a trained mlp2d run, with its training points
   gabor regions runs/moons-relu --points moons.csv
 
@@ -71,10 +85,10 @@ Files go to RUN_DIR/figures (or --out), named regions-MODEL-stepNNNNNN.`,
   # depth against width: 2-10-3-8 and what 2-10-8 can do
   gabor regions --depth-example --out figs`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			built := opts.Construct != "" || opts.Depth
+			built := opts.Construct != "" || opts.Depth || opts.NetFile != ""
 			switch {
 			case built && len(args) > 0:
-				return usagef("%s takes no RUN_DIR with --construct or --depth-example, got %q", cmd.CommandPath(), args)
+				return usagef("%s takes no RUN_DIR with --construct, --net or --depth-example, got %q", cmd.CommandPath(), args)
 			case !built && len(args) != 1:
 				return usagef("%s needs one RUN_DIR or CHECKPOINT argument (or --construct FILE.json), got %d", cmd.CommandPath(), len(args))
 			}
@@ -84,8 +98,8 @@ Files go to RUN_DIR/figures (or --out), named regions-MODEL-stepNNNNNN.`,
 			if len(args) == 1 {
 				opts.Path = args[0]
 			}
-			if opts.Construct != "" && opts.Depth {
-				return usagef("--construct and --depth-example cannot be combined")
+			if n := btoi(opts.Construct != "") + btoi(opts.Depth) + btoi(opts.NetFile != ""); n > 1 {
+				return usagef("--construct, --net and --depth-example cannot be combined")
 			}
 			if err := validateRegions(opts); err != nil {
 				return err
@@ -107,7 +121,9 @@ Files go to RUN_DIR/figures (or --out), named regions-MODEL-stepNNNNNN.`,
 	fl.StringArrayVar(&opts.units, "unit", nil, "also draw where unit `L:J` (hidden layer L, unit J, both from 1) is active; repeatable")
 	fl.StringVar(&opts.Points, "points", "", "draw the points of `FILE.csv` (x,y,label with a header) and report the accuracy on them")
 	fl.StringVar(&opts.Construct, "construct", "", "build a step network from the polygons of `FILE.json` instead of reading a run")
+	fl.StringVar(&opts.NetFile, "net", "", "draw the network of `FILE.json` ({\"layers\": [{\"weight\", \"bias\", \"act\"}, …]}) instead of reading a run")
 	fl.BoolVar(&opts.Depth, "depth-example", false, "build the 2-10-3-8 depth example and solve the 2-10-8 linear programs")
+	fl.StringVar(&o.Device, "device", "auto", "run a run's compiled forward program for the decision map on `DEVICE`: cpu, cuda, auto (\"\": sample the float64 network; step networks always are)")
 	fl.BoolVar(&o.TimeLapse, "timelapse", true, "with a run of several snapshots: the region count over training and a GIF")
 	fl.BoolVar(&opts.JSON, "json", false, `print {"model","widths","box","regions_count","regions",…,"files"} as one JSON object`)
 	opts.fig.register(fl, "RUN_DIR/figures, or ./figures")
@@ -117,6 +133,11 @@ Files go to RUN_DIR/figures (or --out), named regions-MODEL-stepNNNNNN.`,
 // validateRegions checks flag values (usage errors, exit 2).
 func validateRegions(opts *regionsOptions) error {
 	o := &opts.Opts
+	if o.Device != "" {
+		if err := checkOneOf("device", o.Device, "auto", "cpu", "cuda"); err != nil {
+			return err
+		}
+	}
 	if o.Res < 16 || o.Res > 2048 {
 		return usagef("--res must be from 16 to 2048, got %d", o.Res)
 	}
@@ -173,8 +194,17 @@ func parseUnit(s string) (geometry.UnitRef, error) {
 func runRegions(opts *regionsOptions) error {
 	o := opts.Opts
 	o.Progress = opts.IO.ErrOut
-	if opts.Points != "" {
-		p, err := data.ReadPointsCSV(opts.Points)
+	if o.Device != "" {
+		if err := checkDeviceBuilt(o.Device); err != nil { // train_run.go: exit 4
+			return err
+		}
+	}
+	points := opts.Points
+	if st, err := os.Stat(filepath.Join(opts.Path, PointsFile)); points == "" && opts.Path != "" && err == nil && st.Mode().IsRegular() {
+		points = filepath.Join(opts.Path, PointsFile)
+	}
+	if points != "" {
+		p, err := data.ReadPointsCSV(points)
 		if err != nil {
 			return err
 		}
@@ -202,6 +232,13 @@ func runRegions(opts *regionsOptions) error {
 		}
 		name := strings.TrimSuffix(filepath.Base(opts.Construct), filepath.Ext(opts.Construct))
 		res, err = geometry.RenderNet(c.Net, name, -1, o)
+	case opts.NetFile != "":
+		var n *geometry.Net
+		if n, err = geometry.ReadNet(opts.NetFile); err != nil {
+			break
+		}
+		name := strings.TrimSuffix(filepath.Base(opts.NetFile), filepath.Ext(opts.NetFile))
+		res, err = geometry.RenderNet(n, name, -1, o)
 	default:
 		res, err = geometry.RenderRun(opts.Path, o)
 	}
@@ -240,7 +277,7 @@ func printRegions(io *ioStreams, r *geometry.Result) {
 	if r.Step >= 0 {
 		fmt.Fprintf(io.Out, " at step %d", r.Step)
 	}
-	fmt.Fprintf(io.Out, ": %d weights, %d with biases; box [%g, %g] × [%g, %g]\n", r.Weights, r.Weights+r.Biases, r.Box[0], r.Box[2], r.Box[1], r.Box[3])
+	fmt.Fprintf(io.Out, ": %d weights, %d with biases; box [%.4g, %.4g] × [%.4g, %.4g]\n", r.Weights, r.Weights+r.Biases, r.Box[0], r.Box[2], r.Box[1], r.Box[3])
 	if r.Count != nil {
 		fmt.Fprintf(io.Out, "  %d linear regions (exact)\n", *r.Count)
 	} else {
@@ -273,4 +310,11 @@ func printDepth(io *ioStreams, d *geometry.DepthResult) {
 		}
 		fmt.Fprintf(io.Out, "  %s      %5d  %s\n", p.Pattern, p.Cells, yes)
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -23,6 +23,8 @@ func TestRegionsArgs(t *testing.T) {
 		}},
 		{[]string{"--construct", "s.json"}, true, func(o *regionsOptions) bool { return o.Construct == "s.json" && o.Path == "" }},
 		{[]string{"--depth-example", "--json"}, true, func(o *regionsOptions) bool { return o.Depth && o.JSON }},
+		{[]string{"--net", "n.json"}, true, func(o *regionsOptions) bool { return o.NetFile == "n.json" }},
+		{[]string{"--net", "n.json", "--depth-example"}, false, nil},
 		{[]string{}, false, nil},
 		{[]string{"a", "b"}, false, nil},
 		{[]string{"a", "--construct", "s.json"}, false, nil},
@@ -114,6 +116,18 @@ func TestRegionsRun(t *testing.T) {
 		t.Errorf("depth text (exit %d): %s", code, out)
 	}
 
+	net := writeFile(t, dir, "axes.json", `{"layers": [{"weight": [[1,0],[0,1]], "bias": [0,0], "act": "relu"}, {"weight": [[1,-1],[-1,1]], "bias": [0,0]}]}`)
+	out, errOut, code = runCLI(t, "regions", "--net", net, "--box", "-1,-1,1,1", "--json", "--out", filepath.Join(dir, "figs"))
+	if code != 0 {
+		t.Fatalf("--net exit %d: %s", code, errOut)
+	}
+	res = geometry.Result{}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Count == nil || *res.Count != 4 || res.Regions[0].Area != 1 {
+		t.Errorf("two ReLU axes: %v regions (want the 4 quadrants), %+v", res.Count, res.Regions)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -127,6 +141,8 @@ func TestRegionsRun(t *testing.T) {
 		{"missing shapes", []string{"--construct", filepath.Join(dir, "none.json")}, exitData, []string{"none.json"}},
 		{"bad CSV row", []string{"--construct", shapes, "--points", writeFile(t, dir, "bad.csv", "x,y,label\n1,2,0\n1,oops,1\n")}, exitData, []string{"bad.csv", "line 3"}},
 		{"missing run", []string{filepath.Join(dir, "norun")}, exitData, []string{"norun"}},
+		{"3-D net", []string{"--net", writeFile(t, dir, "3d.json", `{"layers": [{"weight": [[1,0,0]], "bias": [0]}]}`)}, exitUsage, []string{"3d.json", "not 2-D"}},
+		{"bad net", []string{"--net", writeFile(t, dir, "badnet.json", `{"layers": [{"weight": [[1,0]], "bias": [0], "act": "softplus"}]}`)}, exitData, []string{"badnet.json", "softplus"}},
 		{"unit out of range", []string{"--construct", shapes, "--unit", "9:1", "--out", filepath.Join(dir, "figs")}, exitError, []string{"no hidden unit 9:1"}},
 	} {
 		_, errOut, code := runCLI(t, append([]string{"regions"}, tc.args...)...)

@@ -86,6 +86,8 @@ set), on an NVIDIA GPU or on the CPU, and keeps what it learned in a run directo
 		newCmdRegions(f, nil),
 		newCmdLandscape(f, nil),
 		newCmdSweep(f),
+		newCmdRace(f, nil),
+		newCmdAblate(f, nil),
 		newCmdReport(f, nil),
 		newCmdServe(f, nil),
 	)

@@ -8,11 +8,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/introspect"
+	"github.com/gaborlab/gabor/kernels"
 	"github.com/gaborlab/gabor/sweep"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -58,8 +60,6 @@ type sweepRunOptions struct {
 	// TrainArgs are the `gabor train` flags after --.
 	TrainArgs []string
 	Set       map[string]bool
-	// Exe is the gabor binary the runs use ("" : this one).
-	Exe string
 }
 
 func newCmdSweepRun(f *factory, runF func(*sweepRunOptions) error) *cobra.Command {
@@ -291,15 +291,12 @@ func runSweep(cmd *cobra.Command, f *factory, o *sweepRunOptions) error {
 	} else {
 		fmt.Fprintf(o.IO.ErrOut, "sweep: continuing %s (%d points)\n", d.Path, len(d.Plan.Points))
 	}
-	exe := o.Exe
-	if exe == "" {
-		var err error
-		if exe, err = os.Executable(); err != nil {
-			return fmt.Errorf("sweep: finding the gabor binary: %w", err)
-		}
+	// The runs are this very binary (gabor train), so a sweep never mixes versions.
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("sweep: finding the gabor binary: %w", err)
 	}
 	var c sweep.Counts
-	var err error
 	switch o.Executor {
 	case "slurm":
 		so := o.Slurm
@@ -314,7 +311,8 @@ func runSweep(cmd *cobra.Command, f *factory, o *sweepRunOptions) error {
 			os.RemoveAll(d.Path)
 		}
 	default:
-		slots := sweep.LocalSlots(o.Jobs, len(d.Plan.Points), trainDevice(d.Plan.Train))
+		useGPU := trainDevice(d.Plan.Train) != "cpu" && slices.Contains(kernels.Names(), "cuda")
+		slots := sweep.LocalSlots(o.Jobs, len(d.Plan.Points), useGPU)
 		c, err = d.RunLocal(cmd.Context(), sweep.LocalOptions{Exe: exe, Slots: slots, Log: o.IO.ErrOut})
 	}
 	if err != nil {
@@ -383,7 +381,12 @@ func runSweepStatus(o *sweepStatusOptions) error {
 	if err != nil {
 		return &dataError{err}
 	}
-	jobs := sweep.ActiveJobs(d)
+	// A sweep that used Slurm asks the queue; without an answer the states are
+	// shown all the same, with the reason.
+	jobs, qerr := sweep.ActiveJobs(d)
+	if qerr != nil {
+		fmt.Fprintf(o.IO.ErrOut, "gabor: %v\n", qerr)
+	}
 	if o.JSON {
 		type pt struct {
 			Name string `json:"name"`
@@ -525,7 +528,9 @@ func runSweepReport(o *sweepReportOptions) error {
 		if err != nil {
 			return &dataError{err}
 		}
-		rc.Name = p.Name
+		// One line per run, named by its point; the sampled step losses would
+		// add a second legend entry per run (gabor curves RUN_DIR draws them).
+		rc.Name, rc.Steps = p.Name, nil
 		runs = append(runs, rc)
 	}
 	if len(runs) > 0 {
@@ -557,11 +562,11 @@ func runSweepReport(o *sweepReportOptions) error {
 // (the array index is the point's index in sweep.json).
 func newCmdSweepTask(f *factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "task SWEEP_DIR INDEX",
-		Short: "Run one point of a sweep (what each Slurm array task runs)",
-		Example: `  # what the job-array script runs for its task $SLURM_ARRAY_TASK_ID
-  gabor sweep task sweeps/lr-grid "$SLURM_ARRAY_TASK_ID"`,
+		Use:    "task SWEEP_DIR INDEX",
+		Short:  "Run one point of a sweep (what each Slurm array task runs)",
 		Hidden: true,
+		Example: `  # the last line of SWEEP_DIR/slurm/array-1.sh
+  exec /shared/bin/gabor sweep task /shared/sweeps/lr "$SLURM_ARRAY_TASK_ID"`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 2 {
 				return usagef("%s needs SWEEP_DIR and INDEX", cmd.CommandPath())

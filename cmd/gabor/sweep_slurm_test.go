@@ -45,7 +45,8 @@ func slurmCluster(t *testing.T) {
 		}
 		t.Skip(why)
 	}
-	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "gabor-slurm-local.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	// A fixed path (not $TMPDIR): munged is one per machine, whatever TMPDIR says.
+	lock, err := os.OpenFile("/tmp/gabor-slurm-local.lock", os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func TestSweepSlurmJobArray(t *testing.T) {
 
 	refused := filepath.Join(root, "refused")
 	out, err := exec.Command(exe, append([]string{"sweep", "run", "--executor", "slurm", "--partition", "no-such-partition",
-		"--seeds", "1-2", "--dir", refused}, sweepTrainArgs...)...).CombinedOutput()
+		"--seeds", "1-2", "--dir", refused}, sweepTrainArgs(t, 1)...)...).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "sbatch refused the job array") || !strings.Contains(string(out), "partition") {
 		t.Errorf("a submission to a missing partition: %v\n%s", err, out)
 	}
@@ -111,7 +112,7 @@ func TestSweepSlurmJobArray(t *testing.T) {
 	dir := filepath.Join(root, "sw")
 	start := time.Now()
 	cmd := exec.Command(exe, append([]string{"sweep", "run", "--executor", "slurm", "--poll", "500ms",
-		"--grid", "lr=0.01,0.05", "--seeds", "1-2", "--dir", dir, "--time", "10:00", "--sbatch=--comment=gabor-test"}, sweepTrainArgs...)...)
+		"--grid", "lr=0.01,0.05", "--seeds", "1-2", "--dir", dir, "--time", "10:00", "--sbatch=--comment=gabor-test"}, sweepTrainArgs(t, 2)...)...)
 	out, err = cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("slurm sweep: %v\n%s", err, out)
@@ -132,6 +133,9 @@ func TestSweepSlurmJobArray(t *testing.T) {
 		recs, err := train.ReadMetrics(d.RunDir(p))
 		if err != nil || len(recs) != 2 {
 			t.Errorf("%s: %d epochs recorded, %v", p.Name, len(recs), err)
+		}
+		if len(recs) == 2 && recs[1].TestAcc != nil && *recs[1].TestAcc > 0.97 {
+			t.Errorf("%s: test accuracy %g: the toy set is meant to be hard", p.Name, *recs[1].TestAcc)
 		}
 		if !strings.Contains(states[i].JobID, "_") || states[i].Attempts != 1 {
 			t.Errorf("%s: state %+v: want one attempt by a Slurm array task", p.Name, states[i])
@@ -158,7 +162,7 @@ func TestSweepSlurmRetriesACancelledTask(t *testing.T) {
 	isolateData(t)
 	dir := filepath.Join(t.TempDir(), "sw")
 	out, err := exec.Command(exe, append([]string{"sweep", "run", "--executor", "slurm", "--detach",
-		"--grid", "lr=0.01,0.05", "--dir", dir}, sweepTrainArgs...)...).CombinedOutput()
+		"--grid", "lr=0.01,0.05", "--dir", dir}, sweepTrainArgs(t, 8)...)...).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "submitted:") {
 		t.Fatalf("detached submission: %v\n%s", err, out)
 	}
@@ -206,5 +210,34 @@ func TestSweepSlurmRetriesACancelledTask(t *testing.T) {
 	}
 	if n := strings.Count(string(out), "submitted job array"); n != 1 {
 		t.Errorf("the retry submitted %d arrays, want 1:\n%s", n, out)
+	}
+}
+
+// scripts/setup-test.sh installs Slurm for the tests above: on a fresh
+// machine (an empty SETUP_ROOT) it plans slurm-wlm and munge, and with
+// their binaries in place it does not.
+func TestSetupScriptPlansSlurm(t *testing.T) {
+	script, _ := filepath.Abs("../../scripts/setup-test.sh")
+	run := func(root string) string {
+		cmd := exec.Command("bash", script)
+		cmd.Env = append(os.Environ(), "SETUP_ROOT="+root)
+		out, err := cmd.CombinedOutput()
+		if err == nil {
+			t.Fatalf("SETUP_ROOT=%s: exit 0 with things missing:\n%s", root, out)
+		}
+		return string(out)
+	}
+	if out := run(t.TempDir()); !strings.Contains(out, "slurm-wlm munge") || !strings.Contains(out, "would run: apt-get update && apt-get install") {
+		t.Errorf("a fresh machine:\n%s", out)
+	}
+	root := t.TempDir()
+	for _, b := range []string{"usr/bin/sbatch", "usr/bin/squeue", "usr/bin/scancel", "usr/sbin/slurmctld", "usr/sbin/slurmd", "usr/sbin/munged"} {
+		os.MkdirAll(filepath.Join(root, filepath.Dir(b)), 0o755)
+		if err := os.WriteFile(filepath.Join(root, b), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out := run(root); strings.Contains(out, "slurm") || strings.Contains(out, "munge") {
+		t.Errorf("with the Slurm binaries in place it still plans them:\n%s", out)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -134,8 +135,63 @@ func buildGabor(t *testing.T) string {
 	return gaborBin
 }
 
-// sweepTrainArgs is a small, quick mlp run on the synthetic digits.
-var sweepTrainArgs = []string{"--", "train", "--model", "mlp", "--epochs", "2", "--limit", "640", "--test-limit", "300", "--dataset", "synthetic", "--device", "cpu"}
+// sweepTrainArgs are the train flags of a small mlp run of `epochs` on a
+// noisy toy set written into the test's temporary folder (the synthetic
+// digits take seconds to generate in every run; these files load at once).
+func sweepTrainArgs(t *testing.T, epochs int) []string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "data")
+	writeNoisySet(t, dir, 3000, 500)
+	return []string{"--", "train", "--model", "mlp", "--dataset", "mnist", "--data", dir,
+		"--epochs", strconv.Itoa(epochs), "--device", "cpu"}
+}
+
+// writeNoisySet writes an MNIST-family set whose class is the position of a
+// faint bar in noise, with a fifth of the labels wrong, so that accuracy is
+// well below 1 and differs between seeds.
+func writeNoisySet(t *testing.T, dir string, nTrain, nTest int) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rng := uint64(12345)
+	next := func() uint64 { // splitmix64
+		rng += 0x9e3779b97f4a7c15
+		z := rng
+		z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+		z = (z ^ z>>27) * 0x94d049bb133111eb
+		return z ^ z>>31
+	}
+	for _, split := range []struct {
+		prefix string
+		n      int
+	}{{"train", nTrain}, {"t10k", nTest}} {
+		pix := make([]byte, split.n*784)
+		lab := make([]byte, split.n)
+		for i := range lab {
+			c := int(next() % 10)
+			for k := range 784 {
+				pix[i*784+k] = byte(next() % 256)
+			}
+			for r := 0; r < 28; r += 4 { // a faint dotted bar: 7 pixels brightened by 80
+				k := i*784 + r*28 + 2 + 2*c
+				pix[k] = byte(min(255, int(pix[k])+80))
+			}
+			lab[i] = byte(c)
+			if next()%5 == 0 {
+				lab[i] = byte(next() % 10)
+			}
+		}
+		for name, b := range map[string][]byte{
+			split.prefix + "-images-idx3-ubyte": idxBytes([]int{split.n, 28, 28}, pix),
+			split.prefix + "-labels-idx1-ubyte": idxBytes([]int{split.n}, lab),
+		} {
+			if err := os.WriteFile(filepath.Join(dir, name+".gz"), gzipBytes(b), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
 
 // A 2×3 sweep (2 learning rates × 3 seeds) killed with SIGKILL part-way
 // continues without redoing its finished runs, and its report's numbers are
@@ -144,7 +200,7 @@ func TestSweepLocalResumesAfterSIGKILL(t *testing.T) {
 	exe := buildGabor(t)
 	isolateData(t)
 	dir := filepath.Join(t.TempDir(), "sw")
-	args := append([]string{"sweep", "run", "--grid", "lr=0.01,0.05", "--seeds", "1-3", "--dir", dir, "--jobs", "1"}, sweepTrainArgs...)
+	args := append([]string{"sweep", "run", "--grid", "lr=0.01,0.05", "--seeds", "1-3", "--dir", dir, "--jobs", "1"}, sweepTrainArgs(t, 3)...)
 
 	first := exec.Command(exe, args...)
 	var log1 bytes.Buffer
@@ -238,7 +294,7 @@ func checkReport(t *testing.T, dir string, d *sweep.Dir) {
 	if len(rep.Points) != len(d.Plan.Points) {
 		t.Fatalf("report has %d points, the plan %d", len(rep.Points), len(d.Plan.Points))
 	}
-	accs := map[string][]float64{}
+	accs, losses := map[string][]float64{}, map[string][]float64{}
 	for i, p := range d.Plan.Points {
 		recs, err := train.ReadMetrics(d.RunDir(p))
 		if err != nil || len(recs) == 0 {
@@ -250,12 +306,12 @@ func checkReport(t *testing.T, dir string, d *sweep.Dir) {
 			t.Errorf("%s: report %+v, metrics.jsonl's last record %+v", p.Name, r, last)
 		}
 		accs[p.Get("lr")] = append(accs[p.Get("lr")], *last.TestAcc)
+		losses[p.Get("lr")] = append(losses[p.Get("lr")], last.TrainLoss)
 	}
 	if len(rep.Groups) != len(accs) {
 		t.Fatalf("%d groups, want %d", len(rep.Groups), len(accs))
 	}
-	for _, g := range rep.Groups {
-		v := accs[g.Values[0].Value]
+	meanSD := func(v []float64) (float64, float64) {
 		m := 0.0
 		for _, x := range v {
 			m += x
@@ -265,10 +321,25 @@ func checkReport(t *testing.T, dir string, d *sweep.Dir) {
 		for _, x := range v {
 			ss += (x - m) * (x - m)
 		}
-		sd := math.Sqrt(ss / float64(len(v)-1))
-		if g.TestAcc.N != len(v) || math.Abs(g.TestAcc.Mean-m) > 1e-12 || math.Abs(g.TestAcc.Std-sd) > 1e-12 {
-			t.Errorf("group %v: test acc %+v, want mean %g std %g over %d", g.Values, g.TestAcc, m, sd, len(v))
+		return m, math.Sqrt(ss / float64(len(v)-1))
+	}
+	spread := false
+	for _, g := range rep.Groups {
+		for _, c := range []struct {
+			name string
+			got  sweep.Stat
+			v    []float64
+		}{{"test acc", g.TestAcc, accs[g.Values[0].Value]}, {"train loss", g.TrainLoss, losses[g.Values[0].Value]}} {
+			m, sd := meanSD(c.v)
+			t.Logf("group %v: %s %.4f ± %.4f over %d seeds", g.Values, c.name, c.got.Mean, c.got.Std, c.got.N)
+			if c.got.N != len(c.v) || math.Abs(c.got.Mean-m) > 1e-12 || math.Abs(c.got.Std-sd) > 1e-12 {
+				t.Errorf("group %v: %s %+v, want mean %g std %g over %d", g.Values, c.name, c.got, m, sd, len(c.v))
+			}
+			spread = spread || sd > 0
 		}
+	}
+	if !spread {
+		t.Error("every seed of every group gave the same metrics: the check of the std proves nothing")
 	}
 	for _, f := range []string{"report.json", "points.csv", "groups.csv", "accuracy-by-lr.png", "accuracy-by-lr.svg", "curves.png"} {
 		if st, err := os.Stat(filepath.Join(dir, sweep.ReportDir, f)); err != nil || st.Size() == 0 {

@@ -30,6 +30,8 @@ type trainOptions struct {
 	Normalize string
 	// DivergeFactor is --diverge-factor (0: off); see train.DefaultDivergeFactor.
 	DivergeFactor float64
+	// TwoD are the 2-D flags (--hidden, --act, --points): train2d.go.
+	TwoD twoDFlags
 	// Serve is --serve: the address of the live page ("" : none); serve.go.
 	Serve string
 
@@ -113,7 +115,7 @@ stdout carries one JSON object per line: an "epoch" event after each epoch and a
 	c := &opts.Config
 	fl := cmd.Flags()
 	fl.StringVar(&c.Model, "model", def.Model, "model: "+strings.Join(models.Names(), ", "))
-	fl.StringVar(&c.Dataset, "dataset", "", "dataset: "+strings.Join(data.Names(), ", ")+" (default: fashion-mnist if found, else synthetic)")
+	fl.StringVar(&c.Dataset, "dataset", "", "dataset: "+strings.Join(data.Names(), ", ")+"; 2-D points for mlp2d: "+strings.Join(data.Toy2DNames(), ", ")+" (default: fashion-mnist if found, else synthetic)")
 	fl.StringVar(&c.DataDir, "data", "", "read the dataset from `PATH`: four IDX files, an image folder, an .npz or .npy folder, or CSV (see gabor data --help)")
 	fl.StringVar(&opts.Normalize, "normalize", "", normalizeUsage)
 	addSourceFlags(fl, &c.Source) // data_source.go
@@ -142,6 +144,7 @@ stdout carries one JSON object per line: an "epoch" event after each epoch and a
 		"stop (exit 5) when a sampled loss exceeds `F`× the best so far, or is NaN/Inf (0: only NaN/Inf)")
 	fl.BoolVar(&opts.JSON, "json", false, "write one JSON object per line on stdout (epoch and done events)")
 	addSnapshotFlags(fl, c) // --snapshot, --conv1: train_snapshot.go
+	addTrain2DFlags(fl, &opts.TwoD)
 	fl.StringVar(&opts.Serve, "serve", "", "serve a live page of the run (--serve=ADDR: at ADDR; alone: 127.0.0.1, a free port; see gabor serve)")
 	fl.Lookup("serve").NoOptDefVal = report.DefaultAddr
 	return cmd
@@ -169,6 +172,9 @@ func validateTrain(o *trainOptions) error {
 		return nil
 	}
 	c := &o.Config
+	if o.TwoD.on(c) {
+		return o.TwoD.validate(o) // train2d.go
+	}
 	if err := checkModelName(c.Model); err != nil {
 		return err
 	}

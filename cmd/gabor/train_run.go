@@ -20,6 +20,9 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 	if o.Resume != "" {
 		return runResume(ctx, o)
 	}
+	if o.TwoD.on(&o.Config) {
+		return runTrain2D(ctx, o) // train2d.go
+	}
 	cfg := o.config()
 	rep := newTrainReporter(o.IO, o.JSON, cfg.Epochs, o.Now)
 	if cfg.Dataset == "" {

@@ -47,9 +47,12 @@ func (Backend) Load(p *kernels.Program) (kernels.Executable, error) {
 		return nil, fmt.Errorf("cpu: program arena length %d is negative", p.ArenaLen)
 	}
 	for i, b := range p.Buffers {
-		if b.Offset < 0 || b.Len < 0 || b.Offset+b.Len > p.ArenaLen {
+		if b.Offset < 0 || b.Len < 0 || b.Offset+b.Floats() > p.ArenaLen {
 			return nil, fmt.Errorf("cpu: buffer b%d %q (shape %v) spans [%d, %d), outside the arena of %d floats",
-				i, b.Name, b.Shape, b.Offset, b.Offset+b.Len, p.ArenaLen)
+				i, b.Name, b.Shape, b.Offset, b.Offset+b.Floats(), p.ArenaLen)
+		}
+		if b.DType == kernels.F64 && b.Offset%2 != 0 {
+			return nil, fmt.Errorf("cpu: f64 buffer b%d %q at odd offset %d: it must start 8-byte aligned", i, b.Name, b.Offset)
 		}
 	}
 	x := &Executable{prog: p, arena: alignedFloats(p.ArenaLen)}
@@ -121,6 +124,30 @@ func (x *Executable) Read(id kernels.BufID, dst []float32) error {
 		return fmt.Errorf("cpu: read: %w", err)
 	}
 	copy(dst, x.buf(id))
+	return nil
+}
+
+// WriteBytes copies the raw bytes of a buffer of any dtype.
+func (x *Executable) WriteBytes(id kernels.BufID, src []byte) error {
+	if x.arena == nil && x.prog.ArenaLen > 0 {
+		return errClosed
+	}
+	if err := kernels.CheckBytes(x.prog, id, len(src)); err != nil {
+		return fmt.Errorf("cpu: write: %w", err)
+	}
+	copy(x.bytesOf(id), src)
+	return nil
+}
+
+// ReadBytes copies a buffer of any dtype out as raw bytes.
+func (x *Executable) ReadBytes(id kernels.BufID, dst []byte) error {
+	if x.arena == nil && x.prog.ArenaLen > 0 {
+		return errClosed
+	}
+	if err := kernels.CheckBytes(x.prog, id, len(dst)); err != nil {
+		return fmt.Errorf("cpu: read: %w", err)
+	}
+	copy(dst, x.bytesOf(id))
 	return nil
 }
 

@@ -42,6 +42,10 @@ var binders = [kernels.NumOps]opBinder{
 	kernels.OpAdam:            typed(bindAdam),
 	kernels.OpAdagrad:         typed(bindAdagrad),
 	kernels.OpRMSprop:         typed(bindRMSprop),
+	kernels.OpGather:          typed(bindGather),
+	kernels.OpStepBegin:       typed(bindStepBegin),
+	kernels.OpStepEnd:         typed(bindStepEnd),
+	kernels.OpEvalScore:       typed(bindEvalScore),
 }
 
 // bind prepares one instruction: it checks it against its operand contract

@@ -58,6 +58,10 @@ var references = [kernels.NumOps]refFunc{
 	kernels.OpAdam:            refTyped(refAdam),
 	kernels.OpAdagrad:         refTyped(refAdagrad),
 	kernels.OpRMSprop:         refTyped(refRMSprop),
+	kernels.OpGather:          refTyped(refGather),
+	kernels.OpStepBegin:       refTyped(refStepBegin),
+	kernels.OpStepEnd:         refTyped(refStepEnd),
+	kernels.OpEvalScore:       refTyped(refEvalScore),
 }
 
 func reference(in kernels.Instr, inputs [][]float64) ([][]float64, error) {

@@ -24,9 +24,9 @@ type Options struct {
 	// asynchronous fault is reported by the instruction that caused it.
 	// It turns Graph off (a captured graph cannot synchronize inside).
 	SyncEach bool
-	// Graph records a training or evaluation step of a device-side loop
-	// (kernels.DeviceData) once as a CUDA graph and replays it; false issues
-	// the step's kernels one by one.
+	// Graph records a captured step (kernels.Capturer: a training step or
+	// an evaluation batch with its input pipeline) once as a CUDA graph and
+	// replays it; false issues the step's kernels one by one.
 	Graph bool
 }
 

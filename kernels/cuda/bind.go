@@ -106,6 +106,10 @@ var binders = [kernels.NumOps]opBinder{
 	kernels.OpAdam:            typed(bindAdam),
 	kernels.OpAdagrad:         typed(bindAdagrad),
 	kernels.OpRMSprop:         typed(bindRMSprop),
+	kernels.OpGather:          typed(bindGather),
+	kernels.OpStepBegin:       typed(bindStepBegin),
+	kernels.OpStepEnd:         typed(bindStepEnd),
+	kernels.OpEvalScore:       typed(bindEvalScore),
 }
 
 // bind checks one instruction against its operand contract
@@ -172,19 +176,6 @@ func (o operands) input(k int) uint64 { return o.addr(o.in.In[k]) }
 // output returns the address of Out[k].
 func (o operands) output(k int) uint64 { return o.addr(o.in.Out[k]) }
 
-// checked returns the address of In[k] after checking that it holds n
-// floats, for the launches that are not instructions (data.go).
-func (o operands) checked(k, n int, what string) (uint64, error) {
-	id := o.in.In[k]
-	if err := kernels.CheckBuf(o.bd.x.prog, id, kernels.Operand{Name: what, Len: n}); err != nil {
-		return 0, fmt.Errorf("In[%d] %w", k, err)
-	}
-	if err := o.fits(id); err != nil {
-		return 0, err
-	}
-	return o.addr(id), nil
-}
-
 // fits checks a buffer against the kernels' 32-bit index range.
 func (o operands) fits(id kernels.BufID) error {
 	b := &o.bd.x.prog.Buffers[id]
@@ -198,10 +189,10 @@ func (o operands) addr(id kernels.BufID) uint64 {
 	return o.bd.base + 4*uint64(o.bd.x.prog.Buffers[id].Offset)
 }
 
-// span is the arena range [lo, hi) of a buffer, in floats.
+// span is the arena range [lo, hi) of a buffer, in float slots.
 func (o operands) span(id kernels.BufID) (lo, hi int) {
 	b := &o.bd.x.prog.Buffers[id]
-	return b.Offset, b.Offset + b.Len
+	return b.Offset, b.Offset + b.Floats()
 }
 
 // overlap reports whether two operands share any element.

@@ -32,21 +32,21 @@
 //
 // # Training on the device
 //
-// The Executable is also a kernels.DeviceData (pipeline.go, pipeline.cu):
-// the trainer uploads the training and test sets once as bytes, and a
-// training step is gather_u8_f32 (the batch at the position the step's
-// counter gives, from the epoch's permutation), the program's forward,
-// backward and update instructions, and step_end (sample the loss into a
-// float64 sum, count the step, write the next step's position, [lr, t] from
-// the epoch's rate table, and mode). Everything that changes from step to
-// step is in device memory, so the step's launches are captured once as a
-// CUDA graph (capture.go, capture_cgo.go: cuStreamBeginCapture,
+// A program with its input pipeline (kernels.AddPipeline) holds the
+// training and test sets in its arena as they are stored (uint8 images and
+// labels, or float rows) and runs a whole step as instructions: gather_f32
+// (the batch at the position the state's counter gives, from the epoch's
+// permutation), the program's forward, backward and update, step_begin and
+// step_end (the step's [lr, t] from the epoch's rate table and the mode;
+// sample the loss into a float64 sum, count the step), and for evaluation
+// eval_score (correct count and cross-entropy sum per batch). Everything that
+// changes from step to step is in device memory, so the Executable, a
+// kernels.Capturer (pipeline.go), captures a step's launches once as a CUDA
+// graph (capture.go, capture_cgo.go: cuStreamBeginCapture,
 // cuGraphInstantiateWithFlags, cuGraphLaunch, which gorgonia.org/cu lacks)
-// and replayed for every step, with no host synchronization inside an
-// epoch; the host reads the loss state only when it needs a number.
-// Evaluation is a second graph: gather, forward, eval_score (correct count
-// and cross-entropy sum per batch). The Executable owns the sets and loops
-// made from it and releases them on Close.
+// and replays it for every step, with no host synchronization inside an
+// epoch; the host reads the state only when it needs a number. The
+// Executable owns the graphs it captured and releases them on Close.
 //
 // # Precision
 //

@@ -30,8 +30,11 @@ func (b *Backend) Load(p *kernels.Program) (kernels.Executable, error) {
 		return nil, fmt.Errorf("cuda: arena of %d floats", p.ArenaLen)
 	}
 	for i, buf := range p.Buffers {
-		if buf.Len < 0 || buf.Offset < 0 || buf.Offset+buf.Len > p.ArenaLen {
-			return nil, fmt.Errorf("cuda: buffer b%d %q (offset %d, %d floats) lies outside the %d-float arena", i, buf.Name, buf.Offset, buf.Len, p.ArenaLen)
+		if buf.Len < 0 || buf.Offset < 0 || buf.Offset+buf.Floats() > p.ArenaLen {
+			return nil, fmt.Errorf("cuda: buffer b%d %q (offset %d, %d floats) lies outside the %d-float arena", i, buf.Name, buf.Offset, buf.Floats(), p.ArenaLen)
+		}
+		if buf.DType == kernels.F64 && buf.Offset%2 != 0 {
+			return nil, fmt.Errorf("cuda: f64 buffer b%d %q at odd offset %d: it must start 8-byte aligned", i, buf.Name, buf.Offset)
 		}
 	}
 	x := &Executable{b: b, dev: b.dev, prog: p}
@@ -133,6 +136,44 @@ func (x *Executable) Read(id kernels.BufID, dst []float32) error {
 	})
 }
 
+// WriteBytes copies the raw bytes of a buffer of any dtype to the device.
+func (x *Executable) WriteBytes(id kernels.BufID, src []byte) error {
+	if err := x.usable(); err != nil {
+		return err
+	}
+	if err := kernels.CheckBytes(x.prog, id, len(src)); err != nil {
+		return fmt.Errorf("cuda: write: %w", err)
+	}
+	if len(src) == 0 {
+		return nil
+	}
+	return x.dev.w.do(func() error {
+		if err := cu.MemcpyHtoDAsync(x.bufPtr(id), unsafe.Pointer(&src[0]), int64(len(src)), x.stream); err != nil {
+			return fmt.Errorf("cuda: write b%d %q: %w", id, x.prog.Buffers[id].Name, err)
+		}
+		return nil
+	})
+}
+
+// ReadBytes copies a buffer of any dtype to the host, after the work issued so far.
+func (x *Executable) ReadBytes(id kernels.BufID, dst []byte) error {
+	if err := x.usable(); err != nil {
+		return err
+	}
+	if err := kernels.CheckBytes(x.prog, id, len(dst)); err != nil {
+		return fmt.Errorf("cuda: read: %w", err)
+	}
+	if len(dst) == 0 {
+		return nil
+	}
+	return x.dev.w.do(func() error {
+		if err := cu.MemcpyDtoHAsync(unsafe.Pointer(&dst[0]), x.bufPtr(id), int64(len(dst)), x.stream); err != nil {
+			return fmt.Errorf("cuda: read b%d %q (a fault in an earlier kernel also shows here; GABOR_CUDA_SYNC=1 finds it): %w", id, x.prog.Buffers[id].Name, x.explain(err))
+		}
+		return x.explain(x.stream.Synchronize())
+	})
+}
+
 // Run issues the launches of the instructions of seg, in order, on the
 // executable's stream, and returns without waiting for them.
 func (x *Executable) Run(seg kernels.Segment) error {
@@ -185,8 +226,8 @@ func (x *Executable) Close() error {
 	if x.closed {
 		return nil
 	}
-	// What was made from this executable (device sets, loops) goes first:
-	// it uses the stream.
+	// What was made from this executable (captured steps) goes first: it
+	// uses the stream.
 	var first error
 	keep := func(err error) {
 		if first == nil && err != nil {

@@ -1,40 +1,36 @@
-// pipeline.cu — the per-step bookkeeping of a training loop that runs on the
-// device (kernels.DeviceData), so that a captured CUDA graph of one step can
-// be replayed for every step of an epoch with no host write in between.
+// pipeline.cu — the input pipeline's kernels (kernels/pipeline.go): what
+// makes one training step one Program, so that a captured CUDA graph of the
+// step is replayed for every step of an epoch with no host write between.
+// Everything that changes from step to step is read from the state buffer
+// (eight doubles, kernels.StK …; exact integers for the counters), never
+// from a kernel argument, which the graph freezes.
 //
-// State of a training loop: 8 slots of 8 bytes (pipeline_state.go mirrors it)
-//   st[0] k        step of the epoch (0-based), i64
-//   st[1] step     step of the run, i64
-//   st[2] sum      of the sampled losses, double
-//   st[3] n        number of sampled losses, i64
-//   st[4] last     last sampled loss, float (low 4 bytes)
-//   st[5] bad      run step of the first NaN/Inf sampled loss, −1 if none, i64
-//   st[6] badloss  that loss, float
-//   st[7] pos      k·batch, float: where gather_u8_f32 reads the batch from
-// and the epoch's learning rates lr[0..spe) as floats.
+// Math (kernels/ops.go states it; kernels/cpu/ref_pipeline.go is the spec):
+//   gather_f32    row b < B of the step at k = st[K] is r = perm[(k·B + b) mod N];
+//                 x[b, j] = (xs[r, j]/255 − mean)/std in float32 for uint8
+//                 images (the reference programs' expression, no fused
+//                 multiply-add: it is a division), xs[r, j] for float inputs;
+//                 y[b] = label, y[b, :T] = float targets, or a one-hot row.
+//   step_begin    hyper = [lr[k], step+1], ctl = [1, step] (either may be null).
+//   step_end      when (k+1) % every = 0 or k = steps−1: sum += (double)loss,
+//                 n++, last = loss, the first non-finite kept as bad/badloss;
+//                 then k++, step++. One thread: the host's float64 sum in the
+//                 same order, equal bits.
+//   eval_score    valid = min(B, N − k·B) rows of data row k·B + r: correct +=
+//                 first argmax = label, sum += log Σ exp(l − m) + m − l[label]
+//                 in double (or Σ (p − t)² for float targets); then k++.
 //
-// Math:
-//   step_prime   pos = k·B; hyper = [lr[k], step+1]; ctl = [1, step]
-//                (what the host path writes before step k; hyper/ctl may be
-//                null when the program has none)
-//   step_end     after the step's last kernel: when (k+1) % every = 0 or
-//                k = spe−1, sample the loss (sum += (double)loss, n++,
-//                last = loss, first non-finite remembered); then k++,
-//                step++, and prime the next step when k < spe. The sum is
-//                the host path's float64 sum in the same order: equal bits.
-//   eval_score   over the batch at pos (valid = min(B, n − pos) rows):
-//                correct += #{r : first argmax of logits[r] = label[r]},
-//                loss += Σ_r log Σ_j exp(l_rj − m_r) + m_r − l_r,label in
-//                double, m_r the row's maximum (NaN if any is NaN, as Go's
-//                math.Max); then pos += B for the next replay.
+// A counter out of range (a state not reset) cannot be reported from a
+// kernel: step_begin clamps k to the table and eval_score scores nothing;
+// kernels/cpu refuses such a state, and the training loop always writes a
+// fresh one (NewState) before an epoch or a pass.
 //
-// Work split: step_prime and step_end are one thread (a few scalars; they
-// exist so the graph needs no host input). eval_score is one block: one
-// thread per row (10 classes), a fixed-order block sum, one add per batch,
-// so the result does not depend on scheduling.
+// Work split: gather runs one block per batch row, threads walking the row
+// (coalesced); step_begin and step_end are one thread (a few scalars);
+// eval_score is one block, one thread per row, a fixed-order block sum, so
+// its result does not depend on scheduling.
 #include "common.cuh"
 
-// Slot indices of the training loop state.
 #define ST_K 0
 #define ST_STEP 1
 #define ST_SUM 2
@@ -42,13 +38,38 @@
 #define ST_LAST 4
 #define ST_BAD 5
 #define ST_BADLOSS 6
-#define ST_POS 7
+#define ST_CORRECT 7
 
-__device__ __forceinline__ float* slot_f(u64* st, int i) { return (float*)&st[i]; }
+extern "C" __global__ void gather_f32(const void* xs, const void* ys, const int* perm, const double* st, float* x, float* y,
+                                      i64 B, i64 D, i64 N, i64 T, i64 onehot, float mean, float std, i64 x_u8, i64 y_u8) {
+	const int b_n = (int)B, d = (int)D, n = (int)N, t = (int)T, oh = (int)onehot;
+	const int pos = (int)(((i64)st[ST_K] * B) % N);
+	for (int b = blockIdx.x; b < b_n; b += gridDim.x) {
+		const int r = perm[(pos + b) % n];
+		float* dst = x + (size_t)b * d;
+		if (x_u8) {
+			const unsigned char* src = (const unsigned char*)xs + (size_t)r * d;
+			for (int j = threadIdx.x; j < d; j += blockDim.x) dst[j] = ((float)src[j] / 255.f - mean) / std;
+		} else {
+			const float* src = (const float*)xs + (size_t)r * d;
+			for (int j = threadIdx.x; j < d; j += blockDim.x) dst[j] = src[j];
+		}
+		if (oh > 0) {
+			const int l = ((const unsigned char*)ys)[r];
+			for (int j = threadIdx.x; j < oh; j += blockDim.x) y[(size_t)b * oh + j] = j == l ? 1.f : 0.f;
+		} else if (y_u8) {
+			if (threadIdx.x == 0) y[b] = (float)((const unsigned char*)ys)[r];
+		} else {
+			const float* src = (const float*)ys + (size_t)r * t;
+			for (int j = threadIdx.x; j < t; j += blockDim.x) y[(size_t)b * t + j] = src[j];
+		}
+	}
+}
 
-__device__ __forceinline__ void prime(u64* st, const float* lr, float* hyper, float* ctl, i64 batch) {
-	const i64 k = (i64)st[ST_K], step = (i64)st[ST_STEP];
-	*slot_f(st, ST_POS) = (float)(k * batch);
+extern "C" __global__ void step_begin(const float* lr, const double* st, float* hyper, float* ctl, i64 steps) {
+	if (blockIdx.x != 0 || threadIdx.x != 0) return;
+	const i64 k = min(max((i64)st[ST_K], (i64)0), steps - 1);
+	const double step = st[ST_STEP];
 	if (hyper) {
 		hyper[0] = lr[k];
 		hyper[1] = (float)(step + 1);
@@ -59,58 +80,57 @@ __device__ __forceinline__ void prime(u64* st, const float* lr, float* hyper, fl
 	}
 }
 
-extern "C" __global__ void step_prime(u64* st, const float* lr, float* hyper, float* ctl, i64 batch) {
-	if (blockIdx.x == 0 && threadIdx.x == 0) prime(st, lr, hyper, ctl, batch);
-}
-
-extern "C" __global__ void step_end(u64* st, const float* loss, const float* lr, float* hyper, float* ctl, i64 batch, i64 every,
-                                    i64 spe) {
+extern "C" __global__ void step_end(const float* loss, double* st, i64 steps, i64 every) {
 	if (blockIdx.x != 0 || threadIdx.x != 0) return;
-	const i64 k = (i64)st[ST_K], step = (i64)st[ST_STEP];
-	if ((k + 1) % every == 0 || k == spe - 1) {
-		const float l = loss[0];
-		double* sum = (double*)&st[ST_SUM];
-		*sum += (double)l;
+	const i64 k = (i64)st[ST_K];
+	if ((k + 1) % every == 0 || k == steps - 1) {
+		const double l = (double)loss[0];
+		st[ST_SUM] += l;
 		st[ST_N] += 1;
-		*slot_f(st, ST_LAST) = l;
-		if (!isfinite(l) && (i64)st[ST_BAD] < 0) {
-			st[ST_BAD] = (u64)step;
-			*slot_f(st, ST_BADLOSS) = l;
+		st[ST_LAST] = l;
+		if (!isfinite(l) && st[ST_BAD] < 0) {
+			st[ST_BAD] = st[ST_STEP];
+			st[ST_BADLOSS] = l;
 		}
 	}
-	st[ST_K] = (u64)(k + 1);
-	st[ST_STEP] = (u64)(step + 1);
-	if (k + 1 < spe) prime(st, lr, hyper, ctl, batch);
+	st[ST_K] = (double)(k + 1);
+	st[ST_STEP] += 1;
 }
 
-// Eval state: es[0] loss sum (double), es[1] correct (i64), es[2] pos (float).
-extern "C" __global__ void eval_score(u64* es, const float* logits, const float* labels, i64 batch64, i64 n64, i64 classes64) {
-	const int batch = (int)batch64, n = (int)n64, classes = (int)classes64;
-	float* posp = (float*)&es[2];
-	const int pos = (int)*posp;
-	const int valid = min(batch, n - pos);
+extern "C" __global__ void eval_score(const float* logits, const void* ys, double* st, i64 B, i64 C, i64 N, i64 mse) {
+	const int b_n = (int)B, c = (int)C, n = (int)N;
+	const int lo = (int)((i64)st[ST_K] * B);
+	const int valid = max(0, min(b_n, n - lo));
 	double loss = 0, correct = 0;
 	for (int r = threadIdx.x; r < valid; r += blockDim.x) {
-		const float* row = logits + (size_t)r * classes;
-		const int label = (int)labels[r];
+		const float* row = logits + (size_t)r * c;
+		if (mse) {
+			const float* want = (const float*)ys + (size_t)(lo + r) * c;
+			for (int j = 0; j < c; j++) {
+				const double e = (double)row[j] - (double)want[j];
+				loss += e * e;
+			}
+			continue;
+		}
+		const int label = ((const unsigned char*)ys)[lo + r];
 		int best = 0; // the host's argmax: first maximum, NaN never wins
-		for (int j = 1; j < classes; j++)
+		for (int j = 1; j < c; j++)
 			if (row[j] > row[best]) best = j;
 		if (best == label) correct += 1;
 		double m = -INFINITY;
-		for (int j = 0; j < classes; j++) {
+		for (int j = 0; j < c; j++) {
 			const double v = row[j];
 			m = (v != v || m != m) ? NAN : fmax(m, v);
 		}
 		double s = 0;
-		for (int j = 0; j < classes; j++) s += exp((double)row[j] - m);
-		loss += log(s) + m - (double)row[label];
+		for (int j = 0; j < c; j++) s += exp((double)row[j] - m);
+		loss += log(s) + m - (double)row[label < c ? label : 0];
 	}
-	loss = block_sum_d(loss); // every thread has read pos before the first barrier in here
+	loss = block_sum_d(loss); // every thread has read st before the first barrier in here
 	correct = block_sum_d(correct);
 	if (threadIdx.x == 0) {
-		*(double*)&es[0] += loss;
-		es[1] += (u64)(i64)correct;
-		*posp = (float)(pos + batch);
+		st[ST_SUM] += loss;
+		st[ST_CORRECT] += correct;
+		st[ST_K] += 1;
 	}
 }

@@ -1,73 +1,14 @@
 package cuda
 
-// The host side of pipeline.cu's state blocks: how they are laid out,
-// written at the start of an epoch and decoded after a read. Pure Go, built
-// and tested without the gpu tag.
+// The parts of the backend that need no GPU: the driver's version string
+// and the out-of-memory advice. Pure Go, built and tested without the gpu
+// tag.
 
 import (
 	"fmt"
-	"math"
 	"os"
 	"strings"
-
-	"github.com/gaborlab/gabor/kernels"
 )
-
-// Slots of a training loop's state (ST_* in pipeline.cu), 8 bytes each.
-const (
-	stK = iota
-	stStep
-	stSum
-	stN
-	stLast
-	stBad
-	stBadLoss
-	stPos
-	stSlots
-)
-
-// Slots of an evaluation loop's state: loss sum, correct count, position.
-const (
-	esLoss = iota
-	esCorrect
-	esPos
-	esSlots
-)
-
-// maxPos is the largest set the kernels can walk: positions travel as exact
-// integers in a float (2^24).
-const maxPos = 1 << 24
-
-// epochState is a training loop's state at the start of an epoch: step 0
-// of the epoch, firstStep of the run, nothing sampled, no bad loss.
-func epochState(firstStep int) [stSlots]uint64 {
-	var s [stSlots]uint64
-	s[stStep] = uint64(firstStep)
-	s[stBad] = math.MaxUint64 // −1
-	return s
-}
-
-// lossStats decodes a training loop's state.
-func lossStats(s [stSlots]uint64) kernels.LossStats {
-	return kernels.LossStats{
-		Sum:     math.Float64frombits(s[stSum]),
-		N:       int(int64(s[stN])),
-		Last:    math.Float32frombits(uint32(s[stLast])),
-		BadStep: int(int64(s[stBad])),
-		BadLoss: math.Float32frombits(uint32(s[stBadLoss])),
-	}
-}
-
-// stepsDone is the epoch step counter of a state (how many steps ran).
-func stepsDone(s [stSlots]uint64) int { return int(int64(s[stK])) }
-
-// evalResult decodes an evaluation loop's state.
-func evalResult(s [esSlots]uint64) (correct int, loss float64) {
-	return int(int64(s[esCorrect])), math.Float64frombits(s[esLoss])
-}
-
-// evalBatches is the number of batches of B that cover n images.
-func evalBatches(n, batch int) int { return ceilDiv(n, batch) }
 
 // nvrmVersion extracts the kernel driver's version from the text of
 // /proc/driver/nvidia/version ("NVRM version: NVIDIA UNIX x86_64 Kernel

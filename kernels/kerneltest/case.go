@@ -39,10 +39,13 @@ type Case struct {
 	FLOPs, Bytes float64
 }
 
-// Operand is one buffer of a Case.
+// Operand is one buffer of a Case. Type is its element type (F32 unless
+// set); the Fill makes float32 values, which a U8, I32 or F64 operand holds
+// converted (exactly, when they are whole numbers in its range).
 type Operand struct {
 	Len  int
 	Fill Fill
+	Type kernels.DType
 }
 
 // Fill writes an operand's data, drawing from r.
@@ -53,8 +56,7 @@ type Fill func(r *rand.Rand, dst []float32)
 // the same got.
 type Tol struct{ Atol, Rtol float64 }
 
-func (t Tol) ok(got float32, want float64) bool {
-	g := float64(got)
+func (t Tol) ok(g, want float64) bool {
 	switch {
 	case math.IsNaN(want):
 		return math.IsNaN(g)
@@ -66,11 +68,11 @@ func (t Tol) ok(got float32, want float64) bool {
 
 // excess is how far beyond the tolerance got is, as a multiple of it (for
 // finding the worst element).
-func (t Tol) excess(got float32, want float64) float64 {
+func (t Tol) excess(got, want float64) float64 {
 	if t.ok(got, want) {
 		return 0
 	}
-	d := math.Abs(float64(got) - want)
+	d := math.Abs(got - want)
 	if math.IsNaN(d) || math.IsInf(d, 0) {
 		return math.Inf(1)
 	}

@@ -90,7 +90,7 @@ func TestTol(t *testing.T) {
 		{float32(math.NaN()), math.NaN(), true}, {0, math.NaN(), false}, {float32(math.NaN()), 0, false},
 		{float32(math.Inf(1)), math.Inf(1), true}, {float32(math.Inf(-1)), math.Inf(1), false},
 	} {
-		if got := tol.ok(c.got, c.want); got != c.ok {
+		if got := tol.ok(float64(c.got), c.want); got != c.ok {
 			t.Errorf("Tol%+v.ok(%v, %v) = %v, want %v", tol, c.got, c.want, got, c.ok)
 		}
 	}

@@ -1,6 +1,7 @@
 package kerneltest
 
 import (
+	"encoding/binary"
 	"fmt"
 	"hash/fnv"
 	"math"
@@ -54,18 +55,23 @@ func newLayout(name string, c Case) *layout {
 
 	p := &kernels.Program{Loss: -1, Logits: -1, Hyper: -1, Ctl: -1}
 	l := &layout{prog: p}
-	add := func(name string, n int, class kernels.BufClass) kernels.BufID {
+	add := func(name string, n int, class kernels.BufClass, dt kernels.DType) kernels.BufID {
 		id := kernels.BufID(len(p.Buffers))
+		if dt == kernels.F64 {
+			p.ArenaLen += p.ArenaLen % 2 // 8-byte aligned
+		}
 		p.Buffers = append(p.Buffers, kernels.Buffer{
-			Name: name, Shape: []int{n}, Len: n, Class: class, View: -1, Offset: p.ArenaLen,
+			Name: name, Shape: []int{n}, Len: n, Class: class, View: -1, Offset: p.ArenaLen, DType: dt,
 		})
-		p.ArenaLen += n
+		p.ArenaLen += p.Buffers[id].Floats()
 		return id
 	}
-	guard := func(after string) { l.guards = append(l.guards, add("guard after "+after, guardLen, kernels.Temp)) }
+	guard := func(after string) {
+		l.guards = append(l.guards, add("guard after "+after, guardLen, kernels.Temp, kernels.F32))
+	}
 	guard("start")
 	for i, op := range c.In {
-		l.ins = append(l.ins, add(fmt.Sprintf("in%d", i), op.Len, kernels.Input))
+		l.ins = append(l.ins, add(fmt.Sprintf("in%d", i), op.Len, kernels.Input, op.Type))
 		guard(fmt.Sprintf("input %d", i))
 		d := make([]float32, op.Len)
 		fill := op.Fill
@@ -87,7 +93,7 @@ func newLayout(name string, c Case) *layout {
 			l.outData = append(l.outData, nil)
 			continue
 		}
-		l.outs = append(l.outs, add(fmt.Sprintf("out%d", j), op.Len, kernels.Output))
+		l.outs = append(l.outs, add(fmt.Sprintf("out%d", j), op.Len, kernels.Output, op.Type))
 		guard(fmt.Sprintf("output %d", j))
 		d := make([]float32, op.Len)
 		if op.Fill != nil {
@@ -124,7 +130,7 @@ func (l *layout) load(b kernels.Backend) (kernels.Executable, error) {
 		}
 	}
 	for i, id := range l.ins {
-		if err := x.Write(id, l.inData[i]); err != nil {
+		if err := write(x, l.prog, id, l.inData[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -132,11 +138,78 @@ func (l *layout) load(b kernels.Backend) (kernels.Executable, error) {
 		if l.outData[j] == nil {
 			continue // an alias of an input, already written
 		}
-		if err := x.Write(id, l.outData[j]); err != nil {
+		if err := write(x, l.prog, id, l.outData[j]); err != nil {
 			return nil, err
 		}
 	}
 	return x, nil
+}
+
+// typed is what a buffer of dtype dt holds after write(v), as float64.
+func typed(dt kernels.DType, v []float32) []float64 {
+	w := widen(v)
+	for i, f := range v {
+		switch dt {
+		case kernels.U8:
+			w[i] = float64(uint8(f))
+		case kernels.I32:
+			w[i] = float64(int32(f))
+		}
+	}
+	return w
+}
+
+// write stores float32 values into a buffer of any dtype, converted.
+func write(x kernels.Executable, p *kernels.Program, id kernels.BufID, v []float32) error {
+	switch p.Buffers[id].DType {
+	case kernels.U8:
+		b := make([]uint8, len(v))
+		for i, f := range v {
+			b[i] = uint8(f)
+		}
+		return x.WriteBytes(id, b)
+	case kernels.I32:
+		b := make([]int32, len(v))
+		for i, f := range v {
+			b[i] = int32(f)
+		}
+		return x.WriteBytes(id, kernels.AsBytes(b))
+	case kernels.F64:
+		return x.WriteBytes(id, kernels.AsBytes(widen(v)))
+	}
+	return x.Write(id, v)
+}
+
+// read loads a buffer of any dtype as float64 values.
+func read(x kernels.Executable, p *kernels.Program, id kernels.BufID) ([]float64, error) {
+	b := &p.Buffers[id]
+	if b.DType == kernels.F32 {
+		got := make([]float32, b.Len)
+		if err := x.Read(id, got); err != nil {
+			return nil, fmt.Errorf("read b%d: %w", id, err)
+		}
+		return widen(got), nil
+	}
+	raw := make([]byte, b.Bytes())
+	if err := x.ReadBytes(id, raw); err != nil {
+		return nil, fmt.Errorf("read b%d: %w", id, err)
+	}
+	out := make([]float64, b.Len)
+	switch b.DType {
+	case kernels.U8:
+		for i, v := range raw {
+			out[i] = float64(v)
+		}
+	case kernels.I32:
+		for i := range out {
+			out[i] = float64(int32(binary.LittleEndian.Uint32(raw[4*i:])))
+		}
+	case kernels.F64:
+		for i := range out {
+			out[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
+		}
+	}
+	return out, nil
 }
 
 func widen(v []float32) []float64 {
@@ -179,12 +252,12 @@ func checkCase(b kernels.Backend, name string, c Case) (problems []string, err e
 	}
 
 	inputs := make([][]float64, 0, len(c.In)+len(c.Out))
-	for _, d := range l.inData {
-		inputs = append(inputs, widen(d))
+	for i, d := range l.inData {
+		inputs = append(inputs, typed(l.prog.Buffers[l.ins[i]].DType, d))
 	}
 	if c.Prior {
-		for _, d := range l.outData {
-			inputs = append(inputs, widen(d))
+		for j, d := range l.outData {
+			inputs = append(inputs, typed(l.prog.Buffers[l.outs[j]].DType, d))
 		}
 	}
 	want, err := cpu.Reference(l.instr, inputs)
@@ -195,13 +268,7 @@ func checkCase(b kernels.Backend, name string, c Case) (problems []string, err e
 		return nil, fmt.Errorf("reference returned %d outputs, the case has %d", len(want), len(c.Out))
 	}
 
-	read := func(id kernels.BufID) ([]float32, error) {
-		got := make([]float32, l.prog.Buffers[id].Len)
-		if err := x.Read(id, got); err != nil {
-			return nil, fmt.Errorf("read b%d: %w", id, err)
-		}
-		return got, nil
-	}
+	read := func(id kernels.BufID) ([]float64, error) { return read(x, l.prog, id) }
 	report := func(p string) {
 		if p != "" {
 			problems = append(problems, p)
@@ -235,9 +302,10 @@ func checkCase(b kernels.Backend, name string, c Case) (problems []string, err e
 		if err != nil {
 			return nil, err
 		}
+		was := typed(l.prog.Buffers[id].DType, l.inData[i])
 		for k, v := range got {
-			if math.Float32bits(v) != math.Float32bits(l.inData[i][k]) {
-				report(fmt.Sprintf("input %d was modified: [%d] is %v, was %v", i, k, v, l.inData[i][k]))
+			if math.Float64bits(v) != math.Float64bits(was[k]) && !(v != v && was[k] != was[k]) {
+				report(fmt.Sprintf("input %d was modified: [%d] is %v, was %v", i, k, v, was[k]))
 				break
 			}
 		}
@@ -259,7 +327,7 @@ func checkCase(b kernels.Backend, name string, c Case) (problems []string, err e
 
 // compare checks got against want within tol; it describes the worst
 // element when any is off, else returns "".
-func compare(what string, got []float32, want []float64, tol Tol) string {
+func compare(what string, got, want []float64, tol Tol) string {
 	if len(got) != len(want) {
 		return fmt.Sprintf("%s: %d elements, reference has %d", what, len(got), len(want))
 	}
@@ -277,5 +345,5 @@ func compare(what string, got []float32, want []float64, tol Tol) string {
 	}
 	return fmt.Sprintf("%s: %d of %d elements off; worst [%d]: got %v, want %v (|diff| %.3g, tolerance %.3g + %.3g·|want|)",
 		what, bad, len(got), worst, got[worst], want[worst],
-		math.Abs(float64(got[worst])-want[worst]), tol.Atol, tol.Rtol)
+		math.Abs(got[worst]-want[worst]), tol.Atol, tol.Rtol)
 }
