@@ -15,7 +15,7 @@ import (
 // A model whose loss is written as gorgonia's examples write it, on one-hot
 // labels, −Mean(Sum(Log(SoftMax(logits)) ⊙ y, 1)), trains with Fit as the
 // same network with gabor's fused cross-entropy on class indices does: the
-// host loop builds the one-hot rows, and every epoch's losses agree.
+// batch gather builds the one-hot rows, and every epoch's losses agree.
 func TestFitOneHotLabels(t *testing.T) {
 	ds := testData(t)
 	ref := smallConfig(t, "", 512, 2)

@@ -314,7 +314,7 @@ func hotClasses(p *kernels.Program, batch int, set *data.Set) int {
 // labelClasses is how the program's "labels" input holds a batch: 0 for
 // class indices [B], or the number of classes C for one-hot rows [B, C] (a
 // model whose Target is graph.OneHot, as gorgonia's examples write their
-// loss), which the host loop builds from the dataset's class indices.
+// loss), which the pipeline's gather (and WriteLabels) build from class indices.
 func labelClasses(p *kernels.Program, batch int) int {
 	if n := p.Buf(p.Inputs["labels"]).Len; n != batch && batch > 0 && n%batch == 0 {
 		return n / batch

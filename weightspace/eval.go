@@ -226,7 +226,7 @@ func (e *Evaluator) score(ctx context.Context, perClass []int) (Score, error) {
 		for i := 0; i < e.valid[b]; i++ {
 			row := e.logits[i*e.classes : (i+1)*e.classes]
 			label := int(e.ys[b][i])
-			if argmax(row) == label {
+			if kernels.Argmax(row) == label {
 				s.Correct++
 				if perClass != nil && label < len(perClass) {
 					perClass[label]++
@@ -241,32 +241,11 @@ func (e *Evaluator) score(ctx context.Context, perClass []int) (Score, error) {
 	return s, nil
 }
 
-// argmax is the first index of the largest value (NaN never wins), as
-// `gabor eval` counts a prediction.
-func argmax(row []float32) int {
-	best := 0
-	for i, v := range row {
-		if v > row[best] {
-			best = i
-		}
-	}
-	return best
-}
-
-// xent is −log softmax(row)[label] in float64, computed stably as
-// log Σ exp(r_i − max) + max − r_label (the formula of `gabor eval`). A row
+// xent is kernels.Xent (the formula of `gabor eval`), except that a row
 // that holds NaN or ±Inf gives +Inf: a diverged point of a landscape is
 // drawn as off the scale, never as a low loss.
 func xent(row []float32, label int) float64 {
-	m := math.Inf(-1)
-	for _, v := range row {
-		m = math.Max(m, float64(v))
-	}
-	var s float64
-	for _, v := range row {
-		s += math.Exp(float64(v) - m)
-	}
-	l := math.Log(s) + m - float64(row[label])
+	l := kernels.Xent(row, label)
 	if math.IsNaN(l) || math.IsInf(l, 0) {
 		return math.Inf(1)
 	}

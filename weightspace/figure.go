@@ -167,6 +167,9 @@ func SurfaceFigure(s *Surface, title, xlabel, ylabel string) (*figure.Figure, er
 	cm := figure.Blues
 	heatP := figure.NewPlot("heat map of log10 loss", xlabel, ylabel)
 	hm := plotter.NewHeatMap(g, cmapPalette{cm, 256})
+	// One image, not a rectangle per cell: the cells' antialiased edges
+	// left light seams across the map in PNG.
+	hm.Rasterized = true
 	hm.Min, hm.Max = lo, hi
 	heatP.Add(hm)
 	contP := figure.NewPlot("contours of log10 loss", xlabel, ylabel)

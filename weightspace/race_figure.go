@@ -67,7 +67,14 @@ func raceFigure(r *RaceResult, p *Problem, title string, upTo int, heat bool) (*
 	if heat {
 		// A light heat map: the contours carry the shape.
 		hm := plotter.NewHeatMap(g, fadedPalette{cmapPalette{figure.Blues, 256}, 0.45})
+		// One image, not a rectangle per cell: the cells' antialiased edges
+		// left light seams across the map in PNG.
+		hm.Rasterized = true
 		hm.Min, hm.Max = levels[0], levels[len(levels)-1]
+		// Outside the contour levels the map keeps its end colours (the
+		// default is transparent: white notches where the loss is highest).
+		cols := hm.Palette.Colors()
+		hm.Underflow, hm.Overflow = cols[0], cols[len(cols)-1]
 		pl.Add(hm)
 	}
 	ct := plotter.NewContour(g, levels, flatPalette{color.Gray{Y: 120}, len(levels)})

@@ -276,7 +276,12 @@ func runSweep(cmd *cobra.Command, f *factory, o *sweepRunOptions) error {
 		}
 		dir := o.Dir
 		if dir == "" {
-			name := p.Name
+			name := strings.Map(func(r rune) rune {
+				if r == '/' || r == '\\' || r == ' ' {
+					return '-'
+				}
+				return r
+			}, strings.TrimLeft(p.Name, "."))
 			if name == "" {
 				name = "sweep"
 			}

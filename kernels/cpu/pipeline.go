@@ -10,7 +10,7 @@ import (
 
 // The input pipeline's kernels (kernels/pipeline.go): gather a batch by the
 // epoch's permutation, set the step's rate and mode, sample the loss, score
-// an evaluation batch. They keep the host loop's arithmetic exactly (the
+// an evaluation batch. They keep the arithmetic a host would do exactly (the
 // float32 normalization of the reference programs, the float64 loss sums in
 // step order), so a run through them has the bits of one fed by the host.
 
@@ -224,10 +224,10 @@ func bindEvalScore(o operands, a kernels.EvalScoreArgs) (step, error) {
 				if label >= a.C {
 					return fmt.Errorf("label %d of example %d is not one of the %d classes", label, lo+r, a.C)
 				}
-				if argmax(row) == label {
+				if kernels.Argmax(row) == label {
 					st[kernels.StCorrect]++
 				}
-				st[kernels.StSum] += xent(row, label)
+				st[kernels.StSum] += kernels.Xent(row, label)
 			}
 		}
 		st[kernels.StK]++
@@ -235,27 +235,3 @@ func bindEvalScore(o operands, a kernels.EvalScoreArgs) (step, error) {
 	}, nil
 }
 
-// argmax is the first index of the largest value (NaN never wins).
-func argmax(row []float32) int {
-	best := 0
-	for i, v := range row {
-		if v > row[best] {
-			best = i
-		}
-	}
-	return best
-}
-
-// xent is −log softmax(row)[label], computed stably in float64:
-// log Σ exp(r_i − max) + max − r_label.
-func xent(row []float32, label int) float64 {
-	m := math.Inf(-1)
-	for _, v := range row {
-		m = math.Max(m, float64(v))
-	}
-	var s float64
-	for _, v := range row {
-		s += math.Exp(float64(v) - m)
-	}
-	return math.Log(s) + m - float64(row[label])
-}

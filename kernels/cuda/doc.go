@@ -72,6 +72,6 @@
 //	GABOR_CUDA_SYNC=1   synchronize after every launch, so an asynchronous fault
 //	                    is reported by the instruction that caused it (slow;
 //	                    turns graphs off)
-//	GABOR_CUDA_GRAPH=0  issue a device-side step's kernels one by one instead of
+//	GABOR_CUDA_GRAPH=0  issue a captured step's kernels one by one instead of
 //	                    replaying its CUDA graph (for comparison and debugging)
 package cuda
