@@ -279,8 +279,10 @@ const maxExtra = 6
 var Extras = []Extra{
 	{"regions", "Decision regions", []string{"figures/regions-*.png", "figures/regions-*.gif"}, "gabor regions RUN"},
 	{"landscape", "Loss landscape", []string{"figures/landscape-*.png"}, "gabor landscape RUN"},
-	{"ablation", "Ablation", []string{"figures/ablation-*.png"}, "gabor ablate RUN"},
-	{"race", "Optimizer race", []string{"figures/race-*.png", "figures/race-*.gif"}, "gabor race RUN"},
+	{"ablation", "Ablation", []string{"figures/ablate-*.png"}, "gabor ablate RUN"},
+	// The race runs optimizers on a surface, not on a run: it joins a run's
+	// report when written into the run's figures/.
+	{"race", "Optimizer race", []string{"figures/race-*.png", "figures/race-*.gif"}, "gabor race --out RUN/figures"},
 }
 
 func init() {

@@ -95,6 +95,9 @@ type WatchOptions struct {
 	MaxSnapshots int
 	// Log, when set, receives what could not be drawn.
 	Log io.Writer
+	// Dataset, when set, is the run's data already in memory (gabor train
+	// --serve): its test split is drawn from instead of loading it again.
+	Dataset *data.Dataset
 }
 
 // maxLiveFit is the most filters fitted per snapshot on the live page.
@@ -124,6 +127,7 @@ func Watch(ctx context.Context, h *Hub, dir string, o WatchOptions) {
 	if w.o.Device == "" {
 		w.o.Device = "cpu"
 	}
+	w.act.ds = w.o.Dataset
 	defer w.act.close()
 	t := time.NewTicker(w.o.Interval)
 	defer t.Stop()
@@ -373,8 +377,10 @@ func (a *activationDrawer) draw(run, ck string, index int, device string) (Activ
 		return ActivationsInfo{}, err
 	}
 	if a.fwd == nil {
-		if a.ds, err = introspect.TestSet(wt.Config); err != nil {
-			return ActivationsInfo{}, err
+		if a.ds == nil {
+			if a.ds, err = introspect.TestSet(wt.Config); err != nil {
+				return ActivationsInfo{}, err
+			}
 		}
 		if a.fwd, err = introspect.NewForward(wt, introspect.ForwardOptions{Batch: 1, Device: device}); err != nil {
 			return ActivationsInfo{}, err

@@ -2,7 +2,8 @@
 # report-screenshots.sh — the screenshots of docs/report.md: two short lenet
 # runs, their report (docs/img/report-overview.png, report-filters.png) and
 # the live page of a third run while it trains (docs/img/report-live.png),
-# taken with headless chromium (scripts/setup-test.sh installs it).
+# taken with headless chromium (scripts/setup-test.sh installs it) driven by
+# scripts/screenshot.
 #
 #   scripts/report-screenshots.sh [OUT_DIR]     (default docs/img)
 set -euo pipefail
@@ -14,10 +15,9 @@ chromium=${CHROMIUM:-chromium}
 tmp=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill -INT "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-shot() { # shot URL FILE WIDTH HEIGHT: a screenshot after the page's scripts ran
-	"$chromium" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size="$3,$4" \
-		--virtual-time-budget=5000 --screenshot="$2" "$1" >/dev/null 2>&1
-	echo "wrote $2"
+go build -o "$tmp/screenshot" ./scripts/screenshot
+shot() { # shot URL FILE WIDTH HEIGHT [ELEMENT_ID]: a screenshot after the page's scripts ran
+	"$tmp/screenshot" -chromium "$chromium" -url "$1" -out "$2" -width "$3" -height "$4" ${5:+-scroll "$5"}
 }
 common=(--model lenet --conv1 7 --limit 12800 --test-limit 2000 --device cpu --snapshot every=25steps)
 "$gabor" train "${common[@]}" --epochs 3 --seed 1 --out "$tmp/lenet-seed1" >/dev/null 2>&1
@@ -25,7 +25,7 @@ common=(--model lenet --conv1 7 --limit 12800 --test-limit 2000 --device cpu --s
 "$gabor" report "$tmp/lenet-seed1" "$tmp/lenet-seed2-lr0.02" --out "$tmp/report" >/dev/null
 mkdir -p "$out"
 shot "file://$tmp/report/report.html" "$out/report-overview.png" 1400 1600
-shot "file://$tmp/report/report.html#filters" "$out/report-filters.png" 1400 1300
+shot "file://$tmp/report/report.html" "$out/report-filters.png" 1400 1300 filters
 
 # The live page, half-way through a run's second epoch.
 "$gabor" train "${common[@]}" --epochs 4 --seed 3 --out "$tmp/lenet-live" --serve 2>"$tmp/live.err" >/dev/null &

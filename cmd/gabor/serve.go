@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/gaborlab/gabor/data"
 	"github.com/gaborlab/gabor/report"
 	"github.com/gaborlab/gabor/train"
 	"github.com/spf13/cobra"
@@ -135,7 +136,7 @@ type liveTrain struct {
 // startLive, with --serve, listens, starts the page and the run directory's
 // watcher, and routes the loop's progress events to the page; without it
 // it returns nil.
-func startLive(ctx context.Context, o *trainOptions, runDir string, ropts *train.RunOptions) (*liveTrain, error) {
+func startLive(ctx context.Context, o *trainOptions, runDir string, ds *data.Dataset, ropts *train.RunOptions) (*liveTrain, error) {
 	if o.Serve == "" {
 		return nil, nil
 	}
@@ -147,7 +148,7 @@ func startLive(ctx context.Context, o *trainOptions, runDir string, ropts *train
 	l := &liveTrain{hub: h, srv: s, name: filepath.Base(filepath.Clean(runDir)), errc: make(chan error, 1), io: o.IO}
 	ropts.Progress = report.ProgressFunc(h, l.name, ropts.Progress)
 	go func() { l.errc <- s.Serve(ctx) }()
-	go report.Watch(ctx, h, runDir, report.WatchOptions{Name: l.name, Device: "cpu", Log: o.IO.ErrOut})
+	go report.Watch(ctx, h, runDir, report.WatchOptions{Name: l.name, Device: "cpu", Log: o.IO.ErrOut, Dataset: ds})
 	fmt.Fprintf(o.IO.ErrOut, "gabor: live page at %s\n", s.URL())
 	return l, nil
 }

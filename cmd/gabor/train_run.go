@@ -58,7 +58,7 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 	if err != nil {
 		return err
 	}
-	live, err := startLive(ctx, o, cfg.Out, &ropts) // serve.go: nil without --serve
+	live, err := startLive(ctx, o, cfg.Out, ds, &ropts) // serve.go: nil without --serve
 	if err != nil {
 		return err
 	}
