@@ -260,12 +260,24 @@ func TestBrowserLive(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	got := eval[map[string]any](t, p, fmt.Sprintf(`(() => { const l = window.gaborLive, r = l.runs[%q];
-		return {events: l.events, lastId: l.lastId, connects: l.connects, loss: r.loss.u.data[0].length,
-			snapshots: r.filterSteps.length, changes: r.filterChanges, act: !!r.actSrc, done: !!r.done,
-			status: r.status.textContent, title: r.box.querySelector("h2").textContent,
-			imgs: Array.from(r.box.querySelectorAll("img")).map(i => i.naturalWidth), pwned: !!window.pwned}; })()`, name))
-	evs, _ := h.Since(0)
+	// The watcher may still publish (a snapshot drawn late) while the page
+	// is read: read the page and the hub again until they agree on the last
+	// event, so what is compared is one moment of both.
+	var got map[string]any
+	var evs []Event
+	for settle := time.Now().Add(10 * time.Second); ; {
+		got = eval[map[string]any](t, p, fmt.Sprintf(`(() => { const l = window.gaborLive, r = l.runs[%q];
+			return {events: l.events, lastId: l.lastId, connects: l.connects, loss: r.loss.u.data[0].length,
+				snapshots: r.filterSteps.length, changes: r.filterChanges, act: !!r.actSrc, done: !!r.done,
+				status: r.status.textContent, title: r.box.querySelector("h2").textContent,
+				imgs: Array.from(r.box.querySelectorAll("img")).map(i => i.naturalWidth), pwned: !!window.pwned}; })()`, name))
+		evs, _ = h.Since(0)
+		lastID = evs[len(evs)-1].ID
+		if int(got["lastId"].(float64)) == lastID || time.Now().After(settle) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	progress := 0
 	for _, e := range evs {
 		if e.Type == "progress" {

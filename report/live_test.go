@@ -155,7 +155,11 @@ func TestPublishNeverWaits(t *testing.T) {
 			h.Publish("epoch", map[string]int{"epoch": i})
 		}
 	}
-	if d := time.Since(start); d > 5*time.Second {
+	// 320 MB for a reader that reads nothing: the socket's buffers fill
+	// after a few MB, so a Publish that waited for the reader would never
+	// return. The bound only turns that hang into a failure (it is not a
+	// speed goal: the loop takes 1–9 s on 2 shared cores).
+	if d := time.Since(start); d > 60*time.Second {
 		t.Errorf("5000 publishes with a stuck reader took %v", d)
 	}
 	if n := h.Len(); n > 200 {
