@@ -85,8 +85,9 @@ func UnitMap(n *Net, g Grid, layer, unit int) ([]float64, error) {
 	return out, nil
 }
 
-// topProb is Probs(out)[c] for the class c of the largest output, without
-// allocating: 1/Σ exp(out_i − out_c), or the sigmoid for one output.
+// topProb is the softmax probability of the class c of the largest output
+// (one output: the sigmoid as class 1's), without allocating:
+// 1/Σ exp(out_i − out_c).
 func topProb(out []float64, c int) float64 {
 	if len(out) == 1 {
 		p := 1 / (1 + math.Exp(-out[0]))

@@ -212,29 +212,6 @@ func Class(out []float64) int {
 	return best
 }
 
-// Probs is the softmax of the logits (one output: the sigmoid as the
-// probability of class 1, so two values).
-func Probs(out []float64) []float64 {
-	if len(out) == 1 {
-		p := 1 / (1 + math.Exp(-out[0]))
-		return []float64{1 - p, p}
-	}
-	m := math.Inf(-1)
-	for _, v := range out {
-		m = math.Max(m, v)
-	}
-	p := make([]float64, len(out))
-	s := 0.0
-	for i, v := range out {
-		p[i] = math.Exp(v - m)
-		s += p[i]
-	}
-	for i := range p {
-		p[i] /= s
-	}
-	return p
-}
-
 // Pattern is an activation pattern: per hidden layer, per unit, whether its
 // pre-activation is > 0.
 type Pattern [][]bool
