@@ -234,4 +234,3 @@ func bindEvalScore(o operands, a kernels.EvalScoreArgs) (step, error) {
 		return nil
 	}, nil
 }
-
