@@ -2,12 +2,10 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gaborlab/gabor/weightspace"
 	"github.com/spf13/cobra"
@@ -186,16 +184,10 @@ func runAblate(cmd *cobra.Command, opts *ablateOptions) error {
 		return err
 	}
 	o.Ablate.Progress = etaProgress(opts.IO.ErrOut, opts.IO.ErrTTY, "ablate")
-	start := time.Now()
-	res, err := weightspace.AblateRun(cmd.Context(), o)
-	var ie *weightspace.InputError
-	if errors.As(err, &ie) {
-		return &dataError{err}
-	}
+	res, secs, err := timedJob(func() (*weightspace.AblateResult, error) { return weightspace.AblateRun(cmd.Context(), o) })
 	if err != nil {
 		return err
 	}
-	secs := time.Since(start).Seconds()
 	if opts.JSON {
 		return json.NewEncoder(opts.IO.Out).Encode(struct {
 			*weightspace.AblateResult

@@ -184,16 +184,10 @@ func runLandscape(cmd *cobra.Command, opts *landscapeOptions) error {
 		return err
 	}
 	o.Progress = etaProgress(opts.IO.ErrOut, opts.IO.ErrTTY, "landscape")
-	start := time.Now()
-	res, err := weightspace.Landscape(cmd.Context(), o)
-	var ie *weightspace.InputError
-	if errors.As(err, &ie) {
-		return &dataError{err}
-	}
+	res, secs, err := timedJob(func() (*weightspace.LandscapeResult, error) { return weightspace.Landscape(cmd.Context(), o) })
 	if err != nil {
 		return err
 	}
-	secs := time.Since(start).Seconds()
 	if opts.JSON {
 		return json.NewEncoder(opts.IO.Out).Encode(struct {
 			*weightspace.LandscapeResult
@@ -219,4 +213,17 @@ func runLandscape(cmd *cobra.Command, opts *landscapeOptions) error {
 		fmt.Fprintf(w, "  wrote %s\n", f)
 	}
 	return nil
+}
+
+// timedJob runs a weight-space job and returns its result with the seconds
+// it took; an input error of the job (a run without snapshots, mismatched
+// runs, an unknown layer) is a data error (exit 3).
+func timedJob[R any](job func() (R, error)) (R, float64, error) {
+	start := time.Now()
+	res, err := job()
+	var ie *weightspace.InputError
+	if errors.As(err, &ie) {
+		err = &dataError{err}
+	}
+	return res, time.Since(start).Seconds(), err
 }
