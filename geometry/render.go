@@ -14,6 +14,7 @@ import (
 	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/introspect"
 	"github.com/gaborlab/gabor/models"
+	"github.com/gaborlab/gabor/runs"
 )
 
 // InputError is an input that is missing or wrong: a shapes file, a run
@@ -125,9 +126,10 @@ func RenderRun(path string, o RenderOptions) (*Result, error) {
 		return res, nil
 	}
 	box := Box{res.Box[0], res.Box[1], res.Box[2], res.Box[3]}
-	// A run of a model built by its caller keeps no snapshot of step 0;
-	// its initial weights are in the run directory (train.BuildModel
-	// restores them), and the time-lapse starts from them.
+	// A run of a model built by its caller made before such runs got a
+	// snapshot of step 0 has none; its initial weights are in the run
+	// directory (train.BuildModel restores them), and the time-lapse starts
+	// from them.
 	var initial *Net
 	if steps[0].Step > 0 && run.Config.ModelFile != "" {
 		if m, err := run.Model(1); err == nil {
@@ -137,7 +139,7 @@ func RenderRun(path string, o RenderOptions) (*Result, error) {
 					by[p.Name()] = vals[i]
 				}
 				if initial, err = NetFromModel(m, func(n string) ([]float32, bool) { v, ok := by[n]; return v, ok }); err == nil {
-					steps = append([]introspect.StepRef{{Step: 0}}, steps...)
+					steps = append([]runs.StepRef{{Step: 0}}, steps...)
 				}
 			}
 		}
@@ -146,7 +148,7 @@ func RenderRun(path string, o RenderOptions) (*Result, error) {
 	for _, s := range steps {
 		ns := initial
 		if s.Path != "" {
-			ws, err := introspect.ReadWeights(s.Path)
+			ws, err := runs.ReadWeights(s.Path)
 			if err != nil {
 				return nil, &introspect.SourceError{Err: err}
 			}

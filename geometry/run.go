@@ -6,6 +6,7 @@ import (
 
 	"github.com/gaborlab/gabor/graph"
 	"github.com/gaborlab/gabor/introspect"
+	"github.com/gaborlab/gabor/runs"
 )
 
 // NetFromModel reads a built model as a Net: its layers in forward order
@@ -77,7 +78,7 @@ func actOf(l introspect.Layer) (Act, error) {
 }
 
 // NetOf reads the network of a run's weights (a checkpoint or a snapshot).
-func NetOf(w *introspect.Weights) (*Net, error) {
+func NetOf(w *runs.Weights) (*Net, error) {
 	m, err := w.Model(1)
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/gaborlab/gabor/figure"
+	"github.com/gaborlab/gabor/runs"
 )
 
 // ActivationsOptions are the settings of RenderActivations (the flags of
@@ -50,7 +51,7 @@ type ActivationsResult struct {
 // openModelWeights opens a run directory (its checkpoint: the one file with
 // every parameter) or a checkpoint or snapshot file. Every error is a
 // *SourceError. It returns the folder figures go to by default.
-func openModelWeights(path string) (*Weights, string, error) {
+func openModelWeights(path string) (*runs.Weights, string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -60,7 +61,7 @@ func openModelWeights(path string) (*Weights, string, error) {
 	}
 	file, dir := path, filepath.Dir(path)
 	if st.IsDir() {
-		run, err := OpenRun(path)
+		run, err := runs.OpenRun(path)
 		if err != nil {
 			return nil, "", &SourceError{err}
 		}
@@ -69,7 +70,7 @@ func openModelWeights(path string) (*Weights, string, error) {
 		}
 		file, dir = run.Checkpoint, path
 	}
-	w, err := ReadWeights(file)
+	w, err := runs.ReadWeights(file)
 	if err != nil {
 		return nil, "", &SourceError{err}
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/gaborlab/gabor/data"
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/train"
 )
 
@@ -32,9 +33,9 @@ func tinyRun(t *testing.T, model string, snapshots bool) string {
 		t.Fatal(err)
 	}
 	var ropts train.RunOptions
-	var sw *SnapshotWriter
+	var sw *runs.SnapshotWriter
 	if snapshots {
-		if sw, err = NewSnapshotWriter(dir, cfg); err != nil {
+		if sw, err = runs.NewSnapshotWriter(dir, cfg); err != nil {
 			t.Fatal(err)
 		}
 		ropts.Hooks = sw.Hooks()

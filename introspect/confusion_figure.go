@@ -7,6 +7,7 @@ import (
 
 	"github.com/gaborlab/gabor/data"
 	"github.com/gaborlab/gabor/figure"
+	"github.com/gaborlab/gabor/runs"
 )
 
 // ClassStats are one class's scores in a confusion matrix.
@@ -97,7 +98,7 @@ func ConfusionOf(labels, preds []int, classes int, names []string) (*Confusion, 
 // on device) over a test set and counts its predictions. ds nil is the
 // dataset the run trained on.
 func ComputeConfusion(checkpoint string, ds *data.Dataset, device string) (*Confusion, error) {
-	w, err := ReadWeights(checkpoint)
+	w, err := runs.ReadWeights(checkpoint)
 	if err != nil {
 		return nil, &SourceError{err}
 	}

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/gaborlab/gabor/figure"
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/train"
 	"gonum.org/v1/plot"
 )
@@ -49,7 +50,7 @@ func ReadCurves(dir string) (*RunCurves, error) {
 	if err != nil {
 		return nil, &SourceError{fmt.Errorf("introspect: %s is not a run directory: %w", dir, err)}
 	}
-	recs, err := train.ReadMetrics(dir)
+	recs, err := runs.Metrics(dir)
 	if err != nil {
 		return nil, &SourceError{err}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gaborlab/gabor/data"
 	"github.com/gaborlab/gabor/graph"
+	"github.com/gaborlab/gabor/runs"
 )
 
 // DeconvOptions configure Deconv.
@@ -66,13 +67,13 @@ type DeconvResult struct {
 // forward segment over the test set, TopK), then projects each of those
 // activations alone back to the pixels with the chosen rule, and crops
 // projection and image to the activation's receptive field.
-func Deconv(run *Run, o DeconvOptions) (*DeconvResult, error) {
+func Deconv(run *runs.Run, o DeconvOptions) (*DeconvResult, error) {
 	w, ckStep, err := runWeights(run, o.Step)
 	if err != nil {
 		return nil, err
 	}
 	if o.Layer == "" {
-		if o.Layer, err = w.DefaultLayer(); err != nil {
+		if o.Layer, err = DefaultLayer(w, w.Config.Model); err != nil {
 			return nil, err
 		}
 	}

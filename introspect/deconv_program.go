@@ -8,6 +8,7 @@ import (
 	"github.com/gaborlab/gabor/graph"
 	"github.com/gaborlab/gabor/kernels"
 	"github.com/gaborlab/gabor/models"
+	"github.com/gaborlab/gabor/runs"
 )
 
 // Projector is one layer's projection program (graph.Project compiled with
@@ -42,11 +43,11 @@ type ProjectorOptions struct {
 	CheckpointStep int  // the run's checkpoint step for messages (-1: none)
 }
 
-// NewProjector builds the model of w's run (Weights.Model) at the given batch size,
+// NewProjector builds the model of w's run (runs.Weights.Model) at the given batch size,
 // derives the projection of layer with rule, compiles it, loads it on the
 // device and writes w's tensors. A layer without spatial maps is refused
 // unless o.Flat is set (activation maximization projects from the logits).
-func NewProjector(w *Weights, layer string, rule graph.Rule, o ProjectorOptions) (*Projector, error) {
+func NewProjector(w *runs.Weights, layer string, rule graph.Rule, o ProjectorOptions) (*Projector, error) {
 	cfg := w.Config
 	if o.Batch <= 0 {
 		o.Batch = 64
@@ -140,7 +141,7 @@ func spatialNames(ls []Layer) string {
 
 // SetWeights writes w's tensors for every parameter the program reads. A
 // parameter w lacks is an error that says which snapshots would hold it.
-func (p *Projector) SetWeights(w *Weights) error {
+func (p *Projector) SetWeights(w *runs.Weights) error {
 	for _, slot := range p.Prog.Params {
 		t, ok := w.Tensors[slot.Name]
 		if !ok {
@@ -200,12 +201,12 @@ func (e *MissingTensorError) Error() string {
 // checkpoint, which holds every parameter, over a snapshot of the same step.
 // A snapshot is returned for the other steps; its lack of a tensor is
 // reported (MissingTensorError) when a parameter is needed.
-func runWeights(run *Run, step int) (*Weights, int, error) {
+func runWeights(run *runs.Run, step int) (*runs.Weights, int, error) {
 	ckStep := -1
-	var ck *Weights
+	var ck *runs.Weights
 	if run.Checkpoint != "" {
 		var err error
-		if ck, err = ReadWeights(run.Checkpoint); err != nil {
+		if ck, err = runs.ReadWeights(run.Checkpoint); err != nil {
 			return nil, -1, err
 		}
 		ckStep = ck.Step

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gaborlab/gabor/graph"
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/train/safetensors"
 )
 
@@ -91,7 +92,7 @@ func TestMissingTensorNamesTheSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap := &Weights{Path: "snapshots/step-000010.safetensors", Kind: "snapshot", Config: w.Config, Step: 5,
+	snap := &runs.Weights{Path: "snapshots/step-000010.safetensors", Kind: "snapshot", Config: w.Config, Step: 5,
 		Tensors: map[string]safetensors.Tensor{"fc1.weight": w.Tensors["fc1.weight"], "fc1.bias": w.Tensors["fc1.bias"]}}
 	res := &QueryResult{Labels: []int{0}}
 	err = inverseQuery(snap, ck, res)

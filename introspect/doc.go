@@ -1,6 +1,7 @@
-// Package introspect looks inside gabor's networks from what training saved:
-// snapshots of weights taken during training, checkpoints, and the taps a
-// compiled Program keeps. It never re-runs a model in another framework.
+// Package introspect holds the analyses that look inside gabor's networks
+// from what training saved (snapshots of weights taken during training and
+// checkpoints, read with package runs) and the taps a compiled Program
+// keeps. It never re-runs a model in another framework.
 //
 // # Figures
 //
@@ -12,15 +13,17 @@
 // figure.Output (the shared figure flags) and names its files by what makes
 // them differ, never overwriting one silently.
 //
-// # Snapshots
+// # Where the weights come from
 //
-// SnapshotWriter provides the training hooks behind `gabor train --snapshot
-// every=N[steps|epochs]`: on the training thread it only copies the
-// convolution weights (or an MLP's first dense layer) to the host; a
-// goroutine writes RUN_DIR/snapshots/step-NNNNNN.safetensors with the step,
-// epoch, model, seed and config in the metadata. TakeInitial saves the
-// starting weights as step 0. OpenRun, Run.Steps, Run.At, ReadWeights and
-// OpenWeights read runs, snapshots and checkpoints back.
+// Package runs reads what training saved and takes the snapshots:
+// runs.OpenRun opens a run directory, Run.Steps and Run.At list and read
+// the weights of its steps, runs.ReadWeights reads a checkpoint or snapshot
+// file, runs.Metrics the epoch records; runs.SnapshotWriter is behind `gabor
+// train --snapshot`. Here, OpenWeights opens the path a verb is given (a run
+// directory or a file) at a step, every error a *SourceError; ModelLayers
+// and DefaultLayer list the layers of the model that a runs.Run or a
+// runs.Weights rebuilds (any ModelSource), so the zoo's names are never
+// assumed.
 //
 // # Filters and the Gabor fit
 //

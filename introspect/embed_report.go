@@ -11,6 +11,7 @@ import (
 
 	"github.com/gaborlab/gabor/data"
 	"github.com/gaborlab/gabor/figure"
+	"github.com/gaborlab/gabor/runs"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -229,11 +230,11 @@ func embeddingCSV(steps []int, idx []int32, labels []int, xy *mat.Dense) []byte 
 
 // pickFrames chooses at most max of the steps, evenly spaced, keeping the
 // first and the last.
-func pickFrames(steps []StepRef, max int) []StepRef {
+func pickFrames(steps []runs.StepRef, max int) []runs.StepRef {
 	if len(steps) <= max || max < 2 {
 		return steps
 	}
-	out := make([]StepRef, max)
+	out := make([]runs.StepRef, max)
 	for i := range out {
 		out[i] = steps[i*(len(steps)-1)/(max-1)]
 	}
@@ -244,7 +245,7 @@ func pickFrames(steps []StepRef, max int) []StepRef {
 // layer the snapshots can compute.
 func embedFrames(dir string, f *Forward, set *data.Set, idx []int32, res *EmbedResult,
 	o EmbedOptions, out, head string, classNames []string, meta func(string) map[string]string) error {
-	run, err := OpenRun(dir)
+	run, err := runs.OpenRun(dir)
 	if err != nil {
 		return &SourceError{err}
 	}
@@ -258,7 +259,7 @@ func embedFrames(dir string, f *Forward, set *data.Set, idx []int32, res *EmbedR
 		if o.Progress != nil {
 			fmt.Fprintf(o.Progress, "embedding the snapshot of step %d (%d of %d)\n", s.Step, k+1, len(steps))
 		}
-		w, err := ReadWeights(s.Path)
+		w, err := runs.ReadWeights(s.Path)
 		if err != nil {
 			return &SourceError{err}
 		}

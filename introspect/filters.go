@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gaborlab/gabor/figure"
+	"github.com/gaborlab/gabor/runs"
 )
 
 // Channel modes of a convolution's filters.
@@ -65,8 +66,8 @@ func filterable(ls []Layer, i int) bool {
 // Errors name what exists: an unknown layer lists the model's layers, a layer
 // of the wrong kind (pooling, activation, a dense layer that does not read the
 // image) lists the layers that have filters.
-func Filters(w *Weights, layer, mode string) (*FilterSet, error) {
-	ls, err := w.Layers()
+func Filters(w *runs.Weights, layer, mode string) (*FilterSet, error) {
+	ls, err := ModelLayers(w)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +160,7 @@ func (e *LayerError) Error() string {
 }
 
 // Provenance is the metadata every figure of weights carries.
-func Provenance(w *Weights, layer, norm string) map[string]string {
+func Provenance(w *runs.Weights, layer, norm string) map[string]string {
 	return map[string]string{
 		"model":         w.Config.Model,
 		"dataset":       w.Config.Dataset,

@@ -118,9 +118,30 @@ func describeAll(ls []Layer) string {
 	return strings.Join(p, ", ")
 }
 
-// lastConv is the last convolution of the layers: the layer projected when
-// none is named.
-func lastConv(ls []Layer, model string) (string, error) {
+// ModelSource is what a model is rebuilt from: a run directory (runs.Run)
+// or the weights of one of its steps (runs.Weights), whose Model rebuilds
+// it at a batch size (train.BuildModel).
+type ModelSource interface {
+	Model(batch int) (*graph.Model, error)
+}
+
+// ModelLayers lists the layers of src's model (LayersOf it at batch 1).
+func ModelLayers(src ModelSource) ([]Layer, error) {
+	m, err := src.Model(1)
+	if err != nil {
+		return nil, err
+	}
+	return LayersOf(m), nil
+}
+
+// DefaultLayer is the layer deconv projects when none is named: the last
+// convolution of src's model (model is its name, for the error of a model
+// without one).
+func DefaultLayer(src ModelSource, model string) (string, error) {
+	ls, err := ModelLayers(src)
+	if err != nil {
+		return "", err
+	}
 	name := ""
 	for _, l := range ls {
 		if l.Kind == KindConv {

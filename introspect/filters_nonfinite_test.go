@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/train/safetensors"
 )
 
@@ -15,7 +16,7 @@ import (
 func copyRun(t *testing.T, src string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "run")
-	for _, sub := range []string{"", SnapshotDir} {
+	for _, sub := range []string{"", runs.SnapshotDir} {
 		entries, err := os.ReadDir(filepath.Join(src, sub))
 		if err != nil {
 			t.Fatal(err)
@@ -43,7 +44,7 @@ func copyRun(t *testing.T, src string) string {
 // reported (which filter, which step) and left out of the fit and the score.
 func TestRenderFiltersNonFinite(t *testing.T) {
 	dir := copyRun(t, testRun(t))
-	path := filepath.Join(dir, SnapshotDir, SnapshotName(4))
+	path := filepath.Join(dir, runs.SnapshotDir, runs.SnapshotName(4))
 	f, err := safetensors.Read(path)
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +66,7 @@ func TestRenderFiltersNonFinite(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Step 2 also gets a NaN, to be reported by the time-lapse's fits.
-	p2 := filepath.Join(dir, SnapshotDir, SnapshotName(2))
+	p2 := filepath.Join(dir, runs.SnapshotDir, runs.SnapshotName(2))
 	f2, err := safetensors.Read(p2)
 	if err != nil {
 		t.Fatal(err)

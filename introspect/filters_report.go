@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/gaborlab/gabor/figure"
+	"github.com/gaborlab/gabor/runs"
 )
 
 // FiltersOptions are the settings of RenderFilters (the flags of `gabor
@@ -112,7 +113,7 @@ func (e *SourceError) Unwrap() error { return e.Err }
 // OpenWeights opens a run directory (run is then non-nil) or a checkpoint or
 // snapshot file, and reads the weights of a step (< 0: the latest). Every
 // error is a *SourceError.
-func OpenWeights(path string, step int) (run *Run, w *Weights, err error) {
+func OpenWeights(path string, step int) (run *runs.Run, w *runs.Weights, err error) {
 	defer func() {
 		if err != nil {
 			err = &SourceError{err}
@@ -126,13 +127,13 @@ func OpenWeights(path string, step int) (run *Run, w *Weights, err error) {
 		return nil, nil, fmt.Errorf("introspect: %w", err)
 	}
 	if st.IsDir() {
-		if run, err = OpenRun(path); err != nil {
+		if run, err = runs.OpenRun(path); err != nil {
 			return nil, nil, err
 		}
 		w, err = run.At(step)
 		return run, w, err
 	}
-	if w, err = ReadWeights(path); err != nil {
+	if w, err = runs.ReadWeights(path); err != nil {
 		return nil, nil, err
 	}
 	if step >= 0 && step != w.Step {
@@ -315,7 +316,7 @@ func dotted(formats []string) []string {
 // timeLapse draws the filmstrip and GIF of a layer over the run's steps and,
 // with o.Fit, the Gabor score at each step (CSV and figure).
 // Non-finite filters found on the way are added to *nonFinite.
-func timeLapse(run *Run, cur *FilterSet, out string, gopt figure.GridOptions, o FiltersOptions, nonFinite *[]NonFiniteFilter) ([]string, []ScorePoint, error) {
+func timeLapse(run *runs.Run, cur *FilterSet, out string, gopt figure.GridOptions, o FiltersOptions, nonFinite *[]NonFiniteFilter) ([]string, []ScorePoint, error) {
 	steps, err := run.Steps()
 	if err != nil || len(steps) < 2 {
 		return nil, nil, err
@@ -323,7 +324,7 @@ func timeLapse(run *Run, cur *FilterSet, out string, gopt figure.GridOptions, o 
 	var frames []Frame
 	var curve []ScorePoint
 	for i, s := range steps {
-		w, err := ReadWeights(s.Path)
+		w, err := runs.ReadWeights(s.Path)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -351,7 +352,7 @@ func timeLapse(run *Run, cur *FilterSet, out string, gopt figure.GridOptions, o 
 	if err != nil {
 		return nil, nil, err
 	}
-	strip.SetMeta(Provenance(&Weights{Config: run.Config, Step: frames[len(frames)-1].Step, Path: run.Dir}, cur.Layer, o.Norm))
+	strip.SetMeta(Provenance(&runs.Weights{Config: run.Config, Step: frames[len(frames)-1].Step, Path: run.Dir}, cur.Layer, o.Norm))
 	fo := o.Output
 	fo.Width = 0
 	f, err := figure.WriteFiles(out, filterStem("timelapse", cur, o, -1), strip, fo)
@@ -384,7 +385,7 @@ func timeLapse(run *Run, cur *FilterSet, out string, gopt figure.GridOptions, o 
 		if err != nil {
 			return nil, nil, err
 		}
-		fig.SetMeta(Provenance(&Weights{Config: run.Config, Step: frames[len(frames)-1].Step, Path: run.Dir}, cur.Layer, o.Norm))
+		fig.SetMeta(Provenance(&runs.Weights{Config: run.Config, Step: frames[len(frames)-1].Step, Path: run.Dir}, cur.Layer, o.Norm))
 		f, err := figure.WriteFiles(out, stem, fig, o.Output)
 		if err != nil {
 			return nil, nil, err

@@ -9,6 +9,7 @@ import (
 	"github.com/gaborlab/gabor/graph"
 	"github.com/gaborlab/gabor/kernels"
 	"github.com/gaborlab/gabor/models"
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/train"
 	G "gorgonia.org/gorgonia"
 )
@@ -124,7 +125,7 @@ type ForwardOptions struct {
 // running the same Program that training runs, on whatever device it was
 // opened on; nothing is recomputed elsewhere.
 //
-//	w, _ := introspect.ReadWeights("runs/lenet/checkpoint.safetensors")
+//	w, _ := runs.ReadWeights("runs/lenet/checkpoint.safetensors")
 //	f, _ := introspect.NewForward(w, introspect.ForwardOptions{Batch: 64})
 //	defer f.Close()
 //	ds, _ := introspect.TestSet(w.Config)
@@ -147,11 +148,11 @@ type Forward struct {
 	x, y []float32           // input staging of one batch
 }
 
-// NewForward builds the model of w's run (Weights.Model: from the zoo, or
+// NewForward builds the model of w's run (runs.Weights.Model: from the zoo, or
 // from the run's model record),
 // compiles the forward pass with every layer tapped, loads it on the device
 // and writes w's tensors (see SetWeights).
-func NewForward(w *Weights, o ForwardOptions) (*Forward, error) {
+func NewForward(w *runs.Weights, o ForwardOptions) (*Forward, error) {
 	cfg := w.Config
 	if o.Batch <= 0 {
 		o.Batch = 64
@@ -212,7 +213,7 @@ func (f *Forward) Layer(name string) (Layer, error) {
 // w lacks (a snapshot keeps only some) gets the model's seeded initial value,
 // and the layers that depend on it are then not Computable. A tensor of the
 // wrong size is an error naming it.
-func (f *Forward) SetWeights(w *Weights) error {
+func (f *Forward) SetWeights(w *runs.Weights) error {
 	init, err := models.ParamValues(f.Model)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gaborlab/gabor/data"
 	"github.com/gaborlab/gabor/graph"
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/train"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -53,7 +54,7 @@ func TestForwardLoadsBatchNormState(t *testing.T) {
 	if _, err := train.Fit(context.Background(), cfg, m, ds, train.RunOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	w, err := ReadWeights(filepath.Join(cfg.Out, train.CheckpointFile))
+	w, err := runs.ReadWeights(filepath.Join(cfg.Out, train.CheckpointFile))
 	if err != nil {
 		t.Fatal(err)
 	}

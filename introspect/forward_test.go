@@ -8,6 +8,7 @@ import (
 
 	"github.com/gaborlab/gabor/data"
 	"github.com/gaborlab/gabor/models"
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/train"
 	"github.com/gaborlab/gabor/train/safetensors"
 	G "gorgonia.org/gorgonia"
@@ -16,7 +17,7 @@ import (
 
 // initWeights are the seeded initial weights of a zoo model as a Weights
 // value, as if read from a checkpoint.
-func initWeights(t *testing.T, model string, seed uint64) *Weights {
+func initWeights(t *testing.T, model string, seed uint64) *runs.Weights {
 	t.Helper()
 	cfg := train.DefaultConfig(model)
 	cfg.Seed = seed
@@ -28,7 +29,7 @@ func initWeights(t *testing.T, model string, seed uint64) *Weights {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &Weights{Path: "init", Kind: "checkpoint", Config: cfg, Tensors: map[string]safetensors.Tensor{}}
+	w := &runs.Weights{Path: "init", Kind: "checkpoint", Config: cfg, Tensors: map[string]safetensors.Tensor{}}
 	for i, p := range m.Params {
 		w.Tensors[p.Name()] = safetensors.Tensor{Name: p.Name(), Shape: p.Shape(), Data: vals[i]}
 	}
@@ -144,7 +145,7 @@ func TestForwardLayersAndErrors(t *testing.T) {
 
 	// A snapshot holding only the convolutions computes the layers up to
 	// pool2, not the dense ones.
-	part := &Weights{Path: "snap", Kind: "snapshot", Config: w.Config, Tensors: map[string]safetensors.Tensor{}}
+	part := &runs.Weights{Path: "snap", Kind: "snapshot", Config: w.Config, Tensors: map[string]safetensors.Tensor{}}
 	for name, tv := range w.Tensors {
 		if strings.HasPrefix(name, "conv") {
 			part.Tensors[name] = tv
@@ -159,7 +160,7 @@ func TestForwardLayersAndErrors(t *testing.T) {
 			t.Errorf("Computable(%s) = %v with conv weights only, want %v", l.Name, got, wantOK)
 		}
 	}
-	bad := &Weights{Path: "bad", Config: w.Config, Tensors: map[string]safetensors.Tensor{
+	bad := &runs.Weights{Path: "bad", Config: w.Config, Tensors: map[string]safetensors.Tensor{
 		"conv1.weight": {Name: "conv1.weight", Shape: []int{3}, Data: []float32{1, 2, 3}},
 	}}
 	if err := f.SetWeights(bad); err == nil || !strings.Contains(err.Error(), "conv1.weight") {

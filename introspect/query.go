@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gaborlab/gabor/data"
+	"github.com/gaborlab/gabor/runs"
 )
 
 // Query methods.
@@ -64,7 +65,7 @@ type QueryResult struct {
 // the gradient computed by the model's projection program (the gradient
 // rule from the logits, on the backend), regularized by an L2 penalty,
 // total variation and random jitter (see Optimize).
-func Query(run *Run, o QueryOptions) (*QueryResult, error) {
+func Query(run *runs.Run, o QueryOptions) (*QueryResult, error) {
 	w, ckStep, err := runWeights(run, o.Step)
 	if err != nil {
 		return nil, err

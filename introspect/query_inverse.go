@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/gaborlab/gabor/runs"
 )
 
 // Rashid's backward query keeps every signal inside the sigmoid's open
@@ -13,8 +15,8 @@ import (
 const queryLo, queryHi = 0.01, 0.99
 
 // inverseQuery fills res.Images by the backward query (see Query).
-func inverseQuery(w *Weights, ckStep int, res *QueryResult) error {
-	ls, err := w.Layers()
+func inverseQuery(w *runs.Weights, ckStep int, res *QueryResult) error {
+	ls, err := ModelLayers(w)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/gaborlab/gabor/graph"
+	"github.com/gaborlab/gabor/runs"
 )
 
 // Optimize tunes activation maximization. Each iteration shifts the images
@@ -50,9 +51,9 @@ func (o Optimize) withDefaults() Optimize {
 
 // optimizeQuery fills res.Images by activation maximization, one image per
 // label in one batch, on the backend.
-func optimizeQuery(w *Weights, ckStep int, q QueryOptions, res *QueryResult) error {
+func optimizeQuery(w *runs.Weights, ckStep int, q QueryOptions, res *QueryResult) error {
 	o := q.Optimize.withDefaults()
-	ls, err := w.Layers()
+	ls, err := ModelLayers(w)
 	if err != nil {
 		return err
 	}

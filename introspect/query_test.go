@@ -8,13 +8,14 @@ import (
 	"testing"
 
 	"github.com/gaborlab/gabor/data"
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/train"
 )
 
 // trainedRun trains model for one short epoch on Fashion-MNIST (or, where
 // its files are not installed, the built-in synthetic digits: the checks
 // below hold for both) and returns the run and its training set.
-func trainedRun(t *testing.T, model string, limit int) (*Run, *data.Set) {
+func trainedRun(t *testing.T, model string, limit int) (*runs.Run, *data.Set) {
 	t.Helper()
 	name := "fashion-mnist"
 	ds, err := data.Load(name, "", data.LoadOptions{TrainLimit: limit, TestLimit: 500})
@@ -31,7 +32,7 @@ func trainedRun(t *testing.T, model string, limit int) (*Run, *data.Set) {
 	if _, err := train.Run(context.Background(), cfg, ds, train.RunOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	run, err := OpenRun(cfg.Out)
+	run, err := runs.OpenRun(cfg.Out)
 	if err != nil {
 		t.Fatal(err)
 	}

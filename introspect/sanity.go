@@ -10,6 +10,7 @@ import (
 
 	"github.com/gaborlab/gabor/data"
 	"github.com/gaborlab/gabor/graph"
+	"github.com/gaborlab/gabor/runs"
 )
 
 // Sanity check of projection methods (Adebayo et al., "Sanity checks for
@@ -54,13 +55,13 @@ type SanityResult struct {
 }
 
 // Sanity runs the cascading randomization test.
-func Sanity(run *Run, o SanityOptions) (*SanityResult, error) {
+func Sanity(run *runs.Run, o SanityOptions) (*SanityResult, error) {
 	w, ckStep, err := runWeights(run, o.Step)
 	if err != nil {
 		return nil, err
 	}
 	if o.Layer == "" {
-		if o.Layer, err = w.DefaultLayer(); err != nil {
+		if o.Layer, err = DefaultLayer(w, w.Config.Model); err != nil {
 			return nil, err
 		}
 	}
@@ -154,7 +155,7 @@ func layerGroups(names []string) [][]string {
 // cascade projects the hits with the trained weights, then after each
 // randomization stage, and returns the mean similarity per stage. The
 // trained weights are written back at the end.
-func cascade(p *Projector, w *Weights, set *data.Set, dm []DeconvMap, seed uint64) (sims []float64, err error) {
+func cascade(p *Projector, w *runs.Weights, set *data.Set, dm []DeconvMap, seed uint64) (sims []float64, err error) {
 	defer func() {
 		if rerr := p.SetWeights(w); err == nil {
 			err = rerr

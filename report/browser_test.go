@@ -17,7 +17,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/gaborlab/gabor/data"
-	"github.com/gaborlab/gabor/introspect"
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/train"
 )
 
@@ -209,7 +209,7 @@ func TestBrowserLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sw, err := introspect.NewSnapshotWriter(dir, cfg)
+	sw, err := runs.NewSnapshotWriter(dir, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestBrowserLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Every snapshot written is drawn, then the page has caught up.
-	snaps, _ := os.ReadDir(filepath.Join(dir, introspect.SnapshotDir))
+	snaps, _ := os.ReadDir(filepath.Join(dir, runs.SnapshotDir))
 	lastID := 0
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {

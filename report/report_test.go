@@ -19,6 +19,7 @@ import (
 	"github.com/gaborlab/gabor/data"
 	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/introspect"
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/train"
 )
 
@@ -37,9 +38,9 @@ func trainRun(t testing.TB, dir, model string, epochs int, seed uint64, snapshot
 		t.Fatal(err)
 	}
 	var ropts train.RunOptions
-	var sw *introspect.SnapshotWriter
+	var sw *runs.SnapshotWriter
 	if snapshots {
-		if sw, err = introspect.NewSnapshotWriter(dir, cfg); err != nil {
+		if sw, err = runs.NewSnapshotWriter(dir, cfg); err != nil {
 			t.Fatal(err)
 		}
 		ropts.Hooks = sw.Hooks()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/introspect"
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/train"
 )
 
@@ -239,7 +240,7 @@ func embedSection(run *Run, scratch string, o Options) *Section {
 
 func deconvSection(run *Run, _ string, o Options) *Section {
 	mk := "gabor deconv " + run.Dir
-	r, err := introspect.OpenRun(run.Dir)
+	r, err := runs.OpenRun(run.Dir)
 	if err != nil {
 		return missing(err, mk)
 	}

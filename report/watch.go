@@ -15,6 +15,7 @@ import (
 	"github.com/gaborlab/gabor/data"
 	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/introspect"
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/train"
 )
 
@@ -177,7 +178,7 @@ func (w *watcher) look() {
 		w.cfg = &cfg
 		w.h.Publish("run", RunInfo{Run: w.o.Name, Dir: w.dir, Config: cfg})
 	}
-	recs, _ := train.ReadMetrics(w.dir)
+	recs, _ := runs.Metrics(w.dir)
 	if len(recs) > 0 && recs[0].Epoch > 0 {
 		w.perEpoch = recs[0].Step / recs[0].Epoch
 	}
@@ -245,7 +246,7 @@ func (w *watcher) steps() {
 // snapshots draws the snapshots not drawn yet (at most MaxSnapshots per
 // look, thinned evenly, the newest kept).
 func (w *watcher) snapshots() {
-	ents, err := os.ReadDir(filepath.Join(w.dir, introspect.SnapshotDir))
+	ents, err := os.ReadDir(filepath.Join(w.dir, runs.SnapshotDir))
 	if err != nil {
 		return
 	}
@@ -264,7 +265,7 @@ func (w *watcher) snapshots() {
 		w.seen[s] = !slices.Contains(drawn, s) // skipped: never drawn
 	}
 	for _, step := range drawn {
-		p := filepath.Join(w.dir, introspect.SnapshotDir, introspect.SnapshotName(step))
+		p := filepath.Join(w.dir, runs.SnapshotDir, runs.SnapshotName(step))
 		ev, err := SnapshotEvent(w.o.Name, p)
 		if err != nil {
 			// The folder can move under us (a run publishes its staging
@@ -296,7 +297,7 @@ func thinSteps(steps []int, n int) []int {
 // SnapshotEvent draws a weights file's first-layer filters (and fits
 // Gabor functions to them when they are at most 64 convolution filters).
 func SnapshotEvent(run, path string) (SnapshotInfo, error) {
-	wt, err := introspect.ReadWeights(path)
+	wt, err := runs.ReadWeights(path)
 	if err != nil {
 		return SnapshotInfo{}, err
 	}
@@ -372,7 +373,7 @@ func (a *activationDrawer) close() {
 // draw draws test image index at the checkpoint ck (the figure of gabor
 // activations).
 func (a *activationDrawer) draw(run, ck string, index int, device string) (ActivationsInfo, error) {
-	wt, err := introspect.ReadWeights(ck)
+	wt, err := runs.ReadWeights(ck)
 	if err != nil {
 		return ActivationsInfo{}, err
 	}

@@ -37,7 +37,7 @@ targets=(
 	"./train FuzzDecodeConfig"
 	"./train FuzzDecodeMetrics"
 	"./train FuzzParseSnapshotSpec"
-	"./introspect FuzzReadWeights"
+	"./runs FuzzReadWeights"
 	"./introspect FuzzParseSteps"
 	"./cmd/gabor FuzzParseRanges"
 	"./cmd/gabor FuzzParseFormats"

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gaborlab/gabor/internal/staging"
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/train"
 )
 
@@ -229,7 +230,7 @@ func runFinished(dir string) (bool, error) {
 	if _, err := os.Stat(filepath.Join(dir, train.CheckpointFile)); err != nil {
 		return false, nil
 	}
-	recs, err := train.ReadMetrics(dir)
+	recs, err := runs.Metrics(dir)
 	if err != nil {
 		return false, fmt.Errorf("sweep: run %s: %w", dir, err)
 	}

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/gaborlab/gabor/train"
+	"github.com/gaborlab/gabor/runs"
 )
 
 // PointResult is a point's final metrics: its run directory's last record
@@ -60,7 +60,7 @@ type Report struct {
 
 func readPointResult(d *Dir, p Point) (PointResult, error) {
 	r := PointResult{Name: p.Name, Values: p.Values, RunDir: d.RunDir(p)}
-	recs, err := train.ReadMetrics(d.RunDir(p))
+	recs, err := runs.Metrics(d.RunDir(p))
 	if err != nil {
 		return r, err
 	}

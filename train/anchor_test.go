@@ -84,7 +84,7 @@ func TestMatchesReference(t *testing.T) {
 					t.Errorf("step %d: loss %.6f, reference %.6f", i+1, got[i], steps[i])
 				}
 			}
-			recs, err := ReadMetrics(cfg.Out)
+			recs, err := readRecords(cfg.Out)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -96,7 +96,7 @@ func TestFitBatchNormStateInCheckpoint(t *testing.T) {
 		}
 	}
 
-	recs, err := ReadMetrics(full.Out)
+	recs, err := readRecords(full.Out)
 	if err != nil || len(recs) != res.Epochs {
 		t.Fatalf("metrics: %d records for %d epochs, %v", len(recs), res.Epochs, err)
 	}

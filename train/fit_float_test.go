@@ -65,7 +65,7 @@ func TestFitFloatInputClassifier(t *testing.T) {
 	if _, err := Fit(context.Background(), cfg, m, ds, RunOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := ReadMetrics(cfg.Out)
+	recs, err := readRecords(cfg.Out)
 	if err != nil || len(recs) != 6 {
 		t.Fatalf("%d records, %v", len(recs), err)
 	}
@@ -202,7 +202,7 @@ func TestFitMSERegressionMatchesFloat64Loop(t *testing.T) {
 	if _, err := Fit(context.Background(), cfg, regression(n, w0, b0), ds, RunOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := ReadMetrics(cfg.Out)
+	recs, err := readRecords(cfg.Out)
 	if err != nil || len(recs) != epochs {
 		t.Fatalf("%d records, %v", len(recs), err)
 	}
@@ -289,7 +289,7 @@ func TestFitNoDataMinimizesQuadratic(t *testing.T) {
 	if _, err := Fit(context.Background(), cfg, quadratic(), nil, RunOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := ReadMetrics(cfg.Out)
+	recs, err := readRecords(cfg.Out)
 	if err != nil || len(recs) != 2 {
 		t.Fatalf("%d records, %v", len(recs), err)
 	}

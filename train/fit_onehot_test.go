@@ -31,11 +31,11 @@ func TestFitOneHotLabels(t *testing.T) {
 	if _, err := Fit(context.Background(), hot, m, ds, RunOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	a, err := ReadMetrics(ref.Out)
+	a, err := readRecords(ref.Out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := ReadMetrics(hot.Out)
+	b, err := readRecords(hot.Out)
 	if err != nil || len(a) != len(b) || len(a) != 2 {
 		t.Fatalf("%d and %d records: %v", len(a), len(b), err)
 	}

@@ -226,7 +226,7 @@ func TestReplayFaultKeepsLastCheckpoint(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "emulated device fault") || !strings.Contains(err.Error(), "epoch 2 step 5") {
 		t.Fatalf("error %v, want the fault at epoch 2 step 5", err)
 	}
-	recs, rerr := ReadMetrics(cfg2.Out)
+	recs, rerr := readRecords(cfg2.Out)
 	if rerr != nil || len(recs) != 1 {
 		t.Fatalf("metrics after the fault: %d records, %v; want epoch 1 only", len(recs), rerr)
 	}

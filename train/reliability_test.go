@@ -167,8 +167,8 @@ func TestResumeCleansLeftoversAndTornMetrics(t *testing.T) {
 	f, _ := os.OpenFile(filepath.Join(dir, MetricsFile), os.O_APPEND|os.O_WRONLY, 0)
 	f.WriteString(`{"event":"epoch","epoch":2,"train_lo`)
 	f.Close()
-	if _, err := ReadMetrics(dir); err != nil {
-		t.Errorf("a torn last line makes ReadMetrics fail: %v", err)
+	if _, err := readRecords(dir); err != nil {
+		t.Errorf("a torn last line makes readMetrics fail: %v", err)
 	}
 
 	var log bytes.Buffer
@@ -186,7 +186,7 @@ func TestResumeCleansLeftoversAndTornMetrics(t *testing.T) {
 	if _, err := os.Stat(live.Name()); err != nil {
 		t.Errorf("a file a live process holds was removed: %v", err)
 	}
-	recs, err := ReadMetrics(dir)
+	recs, err := readRecords(dir)
 	if err != nil || len(recs) != 2 || recs[1].Epoch != 2 {
 		t.Errorf("metrics after the resume: %d records, %v", len(recs), err)
 	}
@@ -234,7 +234,7 @@ func FuzzDecodeMetrics(f *testing.F) {
 	f.Add([]byte(`{"event":"epoch","epoch":1}` + "\n" + `{"event":"ep`))
 	f.Add([]byte("\n\n{}\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		recs, torn, err := decodeMetrics(b)
+		recs, torn, err := DecodeMetrics(b)
 		if err != nil {
 			return
 		}

@@ -172,16 +172,10 @@ func appendRecord(dir string, rec Record) error {
 	return f.Close()
 }
 
-// ReadMetrics reads the records of metrics.jsonl in a run directory. A last
-// line cut short (no newline, not valid JSON: its writer was killed mid-write)
-// is left out; a bad line anywhere else is an error naming it.
-func ReadMetrics(dir string) ([]Record, error) {
-	recs, _, err := readMetrics(dir)
-	return recs, err
-}
-
-// readMetrics is ReadMetrics that also says whether a torn last line was
-// left out.
+// readMetrics reads the records of metrics.jsonl in a run directory (none
+// when it has no such file) and says whether a torn last line was left out
+// (see DecodeMetrics): what Resume needs to truncate the file. The verbs
+// that read a run's metrics call runs.Metrics.
 func readMetrics(dir string) ([]Record, bool, error) {
 	path := filepath.Join(dir, MetricsFile)
 	b, err := os.ReadFile(path)
@@ -191,24 +185,24 @@ func readMetrics(dir string) ([]Record, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("train: %w", err)
 	}
-	recs, torn, err := decodeMetrics(b)
+	recs, torn, err := DecodeMetrics(b)
 	if err != nil {
 		return nil, false, fmt.Errorf("train: %s %w", path, err)
 	}
 	return recs, torn, nil
 }
 
-// decodeMetrics parses metrics.jsonl content (see ReadMetrics); errors start
-// with "line N:".
-func decodeMetrics(b []byte) ([]Record, bool, error) {
-	torn := false
+// DecodeMetrics parses the content of a metrics.jsonl: one Record per line.
+// A last line cut short (no newline, not valid JSON: its writer was killed
+// mid-write) is left out, and torn says so; a bad line anywhere else is an
+// error starting with "line N:".
+func DecodeMetrics(b []byte) (recs []Record, torn bool, err error) {
 	if i := bytes.LastIndexByte(b, '\n'); i+1 < len(b) {
 		var r Record
 		if tail := b[i+1:]; len(bytes.TrimSpace(tail)) > 0 && json.Unmarshal(tail, &r) != nil {
 			b, torn = b[:i+1], true
 		}
 	}
-	var recs []Record
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 0, 1<<16), 1<<24)
 	for line := 1; sc.Scan(); line++ {
@@ -231,7 +225,7 @@ func decodeMetrics(b []byte) ([]Record, bool, error) {
 // only: a run that stopped between appending an epoch's record and writing its
 // checkpoint redoes that epoch on resume, and must not list it twice.
 //
-// A torn last line (see ReadMetrics) is dropped from the file as well.
+// A torn last line (see DecodeMetrics) is dropped from the file as well.
 func truncateMetrics(dir string, epoch int) ([]Record, error) {
 	recs, torn, err := readMetrics(dir)
 	if err != nil {

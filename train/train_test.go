@@ -97,7 +97,7 @@ func TestTrainEndToEnd(t *testing.T) {
 	if err != nil || stored != cfg {
 		t.Errorf("config.json: %+v, %v", stored, err)
 	}
-	recs, err := ReadMetrics(cfg.Out)
+	recs, err := readRecords(cfg.Out)
 	if err != nil || len(recs) != 2 {
 		t.Fatalf("metrics: %d records, %v", len(recs), err)
 	}
@@ -303,11 +303,11 @@ func sameTensors(t *testing.T, a, b string) {
 // sameMetrics compares the records of two runs, times aside.
 func sameMetrics(t *testing.T, a, b string) {
 	t.Helper()
-	ra, err := ReadMetrics(a)
+	ra, err := readRecords(a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rb, err := ReadMetrics(b)
+	rb, err := readRecords(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,7 +422,7 @@ func TestResumeDropsUncheckpointedRecord(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatal(err)
 	}
-	recs, _ := ReadMetrics(cfg.Out)
+	recs, _ := readRecords(cfg.Out)
 	stray := recs[0]
 	stray.Epoch = 2
 	if err := appendRecord(cfg.Out, stray); err != nil {
@@ -432,7 +432,7 @@ func TestResumeDropsUncheckpointedRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, err = ReadMetrics(cfg.Out)
+	recs, err = readRecords(cfg.Out)
 	if err != nil || len(recs) != 2 || recs[1].Step != 4 || res.Epochs != 2 {
 		t.Errorf("after resume: %d records %+v, %v", len(recs), recs, err)
 	}
@@ -573,7 +573,7 @@ func TestEvalEvery(t *testing.T) {
 	if _, err := Run(context.Background(), cfg, ds, RunOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := ReadMetrics(cfg.Out)
+	recs, err := readRecords(cfg.Out)
 	if err != nil || len(recs) != 3 {
 		t.Fatal(recs, err)
 	}

@@ -73,7 +73,7 @@ type EvaluatorOptions struct {
 }
 
 // NewEvaluator compiles the model of a run (built by build at a batch size:
-// introspect.Weights.Model, train.BuildModel) forward-only and loads it.
+// runs.Weights.Model, train.BuildModel) forward-only and loads it.
 // The model must be a classifier: an "x" input, class-index or one-hot
 // labels, and logits of one row per image.
 func NewEvaluator(build func(batch int) (*graph.Model, error), set *data.Set, norm data.Normalization, o EvaluatorOptions) (*Evaluator, error) {

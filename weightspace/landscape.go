@@ -11,6 +11,7 @@ import (
 	"github.com/gaborlab/gabor/graph"
 	"github.com/gaborlab/gabor/introspect"
 	"github.com/gaborlab/gabor/models"
+	"github.com/gaborlab/gabor/runs"
 )
 
 // RunWeights are the points of one run a landscape is drawn from: its final
@@ -19,9 +20,9 @@ import (
 // --init-from, which is what training started from), and its trajectory
 // (every snapshot, by step).
 type RunWeights struct {
-	Run        *introspect.Run
+	Run        *runs.Run
 	Params     []Param
-	Final      *introspect.Weights
+	Final      *runs.Weights
 	FinalPoint Point
 	InitPoint  Point
 	InitFrom   string // "snapshot step 0" or "seeded initialization"
@@ -29,7 +30,7 @@ type RunWeights struct {
 
 // OpenRunWeights reads a run's final and initial weights.
 func OpenRunWeights(dir string) (*RunWeights, error) {
-	r, err := introspect.OpenRun(dir)
+	r, err := runs.OpenRun(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +46,7 @@ func OpenRunWeights(dir string) (*RunWeights, error) {
 		return nil, err
 	}
 	if len(r.Snapshots) > 0 && r.Snapshots[0].Step == 0 {
-		w, err := introspect.ReadWeights(r.Snapshots[0].Path)
+		w, err := runs.ReadWeights(r.Snapshots[0].Path)
 		if err != nil {
 			return nil, err
 		}
@@ -107,7 +108,7 @@ func ReadTrajectory(rw *RunWeights) (*Trajectory, error) {
 	}
 	t := &Trajectory{}
 	for _, s := range r.Snapshots {
-		w, err := introspect.ReadWeights(s.Path)
+		w, err := runs.ReadWeights(s.Path)
 		if err != nil {
 			return nil, err
 		}

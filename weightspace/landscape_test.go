@@ -10,8 +10,8 @@ import (
 
 	"github.com/gaborlab/gabor/data"
 	"github.com/gaborlab/gabor/graph"
-	"github.com/gaborlab/gabor/introspect"
 	"github.com/gaborlab/gabor/models"
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/train"
 )
 
@@ -40,7 +40,7 @@ func testRuns(t *testing.T) ([2]string, *data.Dataset) {
 			runDirs[i] = filepath.Join(dir, "run"+string(rune('a'+i)))
 			cfg := train.DefaultConfig("lenet")
 			cfg.Device, cfg.Epochs, cfg.Snapshot, cfg.Out, cfg.Seed = "cpu", 2, "every=1steps", runDirs[i], uint64(i+1)
-			w, err := introspect.NewSnapshotWriter(runDirs[i], cfg)
+			w, err := runs.NewSnapshotWriter(runDirs[i], cfg)
 			if err != nil {
 				runsErr = err
 				return

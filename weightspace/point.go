@@ -6,13 +6,13 @@ import (
 	"math/rand/v2"
 	"strings"
 
-	"github.com/gaborlab/gabor/introspect"
+	"github.com/gaborlab/gabor/runs"
 )
 
 // PointOf takes a model's parameters out of weights read from a checkpoint
 // or snapshot, in the order of params. A missing tensor, or one of another
 // shape, is an error naming it and what the weights hold.
-func PointOf(w *introspect.Weights, params []Param) (Point, error) {
+func PointOf(w *runs.Weights, params []Param) (Point, error) {
 	p := make(Point, len(params))
 	for i, q := range params {
 		t, ok := w.Tensors[q.Name]

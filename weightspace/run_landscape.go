@@ -12,6 +12,7 @@ import (
 	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/graph"
 	"github.com/gaborlab/gabor/introspect"
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/train"
 )
 
@@ -209,7 +210,7 @@ func Landscape(ctx context.Context, o LandscapeOptions) (*LandscapeResult, error
 
 // stateOf is a checkpoint's persistent non-parameter state by Program
 // State name (introspect keeps it under train.StatePrefix).
-func stateOf(w *introspect.Weights) map[string][]float32 {
+func stateOf(w *runs.Weights) map[string][]float32 {
 	out := map[string][]float32{}
 	for name, t := range w.Tensors {
 		if s, ok := strings.CutPrefix(name, train.StatePrefix); ok {

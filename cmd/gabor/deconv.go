@@ -10,6 +10,7 @@ import (
 	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/graph"
 	"github.com/gaborlab/gabor/introspect"
+	"github.com/gaborlab/gabor/runs"
 	"github.com/spf13/cobra"
 )
 
@@ -159,15 +160,15 @@ func expandRanges(spans []mapSpan, n int, flag, owner, noun string) ([]int, erro
 // layerMaps is the number of feature maps of a model's layer (the default layer
 // when name is ""), or 0 when the layer is not one of the model's: then the
 // introspection reports the unknown layer itself.
-func layerMaps(run *introspect.Run, name string) (int, string) {
+func layerMaps(run *runs.Run, name string) (int, string) {
 	if name == "" {
-		d, err := run.DefaultLayer()
+		d, err := introspect.DefaultLayer(run, run.Config.Model)
 		if err != nil {
 			return 0, name
 		}
 		name = d
 	}
-	ls, err := run.Layers()
+	ls, err := introspect.ModelLayers(run)
 	if err != nil {
 		return 0, name
 	}
@@ -181,8 +182,8 @@ func layerMaps(run *introspect.Run, name string) (int, string) {
 
 // classCount is the number of classes of a model (its last layer's size), 0
 // when its layers cannot be listed.
-func classCount(run *introspect.Run) int {
-	ls, err := run.Layers()
+func classCount(run *runs.Run) int {
+	ls, err := introspect.ModelLayers(run)
 	if err != nil || len(ls) == 0 || len(ls[len(ls)-1].Out) == 0 {
 		return 0
 	}
@@ -195,7 +196,7 @@ func runDeconv(opts *deconvOptions) error {
 			return err
 		}
 	}
-	run, err := introspect.OpenRun(opts.RunDir)
+	run, err := runs.OpenRun(opts.RunDir)
 	if err != nil {
 		return &dataError{err}
 	}
@@ -273,7 +274,7 @@ func deconvStem(r *introspect.DeconvResult, top int) string {
 }
 
 // runSanity prints (or --json writes) the cascading randomization table.
-func runSanity(opts *deconvOptions, run *introspect.Run, o introspect.DeconvOptions) error {
+func runSanity(opts *deconvOptions, run *runs.Run, o introspect.DeconvOptions) error {
 	res, err := introspect.Sanity(run, introspect.SanityOptions{DeconvOptions: o, Seed: 1})
 	if err != nil {
 		return err

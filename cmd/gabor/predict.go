@@ -13,6 +13,7 @@ import (
 	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/graph"
 	"github.com/gaborlab/gabor/introspect"
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/train"
 	"github.com/spf13/cobra"
 )
@@ -130,12 +131,12 @@ or guided (guided backpropagation).`,
 }
 
 // predictWeights reads the weights of RUN: a checkpoint file, or a run directory's.
-func predictWeights(run string) (*introspect.Weights, error) {
+func predictWeights(run string) (*runs.Weights, error) {
 	path := run
 	if st, err := os.Stat(run); err == nil && st.IsDir() {
 		path = filepath.Join(run, train.CheckpointFile)
 	}
-	w, err := introspect.ReadWeights(path)
+	w, err := runs.ReadWeights(path)
 	if err != nil {
 		return nil, &dataError{err}
 	}
@@ -287,7 +288,7 @@ func printPredictions(io *ioStreams, preds []prediction, sum predictSummary) err
 // explainPredictions projects each image's predicted-class logit back to the input
 // with the chosen rule (the introspection's projection program from the logits) and
 // writes one figure per image.
-func explainPredictions(opts *predictOptions, w *introspect.Weights, logits string, in *data.Inputs, preds []prediction) error {
+func explainPredictions(opts *predictOptions, w *runs.Weights, logits string, in *data.Inputs, preds []prediction) error {
 	p, err := introspect.NewProjector(w, logits, opts.rule, introspect.ProjectorOptions{
 		ForwardOptions: introspect.ForwardOptions{Batch: opts.Batch, Device: opts.Device}, Flat: true, CheckpointStep: -1})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/introspect"
+	"github.com/gaborlab/gabor/runs"
 	"github.com/spf13/cobra"
 )
 
@@ -103,7 +104,7 @@ func runQuery(opts *queryOptions) error {
 			return err
 		}
 	}
-	run, err := introspect.OpenRun(opts.RunDir)
+	run, err := runs.OpenRun(opts.RunDir)
 	if err != nil {
 		return &dataError{err}
 	}

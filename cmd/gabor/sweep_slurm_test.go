@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/sweep"
-	"github.com/gaborlab/gabor/train"
 )
 
 // slurmCluster starts a one-node Slurm on this machine with
@@ -130,7 +130,7 @@ func TestSweepSlurmJobArray(t *testing.T) {
 		t.Fatalf("after the sweep: %s, %v\n%s", c, err, out)
 	}
 	for i, p := range d.Plan.Points {
-		recs, err := train.ReadMetrics(d.RunDir(p))
+		recs, err := runs.Metrics(d.RunDir(p))
 		if err != nil || len(recs) != 2 {
 			t.Errorf("%s: %d epochs recorded, %v", p.Name, len(recs), err)
 		}

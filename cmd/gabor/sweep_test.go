@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/sweep"
 	"github.com/gaborlab/gabor/train"
 )
@@ -296,7 +297,7 @@ func checkReport(t *testing.T, dir string, d *sweep.Dir) {
 	}
 	accs, losses := map[string][]float64{}, map[string][]float64{}
 	for i, p := range d.Plan.Points {
-		recs, err := train.ReadMetrics(d.RunDir(p))
+		recs, err := runs.Metrics(d.RunDir(p))
 		if err != nil || len(recs) == 0 {
 			t.Fatalf("%s: %v (%d records)", p.Name, err, len(recs))
 		}

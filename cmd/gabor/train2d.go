@@ -182,9 +182,10 @@ func runTrain2D(ctx context.Context, o *trainOptions) error {
 		trainPts.Name, trainPts.N, testPts.N, t.opts.Classes, strings.Join(widths, "-"), t.opts.Act)
 	ropts := train.RunOptions{Progress: logSteps(cfg.Out, rep.handle), Log: reporterLog{rep}, Version: currentVersion().Version, DivergeFactor: o.divergeFactor(), Dataset: ds}
 	// The snapshots record the config; with the model file named they
-	// rebuild the model from the run's record, not from the zoo's default.
+	// rebuild the model from the run's record, not from the zoo's default,
+	// and step 0 is the initial weights the record keeps.
 	cfg.ModelFile = train.ModelFile
-	snaps, err := snapshotHooks(&ropts, cfg.Out, cfg, false) // train_snapshot.go
+	snaps, err := snapshotHooks(&ropts, cfg.Out, cfg, true) // train_snapshot.go
 	if err != nil {
 		return err
 	}

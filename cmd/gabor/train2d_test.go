@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/gaborlab/gabor/geometry"
-	"github.com/gaborlab/gabor/introspect"
 	"github.com/gaborlab/gabor/models"
+	"github.com/gaborlab/gabor/runs"
 )
 
 func TestTrain2DArgs(t *testing.T) {
@@ -67,7 +67,7 @@ func TestTrain2DRun(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("train exit %d: %s", code, errOut)
 	}
-	for _, f := range []string{"points.csv", "model.json", "checkpoint.safetensors"} {
+	for _, f := range []string{"points.csv", "model.json", "checkpoint.safetensors", filepath.Join(runs.SnapshotDir, runs.SnapshotName(0))} {
 		if _, err := os.Stat(filepath.Join(run, f)); err != nil {
 			t.Error(err)
 		}
@@ -125,7 +125,7 @@ func TestTrain2DRun(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("step train exit %d: %s", code, errOut)
 	}
-	ck, err := introspect.ReadWeights(filepath.Join(srun, "checkpoint.safetensors"))
+	ck, err := runs.ReadWeights(filepath.Join(srun, "checkpoint.safetensors"))
 	if err != nil {
 		t.Fatal(err)
 	}

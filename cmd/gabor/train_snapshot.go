@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gaborlab/gabor/introspect"
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/train"
 	"github.com/spf13/pflag"
 )
@@ -52,12 +52,12 @@ func addSnapshotFlags(fl *pflag.FlagSet, c *train.Config) {
 // snapshotHooks starts the snapshot writer of a run (nil when off) and adds
 // its hooks; initial says whether to save the starting weights as step 0 (a
 // new run). The caller closes the writer after training.
-func snapshotHooks(ropts *train.RunOptions, runDir string, cfg train.Config, initial bool) (*introspect.SnapshotWriter, error) {
+func snapshotHooks(ropts *train.RunOptions, runDir string, cfg train.Config, initial bool) (*runs.SnapshotWriter, error) {
 	spec, err := train.ParseSnapshotSpec(cfg.Snapshot)
 	if err != nil || spec.Off() {
 		return nil, err
 	}
-	w, err := introspect.NewSnapshotWriter(runDir, cfg)
+	w, err := runs.NewSnapshotWriter(runDir, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func snapshotHooks(ropts *train.RunOptions, runDir string, cfg train.Config, ini
 		// writing it (its temporary file is removed by train.Resume).
 		ropts.Hooks = append(ropts.Hooks, train.Hook{AtResume: true, Fn: func(s *train.Snapshot) error {
 			due := spec.Every > 0 && (spec.Epochs && s.Epoch > 0 && s.Epoch%spec.Every == 0 || !spec.Epochs && s.Step%spec.Every == 0)
-			if _, err := os.Stat(filepath.Join(runDir, introspect.SnapshotDir, introspect.SnapshotName(s.Step))); !due || err == nil {
+			if _, err := os.Stat(filepath.Join(runDir, runs.SnapshotDir, runs.SnapshotName(s.Step))); !due || err == nil {
 				return nil
 			}
 			return w.Take(s)
@@ -85,7 +85,7 @@ func snapshotHooks(ropts *train.RunOptions, runDir string, cfg train.Config, ini
 
 // closeSnapshots flushes the writer; a write error is reported unless the run
 // itself failed (its error says more).
-func closeSnapshots(w *introspect.SnapshotWriter, runErr error) error {
+func closeSnapshots(w *runs.SnapshotWriter, runErr error) error {
 	if w == nil {
 		return runErr
 	}

@@ -1,4 +1,4 @@
-package introspect
+package runs
 
 import (
 	"encoding/json"
@@ -64,6 +64,7 @@ type SnapshotWriter struct {
 type snapshot struct {
 	step, epoch int
 	tensors     []safetensors.Tensor
+	initial     bool // tensors are read at write time: a recorded model's initial weights
 }
 
 // NewSnapshotWriter starts a writer for the run in runDir with config cfg
@@ -71,7 +72,7 @@ type snapshot struct {
 func NewSnapshotWriter(runDir string, cfg train.Config) (*SnapshotWriter, error) {
 	spec, err := train.ParseSnapshotSpec(cfg.Snapshot)
 	if err != nil {
-		return nil, fmt.Errorf("introspect: %w", err)
+		return nil, fmt.Errorf("runs: %w", err)
 	}
 	cj, err := json.Marshal(cfg)
 	if err != nil {
@@ -114,14 +115,14 @@ func (w *SnapshotWriter) Take(s *train.Snapshot) error {
 	if w.names == nil {
 		w.names = snapshotParams(s.Program)
 		if len(w.names) == 0 {
-			return errors.New("introspect: the model has no weight to snapshot")
+			return errors.New("runs: the model has no weight to snapshot")
 		}
 	}
 	ts := make([]safetensors.Tensor, 0, len(w.names))
 	for _, n := range w.names {
 		v, shape, err := s.Read(n)
 		if err != nil {
-			return fmt.Errorf("introspect: snapshot at step %d: %w", s.Step, err)
+			return fmt.Errorf("runs: snapshot at step %d: %w", s.Step, err)
 		}
 		ts = append(ts, safetensors.Tensor{Name: n, Shape: shape, Data: v})
 	}
@@ -129,28 +130,52 @@ func (w *SnapshotWriter) Take(s *train.Snapshot) error {
 	return nil
 }
 
-// TakeInitial queues the initial weights as the snapshot of step 0: the
-// model's seeded initialization (models.NewWith with the run's seed and
-// conv1) or its --init-from file, exactly what train.Run starts from.
+// TakeInitial queues the initial weights as the snapshot of step 0, exactly
+// what train.Run starts from: a zoo model's seeded initialization
+// (models.NewWith with the run's seed and conv1) or its --init-from file; for
+// a model built by its caller (cfg.ModelFile set, as train.Fit records it)
+// the initial values the run directory holds beside the model record
+// (train.InitFile). Those are written into the new run's directory with its
+// config, so that snapshot is made when the directory is published, not now.
 func (w *SnapshotWriter) TakeInitial() error {
 	if w.spec.Off() {
 		return nil
 	}
 	if w.cfg.ModelFile != "" {
-		return fmt.Errorf("introspect: initial snapshot: model %s was built by its caller, whose initial weights its record does not hold; take the first snapshot from a hook at step 0 instead", w.cfg.Model)
+		w.ch <- snapshot{step: 0, epoch: 0, initial: true}
+		return nil
 	}
-	m, err := train.BuildModel(w.cfg.Out, w.cfg, 1)
+	ts, err := initialTensors(w.runDir, w.cfg)
 	if err != nil {
-		return fmt.Errorf("introspect: initial snapshot: %w", err)
+		return err
 	}
-	if w.cfg.InitFrom != "" {
-		if err := models.LoadInit(m, w.cfg.InitFrom); err != nil {
-			return fmt.Errorf("introspect: initial snapshot: %w", err)
+	w.ch <- snapshot{step: 0, epoch: 0, tensors: ts}
+	return nil
+}
+
+// initialTensors are the chosen parameters of the model of the run in runDir
+// (train.BuildModel) before training.
+func initialTensors(runDir string, cfg train.Config) ([]safetensors.Tensor, error) {
+	if cfg.ModelFile != "" {
+		// BuildModel leaves a recorded model's parameters as the record has
+		// them when the run holds no initial values: never a step 0.
+		if _, err := os.Stat(filepath.Join(runDir, train.InitFile)); err != nil {
+			return nil, fmt.Errorf("runs: initial snapshot of %s: the run directory holds no initial weights: %w", cfg.Model, err)
+		}
+	}
+	m, err := train.BuildModel(runDir, cfg, 1)
+	if err != nil {
+		return nil, fmt.Errorf("runs: initial snapshot: %w", err)
+	}
+	// A recorded model's initial values already hold its --init-from file.
+	if cfg.InitFrom != "" && cfg.ModelFile == "" {
+		if err := models.LoadInit(m, cfg.InitFrom); err != nil {
+			return nil, fmt.Errorf("runs: initial snapshot: %w", err)
 		}
 	}
 	vals, err := models.ParamValues(m)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("runs: initial snapshot of %s: %w", cfg.Model, err)
 	}
 	var all []string
 	byName := map[string]safetensors.Tensor{}
@@ -163,8 +188,7 @@ func (w *SnapshotWriter) TakeInitial() error {
 	for i, n := range names {
 		ts[i] = byName[n]
 	}
-	w.ch <- snapshot{step: 0, epoch: 0, tensors: ts}
-	return nil
+	return ts, nil
 }
 
 // Close waits for the queued snapshots to be written (or dropped, when the
@@ -215,6 +239,13 @@ func (w *SnapshotWriter) flush() {
 }
 
 func (w *SnapshotWriter) write(s snapshot) error {
+	if s.initial {
+		ts, err := initialTensors(w.runDir, w.cfg)
+		if err != nil {
+			return err
+		}
+		s.tensors = ts
+	}
 	meta := make(map[string]string, len(w.meta)+2)
 	for k, v := range w.meta {
 		meta[k] = v
@@ -222,17 +253,17 @@ func (w *SnapshotWriter) write(s snapshot) error {
 	meta["step"], meta["epoch"] = strconv.Itoa(s.step), strconv.Itoa(s.epoch)
 	b, err := safetensors.Encode(s.tensors, meta)
 	if err != nil {
-		return fmt.Errorf("introspect: encoding snapshot of step %d: %w", s.step, err)
+		return fmt.Errorf("runs: encoding snapshot of step %d: %w", s.step, err)
 	}
 	dir := filepath.Join(w.runDir, SnapshotDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("introspect: %w", err)
+		return fmt.Errorf("runs: %w", err)
 	}
 	path := filepath.Join(dir, SnapshotName(s.step))
 	// A locked temporary file named with the pid, so that a resume can remove
 	// what a killed writer left (internal/staging).
 	if err := staging.WriteFile(path, b, 0o644); err != nil {
-		return fmt.Errorf("introspect: writing snapshot %s: %w", path, err)
+		return fmt.Errorf("runs: writing snapshot %s: %w", path, err)
 	}
 	w.mu.Lock()
 	w.wrot = append(w.wrot, path)

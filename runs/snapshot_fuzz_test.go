@@ -1,4 +1,4 @@
-package introspect
+package runs
 
 import (
 	"encoding/json"
@@ -10,7 +10,7 @@ import (
 	"github.com/gaborlab/gabor/train/safetensors"
 )
 
-// FuzzReadWeights: any file given to the introspection verbs as a checkpoint
+// FuzzReadWeights: any file given to the verbs as a checkpoint
 // or snapshot is read or refused with an error, never a panic; what is read
 // is consistent (every tensor's data fills its shape).
 func FuzzReadWeights(f *testing.F) {

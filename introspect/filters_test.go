@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/gaborlab/gabor/figure"
 	"image/gif"
 	"os"
 	"path/filepath"
@@ -14,7 +13,9 @@ import (
 	"testing"
 
 	"github.com/gaborlab/gabor/data"
+	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/models"
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/train"
 	"github.com/gaborlab/gabor/train/safetensors"
 )
@@ -44,7 +45,7 @@ func testRun(t *testing.T) string {
 		}
 		cfg := train.DefaultConfig("lenet")
 		cfg.Device, cfg.Epochs, cfg.Conv1, cfg.Snapshot, cfg.Out = "cpu", 2, 7, "every=1steps", runDir
-		w, err := NewSnapshotWriter(runDir, cfg)
+		w, err := runs.NewSnapshotWriter(runDir, cfg)
 		if err != nil {
 			runErr = err
 			return
@@ -63,94 +64,6 @@ func testRun(t *testing.T) string {
 		t.Fatal(runErr)
 	}
 	return runDir
-}
-
-func TestSnapshotsOfARun(t *testing.T) {
-	dir := testRun(t)
-	run, err := OpenRun(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var steps []int
-	for _, s := range run.Snapshots {
-		steps = append(steps, s.Step)
-	}
-	// Steps 1 and 2 were taken before the run directory existed (it appears
-	// with the first checkpoint, after step 2): they were held and written.
-	if !slices.Equal(steps, []int{0, 1, 2, 3, 4}) {
-		t.Fatalf("snapshot steps %v, want 0…4", steps)
-	}
-	last, err := ReadWeights(run.Snapshots[4].Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ck, err := train.ReadCheckpoint(filepath.Join(dir, train.CheckpointFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if last.Kind != "snapshot" || last.Step != 4 || last.Epoch != 2 || last.Config.Conv1 != 7 {
-		t.Errorf("last snapshot: kind %s step %d epoch %d conv1 %d", last.Kind, last.Step, last.Epoch, last.Config.Conv1)
-	}
-	want := []string{"conv1.bias", "conv1.weight", "conv2.bias", "conv2.weight", "fc1.bias", "fc1.weight", "fc2.bias", "fc2.weight", "fc3.bias", "fc3.weight"}
-	if got := last.Names(); !slices.Equal(got, want) {
-		t.Errorf("snapshot holds %v, want every parameter of this small model %v", got, want)
-	}
-	if !slices.Equal(last.Tensors["conv1.weight"].Data, ck.Tensors["conv1.weight"].Data) {
-		t.Error("the last snapshot's conv1.weight differs from the checkpoint's")
-	}
-	if s := last.Tensors["conv1.weight"].Shape; !slices.Equal(s, []int{6, 1, 7, 7}) {
-		t.Errorf("conv1.weight shape %v, want [6 1 7 7]", s)
-	}
-	// Step 0 is the seeded initialization train.Run started from.
-	init, err := ReadWeights(run.Snapshots[0].Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := models.NewWith("lenet", 1, 1, models.Options{Conv1: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	vals, _ := models.ParamValues(m)
-	if !slices.Equal(init.Tensors["conv1.weight"].Data, vals[0]) || init.Epoch != 0 {
-		t.Error("step 0 is not the seeded initial weights")
-	}
-	f, err := safetensors.Read(run.Snapshots[2].Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, want := range map[string]string{"format": SnapshotFormat, "model": "lenet", "seed": "1", "conv1": "7", "step": "2", "epoch": "1"} {
-		if f.Metadata[k] != want {
-			t.Errorf("metadata %s = %q, want %q", k, f.Metadata[k], want)
-		}
-	}
-	if _, err := run.At(7); err == nil || !strings.Contains(err.Error(), "steps: 0, 1, 2, 3, 4") {
-		t.Errorf("missing step: %v", err)
-	}
-	if w, err := run.At(-1); err != nil || w.Step != 4 {
-		t.Errorf("latest: %v, %v", w, err)
-	}
-}
-
-func TestSnapshotWriterDropsUnpublished(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "never")
-	cfg := train.DefaultConfig("lenet")
-	cfg.Snapshot = "every=2epochs"
-	w, err := NewSnapshotWriter(dir, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h := w.Hooks(); len(h) != 1 || !h[0].AtEpochEnd || h[0].Every != 0 {
-		t.Errorf("every=2epochs hooks %+v", h)
-	}
-	if err := w.TakeInitial(); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(dir); !os.IsNotExist(err) || len(w.Written()) != 0 {
-		t.Errorf("a run that never published got files: %v %v", err, w.Written())
-	}
 }
 
 func TestFiltersErrorsListWhatExists(t *testing.T) {
@@ -228,7 +141,7 @@ func TestFiltersShapes(t *testing.T) {
 	m, _ := models.New("mlp", 1, 3)
 	vals, _ := models.ParamValues(m)
 	cfg := train.DefaultConfig("mlp")
-	mw := &Weights{Config: cfg, Tensors: map[string]safetensors.Tensor{}}
+	mw := &runs.Weights{Config: cfg, Tensors: map[string]safetensors.Tensor{}}
 	for i, p := range m.Params {
 		mw.Tensors[p.Name()] = safetensors.Tensor{Name: p.Name(), Shape: p.Shape(), Data: vals[i]}
 	}
@@ -290,27 +203,5 @@ func TestRenderFiltersRun(t *testing.T) {
 	}
 	if got := filepath.Base(again.Files[0]); got != "filters-conv1-step000004-2.png" {
 		t.Errorf("second run wrote %s, want filters-conv1-step000004-2.png", got)
-	}
-}
-
-// TestChooseParamsOfALargeModel: past snapshotAllLimit floats a snapshot
-// keeps the convolutions, or an MLP's first layer.
-func TestChooseParamsOfALargeModel(t *testing.T) {
-	shapes := map[string][]int{
-		"conv1.weight": {64, 3, 7, 7}, "conv1.bias": {64},
-		"fc1.weight": {4096, 4096}, "fc1.bias": {4096},
-	}
-	shape := func(n string) []int { return shapes[n] }
-	got := chooseParams([]string{"conv1.weight", "conv1.bias", "fc1.weight", "fc1.bias"}, shape)
-	if !slices.Equal(got, []string{"conv1.weight", "conv1.bias"}) {
-		t.Errorf("large convnet: %v, want conv1's weight and bias", got)
-	}
-	got = chooseParams([]string{"fc1.weight", "fc1.bias"}, shape)
-	if !slices.Equal(got, []string{"fc1.weight", "fc1.bias"}) {
-		t.Errorf("large MLP: %v", got)
-	}
-	small := chooseParams([]string{"conv1.bias", "fc9.bias"}, shape)
-	if len(small) != 2 {
-		t.Errorf("small model: %v, want both", small)
 	}
 }

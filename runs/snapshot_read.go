@@ -1,4 +1,4 @@
-package introspect
+package runs
 
 import (
 	"encoding/json"
@@ -32,32 +32,14 @@ func (w *Weights) RunDir() string { return train.RunDirOf(w.Path) }
 
 // Model rebuilds w's model at a batch size from its run directory
 // (train.BuildModel): a zoo run from the zoo, a run of a model built by its
-// caller from the run's model record.
+// caller from the run's model record. Its parameters hold the run's
+// initial values, not w's.
 func (w *Weights) Model(batch int) (*graph.Model, error) {
 	m, err := train.BuildModel(w.RunDir(), w.Config, batch)
 	if err != nil {
-		return nil, fmt.Errorf("introspect: %w", err)
+		return nil, fmt.Errorf("runs: %w", err)
 	}
 	return m, nil
-}
-
-// Layers lists the layers of w's model (LayersOf its model at batch 1).
-func (w *Weights) Layers() ([]Layer, error) {
-	m, err := w.Model(1)
-	if err != nil {
-		return nil, err
-	}
-	return LayersOf(m), nil
-}
-
-// DefaultLayer is the layer deconv projects when none is named: the last
-// convolution of w's model.
-func (w *Weights) DefaultLayer() (string, error) {
-	ls, err := w.Layers()
-	if err != nil {
-		return "", err
-	}
-	return lastConv(ls, w.Config.Model)
 }
 
 // Names lists the tensors, sorted.
@@ -70,14 +52,15 @@ func (w *Weights) Names() []string {
 	return n
 }
 
-// ReadWeights reads a checkpoint (train.ReadCheckpoint) or a snapshot file.
+// ReadWeights reads a checkpoint (train.ReadCheckpoint: its parameters and
+// persistent state, not the optimizer's) or a snapshot file.
 func ReadWeights(path string) (*Weights, error) {
 	f, err := safetensors.Read(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("introspect: %s does not exist", path)
+			return nil, fmt.Errorf("runs: %s does not exist", path)
 		}
-		return nil, fmt.Errorf("introspect: %s: %w", path, err)
+		return nil, fmt.Errorf("runs: %s: %w", path, err)
 	}
 	switch f.Metadata["format"] {
 	case train.CheckpointFormat:
@@ -98,25 +81,25 @@ func ReadWeights(path string) (*Weights, error) {
 	case SnapshotFormat:
 		cfg, err := decodeConfigJSON(f.Metadata["config"])
 		if err != nil {
-			return nil, fmt.Errorf("introspect: snapshot %s: metadata config: %w", path, err)
+			return nil, fmt.Errorf("runs: snapshot %s: metadata config: %w", path, err)
 		}
 		w := &Weights{Path: path, Kind: "snapshot", Config: cfg, Tensors: map[string]safetensors.Tensor{}}
 		if w.Step, err = strconv.Atoi(f.Metadata["step"]); err != nil || w.Step < 0 {
-			return nil, fmt.Errorf("introspect: snapshot %s: metadata step %q is not a count", path, f.Metadata["step"])
+			return nil, fmt.Errorf("runs: snapshot %s: metadata step %q is not a count", path, f.Metadata["step"])
 		}
 		if w.Epoch, err = strconv.Atoi(f.Metadata["epoch"]); err != nil || w.Epoch < 0 {
-			return nil, fmt.Errorf("introspect: snapshot %s: metadata epoch %q is not a count", path, f.Metadata["epoch"])
+			return nil, fmt.Errorf("runs: snapshot %s: metadata epoch %q is not a count", path, f.Metadata["epoch"])
 		}
 		for _, t := range f.Tensors {
 			w.Tensors[t.Name] = t
 		}
 		return w, nil
 	}
-	return nil, fmt.Errorf("introspect: %s is neither a gabor checkpoint nor a snapshot (metadata format %q)", path, f.Metadata["format"])
+	return nil, fmt.Errorf("runs: %s is neither a gabor checkpoint nor a snapshot (metadata format %q)", path, f.Metadata["format"])
 }
 
-// Run is a run directory seen by introspection: its config, its snapshots
-// and its checkpoint.
+// Run is a run directory opened for reading: its config, its snapshots and
+// its checkpoint.
 type Run struct {
 	Dir        string
 	Config     train.Config
@@ -134,28 +117,9 @@ type StepRef struct {
 func (r *Run) Model(batch int) (*graph.Model, error) {
 	m, err := train.BuildModel(r.Dir, r.Config, batch)
 	if err != nil {
-		return nil, fmt.Errorf("introspect: %w", err)
+		return nil, fmt.Errorf("runs: %w", err)
 	}
 	return m, nil
-}
-
-// Layers lists the layers of the run's model (LayersOf it at batch 1).
-func (r *Run) Layers() ([]Layer, error) {
-	m, err := r.Model(1)
-	if err != nil {
-		return nil, err
-	}
-	return LayersOf(m), nil
-}
-
-// DefaultLayer is the last convolution of the run's model (see
-// Weights.DefaultLayer).
-func (r *Run) DefaultLayer() (string, error) {
-	ls, err := r.Layers()
-	if err != nil {
-		return "", err
-	}
-	return lastConv(ls, r.Config.Model)
 }
 
 // OpenRun reads a run directory written by `gabor train`.
@@ -163,12 +127,12 @@ func OpenRun(dir string) (*Run, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("introspect: run directory %s does not exist", dir)
+			return nil, fmt.Errorf("runs: run directory %s does not exist", dir)
 		}
-		return nil, fmt.Errorf("introspect: %w", err)
+		return nil, fmt.Errorf("runs: %w", err)
 	}
 	if !st.IsDir() {
-		return nil, fmt.Errorf("introspect: %s is a file, not a run directory", dir)
+		return nil, fmt.Errorf("runs: %s is a file, not a run directory", dir)
 	}
 	cfg, cerr := train.ReadConfig(filepath.Join(dir, train.ConfigFile))
 	r := &Run{Dir: dir, Config: cfg}
@@ -177,11 +141,11 @@ func OpenRun(dir string) (*Run, error) {
 		r.Checkpoint = ck
 	}
 	if cerr != nil && r.Checkpoint == "" {
-		return nil, fmt.Errorf("introspect: %s is not a run directory: it has no %s and no %s", dir, train.ConfigFile, train.CheckpointFile)
+		return nil, fmt.Errorf("runs: %s is not a run directory: it has no %s and no %s", dir, train.ConfigFile, train.CheckpointFile)
 	}
 	entries, err := os.ReadDir(filepath.Join(dir, SnapshotDir))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("introspect: %w", err)
+		return nil, fmt.Errorf("runs: %w", err)
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -225,7 +189,7 @@ func (r *Run) Steps() ([]StepRef, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("introspect: %s has no checkpoint and no snapshots yet", r.Dir)
+		return nil, fmt.Errorf("runs: %s has no checkpoint and no snapshots yet", r.Dir)
 	}
 	return out, nil
 }
@@ -248,7 +212,7 @@ func (r *Run) At(step int) (*Weights, error) {
 	for _, s := range steps {
 		have = append(have, strconv.Itoa(s.Step))
 	}
-	return nil, fmt.Errorf("introspect: %s has no weights at step %d (steps: %s)", r.Dir, step, strings.Join(have, ", "))
+	return nil, fmt.Errorf("runs: %s has no weights at step %d (steps: %s)", r.Dir, step, strings.Join(have, ", "))
 }
 
 // decodeConfigJSON decodes and validates a Config saved in metadata, the way

@@ -1,4 +1,4 @@
-package introspect
+package runs
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 // time. A real epoch has 468 steps, so at the default rate the share
 // measured here on a 40-step epoch is about 12 times the real one.
 //
-//	go test -run '^$' -bench SnapshotHook -benchtime 3x ./introspect/
+//	go test -run '^$' -bench SnapshotHook -benchtime 3x ./runs/
 func BenchmarkSnapshotHook(b *testing.B) {
 	const steps = 40
 	ds, err := data.Synthetic(5, 128*steps, 128)
