@@ -17,7 +17,8 @@ export CUDA_PREFIX
 FUZZTIME ?= 1m
 
 # The demo: lenet on the default data (Fashion-MNIST when installed, else the synthetic
-# digits), sized to finish in about two minutes on 2 cores.
+# digits), then its filter figures (PNG at 300 DPI, SVG, PDF) in $(DEMO_OUT)/figures;
+# about half a minute on 2 cores.
 DEMO_EPOCHS ?= 3
 DEMO_LIMIT  ?= 0
 DEMO_OUT    ?= runs/demo
@@ -30,7 +31,7 @@ help:
 	@echo "make build   build $(BIN) (CPU backend, no cgo)"
 	@echo "make test    set-up (scripts/setup-test.sh), go vet, go test ./..., gpu-tag vet, 10 s per fuzz target (what CI runs)"
 	@echo "make fuzz    every fuzz target for FUZZTIME (default $(FUZZTIME)), keeping the corpus in testdata/fuzz"
-	@echo "make demo    build, then train lenet briefly on the default data into $(DEMO_OUT)"
+	@echo "make demo    build, train lenet briefly on the default data into $(DEMO_OUT), draw its filters"
 	@echo "make lint    gofmt check + go vet"
 	@echo "make bench   CPU benchmarks (see bench/RESULTS.md)"
 	@echo "make gpu     build bin/gabor with the CUDA backend (tag gpu; needs CUDA headers, see README)"
