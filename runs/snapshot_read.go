@@ -1,7 +1,6 @@
 package runs
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -79,9 +78,9 @@ func ReadWeights(path string) (*Weights, error) {
 		}
 		return w, nil
 	case SnapshotFormat:
-		cfg, err := decodeConfigJSON(f.Metadata["config"])
+		cfg, err := train.DecodeConfig([]byte(f.Metadata["config"]), "metadata config")
 		if err != nil {
-			return nil, fmt.Errorf("runs: snapshot %s: metadata config: %w", path, err)
+			return nil, fmt.Errorf("runs: snapshot %s: %w", path, err)
 		}
 		w := &Weights{Path: path, Kind: "snapshot", Config: cfg, Tensors: map[string]safetensors.Tensor{}}
 		if w.Step, err = strconv.Atoi(f.Metadata["step"]); err != nil || w.Step < 0 {
@@ -213,16 +212,4 @@ func (r *Run) At(step int) (*Weights, error) {
 		have = append(have, strconv.Itoa(s.Step))
 	}
 	return nil, fmt.Errorf("runs: %s has no weights at step %d (steps: %s)", r.Dir, step, strings.Join(have, ", "))
-}
-
-// decodeConfigJSON decodes and validates a Config saved in metadata, the way
-// train.ReadConfig does for config.json.
-func decodeConfigJSON(s string) (train.Config, error) {
-	var c train.Config
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return train.Config{}, err
-	}
-	return c, c.Validate()
 }

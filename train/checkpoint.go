@@ -168,7 +168,7 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 	if m["format"] != CheckpointFormat {
 		return nil, bad("metadata format is %q, want %q (not a gabor checkpoint?)", m["format"], CheckpointFormat)
 	}
-	cfg, err := decodeConfig([]byte(m["config"]), "metadata config")
+	cfg, err := DecodeConfig([]byte(m["config"]), "metadata config")
 	if err != nil {
 		return nil, &CheckpointError{path, err}
 	}

@@ -256,10 +256,13 @@ func ReadConfig(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("train: %w", err)
 	}
-	return decodeConfig(b, path)
+	return DecodeConfig(b, path)
 }
 
-func decodeConfig(b []byte, where string) (Config, error) {
+// DecodeConfig decodes and validates a Config saved as JSON: config.json, or
+// the copy in a checkpoint's or snapshot's metadata. Unknown fields are
+// refused; where names the source in errors.
+func DecodeConfig(b []byte, where string) (Config, error) {
 	var c Config
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()

@@ -98,18 +98,18 @@ func TestConfigJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := decodeConfig(b, "test")
+	got, err := DecodeConfig(b, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got != c {
 		t.Errorf("round trip changed the config:\n got %+v\nwant %+v", got, c)
 	}
-	if _, err := decodeConfig([]byte(`{"model":"mlp","lr_typo":1}`), "x.json"); err == nil || !strings.Contains(err.Error(), "lr_typo") {
+	if _, err := DecodeConfig([]byte(`{"model":"mlp","lr_typo":1}`), "x.json"); err == nil || !strings.Contains(err.Error(), "lr_typo") {
 		t.Errorf("unknown field not reported: %v", err)
 	}
 	bad := strings.Replace(string(b), `"batch":128`, `"batch":0`, 1)
-	if _, err := decodeConfig([]byte(bad), "x.json"); err == nil || !strings.Contains(err.Error(), "batch") {
+	if _, err := DecodeConfig([]byte(bad), "x.json"); err == nil || !strings.Contains(err.Error(), "batch") {
 		t.Errorf("invalid stored config not reported: %v", err)
 	}
 }

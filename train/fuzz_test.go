@@ -16,7 +16,7 @@ func FuzzDecodeConfig(f *testing.F) {
 	f.Add([]byte(`{"model":"lenet","conv1":7,"snapshot":"every=3steps","lr":1e308}`))
 	f.Add([]byte(`{`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		c, err := decodeConfig(b, "fuzz")
+		c, err := DecodeConfig(b, "fuzz")
 		if err != nil {
 			return
 		}
@@ -27,7 +27,7 @@ func FuzzDecodeConfig(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c2, err := decodeConfig(again, "again")
+		c2, err := DecodeConfig(again, "again")
 		if err != nil || c2 != c {
 			t.Fatalf("round trip: %+v, %v; want %+v", c2, err, c)
 		}

@@ -26,7 +26,7 @@ func TestConfigNormalization(t *testing.T) {
 	c.Source = data.SourceOptions{TestFraction: 0.1, SplitSeed: 3}
 	c.ClassNames = "circle\nsquare"
 	b, _ = json.Marshal(c)
-	back, err := decodeConfig(b, "test")
+	back, err := DecodeConfig(b, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
