@@ -1,15 +1,12 @@
 package introspect
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"image/color"
-	"io/fs"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -21,26 +18,14 @@ import (
 	"gonum.org/v1/plot"
 )
 
-// StepsFile is the sampled training loss of a run directory: one JSON line
-// {"step","epoch","loss"} per progress report (gabor train writes it).
-const StepsFile = "steps.jsonl"
-
-// StepLoss is one sampled training loss: the mean over the steps since the
-// previous sample.
-type StepLoss struct {
-	Step  int     `json:"step"`
-	Epoch int     `json:"epoch"`
-	Loss  float64 `json:"loss"`
-}
-
 // RunCurves is what one run directory says about its training.
 type RunCurves struct {
 	Dir     string
 	Name    string // the legend entry: the directory's base name
 	Config  train.Config
 	Epochs  []train.Record
-	Steps   []StepLoss // sampled within epochs; may be empty
-	PerStep int        // steps per epoch (from the records)
+	Steps   []runs.StepLoss // sampled within epochs; may be empty
+	PerStep int             // steps per epoch (from the records)
 }
 
 // ReadCurves reads a run directory's config, metrics and sampled step
@@ -61,68 +46,10 @@ func ReadCurves(dir string) (*RunCurves, error) {
 	if recs[0].Step > 0 && recs[0].Epoch > 0 {
 		rc.PerStep = recs[0].Step / recs[0].Epoch
 	}
-	steps, err := readSteps(filepath.Join(dir, StepsFile))
-	if err != nil {
+	if rc.Steps, err = runs.StepLosses(dir); err != nil {
 		return nil, &SourceError{err}
 	}
-	rc.Steps = latestSteps(steps)
 	return rc, nil
-}
-
-// latestSteps keeps, for each step, the sample written last, in step
-// order: a resumed run re-trains the steps after its checkpoint and logs
-// them again.
-func latestSteps(in []StepLoss) []StepLoss {
-	at := map[int]int{}
-	var out []StepLoss
-	for _, s := range in {
-		if i, ok := at[s.Step]; ok {
-			out[i] = s
-			continue
-		}
-		at[s.Step] = len(out)
-		out = append(out, s)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Step < out[j].Step })
-	return out
-}
-
-// readSteps reads a steps file; a missing one is no samples, a line that is
-// not a sample is an error naming its line.
-func readSteps(path string) ([]StepLoss, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("introspect: %w", err)
-	}
-	return ParseSteps(b, path)
-}
-
-// ParseSteps parses the lines of a steps file (name is for messages).
-func ParseSteps(b []byte, name string) ([]StepLoss, error) {
-	var out []StepLoss
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
-		var s StepLoss
-		if err := json.Unmarshal(line, &s); err != nil {
-			return nil, fmt.Errorf("introspect: %s line %d: %w", name, n, err)
-		}
-		if s.Step < 0 || math.IsInf(s.Loss, 0) {
-			return nil, fmt.Errorf("introspect: %s line %d: step %d, loss %g", name, n, s.Step, s.Loss)
-		}
-		out = append(out, s)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("introspect: %s: %w", name, err)
-	}
-	return out, nil
 }
 
 // seedGroupKey is a run's config with what does not change the recipe

@@ -92,18 +92,3 @@ func TestCurvesGroupsSeeds(t *testing.T) {
 		t.Errorf("CSV:\n%s", csv)
 	}
 }
-
-func FuzzParseSteps(f *testing.F) {
-	f.Add([]byte(`{"step":10,"epoch":1,"loss":2.3}` + "\n"))
-	f.Add([]byte("{\n"))
-	f.Fuzz(func(t *testing.T, b []byte) { ParseSteps(b, "fuzz") })
-}
-
-// A resumed run logs the steps after its checkpoint again: the later sample
-// of a step wins, in step order.
-func TestLatestSteps(t *testing.T) {
-	got := latestSteps([]StepLoss{{Step: 10, Loss: 3}, {Step: 20, Loss: 2}, {Step: 30, Loss: 9}, {Step: 30, Loss: 1}, {Step: 20, Loss: 1.5}})
-	if len(got) != 3 || got[1].Loss != 1.5 || got[2].Loss != 1 || got[0].Step != 10 {
-		t.Errorf("%+v", got)
-	}
-}

@@ -206,7 +206,7 @@ func (w *watcher) look() {
 
 // steps publishes the complete lines appended to steps.jsonl.
 func (w *watcher) steps() {
-	f, err := os.Open(filepath.Join(w.dir, introspect.StepsFile))
+	f, err := os.Open(filepath.Join(w.dir, runs.StepsFile))
 	if err != nil {
 		return
 	}
@@ -223,7 +223,7 @@ func (w *watcher) steps() {
 		return
 	}
 	w.stepsOff += int64(end + 1)
-	pts, err := introspect.ParseSteps(b[:end+1], introspect.StepsFile)
+	pts, err := runs.ParseSteps(b[:end+1], runs.StepsFile)
 	if err != nil {
 		w.logf("%v", err)
 		return

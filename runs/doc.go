@@ -1,12 +1,14 @@
 // Package runs reads run directories: what `gabor train` (train.Run,
 // train.Fit) leaves behind, read back by every verb that looks at a run
-// after, or while, it trains. It also writes the one thing in a run
-// directory that training itself does not: the snapshots.
+// after, or while, it trains. It also writes the snapshots, which training
+// takes through its hooks (SnapshotWriter).
 //
 // # A run directory
 //
 //	config.json               the run's train.Config (train.ConfigFile)
 //	metrics.jsonl             one train.Record per finished epoch (train.MetricsFile)
+//	steps.jsonl               the training loss sampled within epochs (StepsFile),
+//	                          appended by `gabor train`
 //	checkpoint.safetensors    the state after the last finished epoch:
 //	                          parameters, optimizer state, step, config
 //	                          (train.CheckpointFile, train.Checkpoint)
@@ -19,9 +21,9 @@
 //	                          during training by SnapshotWriter
 //	figures/                  what the figure verbs draw, by default
 //
-// train writes the first four and reads what resuming needs
-// (train.ReadCheckpoint, train.ReadConfig); this package imports train and
-// never the other way round.
+// train writes config.json, metrics.jsonl, the checkpoint and the model
+// record, and reads back what resuming needs (train.ReadCheckpoint,
+// train.ReadConfig); this package imports train, never the other way round.
 //
 // # What reads what
 //
@@ -34,7 +36,8 @@
 // (train.BuildModel: the zoo by name, or the run's model record), so no
 // reader depends on the zoo's names. Metrics reads metrics.jsonl; a last
 // line torn by a killed writer is left out (train.DecodeMetrics, the one
-// decoder, shared with train's resume).
+// decoder, shared with train's resume). StepLosses reads steps.jsonl,
+// ParseSteps what a live reader has of it so far.
 //
 // # Snapshots
 //

@@ -38,7 +38,7 @@ targets=(
 	"./train FuzzDecodeMetrics"
 	"./train FuzzParseSnapshotSpec"
 	"./runs FuzzReadWeights"
-	"./introspect FuzzParseSteps"
+	"./runs FuzzParseSteps"
 	"./cmd/gabor FuzzParseRanges"
 	"./cmd/gabor FuzzParseFormats"
 	"./data FuzzDecodePointsCSV"

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/introspect"
+	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/train"
 	"github.com/spf13/cobra"
 )
@@ -160,8 +161,8 @@ func dottedFormats(fs []string) []string {
 func logSteps(dir string, next func(train.Event)) func(train.Event) {
 	return func(ev train.Event) {
 		if p, ok := ev.(*train.ProgressEvent); ok && dir != "" {
-			if f, err := os.OpenFile(filepath.Join(dir, introspect.StepsFile), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
-				json.NewEncoder(f).Encode(introspect.StepLoss{Step: p.Step, Epoch: p.Epoch, Loss: p.Loss})
+			if f, err := os.OpenFile(filepath.Join(dir, runs.StepsFile), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+				json.NewEncoder(f).Encode(runs.StepLoss{Step: p.Step, Epoch: p.Epoch, Loss: p.Loss})
 				f.Close()
 			}
 		}
