@@ -14,6 +14,9 @@ func sgemmAVX512x12x32(kc int, a *float32, rsa, csa int, b *float32, boff *int, 
 func sgemmAVX512x12x16(kc int, a *float32, rsa, csa int, b *float32, boff *int, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
 
 //go:noescape
+func sgemmPackBTAVX2(blocks int, src *float32, lds int, dst *float32, ldd int)
+
+//go:noescape
 func sgemmAVX2x6x16(kc int, a, a3 *float32, rsa, csa int, b *float32, boff *int, c *float32, ldc int, alpha, beta float32, loadC int)
 
 var sgemmAVX512 = &sgemmKernel{name: "avx512", mr: 12, nr: 32, fn: sgemmKernelAVX512, narrow: sgemmAVX512Narrow}
@@ -134,4 +137,19 @@ func sgemmSplitReady() bool { return sgemmActive == sgemmAVX2 }
 func sgemmSplitTile(kc int, a0, a3, bp, c []float32, ldc, rows, cols int) {
 	_, _ = a0[kc+1], a3[kc+1]
 	sgemmTileAVX2Split(kc, a0, a3, 1, 1, bp, nil, c, ldc, 1, 1, rows, cols)
+}
+
+// sgemmPackBT16 transposes rows 0-15 of b (row stride ldb) into columns 0-15
+// of a packed panel (row stride ldd): dst[p·ldd + j] = b[j·ldb + p], for the
+// depths p below the largest multiple of 8 not above kb, which it returns
+// (0 when the active path has no vector transpose: the caller packs all).
+func sgemmPackBT16(kb int, b []float32, ldb int, dst []float32, ldd int) int {
+	blocks := kb / 8
+	if activePath == pathGeneric || blocks == 0 {
+		return 0
+	}
+	_ = b[15*ldb+8*blocks-1]
+	_ = dst[(8*blocks-1)*ldd+15]
+	sgemmPackBTAVX2(blocks, &b[0], ldb, &dst[0], ldd)
+	return 8 * blocks
 }

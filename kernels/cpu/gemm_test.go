@@ -329,3 +329,53 @@ func TestSgemmRowsB(t *testing.T) {
 		}
 	})
 }
+
+// TestSgemmPackB checks the packed layout element by element on every path
+// (the vector transpose of a transposed B included): depths that are and
+// are not a multiple of 8, full and partial panels, both panel widths.
+func TestSgemmPackB(t *testing.T) {
+	forEachPath(t, func(t *testing.T, _ cpuPath) {
+		for _, transB := range []bool{false, true} {
+			for _, nr := range []int{16, 32} {
+				for _, kb := range []int{1, 7, 8, 9, 23, 262} {
+					for _, nb := range []int{5, 16, 32, 45} {
+						pc, jc := 3, 2
+						rows, cols := pc+kb+1, jc+nb+3 // B as op(B): k×n
+						ldb := cols
+						if transB {
+							rows, cols = cols, rows
+							ldb = cols + 2
+						}
+						b := make([]float32, rows*ldb)
+						for i := range b {
+							b[i] = float32(i) + 0.5
+						}
+						panels := (nb + nr - 1) / nr
+						dst := make([]float32, panels*kb*nr)
+						for i := range dst {
+							dst[i] = -1 // must all be overwritten
+						}
+						sgemmPackB(transB, kb, nb, nr, b, ldb, pc, jc, dst)
+						for q := range panels {
+							for p := range kb {
+								for j := range nr {
+									want := float32(0)
+									if col := q*nr + j; col < nb {
+										if transB {
+											want = b[(jc+col)*ldb+pc+p]
+										} else {
+											want = b[(pc+p)*ldb+jc+col]
+										}
+									}
+									if got := dst[q*kb*nr+p*nr+j]; got != want {
+										t.Fatalf("transB=%v nr=%d kb=%d nb=%d: panel %d depth %d column %d = %v, want %v", transB, nr, kb, nb, q, p, j, got, want)
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
