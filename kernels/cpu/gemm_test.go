@@ -162,7 +162,8 @@ func (tc sgemmCase) run(t *testing.T, rng *rand.Rand) {
 // sgemmShapes covers empty, tiny, odd and tile-straddling sizes, a depth that
 // splits into several blocks, and products big enough to run in parallel
 // (split by rows when N is narrow, by depth when K dwarfs M and N, by
-// columns otherwise).
+// columns otherwise), and a transposed A whose stride makes the driver copy
+// its tiles (M = 256).
 var sgemmShapes = [][3]int{
 	{0, 5, 7}, {5, 0, 7}, {5, 7, 0}, {0, 0, 0},
 	{1, 1, 1}, {1, 7, 3}, {7, 1, 3}, {2, 2, 2}, {2, 3, 1},
@@ -170,6 +171,7 @@ var sgemmShapes = [][3]int{
 	{33, 65, 7}, {65, 33, 129}, {24, 64, 400}, {25, 31, 780},
 	{129, 7, 11}, {1025, 6, 25}, {6, 1025, 9}, {3, 5, 1025},
 	{100, 70, 129}, {40, 300, 20}, {7, 20, 1200}, {20, 7, 1100},
+	{256, 40, 70},
 }
 
 func sgemmForEachKernel(t *testing.T, fn func(t *testing.T)) {
