@@ -27,6 +27,16 @@ type sgemmKernel struct {
 	mr, nr int
 	fn     func(kc int, a []float32, rsa, csa int, bp []float32, c []float32, ldc int, alpha, beta float32, rows, cols int)
 	narrow *sgemmKernel // if set, used instead when n ≤ narrow.nr
+	kc     int          // depth of a block when not sgemmKcMax (0)
+}
+
+// depth is the kernel's block depth: the A tile of mr×depth floats stays in
+// L1 while the kernel sweeps the block's panels.
+func (k *sgemmKernel) depth() int {
+	if k.kc > 0 {
+		return k.kc
+	}
+	return sgemmKcMax
 }
 
 const (
@@ -67,14 +77,14 @@ func sgemmSerial(kern *sgemmKernel, ws *sgemmWork, transA, transB bool, m, n, k 
 	if transA {
 		rsa, csa = 1, lda
 	}
-	kc := sgemmBlock(k, sgemmKcMax, 1)
+	kc := sgemmBlock(k, kern.depth(), 1)
 	nc := sgemmBlock(n, max(nr, sgemmBBudget/kc/nr*nr), nr)
 	mFull := m / mr * mr // rows covered by whole tiles; the rest is packed
 	// A transposed A's depth steps are lda apart: when that stride crowds
 	// the tile into a few L1 sets (lda = 512 features: two sets of eight
 	// lines for a tile of hundreds) the tile evicts itself on every panel,
 	// so each tile is copied once per depth block instead.
-	if transA && n > nr && sgemmFewSets(lda) {
+	if transA && n >= 8*nr && sgemmFewSets(lda) {
 		mFull = 0
 	}
 	ws.bp = sgemmGrow(ws.bp, kc*nc)
