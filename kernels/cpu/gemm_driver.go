@@ -27,6 +27,16 @@ type sgemmKernel struct {
 	mr, nr int
 	fn     func(kc int, a []float32, rsa, csa int, bp []float32, c []float32, ldc int, alpha, beta float32, rows, cols int)
 	narrow *sgemmKernel // if set, used instead when n ≤ narrow.nr
+	kc     int          // depth of a block when not sgemmKcMax (0)
+}
+
+// depth is the kernel's block depth: the A tile of mr×depth floats stays in
+// L1 while the kernel sweeps the block's panels.
+func (k *sgemmKernel) depth() int {
+	if k.kc > 0 {
+		return k.kc
+	}
+	return sgemmKcMax
 }
 
 const (
@@ -67,9 +77,16 @@ func sgemmSerial(kern *sgemmKernel, ws *sgemmWork, transA, transB bool, m, n, k 
 	if transA {
 		rsa, csa = 1, lda
 	}
-	kc := sgemmBlock(k, sgemmKcMax, 1)
+	kc := sgemmBlock(k, kern.depth(), 1)
 	nc := sgemmBlock(n, max(nr, sgemmBBudget/kc/nr*nr), nr)
 	mFull := m / mr * mr // rows covered by whole tiles; the rest is packed
+	// A transposed A's depth steps are lda apart: when that stride crowds
+	// the tile into a few L1 sets (lda = 512 features: two sets of eight
+	// lines for a tile of hundreds) the tile evicts itself on every panel,
+	// so each tile is copied once per depth block instead.
+	if transA && n >= 8*nr && sgemmFewSets(lda) {
+		mFull = 0
+	}
 	ws.bp = sgemmGrow(ws.bp, kc*nc)
 	ws.ap = sgemmGrow(ws.ap, kc*mr)
 
@@ -82,12 +99,10 @@ func sgemmSerial(kern *sgemmKernel, ws *sgemmWork, transA, transB bool, m, n, k 
 				bet = 1 // later depth blocks accumulate onto the first
 			}
 			sgemmPackB(transB, kb, nb, nr, b, ldb, pc, jc, ws.bp)
-			if mFull < m {
-				sgemmPackA(m-mFull, kb, mr, a, rsa, csa, mFull, pc, ws.ap)
-			}
 			for ir := 0; ir < m; ir += mr {
 				ar, ars, acs := a[min(ir*rsa+pc*csa, len(a)):], rsa, csa
 				if ir >= mFull {
+					sgemmPackA(min(mr, m-ir), kb, mr, a, rsa, csa, ir, pc, ws.ap)
 					ar, ars, acs = ws.ap, 1, mr
 				}
 				rows := min(mr, m-ir)
@@ -103,3 +118,8 @@ func sgemmSerial(kern *sgemmKernel, ws *sgemmWork, transA, transB bool, m, n, k 
 // sgemmActive is the kernel Sgemm uses: the first (fastest) available one.
 // Tests switch it to check every kernel on the same cases.
 var sgemmActive = sgemmKernels[0]
+
+// sgemmFewSets says whether rows lda floats apart fall into at most four
+// sets of a 32 KiB 8-way L1 (64 sets of 64-byte lines): the stride is a
+// multiple of 1 KiB.
+func sgemmFewSets(lda int) bool { return lda > 0 && (4*lda)%1024 == 0 }

@@ -18,3 +18,6 @@ func sgemmSplitReady() bool { return false }
 func sgemmSplitTile(kc int, a0, a3, bp, c []float32, ldc, rows, cols int) {
 	panic("cpu: sgemmSplitTile without assembly")
 }
+
+// sgemmPackBT16 has no vector transpose here: the caller packs every depth.
+func sgemmPackBT16(kb int, b []float32, ldb int, dst []float32, ldd int) int { return 0 }

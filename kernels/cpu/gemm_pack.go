@@ -37,6 +37,24 @@ func sgemmPackB(transB bool, kb, nb, nr int, b []float32, ldb, pc, jc int, dst [
 		panel := dst[q*kb*nr : (q+1)*kb*nr]
 		col := jc + q*nr
 		// B is n×k: column j of op(B) is a contiguous run of row j of B.
+		// Whole 16-column groups of a full panel go through the vector
+		// transpose, eight depths at a time; what it leaves (the last
+		// kb mod 8 depths, a partial panel) takes the loop below.
+		p0 := 0
+		if w == nr && nr%16 == 0 {
+			for g := 0; g < nr; g += 16 {
+				p0 = sgemmPackBT16(kb, b[(col+g)*ldb+pc:], ldb, panel[g:], nr)
+			}
+		}
+		if p0 > 0 {
+			for j := 0; j < w; j++ {
+				s := b[(col+j)*ldb+pc:][:kb]
+				for p := p0; p < kb; p++ {
+					panel[p*nr+j] = s[p]
+				}
+			}
+			continue
+		}
 		// Four columns at a time halve the loop overhead of the transpose.
 		j := 0
 		for ; j+4 <= w; j += 4 {

@@ -162,7 +162,8 @@ func (tc sgemmCase) run(t *testing.T, rng *rand.Rand) {
 // sgemmShapes covers empty, tiny, odd and tile-straddling sizes, a depth that
 // splits into several blocks, and products big enough to run in parallel
 // (split by rows when N is narrow, by depth when K dwarfs M and N, by
-// columns otherwise).
+// columns otherwise), and a transposed A whose stride makes the driver copy
+// its tiles (M = 256).
 var sgemmShapes = [][3]int{
 	{0, 5, 7}, {5, 0, 7}, {5, 7, 0}, {0, 0, 0},
 	{1, 1, 1}, {1, 7, 3}, {7, 1, 3}, {2, 2, 2}, {2, 3, 1},
@@ -170,6 +171,7 @@ var sgemmShapes = [][3]int{
 	{33, 65, 7}, {65, 33, 129}, {24, 64, 400}, {25, 31, 780},
 	{129, 7, 11}, {1025, 6, 25}, {6, 1025, 9}, {3, 5, 1025},
 	{100, 70, 129}, {40, 300, 20}, {7, 20, 1200}, {20, 7, 1100},
+	{256, 130, 70},
 }
 
 func sgemmForEachKernel(t *testing.T, fn func(t *testing.T)) {
@@ -323,6 +325,56 @@ func TestSgemmRowsB(t *testing.T) {
 					}
 					if d := math.Abs(float64(got) - want); d > 1e-6*mag+1e-6 {
 						t.Fatalf("m=%d n=%d k=%d: C[%d][%d] = %v, want %v (|Σ|a·b|| = %v)", m, n, k, i, j, got, want, mag)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestSgemmPackB checks the packed layout element by element on every path
+// (the vector transpose of a transposed B included): depths that are and
+// are not a multiple of 8, full and partial panels, both panel widths.
+func TestSgemmPackB(t *testing.T) {
+	forEachPath(t, func(t *testing.T, _ cpuPath) {
+		for _, transB := range []bool{false, true} {
+			for _, nr := range []int{16, 32} {
+				for _, kb := range []int{1, 7, 8, 9, 23, 262} {
+					for _, nb := range []int{5, 16, 32, 45} {
+						pc, jc := 3, 2
+						rows, cols := pc+kb+1, jc+nb+3 // B as op(B): k×n
+						ldb := cols
+						if transB {
+							rows, cols = cols, rows
+							ldb = cols + 2
+						}
+						b := make([]float32, rows*ldb)
+						for i := range b {
+							b[i] = float32(i) + 0.5
+						}
+						panels := (nb + nr - 1) / nr
+						dst := make([]float32, panels*kb*nr)
+						for i := range dst {
+							dst[i] = -1 // must all be overwritten
+						}
+						sgemmPackB(transB, kb, nb, nr, b, ldb, pc, jc, dst)
+						for q := range panels {
+							for p := range kb {
+								for j := range nr {
+									want := float32(0)
+									if col := q*nr + j; col < nb {
+										if transB {
+											want = b[(jc+col)*ldb+pc+p]
+										} else {
+											want = b[(pc+p)*ldb+jc+col]
+										}
+									}
+									if got := dst[q*kb*nr+p*nr+j]; got != want {
+										t.Fatalf("transB=%v nr=%d kb=%d nb=%d: panel %d depth %d column %d = %v, want %v", transB, nr, kb, nb, q, p, j, got, want)
+									}
+								}
+							}
+						}
 					}
 				}
 			}

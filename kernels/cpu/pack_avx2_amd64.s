@@ -1,0 +1,100 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// TRANSPOSE8 transposes the 8×8 block held in Y0..Y7 (row r in Yr) into
+// Y8..Y15 (column q in Y(8+q)), using Y0..Y7 as scratch.
+#define TRANSPOSE8 \
+	VUNPCKLPS Y1, Y0, Y8; \
+	VUNPCKHPS Y1, Y0, Y9; \
+	VUNPCKLPS Y3, Y2, Y10; \
+	VUNPCKHPS Y3, Y2, Y11; \
+	VUNPCKLPS Y5, Y4, Y12; \
+	VUNPCKHPS Y5, Y4, Y13; \
+	VUNPCKLPS Y7, Y6, Y14; \
+	VUNPCKHPS Y7, Y6, Y15; \
+	VSHUFPS $0x44, Y10, Y8, Y0; \
+	VSHUFPS $0xEE, Y10, Y8, Y1; \
+	VSHUFPS $0x44, Y11, Y9, Y2; \
+	VSHUFPS $0xEE, Y11, Y9, Y3; \
+	VSHUFPS $0x44, Y14, Y12, Y4; \
+	VSHUFPS $0xEE, Y14, Y12, Y5; \
+	VSHUFPS $0x44, Y15, Y13, Y6; \
+	VSHUFPS $0xEE, Y15, Y13, Y7; \
+	VPERM2F128 $0x20, Y4, Y0, Y8; \
+	VPERM2F128 $0x20, Y5, Y1, Y9; \
+	VPERM2F128 $0x20, Y6, Y2, Y10; \
+	VPERM2F128 $0x20, Y7, Y3, Y11; \
+	VPERM2F128 $0x31, Y4, Y0, Y12; \
+	VPERM2F128 $0x31, Y5, Y1, Y13; \
+	VPERM2F128 $0x31, Y6, Y2, Y14; \
+	VPERM2F128 $0x31, Y7, Y3, Y15
+
+// LOAD8 loads eight consecutive floats of the eight rows starting at base
+// (row stride R8 bytes; R9 = 3·R8, R11 = 5·R8, R12 = 6·R8, R13 = 7·R8).
+#define LOAD8(base) \
+	VMOVUPS (base), Y0; \
+	VMOVUPS (base)(R8*1), Y1; \
+	VMOVUPS (base)(R8*2), Y2; \
+	VMOVUPS (base)(R9*1), Y3; \
+	VMOVUPS (base)(R8*4), Y4; \
+	VMOVUPS (base)(R11*1), Y5; \
+	VMOVUPS (base)(R12*1), Y6; \
+	VMOVUPS (base)(R13*1), Y7
+
+// STORE8 stores columns Y8..Y15 as eight consecutive panel rows from off(DI)
+// (panel row stride R14 bytes).
+#define STORE8(off) \
+	MOVQ DI, AX; \
+	VMOVUPS Y8, off(AX); \
+	ADDQ R14, AX; \
+	VMOVUPS Y9, off(AX); \
+	ADDQ R14, AX; \
+	VMOVUPS Y10, off(AX); \
+	ADDQ R14, AX; \
+	VMOVUPS Y11, off(AX); \
+	ADDQ R14, AX; \
+	VMOVUPS Y12, off(AX); \
+	ADDQ R14, AX; \
+	VMOVUPS Y13, off(AX); \
+	ADDQ R14, AX; \
+	VMOVUPS Y14, off(AX); \
+	ADDQ R14, AX; \
+	VMOVUPS Y15, off(AX)
+
+// func sgemmPackBTAVX2(blocks int, src *float32, lds int, dst *float32, ldd int)
+//
+// Transposes 16 rows of src (row stride lds floats) into 16 columns of a
+// packed panel (row stride ldd floats): dst[p·ldd + j] = src[j·lds + p] for
+// j < 16 and p < 8·blocks, eight depths at a time, as two 8×8 blocks.
+TEXT ·sgemmPackBTAVX2(SB), NOSPLIT, $0-40
+	MOVQ blocks+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ lds+16(FP), R8
+	SHLQ $2, R8
+	MOVQ dst+24(FP), DI
+	MOVQ ldd+32(FP), R14
+	SHLQ $2, R14
+	LEAQ (R8)(R8*2), R9
+	LEAQ (R8)(R8*4), R11
+	LEAQ (R9)(R9*1), R12
+	LEAQ (R12)(R8*1), R13
+	LEAQ (SI)(R8*8), R10 // rows 8-15
+	MOVQ R14, BX
+	SHLQ $3, BX          // eight panel rows
+
+loop:
+	LOAD8(SI)
+	TRANSPOSE8
+	STORE8(0)
+	LOAD8(R10)
+	TRANSPOSE8
+	STORE8(32)
+	ADDQ $32, SI
+	ADDQ $32, R10
+	ADDQ BX, DI
+	DECQ CX
+	JNZ  loop
+
+	VZEROUPPER
+	RET
