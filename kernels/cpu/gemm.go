@@ -13,9 +13,11 @@ package cpu
 // reads A(r, p) at a[r·rsa + p·csa], which is (rsa, csa) = (lda, 1) for plain
 // A and (1, lda) for transposed A. Skipping the A copy matters for the tall,
 // narrow im2col products (M = 100352, N = 6..64), where A is read exactly once
-// and copying it would cost as much as the arithmetic. Only the last, partial
-// row tile is copied into a zero-padded mr×kc buffer, so the kernel never
-// reads past the rows of A that exist.
+// and copying it would cost as much as the arithmetic. The last, partial row
+// tile is copied into a zero-padded mr×kc buffer, so the kernel never reads
+// past the rows of A that exist; so is every tile of a transposed A whose
+// stride would crowd it into a few L1 sets (sgemmFewSets), when enough
+// panels read it to pay for the copy.
 //
 // Blocking (gemm_driver.go): an mr×kc tile of A stays in L1 while the kernel
 // sweeps it across a packed kc×nc block of B that stays in L2.
