@@ -34,6 +34,7 @@ type Executable struct {
 	prog  *kernels.Program
 	arena []float32
 	steps []step
+	pairs []*stepPair // pairs[i]: instructions i and i+1 run side by side (pair.go)
 }
 
 // arenaAlign is the alignment of the arena's first element, in bytes: a cache
@@ -64,6 +65,7 @@ func (Backend) Load(p *kernels.Program) (kernels.Executable, error) {
 		}
 		x.steps[i] = s
 	}
+	x.pairs = pairSteps(p, x.steps)
 	return x, nil
 }
 
@@ -161,6 +163,17 @@ func (x *Executable) Run(seg kernels.Segment) error {
 		return fmt.Errorf("cpu: segment [%d, %d) outside the program's %d instructions", seg.Start, seg.End, len(x.steps))
 	}
 	for i := seg.Start; i < seg.End; i++ {
+		if p := x.pairs[i]; p != nil && i+1 < seg.End && Workers() > 1 {
+			parallelFor(2, 1, p.body)
+			if p.ea != nil {
+				return x.instrErr(i, p.ea)
+			}
+			if p.eb != nil {
+				return x.instrErr(i+1, p.eb)
+			}
+			i++
+			continue
+		}
 		if err := x.steps[i](); err != nil {
 			return x.instrErr(i, err)
 		}
@@ -176,7 +189,7 @@ func (x *Executable) ArenaBytes() int64 { return 4 * int64(x.prog.ArenaLen) }
 
 // Close drops the arena; later calls fail.
 func (x *Executable) Close() error {
-	x.arena, x.steps = nil, nil
+	x.arena, x.steps, x.pairs = nil, nil, nil
 	return nil
 }
 
