@@ -79,7 +79,11 @@ func (j *sgemmJob) split(workers int) int {
 			j.parts[c] = sgemmGrow(j.parts[c], j.m*j.n)
 		}
 	case tn >= per || tn >= tm:
-		j.mode, j.units, j.chunk = sgemmByCols, tn, max(2, (tn+per-1)/per)
+		// Rounding the chunk down leaves a short last chunk rather than
+		// one chunk too few: 49 column tiles (784) in 7s made 7 chunks,
+		// 4 for one worker and 3 for the other; in 6s they make 8 and a
+		// single tile.
+		j.mode, j.units, j.chunk = sgemmByCols, tn, max(2, tn/per)
 	default:
 		j.mode, j.units, j.chunk = sgemmByRows, tm, max(8, (tm+per-1)/per)
 	}
