@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // run executes the command line args and returns the process exit code. Errors are
@@ -125,7 +126,20 @@ func maxArgs(n int) cobra.PositionalArgs {
 // noArgs is cobra.NoArgs as a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return usagef("%s takes no arguments, got %q", cmd.CommandPath(), args)
+		return usagef("%s takes no arguments, got %q%s", cmd.CommandPath(), args, optionalValueHint(cmd, args[0]))
 	}
 	return nil
+}
+
+// optionalValueHint explains the usual cause of a stray argument: it
+// followed a flag whose value is optional (`--serve 127.0.0.1:8080`), and
+// such a flag takes its value only after "=".
+func optionalValueHint(cmd *cobra.Command, arg string) string {
+	hint := ""
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if hint == "" && f.NoOptDefVal != "" && f.Value.String() == f.NoOptDefVal {
+			hint = fmt.Sprintf(" (--%s takes its value after '=': --%s=%s)", f.Name, f.Name, arg)
+		}
+	})
+	return hint
 }

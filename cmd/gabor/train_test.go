@@ -92,6 +92,7 @@ func TestTrainFlags(t *testing.T) {
 		{name: "negative limit", args: []string{"--limit", "-1"}, wantErr: "limit must be", wantCode: exitUsage},
 		{name: "synthetic read from a dir", args: []string{"--dataset", "synthetic", "--data", "/tmp/x"}, wantErr: "--data cannot be used with --dataset synthetic", wantCode: exitUsage},
 		{name: "positional argument", args: []string{"lenet"}, wantErr: "takes no arguments", wantCode: exitUsage},
+		{name: "serve address without =", args: []string{"--serve", "127.0.0.1:8089"}, wantErr: "--serve takes its value after '=': --serve=127.0.0.1:8089", wantCode: exitUsage},
 		{name: "resume with model", args: []string{"--resume", "runs/a", "--model", "mlp"}, wantErr: "--model cannot be combined", wantCode: exitUsage},
 		{name: "resume with lr and out", args: []string{"--resume", "runs/a", "--lr", "0.1", "--out", "runs/b"}, wantErr: "--lr, --out cannot be combined", wantCode: exitUsage},
 		{name: "resume with init-from", args: []string{"--resume", "runs/a", "--init-from", "w.bin"}, wantErr: "--init-from cannot be combined", wantCode: exitUsage},
