@@ -43,12 +43,7 @@ An existing file is kept and the new one written beside it unless --force.`,
 		Example: `  gabor curves runs/lenet-20260101-120000
   gabor curves runs/lenet-s1 runs/lenet-s2 runs/lenet-s3 --format pdf,png --preset paper
   gabor curves runs/mlp-a runs/lenet-b --x epoch --out figs --json`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usagef("%s needs at least one RUN_DIR", cmd.CommandPath())
-			}
-			return nil
-		},
+		Args: runDirArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Runs = args
 			if err := checkOneOf("x", opts.X, "step", "epoch"); err != nil {

@@ -50,12 +50,7 @@ unless --force.`,
 		Example: `  gabor report runs/lenet-20260101-120000
   gabor report runs/lenet-s1 runs/lenet-s2 runs/mlp-s1 --out reports
   gabor report runs/lenet-20260101-120000 --format svg --index 7 --json`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usagef("%s needs at least one RUN_DIR", cmd.CommandPath())
-			}
-			return nil
-		},
+		Args: runDirArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Runs = args
 			if opts.Index < 0 {

@@ -113,6 +113,14 @@ func helpOrUnknown(cmd *cobra.Command, args []string) error {
 	return usagef("%s", msg)
 }
 
+// runDirArgs asks for one or more RUN_DIR arguments (curves, report, serve).
+func runDirArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return usagef("%s needs at least one RUN_DIR", cmd.CommandPath())
+	}
+	return nil
+}
+
 // maxArgs is cobra.MaximumNArgs as a usage error.
 func maxArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {

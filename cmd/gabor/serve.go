@@ -46,12 +46,7 @@ when on the loopback interface. Ctrl-C stops it.
 The page of a run trained in this process is 'gabor train --serve'.`,
 		Example: `  gabor serve runs/lenet-20260101-120000
   gabor serve runs/lenet-s1 runs/lenet-s2 --addr 127.0.0.1:8080`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usagef("%s needs at least one RUN_DIR", cmd.CommandPath())
-			}
-			return nil
-		},
+		Args: runDirArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Runs = args
 			if opts.Index < 0 {
