@@ -67,15 +67,3 @@ func ImageActivations(f *Forward, ds *data.Dataset, index int) ([]LayerActivatio
 	}
 	return out, nil
 }
-
-// Argmax is the index of the largest value (the first on ties; NaN never
-// wins), e.g. the predicted class of a row of logits.
-func Argmax(v []float32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
-}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gaborlab/gabor/figure"
+	"github.com/gaborlab/gabor/kernels"
 )
 
 // Activation-figure normalizations: one scale for all maps of a layer, or
@@ -311,7 +312,7 @@ func drawStrip(fig *figure.Figure, a LayerActivation, x0, y0 float64, o Activati
 	}
 	if names != nil {
 		p := LogitProbs(a.V)
-		best := Argmax(a.V)
+		best := kernels.Argmax(a.V)
 		for i, s := range names {
 			cx := x0 + 1 + float64(i)*cellW + cellW/2
 			ty := y0 + 1 + actStripH + 2 + actAsc

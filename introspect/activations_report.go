@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/gaborlab/gabor/figure"
+	"github.com/gaborlab/gabor/kernels"
 	"github.com/gaborlab/gabor/runs"
 )
 
@@ -129,7 +130,7 @@ func RenderActivations(path string, o ActivationsOptions) (*ActivationsResult, e
 	last := all[len(all)-1]
 	var names []string
 	if f.Computable(last.Layer.Name) {
-		res.Predicted = Argmax(last.V)
+		res.Predicted = kernels.Argmax(last.V)
 		res.PredictedName = className(ds.ClassNames, res.Predicted)
 		names = ds.ClassNames
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gaborlab/gabor/data"
 	"github.com/gaborlab/gabor/figure"
+	"github.com/gaborlab/gabor/kernels"
 	"github.com/gaborlab/gabor/runs"
 )
 
@@ -129,7 +130,7 @@ func ComputeConfusion(checkpoint string, ds *data.Dataset, device string) (*Conf
 	labels, preds := make([]int, ds.Test.N), make([]int, ds.Test.N)
 	for i := range labels {
 		labels[i] = int(ds.Test.Labels[i])
-		preds[i] = Argmax(v[i*classes : (i+1)*classes])
+		preds[i] = kernels.Argmax(v[i*classes : (i+1)*classes])
 	}
 	return ConfusionOf(labels, preds, classes, ds.ClassNames)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/gaborlab/gabor/data"
 	"github.com/gaborlab/gabor/figure"
 	"github.com/gaborlab/gabor/introspect"
+	"github.com/gaborlab/gabor/kernels"
 	"github.com/gaborlab/gabor/runs"
 	"github.com/gaborlab/gabor/train"
 )
@@ -394,7 +395,7 @@ func (a *activationDrawer) draw(run, ck string, index int, device string) (Activ
 		return ActivationsInfo{}, err
 	}
 	label := int(a.ds.Test.Labels[index])
-	pred := introspect.Argmax(acts[len(acts)-1].V)
+	pred := kernels.Argmax(acts[len(acts)-1].V)
 	fig, err := introspect.ActivationFigure(acts, introspect.ActivationFigureOptions{ClassNames: a.ds.ClassNames})
 	if err != nil {
 		return ActivationsInfo{}, err
