@@ -116,6 +116,10 @@ func isPointwise(a *kernels.ConvArgs) bool {
 
 // conv2dFwd computes y = act(conv(x, w) + bias); bias is nil when !a.Bias.
 func conv2dFwd(a kernels.ConvArgs, x, w, bias, y []float32) {
+	if convWinograd(&a) {
+		conv2dFwdWinograd(a, x, w, bias, y)
+		return
+	}
 	if convDirect(&a) {
 		conv2dFwdDirect(a, x, w, bias, y)
 		return

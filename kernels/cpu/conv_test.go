@@ -39,6 +39,10 @@ func convCases(short bool) []kernels.ConvArgs {
 	add(convArgs(3, 6, 14, 14, 16, 5, 5, 1, 0, 1)) // lenet conv2
 	add(convArgs(2, 3, 14, 14, 5, 3, 3, 1, 1, 1))  // convnet-like, grouped GEMM
 	add(convArgs(2, 48, 6, 6, 13, 3, 3, 1, 1, 1))  // depth 432: two depth blocks
+	add(convArgs(2, 32, 28, 28, 32, 3, 3, 1, 1, 1)) // convnet conv2: two octets a row of tiles, the second masked
+	add(convArgs(3, 17, 14, 14, 20, 3, 3, 1, 1, 1)) // convnet-like 14×14: images padded in pairs
+	add(convArgs(1, 4, 9, 35, 7, 3, 3, 1, 0, 1))    // unpadded, odd output height, a third octet of one tile
+	add(convArgs(2, 2, 5, 5, 3, 3, 3, 1, 2, 1))     // padding 2: the flipped data pass has none
 	add(convArgs(3, 3, 7, 7, 4, 1, 1, 1, 0, 1))    // pointwise
 	add(convArgs(1, 3, 28, 28, 2, 1, 1, 1, 0, 1))  // pointwise, one image per GEMM
 	add(convArgs(1, 1, 1, 1, 1, 1, 1, 1, 0, 1))    // a single pixel
@@ -57,7 +61,7 @@ func convCases(short bool) []kernels.ConvArgs {
 	if short {
 		sample = 16
 	}
-	for len(cases) < 11+sample {
+	for len(cases) < 15+sample {
 		hw := []int{1, 7, 28, 33}
 		r := pick(1, 3, 5)
 		add(convArgs(pick(1, 3), pick(1, 3), pick(hw...), pick(hw...), pick(1, 2, 5), r, r, pick(1, 2), pick(0, 1, 2), pick(1, 2)))
@@ -90,7 +94,7 @@ func convPaths(t *testing.T, fn func(t *testing.T)) {
 		for _, p := range []struct {
 			name string
 			path int
-		}{{"auto", convPathAuto}, {"cols", convPathCols}, {"wide", convPathWide}, {"direct", convPathDirect}} {
+		}{{"auto", convPathAuto}, {"cols", convPathCols}, {"wide", convPathWide}, {"direct", convPathDirect}, {"winograd", convPathWinograd}} {
 			convPath = p.path
 			t.Run(p.name, fn)
 		}

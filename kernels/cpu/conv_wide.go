@@ -30,6 +30,9 @@ const (
 	convPathCols   // never wide
 	convPathWide   // wide wherever it applies (stride 1, not pointwise)
 	convPathDirect // the direct forward wherever it applies, wide elsewhere
+	// Winograd F(2×2, 3×3) for the forward and backward data passes wherever
+	// it applies (conv_winograd.go), the automatic choice elsewhere
+	convPathWinograd
 )
 
 // convWideApplies: the wide path computes stride-1 correlations only, and a
@@ -86,7 +89,7 @@ func widePad(a *kernels.ConvArgs, geo wideGeom, x, pad []float32, g int) {
 	for p := 0; p < g*a.C; p++ {
 		dst := pad[p*geo.plane : (p+1)*geo.plane]
 		src := x[p*a.H*a.W : (p+1)*a.H*a.W]
-		if a.PadH == 0 && a.PadW == 0 {
+		if geo.wp == a.W && geo.hp == a.H {
 			copy(dst, src)
 			continue
 		}
