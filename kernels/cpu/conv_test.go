@@ -35,21 +35,21 @@ func convCases(short bool) []kernels.ConvArgs {
 			cases = append(cases, a)
 		}
 	}
-	add(convArgs(3, 1, 28, 28, 6, 5, 5, 1, 2, 1))  // lenet conv1
-	add(convArgs(3, 6, 14, 14, 16, 5, 5, 1, 0, 1)) // lenet conv2
-	add(convArgs(2, 3, 14, 14, 5, 3, 3, 1, 1, 1))  // convnet-like, grouped GEMM
-	add(convArgs(2, 48, 6, 6, 13, 3, 3, 1, 1, 1))  // depth 432: two depth blocks
+	add(convArgs(3, 1, 28, 28, 6, 5, 5, 1, 2, 1))   // lenet conv1
+	add(convArgs(3, 6, 14, 14, 16, 5, 5, 1, 0, 1))  // lenet conv2
+	add(convArgs(2, 3, 14, 14, 5, 3, 3, 1, 1, 1))   // convnet-like, grouped GEMM
+	add(convArgs(2, 48, 6, 6, 13, 3, 3, 1, 1, 1))   // depth 432: two depth blocks
 	add(convArgs(2, 32, 28, 28, 32, 3, 3, 1, 1, 1)) // convnet conv2: two octets a row of tiles, the second masked
 	add(convArgs(3, 17, 14, 14, 20, 3, 3, 1, 1, 1)) // convnet-like 14×14: images padded in pairs
 	add(convArgs(1, 4, 9, 35, 7, 3, 3, 1, 0, 1))    // unpadded, odd output height, a third octet of one tile
 	add(convArgs(2, 2, 5, 5, 3, 3, 3, 1, 2, 1))     // padding 2: the flipped data pass has none
-	add(convArgs(3, 3, 7, 7, 4, 1, 1, 1, 0, 1))    // pointwise
-	add(convArgs(1, 3, 28, 28, 2, 1, 1, 1, 0, 1))  // pointwise, one image per GEMM
-	add(convArgs(1, 1, 1, 1, 1, 1, 1, 1, 0, 1))    // a single pixel
-	add(convArgs(3, 3, 1, 1, 2, 3, 3, 1, 1, 1))    // 1×1 image, 3×3 filter in padding
-	add(convArgs(1, 1, 1, 1, 3, 5, 5, 2, 2, 1))    // only the centre tap sees the image
-	add(convArgs(3, 1, 33, 33, 3, 3, 3, 2, 1, 2))  // stride and dilation
-	add(convArgs(1, 3, 7, 7, 2, 5, 5, 1, 2, 2))    // dilation wider than the image + padding
+	add(convArgs(3, 3, 7, 7, 4, 1, 1, 1, 0, 1))     // pointwise
+	add(convArgs(1, 3, 28, 28, 2, 1, 1, 1, 0, 1))   // pointwise, one image per GEMM
+	add(convArgs(1, 1, 1, 1, 1, 1, 1, 1, 0, 1))     // a single pixel
+	add(convArgs(3, 3, 1, 1, 2, 3, 3, 1, 1, 1))     // 1×1 image, 3×3 filter in padding
+	add(convArgs(1, 1, 1, 1, 3, 5, 5, 2, 2, 1))     // only the centre tap sees the image
+	add(convArgs(3, 1, 33, 33, 3, 3, 3, 2, 1, 2))   // stride and dilation
+	add(convArgs(1, 3, 7, 7, 2, 5, 5, 1, 2, 2))     // dilation wider than the image + padding
 	a, ok := convArgs(3, 3, 33, 7, 3, 3, 5, 2, 1, 1)
 	a.StrideW, a.PadH, a.DilW = 1, 2, 2 // every parameter different along H and W
 	a.OH, a.OW = kernels.ConvOut(a.H, a.R, a.StrideH, a.PadH, a.DilH), kernels.ConvOut(a.W, a.S, a.StrideW, a.PadW, a.DilW)
