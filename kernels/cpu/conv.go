@@ -38,7 +38,10 @@ import (
 // With AVX-512, stride-1 layers mostly skip cols altogether: the forward and
 // backward data GEMMs read the padded image in place (conv_direct.go), and
 // one-channel layers get their filter gradient as dot products
-// (conv_taps.go).
+// (conv_taps.go). On the AVX2 path, 3×3 stride-1 layers of 16 or more
+// channels take Winograd's F(2×2, 3×3) for the forward and backward data
+// passes instead (conv_winograd.go): 2.25× fewer multiplications, and
+// 1.5–1.7× faster than the direct path on the convnet's layers.
 //
 // Work split: the batch is cut into at most Workers() contiguous chunks run
 // by parallelFor; each chunk owns a scratch (cols and the gathered block)

@@ -136,3 +136,41 @@ func benchLeNetConvPoolStep(b *testing.B) {
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*468, "s/epoch")
 }
+
+// BenchmarkConv2DWinograd compares the direct and the Winograd F(2×2, 3×3)
+// forward and backward data passes on the convnet's 3×3 layers (the active
+// path; Winograd needs AVX2).
+func BenchmarkConv2DWinograd(b *testing.B) {
+	if !winoReady() {
+		b.Skip("no Winograd kernels on this path")
+	}
+	defer func() { convPath = convPathAuto }()
+	for _, l := range benchConvLayers[3:] {
+		a, _ := convArgs(128, l.c, l.h, l.h, l.k, l.r, l.r, 1, l.pad, 1)
+		a.Bias, a.Act = true, kernels.ActReLU
+		rng := rand.New(rand.NewPCG(1, 1))
+		x := cpRand(rng, a.N*a.C*a.H*a.W).s
+		w := cpRand(rng, a.K*a.C*a.R*a.S).s
+		y := cpRand(rng, a.N*a.K*a.OH*a.OW).s
+		bias := make([]float32, a.K)
+		for _, pass := range []string{"fwd", "bwd_data"} {
+			for _, p := range []struct {
+				name string
+				path int
+			}{{"direct", convPathDirect}, {"winograd", convPathWinograd}} {
+				b.Run(fmt.Sprintf("%s/N=%d,C=%d,H=%d,K=%d/%s", pass, a.N, a.C, a.H, a.K, p.name), func(b *testing.B) {
+					convPath = p.path
+					for b.Loop() {
+						if pass == "fwd" {
+							conv2dFwd(a, x, w, bias, y)
+						} else {
+							conv2dBwdData(a, y, w, x)
+						}
+					}
+					flops := 2 * float64(a.N*a.K*a.OH*a.OW*a.C*a.R*a.S)
+					b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
+		}
+	}
+}
