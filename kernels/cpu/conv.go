@@ -41,7 +41,9 @@ import (
 // (conv_taps.go). On the AVX2 path, 3×3 stride-1 layers of 16 or more
 // channels take Winograd's F(2×2, 3×3) for the forward and backward data
 // passes instead (conv_winograd.go): 2.25× fewer multiplications, and
-// 1.5–1.7× faster than the direct path on the convnet's layers.
+// 1.5–1.7× faster than the direct path on the convnet's layers; those of
+// 64 or more output channels take it for the filter gradient too
+// (conv_winograd_filter.go).
 //
 // Work split: the batch is cut into at most Workers() contiguous chunks run
 // by parallelFor; each chunk owns a scratch (cols and the gathered block)
@@ -57,6 +59,7 @@ type convScratch struct {
 	dw   []float32 // a partial filter gradient dWᵀ [CRS, K] (backward filter)
 	pad  []float32 // padded planes of the wide path (conv_wide.go)
 	off  []int     // B row offsets of the direct path (conv_direct.go)
+	z    []float32 // the Winograd filter gradient's transformed sums (conv_winograd_filter.go)
 }
 
 var convScratchFree struct {

@@ -138,8 +138,8 @@ func benchLeNetConvPoolStep(b *testing.B) {
 }
 
 // BenchmarkConv2DWinograd compares the direct and the Winograd F(2×2, 3×3)
-// forward and backward data passes on the convnet's 3×3 layers (the active
-// path; Winograd needs AVX2).
+// forward, backward data and filter passes on the convnet's 3×3 layers (the
+// active path; Winograd needs AVX2).
 func BenchmarkConv2DWinograd(b *testing.B) {
 	if !winoReady() {
 		b.Skip("no Winograd kernels on this path")
@@ -152,8 +152,8 @@ func BenchmarkConv2DWinograd(b *testing.B) {
 		x := cpRand(rng, a.N*a.C*a.H*a.W).s
 		w := cpRand(rng, a.K*a.C*a.R*a.S).s
 		y := cpRand(rng, a.N*a.K*a.OH*a.OW).s
-		bias := make([]float32, a.K)
-		for _, pass := range []string{"fwd", "bwd_data"} {
+		bias, dw := make([]float32, a.K), make([]float32, len(w))
+		for _, pass := range []string{"fwd", "bwd_data", "bwd_filter"} {
 			for _, p := range []struct {
 				name string
 				path int
@@ -161,10 +161,13 @@ func BenchmarkConv2DWinograd(b *testing.B) {
 				b.Run(fmt.Sprintf("%s/N=%d,C=%d,H=%d,K=%d/%s", pass, a.N, a.C, a.H, a.K, p.name), func(b *testing.B) {
 					convPath = p.path
 					for b.Loop() {
-						if pass == "fwd" {
+						switch pass {
+						case "fwd":
 							conv2dFwd(a, x, w, bias, y)
-						} else {
+						case "bwd_data":
 							conv2dBwdData(a, y, w, x)
+						default:
+							conv2dBwdFilter(a, x, y, dw)
 						}
 					}
 					flops := 2 * float64(a.N*a.K*a.OH*a.OW*a.C*a.R*a.S)

@@ -87,7 +87,9 @@ func conv2dBwdFilter(a kernels.ConvArgs, x, dy, dw []float32) {
 	}
 	j.conv, j.s[0], j.s[1] = a, x, dy
 	j.body = conv2dBwdFilterChunk
-	if convTapsFilter(&a) {
+	if convWinogradFilter(&a) {
+		j.body = conv2dBwdFilterWinoChunk
+	} else if convTapsFilter(&a) {
 		j.body = conv2dBwdFilterTapsChunk
 	} else if convRowsFilter(&a) {
 		j.body = conv2dBwdFilterRowsChunk

@@ -39,6 +39,12 @@ import (
 // back while V and M are in L2; the batch is split among the workers as in
 // the other convolutions, and the backward data pass, itself a stride-1
 // correlation (conv_direct.go), runs the same code with the flipped filters.
+// The filter gradient is the adjoint of these steps (conv_winograd_filter.go).
+//
+// A non-finite input spreads further than in the direct convolution: the
+// transforms add it into every point of the tiles whose patches hold it,
+// where ∞ − ∞ makes NaN, so outputs next to an ∞ can be NaN rather than ∞
+// or finite. Training has diverged by then either way.
 //
 // Rounding: the transforms add at most four values at a time and G's ½ are
 // exact, so the result stays within the conv family's tolerance of the
@@ -56,10 +62,17 @@ var winoOctets = 2
 // least 16 input and output channels (below that the GEMMs are too
 // shallow to pay for the transforms).
 func convWinograd(a *kernels.ConvArgs) bool {
-	if a.R != 3 || a.S != 3 || a.StrideH != 1 || a.StrideW != 1 || a.DilH != 1 || a.DilW != 1 ||
-		(a.Act != kernels.ActNone && a.Act != kernels.ActReLU) || !winoReady() {
-		return false
-	}
+	return winoApplies(a) && (a.Act == kernels.ActNone || a.Act == kernels.ActReLU) && winoChosen(a)
+}
+
+// winoApplies: the shapes F(2×2, 3×3) computes, and its kernels are here.
+func winoApplies(a *kernels.ConvArgs) bool {
+	return a.R == 3 && a.S == 3 && a.StrideH == 1 && a.StrideW == 1 && a.DilH == 1 && a.DilW == 1 && winoReady()
+}
+
+// winoChosen is the choice of the path: forced by convPath, or by default
+// on the AVX2 path for at least 16 channels in and out.
+func winoChosen(a *kernels.ConvArgs) bool {
 	switch convPath {
 	case convPathWinograd:
 		return true
@@ -205,11 +218,11 @@ func winoChunk(j *cpJob, lo, hi int) {
 			for ob := 0; ob < nb; ob++ {
 				n, ty, xo := winoOctet(&geo, o0+ob)
 				src := sc.pad[n*a.C*geo.pad.plane+2*ty*geo.pad.wp+16*xo:]
-				winoIn(src, geo.pad.wp, geo.pad.plane, a.C, sc.cols[(ob/2)*a.C*16+(ob%2)*8:], xi)
+				winoIn(src, geo.pad.wp, geo.pad.plane, a.C, sc.cols[(ob/2)*a.C*16+(ob%2)*8:], 16, xi)
 			}
 			ldm := 16 * panels
 			for q := 0; q < 16; q++ {
-				winoGemm(a.C, geo.kp, panels, u[q*geo.kp*a.C:], sc.cols[q*xi:], sc.blk[q*geo.kp*ldm:], ldm)
+				winoGemm(a.C, geo.kp, panels, u[q*geo.kp*a.C:], a.C, sc.cols[q*xi:], sc.blk[q*geo.kp*ldm:], ldm, false)
 			}
 			for ob := 0; ob < nb; ob++ {
 				n, ty, xo := winoOctet(&geo, o0+ob)

@@ -35,13 +35,13 @@
 	VMOVUPS C, (p)(R10*2); \
 	VMOVUPS D, (p)(R12*1)
 
-// func winoInAVX2(src *float32, wp, plane, c int, dst *float32, xi int)
+// func winoInAVX2(src *float32, wp, plane, c int, dst *float32, cs, xi int)
 //
 // V = Bᵀ·d·B for eight tiles and c channels. src is the top-left corner of
 // the first tile's patch in channel 0; row stride wp, channel stride plane
-// (floats). dst receives channel ch, ξ = 4i+j at dst + ch·16 + ξ·xi floats
-// (eight floats each: half of a packed 16-column GEMM panel).
-TEXT ·winoInAVX2(SB), NOSPLIT, $0-48
+// (floats). dst receives channel ch, ξ = 4i+j at dst + ch·cs + ξ·xi floats
+// (eight floats each: half of a packed 16-column GEMM panel when cs is 16).
+TEXT ·winoInAVX2(SB), NOSPLIT, $0-56
 	MOVQ src+0(FP), SI
 	MOVQ wp+8(FP), R8
 	SHLQ $2, R8
@@ -49,7 +49,9 @@ TEXT ·winoInAVX2(SB), NOSPLIT, $0-48
 	SHLQ $2, R9
 	MOVQ c+24(FP), CX
 	MOVQ dst+32(FP), DI
-	MOVQ xi+40(FP), R10
+	MOVQ cs+40(FP), R14
+	SHLQ $2, R14
+	MOVQ xi+48(FP), R10
 	SHLQ $2, R10
 	LEAQ (R10)(R10*2), R12
 	MOVQ R10, R11
@@ -96,7 +98,7 @@ inchan:
 	STORE4(BX, Y8, Y9, Y10, Y11)
 
 	ADDQ R9, SI
-	ADDQ $64, DI
+	ADDQ R14, DI
 	DECQ CX
 	JNZ  inchan
 
@@ -286,12 +288,12 @@ outdone:
 	VZEROUPPER
 	RET
 
-// func winoGemm4AVX2(kc int, a *float32, lda int, b *float32, c *float32, ldc int)
+// func winoGemm4AVX2(kc int, a *float32, lda int, b *float32, c *float32, ldc, acc int)
 //
-// A 4×16 tile of C = A·B, overwritten, for row counts that are not a
-// multiple of the 6×16 kernel's: A row-major (row stride lda), B a packed
-// 16-column panel (row p at b + 64·p).
-TEXT ·winoGemm4AVX2(SB), NOSPLIT, $0-48
+// A 4×16 tile of C = A·B (C += A·B when acc ≠ 0), for row counts that are
+// not a multiple of the 6×16 kernel's: A row-major (row stride lda), B a
+// packed 16-column panel (row p at b + 64·p).
+TEXT ·winoGemm4AVX2(SB), NOSPLIT, $0-56
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ lda+16(FP), R8
@@ -333,6 +335,23 @@ g4store:
 	MOVQ c+32(FP), R11
 	MOVQ ldc+40(FP), R12
 	SHLQ $2, R12
+	MOVQ acc+48(FP), AX
+	TESTQ AX, AX
+	JZ   g4put
+	MOVQ R11, BX
+	VADDPS (BX), Y0, Y0
+	VADDPS 32(BX), Y1, Y1
+	ADDQ R12, BX
+	VADDPS (BX), Y2, Y2
+	VADDPS 32(BX), Y3, Y3
+	ADDQ R12, BX
+	VADDPS (BX), Y4, Y4
+	VADDPS 32(BX), Y5, Y5
+	ADDQ R12, BX
+	VADDPS (BX), Y6, Y6
+	VADDPS 32(BX), Y7, Y7
+
+g4put:
 	VMOVUPS Y0, (R11)
 	VMOVUPS Y1, 32(R11)
 	ADDQ R12, R11
@@ -344,5 +363,112 @@ g4store:
 	ADDQ R12, R11
 	VMOVUPS Y6, (R11)
 	VMOVUPS Y7, 32(R11)
+	VZEROUPPER
+	RET
+
+// func winoDyAVX2(src *float32, ow, plane, k int, dst *float32, cs, xi, rows int, mask *int32)
+//
+// X = A·dy·Aᵀ for eight tiles and k channels, the filter gradient's
+// transform of the output gradient: src is the top-left output of the first
+// tile in channel 0 of dy (row stride ow, channel stride plane, floats);
+// the 2×2 gradients of the eight tiles are the 16 floats of two rows, of
+// which only the first row is read when rows is 1 and, when mask is not
+// nil, only the columns whose mask (16 int32) is −1; the others count as
+// zero. dst receives channel ch, ξ = 4i+j at dst + ch·cs + ξ·xi floats, in
+// the lane order of winoInAVX2.
+TEXT ·winoDyAVX2(SB), NOSPLIT, $0-72
+	MOVQ src+0(FP), SI
+	MOVQ ow+8(FP), R8
+	SHLQ $2, R8
+	MOVQ plane+16(FP), R9
+	SHLQ $2, R9
+	MOVQ k+24(FP), CX
+	MOVQ dst+32(FP), DI
+	MOVQ cs+40(FP), R14
+	SHLQ $2, R14
+	MOVQ xi+48(FP), R10
+	SHLQ $2, R10
+	MOVQ rows+56(FP), R13
+	MOVQ mask+64(FP), R15
+	LEAQ (R10)(R10*2), R12
+	MOVQ R10, R11
+	SHLQ $2, R11
+	TESTQ CX, CX
+	JZ   dydone
+	TESTQ R15, R15
+	JZ   dychan
+	VMOVUPS (R15), Y14
+	VMOVUPS 32(R15), Y15
+
+dychan:
+	// d0j, d1j: the gradients of output rows 0 and 1, columns j = 0, 1
+	TESTQ R15, R15
+	JNZ  dymasked
+	VMOVUPS (SI), Y12
+	VMOVUPS 32(SI), Y13
+	VSHUFPS $0x88, Y13, Y12, Y0
+	VSHUFPS $0xDD, Y13, Y12, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	CMPQ R13, $2
+	JLT  dyrows
+	VMOVUPS (SI)(R8*1), Y12
+	VMOVUPS 32(SI)(R8*1), Y13
+	VSHUFPS $0x88, Y13, Y12, Y2
+	VSHUFPS $0xDD, Y13, Y12, Y3
+	JMP  dyrows
+
+dymasked:
+	VMASKMOVPS (SI), Y14, Y12
+	VMASKMOVPS 32(SI), Y15, Y13
+	VSHUFPS $0x88, Y13, Y12, Y0
+	VSHUFPS $0xDD, Y13, Y12, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	CMPQ R13, $2
+	JLT  dyrows
+	VMASKMOVPS (SI)(R8*1), Y14, Y12
+	VMASKMOVPS 32(SI)(R8*1), Y15, Y13
+	VSHUFPS $0x88, Y13, Y12, Y2
+	VSHUFPS $0xDD, Y13, Y12, Y3
+
+dyrows:
+	// along the columns, (d0, d0+d1, d0−d1, −d1) of each row: row 0 of
+	// C in Y0, Y4, Y5, Y6, row 1 in Y2, Y8, Y9, Y10
+	VXORPS Y12, Y12, Y12
+	VADDPS Y1, Y0, Y4
+	VSUBPS Y1, Y0, Y5
+	VSUBPS Y1, Y12, Y6
+	VADDPS Y3, Y2, Y8
+	VSUBPS Y3, Y2, Y9
+	VSUBPS Y3, Y12, Y10
+	// along the rows: X = (C0, C0+C1, C0−C1, −C1)
+	MOVQ DI, BX
+	STORE4(BX, Y0, Y4, Y5, Y6)
+	ADDQ R11, BX
+	VADDPS Y2, Y0, Y1
+	VADDPS Y8, Y4, Y3
+	VADDPS Y9, Y5, Y7
+	VADDPS Y10, Y6, Y11
+	STORE4(BX, Y1, Y3, Y7, Y11)
+	ADDQ R11, BX
+	VSUBPS Y2, Y0, Y1
+	VSUBPS Y8, Y4, Y3
+	VSUBPS Y9, Y5, Y7
+	VSUBPS Y10, Y6, Y11
+	STORE4(BX, Y1, Y3, Y7, Y11)
+	ADDQ R11, BX
+	VSUBPS Y2, Y12, Y1
+	VSUBPS Y8, Y12, Y3
+	VSUBPS Y9, Y12, Y7
+	VSUBPS Y10, Y12, Y11
+	STORE4(BX, Y1, Y3, Y7, Y11)
+
+	ADDQ R9, SI
+	ADDQ R14, DI
+	DECQ CX
+	JNZ  dychan
+
+dydone:
 	VZEROUPPER
 	RET
