@@ -62,7 +62,7 @@ var winoOctets = 2
 // least 16 input and output channels (below that the GEMMs are too
 // shallow to pay for the transforms).
 func convWinograd(a *kernels.ConvArgs) bool {
-	return winoApplies(a) && (a.Act == kernels.ActNone || a.Act == kernels.ActReLU) && winoChosen(a)
+	return winoApplies(a) && (a.Act == kernels.ActNone || a.Act == kernels.ActReLU) && winoChosen(a, 16)
 }
 
 // winoApplies: the shapes F(2×2, 3×3) computes, and its kernels are here.
@@ -71,13 +71,13 @@ func winoApplies(a *kernels.ConvArgs) bool {
 }
 
 // winoChosen is the choice of the path: forced by convPath, or by default
-// on the AVX2 path for at least 16 channels in and out.
-func winoChosen(a *kernels.ConvArgs) bool {
+// on the AVX2 path for at least 16 input and minK output channels.
+func winoChosen(a *kernels.ConvArgs, minK int) bool {
 	switch convPath {
 	case convPathWinograd:
 		return true
 	case convPathAuto:
-		return activePath == pathAVX2 && a.C >= 16 && a.K >= 16
+		return activePath == pathAVX2 && a.C >= 16 && a.K >= minK
 	}
 	return false
 }

@@ -32,16 +32,7 @@ const winoFilterOctets = 4
 // 32→64 at 14×14 2.70 → 2.38 ms, 64→64 5.40 → 4.45 ms, but 32→32 at 28×28
 // 4.65 → 4.90 ms, where the rows path keeps it.
 func convWinogradFilter(a *kernels.ConvArgs) bool {
-	if !winoApplies(a) {
-		return false
-	}
-	switch convPath {
-	case convPathWinograd:
-		return true
-	case convPathAuto:
-		return activePath == pathAVX2 && a.C >= 16 && a.K >= 64
-	}
-	return false
+	return winoApplies(a) && winoChosen(a, 64)
 }
 
 // conv2dBwdFilterWinoChunk fills the partials of chunks [clo, chi) (see
