@@ -253,15 +253,19 @@ func testConvAdjoints(t *testing.T) {
 }
 
 // TestConvBwdFilterDeterministic: the per-worker partial sums are reduced in
-// a fixed order, so two runs agree bit for bit.
+// a fixed order, so two runs agree bit for bit, on every path.
 func TestConvBwdFilterDeterministic(t *testing.T) {
-	a, _ := convArgs(17, 3, 14, 14, 8, 3, 3, 1, 1, 1)
-	rng := rand.New(rand.NewPCG(1, 2))
-	x, dy := cpRand(rng, a.N*a.C*a.H*a.W).s, cpRand(rng, a.N*a.K*a.OH*a.OW).s
-	dw1, dw2 := make([]float32, a.K*a.C*a.R*a.S), make([]float32, a.K*a.C*a.R*a.S)
-	conv2dBwdFilter(a, x, dy, dw1)
-	conv2dBwdFilter(a, x, dy, dw2)
-	cpSame(t, "second dw", dw2, dw1)
+	convPaths(t, func(t *testing.T) {
+		for _, s := range [][]int{{17, 3, 14, 14, 8}, {5, 16, 14, 14, 64}} { // the second takes Winograd on AVX2
+			a, _ := convArgs(s[0], s[1], s[2], s[3], s[4], 3, 3, 1, 1, 1)
+			rng := rand.New(rand.NewPCG(1, 2))
+			x, dy := cpRand(rng, a.N*a.C*a.H*a.W).s, cpRand(rng, a.N*a.K*a.OH*a.OW).s
+			dw1, dw2 := make([]float32, a.K*a.C*a.R*a.S), make([]float32, a.K*a.C*a.R*a.S)
+			conv2dBwdFilter(a, x, dy, dw1)
+			conv2dBwdFilter(a, x, dy, dw2)
+			cpSame(t, "second dw of "+convName(a), dw2, dw1)
+		}
+	})
 }
 
 // TestConvConcurrent runs kernels of different shapes from several goroutines
@@ -270,7 +274,7 @@ func TestConvBwdFilterDeterministic(t *testing.T) {
 // worker split.
 func TestConvConcurrent(t *testing.T) {
 	shapes := []kernels.ConvArgs{}
-	for _, s := range [][]int{{5, 1, 28, 28, 6, 5, 5, 1, 2, 1}, {4, 6, 14, 14, 16, 5, 5, 1, 0, 1}, {3, 4, 14, 14, 8, 3, 3, 1, 1, 1}} {
+	for _, s := range [][]int{{5, 1, 28, 28, 6, 5, 5, 1, 2, 1}, {4, 6, 14, 14, 16, 5, 5, 1, 0, 1}, {3, 4, 14, 14, 8, 3, 3, 1, 1, 1}, {3, 16, 14, 14, 16, 3, 3, 1, 1, 1}} {
 		a, _ := convArgs(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9])
 		shapes = append(shapes, a)
 	}
@@ -332,7 +336,8 @@ func TestConvRefRejectsBadInstr(t *testing.T) {
 // allocate nothing (a training step must not feed the garbage collector).
 func TestConvPoolNoAllocs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
-	for _, s := range [][]int{{8, 6, 14, 14, 16, 5, 5, 1, 0, 1}, {4, 3, 14, 14, 8, 3, 3, 1, 1, 1}, {3, 2, 9, 9, 4, 3, 3, 2, 1, 1}} {
+	// the fourth shape takes Winograd for all three passes on AVX2
+	for _, s := range [][]int{{8, 6, 14, 14, 16, 5, 5, 1, 0, 1}, {4, 3, 14, 14, 8, 3, 3, 1, 1, 1}, {3, 2, 9, 9, 4, 3, 3, 2, 1, 1}, {2, 16, 14, 14, 64, 3, 3, 1, 1, 1}} {
 		a, _ := convArgs(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9])
 		a.Bias, a.Act, a.Beta = true, kernels.ActReLU, 1
 		x, w, b := cpRand(rng, a.N*a.C*a.H*a.W).s, cpRand(rng, a.K*a.C*a.R*a.S).s, cpRand(rng, a.K).s
