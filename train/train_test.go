@@ -337,6 +337,9 @@ func TestResumeBitIdentical(t *testing.T) {
 			func(e Event) bool { ep, ok := e.(*EpochEvent); return ok && ep.Epoch == 1 }},
 		{"sgd/mid-epoch-2", func(c *Config) {},
 			func(e Event) bool { p, ok := e.(*ProgressEvent); return ok && p.Epoch == 2 && p.EpochStep == 4 }},
+		// the convnet's 3×3 layers take the Winograd convolutions on the AVX2 path
+		{"sgd-convnet/mid-epoch-2", func(c *Config) { c.Model, c.LR = "convnet", 0.02 },
+			func(e Event) bool { p, ok := e.(*ProgressEvent); return ok && p.Epoch == 2 && p.EpochStep == 2 }},
 		{"adam-onecycle-lenet/after-epoch-2", func(c *Config) {
 			c.Model, c.Optimizer, c.LR, c.Schedule, c.Epochs, c.WarmupSteps = "lenet", "adam", 2e-3, "onecycle", 3, 3
 		}, func(e Event) bool { ep, ok := e.(*EpochEvent); return ok && ep.Epoch == 2 }},
