@@ -30,8 +30,8 @@ const (
 	convPathCols   // never wide
 	convPathWide   // wide wherever it applies (stride 1, not pointwise)
 	convPathDirect // the direct forward wherever it applies, wide elsewhere
-	// Winograd F(2×2, 3×3) for the forward and backward data passes wherever
-	// it applies (conv_winograd.go), the automatic choice elsewhere
+	// Winograd F(2×2, 3×3) for all three passes wherever it applies
+	// (conv_winograd*.go), the automatic choice elsewhere
 	convPathWinograd
 )
 

@@ -32,8 +32,9 @@ import (
 // 16·octets+2 wide and 2·tile rows+2 high. Two octets make one packed
 // 16-column panel of V, [ξ][panel][c][16], which the AVX2 GEMM kernel reads
 // as it reads a packed B; M is [ξ][Kp][16·panels] with Kp = K rounded up to
-// whole tiles of the 6×16 and 4×16 kernels (U has zero rows there). The output transform adds the bias, applies ReLU and
-// stores the eight tiles' 2×2 outputs straight into y.
+// whole tiles of the 6×16 and 4×16 kernels (U has zero rows there). The
+// output transform adds the bias, applies ReLU and stores the eight tiles'
+// 2×2 outputs straight into y.
 //
 // Blocks of winoOctets octets are transformed, multiplied and transformed
 // back while V and M are in L2; the batch is split among the workers as in
@@ -54,7 +55,7 @@ import (
 // of 16 tiles, so V and M of 64 channels take 64 KiB each (two and four
 // panels measured the same on the 14×14 layers and 5–8 % slower on the
 // 28×28 one).
-var winoOctets = 2
+const winoOctets = 2
 
 // convWinograd says whether a forward correlation takes the Winograd path:
 // a 3×3 filter at stride 1 and dilation 1, an activation the output

@@ -16,7 +16,7 @@ import (
 // Z[ξ] [K×C] += Y[ξ] [K×T] · V[ξ]ᵀ [T×C], with depth T, the tiles. V is the
 // forward's input transform, Y the output gradient's (winoDyAVX2, which
 // reads dy where it lies and counts the outputs past its edges as zero, so
-// the tiles there add nothing). Both are written tile-major per channel (T floats a row), Y is
+// the tiles there add nothing). Both are written T floats a channel; Y is
 // read in place as the GEMM's left operand, and V[ξ] is packed per block
 // as a transposed right operand. Each worker sums its share of the batch
 // into its own Z and turns it into a partial dWᵀ, which conv2dBwdFilter
