@@ -45,14 +45,15 @@ func convShapes(short bool) []kernels.ConvArgs {
 			out = append(out, a)
 		}
 	}
-	add(ConvShape(3, 1, 28, 28, 6, 5, 1, 2, 1))  // lenet conv1
-	add(ConvShape(3, 6, 14, 14, 16, 5, 1, 0, 1)) // lenet conv2
-	add(ConvShape(2, 4, 14, 14, 8, 3, 1, 1, 1))  // convnet-like, several images per GEMM
-	add(ConvShape(3, 3, 7, 7, 4, 1, 1, 0, 1))    // pointwise
-	add(ConvShape(1, 1, 1, 1, 1, 1, 1, 0, 1))    // one pixel
-	add(ConvShape(1, 1, 1, 1, 3, 5, 2, 2, 1))    // only the centre tap sees the image
-	add(ConvShape(3, 1, 33, 33, 3, 3, 2, 1, 2))  // stride and dilation
-	add(ConvShape(1, 3, 7, 7, 2, 5, 1, 2, 2))    // dilated filter wider than the image
+	add(ConvShape(3, 1, 28, 28, 6, 5, 1, 2, 1))   // lenet conv1
+	add(ConvShape(3, 6, 14, 14, 16, 5, 1, 0, 1))  // lenet conv2
+	add(ConvShape(2, 4, 14, 14, 8, 3, 1, 1, 1))   // convnet-like, several images per GEMM
+	add(ConvShape(2, 32, 14, 14, 64, 3, 1, 1, 1)) // convnet conv3 (the CPU's AVX2 path: Winograd)
+	add(ConvShape(3, 3, 7, 7, 4, 1, 1, 0, 1))     // pointwise
+	add(ConvShape(1, 1, 1, 1, 1, 1, 1, 0, 1))     // one pixel
+	add(ConvShape(1, 1, 1, 1, 3, 5, 2, 2, 1))     // only the centre tap sees the image
+	add(ConvShape(3, 1, 33, 33, 3, 3, 2, 1, 2))   // stride and dilation
+	add(ConvShape(1, 3, 7, 7, 2, 5, 1, 2, 2))     // dilated filter wider than the image
 	a, ok := ConvShape(3, 3, 33, 7, 3, 3, 2, 1, 1)
 	a.S, a.StrideW, a.PadH, a.DilW = 5, 1, 2, 2 // different along H and W
 	a.OH, a.OW = kernels.ConvOut(a.H, a.R, a.StrideH, a.PadH, a.DilH), kernels.ConvOut(a.W, a.S, a.StrideW, a.PadW, a.DilW)
