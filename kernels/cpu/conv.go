@@ -41,9 +41,8 @@ import (
 // (conv_taps.go). On the AVX2 path, 3×3 stride-1 layers of 16 or more
 // channels take Winograd's F(2×2, 3×3) for the forward and backward data
 // passes instead (conv_winograd.go): 2.25× fewer multiplications, and
-// 1.5–1.7× faster than the direct path on the convnet's layers; those of
-// 64 or more output channels take it for the filter gradient too
-// (conv_winograd_filter.go).
+// 1.5–1.7× faster than the direct path on the convnet's layers, and for
+// the filter gradient (conv_winograd_filter.go).
 //
 // Work split: the batch is cut into at most Workers() contiguous chunks run
 // by parallelFor; each chunk owns a scratch (cols and the gathered block)

@@ -26,13 +26,13 @@ import (
 const winoFilterOctets = 4
 
 // convWinogradFilter says whether the filter gradient takes this path: the
-// shapes of convWinograd, whatever the activation, and by default on the
-// AVX2 path only with 64 or more output channels. Alternating medians at
-// batch 32, 2 workers, the rows path (conv_rowsfilter.go) → this: convnet
-// 32→64 at 14×14 2.70 → 2.38 ms, 64→64 5.40 → 4.45 ms, but 32→32 at 28×28
-// 4.65 → 4.90 ms, where the rows path keeps it.
+// shapes and the choice of convWinograd, whatever the activation.
+// Alternating medians at batch 32, 2 workers, the rows path
+// (conv_rowsfilter.go) → this: convnet 32→32 at 28×28 4.81 → 4.57 ms and
+// 6.31 → 5.36 ms (two sittings), 32→64 at 14×14 2.60 → 2.07 ms, 64→64
+// 3.69 → 2.92 ms.
 func convWinogradFilter(a *kernels.ConvArgs) bool {
-	return winoApplies(a) && winoChosen(a, 64)
+	return winoApplies(a) && winoChosen(a)
 }
 
 // conv2dBwdFilterWinoChunk fills the partials of chunks [clo, chi) (see
@@ -43,7 +43,7 @@ func conv2dBwdFilterWinoChunk(j *cpJob, clo, chi int) {
 	chw, kohw := a.C*a.H*a.W, a.K*a.OH*a.OW
 	tb := 8 * winoFilterOctets
 	cp := (a.C + 15) / 16 * 16
-	xiV, xiY := a.C*tb, geo.kp*tb
+	xiV, xiY := a.C*tb+winoSkew, geo.kp*tb+winoSkew
 	nch := len(j.parts)
 	for ch := clo; ch < chi; ch++ {
 		sc := j.parts[ch]
