@@ -223,7 +223,7 @@ func winoChunk(j *cpJob, lo, hi int) {
 		for o0 := 0; o0 < octets; o0 += winoOctets {
 			nb := min(winoOctets, octets-o0)
 			panels := (nb + 1) / 2
-			xi := panels*a.C*16 + winoSkew // ξ stride of V
+			xi := panels*a.C*16 + winoSkew     // ξ stride of V
 			mxi := geo.kp*16*panels + winoSkew // and of M
 			for ob := 0; ob < nb; ob++ {
 				n, ty, xo := winoOctet(&geo, o0+ob)
