@@ -206,7 +206,7 @@ func winoRun(a kernels.ConvArgs, x, w []float32, flip bool, bias, y []float32) {
 func winoChunk(j *cpJob, lo, hi int) {
 	a, x, u, bias, y := &j.conv, j.s[0], j.s[1], j.s[2], j.s[3]
 	geo := newWinoGeom(a)
-	chw, kohw := a.C*a.H*a.W, a.K*a.OH*a.OW
+	kohw := a.K * a.OH * a.OW
 	sc := getConvScratch()
 	defer putConvScratch(sc)
 	sc.pad = grow(sc.pad, geo.group*a.C*geo.pad.plane)
@@ -216,32 +216,46 @@ func winoChunk(j *cpJob, lo, hi int) {
 	if a.Act == kernels.ActReLU {
 		relu = 1
 	}
+	winoBlocks(a, &geo, x, sc.pad, lo, hi, winoOctets, func(n0, o0, nb int) {
+		panels := (nb + 1) / 2
+		xi := panels*a.C*16 + winoSkew     // ξ stride of V
+		mxi := geo.kp*16*panels + winoSkew // and of M
+		for ob := 0; ob < nb; ob++ {
+			winoIn(winoPatch(a, &geo, sc.pad, o0+ob), geo.pad.wp, geo.pad.plane, a.C, sc.cols[(ob/2)*a.C*16+(ob%2)*8:], 16, xi)
+		}
+		ldm := 16 * panels
+		for q := 0; q < 16; q++ {
+			winoGemm(a.C, geo.kp, panels, u[q*geo.kp*a.C:], a.C, sc.cols[q*xi:], sc.blk[q*mxi:], ldm, false)
+		}
+		for ob := 0; ob < nb; ob++ {
+			n, ty, xo := winoOctet(&geo, o0+ob)
+			rows, cols := min(2, a.OH-2*ty), min(16, a.OW-16*xo)
+			yo := (n0+n)*kohw + 2*ty*a.OW + 16*xo
+			winoOut(sc.blk[(ob/2)*16+(ob%2)*8:], mxi, ldm, a.K, y[yo:], a.OH*a.OW, a.OW, rows, cols, bias, relu)
+		}
+	})
+}
+
+// winoBlocks pads the images [lo, hi) of x into pad a group at a time and
+// calls block for each run of at most per octets of the group (o0 counts
+// from the group's first image, n0).
+func winoBlocks(a *kernels.ConvArgs, geo *winoGeom, x, pad []float32, lo, hi, per int, block func(n0, o0, nb int)) {
+	chw := a.C * a.H * a.W
 	for n0 := lo; n0 < hi; n0 += geo.group {
 		g := min(geo.group, hi-n0)
-		widePad(a, geo.pad, x[n0*chw:(n0+g)*chw], sc.pad, g)
+		widePad(a, geo.pad, x[n0*chw:(n0+g)*chw], pad, g)
 		octets := g * geo.opi
-		for o0 := 0; o0 < octets; o0 += winoOctets {
-			nb := min(winoOctets, octets-o0)
-			panels := (nb + 1) / 2
-			xi := panels*a.C*16 + winoSkew     // ξ stride of V
-			mxi := geo.kp*16*panels + winoSkew // and of M
-			for ob := 0; ob < nb; ob++ {
-				n, ty, xo := winoOctet(&geo, o0+ob)
-				src := sc.pad[n*a.C*geo.pad.plane+2*ty*geo.pad.wp+16*xo:]
-				winoIn(src, geo.pad.wp, geo.pad.plane, a.C, sc.cols[(ob/2)*a.C*16+(ob%2)*8:], 16, xi)
-			}
-			ldm := 16 * panels
-			for q := 0; q < 16; q++ {
-				winoGemm(a.C, geo.kp, panels, u[q*geo.kp*a.C:], a.C, sc.cols[q*xi:], sc.blk[q*mxi:], ldm, false)
-			}
-			for ob := 0; ob < nb; ob++ {
-				n, ty, xo := winoOctet(&geo, o0+ob)
-				rows, cols := min(2, a.OH-2*ty), min(16, a.OW-16*xo)
-				yo := (n0+n)*kohw + 2*ty*a.OW + 16*xo
-				winoOut(sc.blk[(ob/2)*16+(ob%2)*8:], mxi, ldm, a.K, y[yo:], a.OH*a.OW, a.OW, rows, cols, bias, relu)
-			}
+		for o0 := 0; o0 < octets; o0 += per {
+			block(n0, o0, min(per, octets-o0))
 		}
 	}
+}
+
+// winoPatch is the padded input at the top-left corner of octet o's first
+// tile, in channel 0 of its image.
+func winoPatch(a *kernels.ConvArgs, geo *winoGeom, pad []float32, o int) []float32 {
+	n, ty, xo := winoOctet(geo, o)
+	return pad[n*a.C*geo.pad.plane+2*ty*geo.pad.wp+16*xo:]
 }
 
 // winoOctet places octet o of a group: its image, row of tiles and octet

@@ -40,7 +40,7 @@ func convWinogradFilter(a *kernels.ConvArgs) bool {
 func conv2dBwdFilterWinoChunk(j *cpJob, clo, chi int) {
 	a, x, dy := &j.conv, j.s[0], j.s[1]
 	geo := newWinoGeom(a)
-	chw, kohw := a.C*a.H*a.W, a.K*a.OH*a.OW
+	kohw := a.K * a.OH * a.OW
 	tb := 8 * winoFilterOctets
 	cp := (a.C + 15) / 16 * 16
 	xiV, xiY := a.C*tb+winoSkew, geo.kp*tb+winoSkew
@@ -54,26 +54,19 @@ func conv2dBwdFilterWinoChunk(j *cpJob, clo, chi int) {
 		sc.z = grow(sc.z, 16*geo.kp*cp)
 		clear(sc.z)
 		lo, hi := ch*a.N/nch, (ch+1)*a.N/nch
-		for n0 := lo; n0 < hi; n0 += geo.group {
-			g := min(geo.group, hi-n0)
-			widePad(a, geo.pad, x[n0*chw:(n0+g)*chw], sc.pad, g)
-			octets := g * geo.opi
-			for o0 := 0; o0 < octets; o0 += winoFilterOctets {
-				nb := min(winoFilterOctets, octets-o0)
-				for ob := 0; ob < nb; ob++ {
-					n, ty, xo := winoOctet(&geo, o0+ob)
-					src := sc.pad[n*a.C*geo.pad.plane+2*ty*geo.pad.wp+16*xo:]
-					winoIn(src, geo.pad.wp, geo.pad.plane, a.C, v[ob*8:], tb, xiV)
-					rows, cols := min(2, a.OH-2*ty), min(16, a.OW-16*xo)
-					winoDy(dy[(n0+n)*kohw+2*ty*a.OW+16*xo:], a.OW, a.OH*a.OW, a.K, yt[ob*8:], tb, xiY, rows, cols)
-				}
-				kb := 8 * nb
-				for q := 0; q < 16; q++ {
-					sgemmPackB(true, kb, a.C, 16, v[q*xiV:], tb, 0, 0, bp)
-					winoGemm(kb, geo.kp, cp/16, yt[q*xiY:], tb, bp, sc.z[q*geo.kp*cp:], cp, true)
-				}
+		winoBlocks(a, &geo, x, sc.pad, lo, hi, winoFilterOctets, func(n0, o0, nb int) {
+			for ob := 0; ob < nb; ob++ {
+				winoIn(winoPatch(a, &geo, sc.pad, o0+ob), geo.pad.wp, geo.pad.plane, a.C, v[ob*8:], tb, xiV)
+				n, ty, xo := winoOctet(&geo, o0+ob)
+				rows, cols := min(2, a.OH-2*ty), min(16, a.OW-16*xo)
+				winoDy(dy[(n0+n)*kohw+2*ty*a.OW+16*xo:], a.OW, a.OH*a.OW, a.K, yt[ob*8:], tb, xiY, rows, cols)
 			}
-		}
+			kb := 8 * nb
+			for q := 0; q < 16; q++ {
+				sgemmPackB(true, kb, a.C, 16, v[q*xiV:], tb, 0, 0, bp)
+				winoGemm(kb, geo.kp, cp/16, yt[q*xiY:], tb, bp, sc.z[q*geo.kp*cp:], cp, true)
+			}
+		})
 		sc.dw = grow(sc.dw, a.C*9*a.K)
 		winoFilterGrad(sc.z, a.K, a.C, geo.kp, cp, sc.dw)
 	}
