@@ -30,7 +30,7 @@ func gatherDY(a *kernels.ConvArgs, sc *convScratch, dy []float32, g int) []float
 // conv2dBwdData computes dx, the full correlation of dy with w (dx is
 // overwritten). It is also ConvTranspose2D's forward.
 func conv2dBwdData(a kernels.ConvArgs, dy, w, dx []float32) {
-	if b, ok := winoDataArgs(&a); ok && convWinograd(&b) {
+	if b, ok := flippedArgs(&a); ok && convWinograd(&b) {
 		conv2dBwdDataWinograd(b, dy, w, dx)
 		return
 	}

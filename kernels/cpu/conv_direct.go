@@ -101,6 +101,19 @@ func conv2dFwdDirectChunk(j *cpJob, lo, hi int) {
 // GEMM multiplies mostly zeros. Hence the direct data pass only for layers
 // padded as far as the flipped ones (pd ≤ ph, pw' ≤ pw: the "same" ones).
 
+// flippedArgs is the forward correlation of dy that computes a's backward
+// data pass (above), and whether it exists: a is a stride-1 correlation and
+// the flipped padding is not negative.
+func flippedArgs(a *kernels.ConvArgs) (kernels.ConvArgs, bool) {
+	b := kernels.ConvArgs{
+		N: a.N, C: a.K, H: a.OH, W: a.OW, K: a.C, R: a.R, S: a.S,
+		StrideH: 1, StrideW: 1, DilH: a.DilH, DilW: a.DilW,
+		PadH: a.DilH*(a.R-1) - a.PadH, PadW: a.DilW*(a.S-1) - a.PadW,
+		OH: a.H, OW: a.W,
+	}
+	return b, a.StrideH == 1 && a.StrideW == 1 && b.PadH >= 0 && b.PadW >= 0
+}
+
 // convDirectData says whether the backward data pass takes the direct path:
 // the flipped correlation needs pd, pw' ≥ 0; it must be no wider than the
 // forward (above); and with one input channel the GEMM would have a single
@@ -109,21 +122,16 @@ func convDirectData(a *kernels.ConvArgs) bool {
 	if convPath == convPathCols || convPath == convPathWide || !convWideApplies(a) || !sgemmRowsReady() {
 		return false
 	}
-	pd, pw := a.DilH*(a.R-1)-a.PadH, a.DilW*(a.S-1)-a.PadW
-	if pd < 0 || pw < 0 {
+	b, ok := flippedArgs(a)
+	if !ok {
 		return false
 	}
-	return convPath == convPathDirect || (a.C > 1 && pd <= a.PadH && pw <= a.PadW && a.K*a.R*a.S >= 16)
+	return convPath == convPathDirect || (a.C > 1 && b.PadH <= a.PadH && b.PadW <= a.PadW && a.K*a.R*a.S >= 16)
 }
 
 // conv2dBwdDataDirect computes conv2dBwdData as the flipped forward correlation.
 func conv2dBwdDataDirect(a kernels.ConvArgs, dy, w, dx []float32) {
-	b := kernels.ConvArgs{
-		N: a.N, C: a.K, H: a.OH, W: a.OW, K: a.C, R: a.R, S: a.S,
-		StrideH: 1, StrideW: 1, DilH: a.DilH, DilW: a.DilW,
-		PadH: a.DilH*(a.R-1) - a.PadH, PadW: a.DilW*(a.S-1) - a.PadW,
-		OH: a.H, OW: a.W,
-	}
+	b, _ := flippedArgs(&a)
 	sc := getConvScratch()
 	defer putConvScratch(sc)
 	rs := a.R * a.S

@@ -91,19 +91,6 @@ func winoChosen(a *kernels.ConvArgs) bool {
 	return false
 }
 
-// winoDataArgs is the forward correlation that computes a's backward data
-// pass (conv_direct.go), and whether it exists (a is a stride-1
-// correlation and the flipped padding 2−p is not negative).
-func winoDataArgs(a *kernels.ConvArgs) (kernels.ConvArgs, bool) {
-	b := kernels.ConvArgs{
-		N: a.N, C: a.K, H: a.OH, W: a.OW, K: a.C, R: a.R, S: a.S,
-		StrideH: 1, StrideW: 1, DilH: a.DilH, DilW: a.DilW,
-		PadH: a.DilH*(a.R-1) - a.PadH, PadW: a.DilW*(a.S-1) - a.PadW,
-		OH: a.H, OW: a.W,
-	}
-	return b, a.StrideH == 1 && a.StrideW == 1 && b.PadH >= 0 && b.PadW >= 0
-}
-
 // winoGeom is the tiling of one image.
 type winoGeom struct {
 	ty, xo  int // rows of tiles; octets per row of tiles
