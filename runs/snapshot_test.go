@@ -52,14 +52,7 @@ func TestSnapshotsOfARun(t *testing.T) {
 	cfg := train.DefaultConfig("lenet")
 	cfg.Device, cfg.Epochs, cfg.Conv1, cfg.Snapshot = "cpu", 2, 7, "every=1steps"
 	dir := trainWithSnapshots(t, cfg, ds, nil)
-	run, err := OpenRun(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var steps []int
-	for _, s := range run.Snapshots {
-		steps = append(steps, s.Step)
-	}
+	run, steps := openRunSteps(t, dir)
 	// Steps 1 and 2 were taken before the run directory existed (it appears
 	// with the first checkpoint, after step 2): they were held and written.
 	if !slices.Equal(steps, []int{0, 1, 2, 3, 4}) {
@@ -159,14 +152,7 @@ func TestInitialSnapshotOfARecordedModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := trainWithSnapshots(t, cfg, ds, m)
-	run, err := OpenRun(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var steps []int
-	for _, s := range run.Snapshots {
-		steps = append(steps, s.Step)
-	}
+	run, steps := openRunSteps(t, dir)
 	if !slices.Equal(steps, []int{0, 1, 2}) {
 		t.Fatalf("snapshot steps %v, want 0, 1, 2", steps)
 	}
@@ -247,4 +233,18 @@ func TestChooseParamsOfALargeModel(t *testing.T) {
 	if len(small) != 2 {
 		t.Errorf("small model: %v, want both", small)
 	}
+}
+
+// openRunSteps opens the run in dir and lists the steps of its snapshots.
+func openRunSteps(t *testing.T, dir string) (*Run, []int) {
+	t.Helper()
+	run, err := OpenRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []int
+	for _, s := range run.Snapshots {
+		steps = append(steps, s.Step)
+	}
+	return run, steps
 }
