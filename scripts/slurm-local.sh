@@ -77,7 +77,7 @@ fi
 cat >"$dir/slurm.conf" <<EOF
 # Written by scripts/slurm-local.sh: one node ($host, $cpus CPUs), one partition.
 ClusterName=gabor-local
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmctldPort=$port
 SlurmdPort=$((port + 1))
@@ -98,7 +98,7 @@ MpiDefault=none
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 MinJobAge=300
-NodeName=$host CPUs=$cpus State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus State=UNKNOWN
 PartitionName=local Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
 export SLURM_CONF=$dir/slurm.conf
@@ -108,9 +108,13 @@ echo $! >"$dir/slurmctld.pid"
 setsid slurmd -D -f "$SLURM_CONF" >>"$dir/slurmd.log" 2>&1 </dev/null &
 echo $! >"$dir/slurmd.pid"
 
-# The node takes jobs once sinfo reports it idle (or mixed/allocated).
-for _ in $(seq 150); do
-	state=$(sinfo -h -N -o '%T' 2>/dev/null | head -1 || true)
+# The node takes jobs once sinfo reports it idle (or mixed/allocated); 30 s in
+# all, each sinfo cut off after 5 (one that cannot reach slurmctld retries far
+# longer). The daemons are given 127.0.0.1, so a hostname that does not resolve
+# (a chroot, a container without its name in /etc/hosts) does not matter.
+deadline=$((SECONDS + 30))
+while [ $SECONDS -lt $deadline ]; do
+	state=$(timeout 5 sinfo -h -N -o '%T' 2>/dev/null | head -1 || true)
 	case $state in idle* | mixed* | alloc*) break ;; esac
 	sleep 0.2
 done
