@@ -32,12 +32,24 @@ import "fmt"
 // propagated). m, n or k = 0 is allowed (k = 0 scales C by beta). It panics
 // when a stride or a slice length is too small for the shapes.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmFused(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, sgemmEpi{})
+}
+
+// sgemmFused is Sgemm followed by the epilogue ep (bias per column of C,
+// activation), which is applied tile by tile inside the product.
+func sgemmFused(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep sgemmEpi) {
 	sgemmCheck(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if ep.bias != nil && len(ep.bias) < n {
+		panic(fmt.Sprintf("cpu.Sgemm: len(bias)=%d < n=%d", len(ep.bias), n))
+	}
 	if m == 0 || n == 0 {
 		return
 	}
 	if k == 0 {
 		sgemmScale(m, n, beta, c, ldc)
+		if ep.on() {
+			ep.apply(c, ldc, m, n, 0)
+		}
 		return
 	}
 	kern := sgemmActive
@@ -46,19 +58,20 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	}
 	if m*n*k < sgemmSerialWork || Workers() == 1 {
 		ws := sgemmGetWork()
-		sgemmSerial(kern, ws, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		sgemmSerial(kern, ws, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, ep)
 		sgemmPutWork(ws)
 		return
 	}
 	job := sgemmJobPool.Get().(*sgemmJob)
 	job.kern, job.transA, job.transB, job.m, job.n, job.k = kern, transA, transB, m, n, k
 	job.alpha, job.a, job.lda, job.b, job.ldb, job.beta, job.c, job.ldc = alpha, a, lda, b, ldb, beta, c, ldc
+	job.ep = ep
 	chunks := job.split(Workers())
 	parallelFor(min(chunks, Workers()), 1, job.run)
 	if job.mode == sgemmByDepth {
 		job.reduce()
 	}
-	job.a, job.b, job.c = nil, nil, nil // drop references to the caller's slices
+	job.a, job.b, job.c, job.ep = nil, nil, nil, sgemmEpi{} // drop references to the caller's slices
 	sgemmJobPool.Put(job)
 }
 

@@ -14,6 +14,9 @@ func sgemmAVX512x12x32(kc int, a *float32, rsa, csa int, b *float32, boff *int, 
 func sgemmAVX512x12x16(kc int, a *float32, rsa, csa int, b *float32, boff *int, c *float32, ldc int, alpha, beta float32, loadC, rows, cols int)
 
 //go:noescape
+func sgemmAVX2x4x16(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC int)
+
+//go:noescape
 func sgemmPackBTAVX2(blocks int, src *float32, lds int, dst *float32, ldd int)
 
 //go:noescape
@@ -28,7 +31,7 @@ var sgemmAVX512Narrow = &sgemmKernel{name: "avx512-narrow", mr: 12, nr: 16, fn: 
 // sgemmAVX2's 6-row tile takes a deeper block than the 12-row ones: 6×768
 // floats is the same 18 KiB of L1, and a dense layer's 784 inputs become two
 // blocks instead of three (a third fewer passes over C and kernel calls).
-var sgemmAVX2 = &sgemmKernel{name: "avx2", mr: 6, nr: 16, fn: sgemmKernelAVX2, kc: 768}
+var sgemmAVX2 = &sgemmKernel{name: "avx2", mr: 6, nr: 16, fn: sgemmKernelAVX2, fn4: sgemmKernelAVX2x4, kc: 768}
 
 // sgemmKernels lists the kernels this machine can run, fastest first; the
 // generic one is always last.
@@ -76,6 +79,35 @@ func sgemmKernelAVX2(kc int, a []float32, rsa, csa int, bp []float32, c []float3
 	sgemmTileAVX2(kc, a, rsa, csa, bp, nil, c, ldc, alpha, beta, rows, cols)
 }
 
+// sgemmKernelAVX2x4 is sgemmKernelAVX2 for a tile of four rows (all of
+// which exist), a partial tile of columns merged as there.
+func sgemmKernelAVX2x4(kc int, a []float32, rsa, csa int, bp []float32, c []float32, ldc int, alpha, beta float32, rows, cols int) {
+	_ = bp[16*kc-1]
+	if cols == 16 {
+		_ = c[3*ldc+15]
+		sgemmAVX2x4x16(kc, &a[0], rsa, csa, &bp[0], &c[0], ldc, alpha, beta, sgemmLoadC(beta))
+		return
+	}
+	var t [4 * 16]float32
+	sgemmAVX2x4x16(kc, &a[0], rsa, csa, &bp[0], &t[0], 16, alpha, 0, 0)
+	sgemmMerge(t[:], 16, c, ldc, beta, rows, cols)
+}
+
+// sgemmMerge stores the rows×cols corner of the kernel's tile t (row
+// stride tld) into C: C = t + beta·C, C not read when beta = 0.
+func sgemmMerge(t []float32, tld int, c []float32, ldc int, beta float32, rows, cols int) {
+	for r := 0; r < rows; r++ {
+		row := c[r*ldc : r*ldc+cols]
+		for j := range row {
+			if beta == 0 {
+				row[j] = t[r*tld+j]
+			} else {
+				row[j] = t[r*tld+j] + beta*row[j]
+			}
+		}
+	}
+}
+
 // sgemmTileAVX2 runs full 6×16 tiles in place; a partial tile is computed
 // into a local buffer and merged here, which keeps the assembly free of masks.
 // B's rows are at boff (nil: a packed panel, row p at 16·p).
@@ -95,16 +127,7 @@ func sgemmTileAVX2Split(kc int, a, a3 []float32, rsa, csa int, b []float32, boff
 	}
 	var t [6 * 16]float32
 	sgemmAVX2x6x16(kc, &a[0], &a3[0], rsa, csa, &b[0], off, &t[0], 16, alpha, 0, 0)
-	for r := 0; r < rows; r++ {
-		row := c[r*ldc : r*ldc+cols]
-		for j := range row {
-			if beta == 0 {
-				row[j] = t[r*16+j]
-			} else {
-				row[j] = t[r*16+j] + beta*row[j]
-			}
-		}
-	}
+	sgemmMerge(t[:], 16, c, ldc, beta, rows, cols)
 }
 
 // sgemmRowsKernel is the kernel sgemmRowsB runs, B rows addressed through

@@ -189,3 +189,96 @@ overwrite:
 	ADDQ R12, R11
 	VZEROUPPER
 	RET
+
+// TILE4x16 is TILE6x16's depth step for four rows, all from SI (R9 = 3·R8).
+#define TILE4x16 \
+	VBROADCASTSS (SI), Y14; \
+	VFMADD231PS Y12, Y14, Y0; \
+	VFMADD231PS Y13, Y14, Y1; \
+	VBROADCASTSS (SI)(R8*1), Y15; \
+	VFMADD231PS Y12, Y15, Y2; \
+	VFMADD231PS Y13, Y15, Y3; \
+	VBROADCASTSS (SI)(R8*2), Y14; \
+	VFMADD231PS Y12, Y14, Y4; \
+	VFMADD231PS Y13, Y14, Y5; \
+	VBROADCASTSS (SI)(R9*1), Y15; \
+	VFMADD231PS Y12, Y15, Y6; \
+	VFMADD231PS Y13, Y15, Y7
+
+// func sgemmAVX2x4x16(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC int)
+//
+// A full 4×16 tile of C from a packed panel (row p at b + 64·p), the
+// remainder tile of sgemmAVX2x6x16 when M mod 6 is 2 or 4 (M = 128 is
+// twenty 6-row tiles and two of these rather than 21 and a third of one).
+// A(r, p) is at a + 4(r·rsa + p·csa); C = alpha·acc (+ beta·C if loadC).
+TEXT ·sgemmAVX2x4x16(SB), NOSPLIT, $0-72
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ rsa+16(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ csa+24(FP), R10
+	SHLQ $2, R10
+	MOVQ b+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+loop4:
+	PREFETCHT0 512(DI)
+	VMOVUPS (DI), Y12
+	VMOVUPS 32(DI), Y13
+	TILE4x16
+	ADDQ R10, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loop4
+
+	MOVQ c+40(FP), R11
+	MOVQ ldc+48(FP), R12
+	SHLQ $2, R12
+	VBROADCASTSS alpha+56(FP), Y14
+	VBROADCASTSS beta+60(FP), Y15
+	VMULPS Y14, Y0, Y0
+	VMULPS Y14, Y1, Y1
+	VMULPS Y14, Y2, Y2
+	VMULPS Y14, Y3, Y3
+	VMULPS Y14, Y4, Y4
+	VMULPS Y14, Y5, Y5
+	VMULPS Y14, Y6, Y6
+	VMULPS Y14, Y7, Y7
+	MOVQ loadC+64(FP), AX
+	TESTQ AX, AX
+	JZ   put4
+	MOVQ R11, BX
+	VFMADD231PS (BX), Y15, Y0
+	VFMADD231PS 32(BX), Y15, Y1
+	ADDQ R12, BX
+	VFMADD231PS (BX), Y15, Y2
+	VFMADD231PS 32(BX), Y15, Y3
+	ADDQ R12, BX
+	VFMADD231PS (BX), Y15, Y4
+	VFMADD231PS 32(BX), Y15, Y5
+	ADDQ R12, BX
+	VFMADD231PS (BX), Y15, Y6
+	VFMADD231PS 32(BX), Y15, Y7
+
+put4:
+	VMOVUPS Y0, (R11)
+	VMOVUPS Y1, 32(R11)
+	ADDQ R12, R11
+	VMOVUPS Y2, (R11)
+	VMOVUPS Y3, 32(R11)
+	ADDQ R12, R11
+	VMOVUPS Y4, (R11)
+	VMOVUPS Y5, 32(R11)
+	ADDQ R12, R11
+	VMOVUPS Y6, (R11)
+	VMOVUPS Y7, 32(R11)
+	VZEROUPPER
+	RET

@@ -1,6 +1,10 @@
 package cpu
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/gaborlab/gabor/kernels"
+)
 
 // The blocked loops around the micro-kernel, for one goroutine:
 //
@@ -26,8 +30,64 @@ type sgemmKernel struct {
 	name   string
 	mr, nr int
 	fn     func(kc int, a []float32, rsa, csa int, bp []float32, c []float32, ldc int, alpha, beta float32, rows, cols int)
+	// fn4, if set, is the same for a tile of 4 rows (mr = 6 only): the
+	// last rows when M mod 6 is 4, or 2 with M ≥ 8 (then the last 8 rows).
+	fn4    func(kc int, a []float32, rsa, csa int, bp []float32, c []float32, ldc int, alpha, beta float32, rows, cols int)
 	narrow *sgemmKernel // if set, used instead when n ≤ narrow.nr
 	kc     int          // depth of a block when not sgemmKcMax (0)
+}
+
+// rowsIn4 is how many of m's last rows the kernel computes in 4-row tiles.
+func (k *sgemmKernel) rowsIn4(m int) int {
+	if k.fn4 == nil {
+		return 0
+	}
+	switch m % k.mr {
+	case 4:
+		return 4
+	case 2:
+		if m >= 8 {
+			return 8
+		}
+	}
+	return 0
+}
+
+// sgemmEpi is a dense layer's epilogue, fused into its product: C's tiles
+// get the bias (one value per column; nil: none) and the activation as soon
+// as their last depth block is stored, while they are still in L1, rather
+// than in a second pass over C. The operations are the second pass's, in
+// its order: the same bits.
+type sgemmEpi struct {
+	bias []float32
+	act  kernels.Act
+}
+
+func (e sgemmEpi) on() bool { return e.bias != nil || e.act != kernels.ActNone }
+
+// apply runs the epilogue on the rows×cols block of C at c (row stride
+// ldc), whose first column is column j0 of the product.
+func (e sgemmEpi) apply(c []float32, ldc, rows, cols, j0 int) {
+	var bias []float32
+	done := 0
+	if e.bias != nil {
+		bias = e.bias[j0 : j0+cols]
+		if e.act == kernels.ActNone || e.act == kernels.ActReLU {
+			done = biasRowsVec(c, ldc, rows, cols, bias, e.act == kernels.ActReLU)
+		}
+	}
+	if done == cols {
+		return
+	}
+	for r := 0; r < rows; r++ {
+		row := c[r*ldc+done : r*ldc+cols]
+		if bias != nil {
+			for j, b := range bias[done:cols] {
+				row[j] += b
+			}
+		}
+		actRange(e.act, row)
+	}
 }
 
 // depth is the kernel's block depth: the A tile of mr×depth floats stays in
@@ -71,7 +131,7 @@ func sgemmBlock(total, max, unit int) int {
 	return (size + unit - 1) / unit * unit
 }
 
-func sgemmSerial(kern *sgemmKernel, ws *sgemmWork, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func sgemmSerial(kern *sgemmKernel, ws *sgemmWork, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep sgemmEpi) {
 	mr, nr := kern.mr, kern.nr
 	rsa, csa := lda, 1 // A(i, p) = a[i·rsa + p·csa]
 	if transA {
@@ -79,14 +139,13 @@ func sgemmSerial(kern *sgemmKernel, ws *sgemmWork, transA, transB bool, m, n, k 
 	}
 	kc := sgemmBlock(k, kern.depth(), 1)
 	nc := sgemmBlock(n, max(nr, sgemmBBudget/kc/nr*nr), nr)
-	mFull := m / mr * mr // rows covered by whole tiles; the rest is packed
+	m6 := m - kern.rowsIn4(m) // rows in mr-row tiles; the rest in 4-row ones
+	mFull := m6 / mr * mr     // rows covered by whole tiles; a partial one is packed
 	// A transposed A's depth steps are lda apart: when that stride crowds
 	// the tile into a few L1 sets (lda = 512 features: two sets of eight
 	// lines for a tile of hundreds) the tile evicts itself on every panel,
 	// so each tile is copied once per depth block instead.
-	if transA && n >= 8*nr && sgemmFewSets(lda) {
-		mFull = 0
-	}
+	packAll := transA && n >= 8*nr && sgemmFewSets(lda)
 	ws.bp = sgemmGrow(ws.bp, kc*nc)
 	ws.ap = sgemmGrow(ws.ap, kc*mr)
 
@@ -98,18 +157,27 @@ func sgemmSerial(kern *sgemmKernel, ws *sgemmWork, transA, transB bool, m, n, k 
 			if pc > 0 {
 				bet = 1 // later depth blocks accumulate onto the first
 			}
+			last := pc+kb == k
 			sgemmPackB(transB, kb, nb, nr, b, ldb, pc, jc, ws.bp)
-			for ir := 0; ir < m; ir += mr {
-				ar, ars, acs := a[min(ir*rsa+pc*csa, len(a)):], rsa, csa
-				if ir >= mFull {
-					sgemmPackA(min(mr, m-ir), kb, mr, a, rsa, csa, ir, pc, ws.ap)
-					ar, ars, acs = ws.ap, 1, mr
+			for ir := 0; ir < m; {
+				tr, fn := mr, kern.fn
+				if ir >= m6 {
+					tr, fn = 4, kern.fn4
 				}
-				rows := min(mr, m-ir)
+				rows := min(tr, m-ir)
+				ar, ars, acs := a[min(ir*rsa+pc*csa, len(a)):], rsa, csa
+				if packAll || (ir >= mFull && ir < m6) {
+					sgemmPackA(rows, kb, tr, a, rsa, csa, ir, pc, ws.ap)
+					ar, ars, acs = ws.ap, 1, tr
+				}
 				cr := c[ir*ldc+jc:]
 				for jr := 0; jr < nb; jr += nr {
-					kern.fn(kb, ar, ars, acs, ws.bp[jr*kb:(jr+nr)*kb], cr[jr:], ldc, alpha, bet, rows, min(nr, nb-jr))
+					fn(kb, ar, ars, acs, ws.bp[jr*kb:(jr+nr)*kb], cr[jr:], ldc, alpha, bet, rows, min(nr, nb-jr))
 				}
+				if last && ep.on() {
+					ep.apply(cr, ldc, rows, nb, jc)
+				}
+				ir += tr
 			}
 		}
 	}

@@ -48,6 +48,7 @@ type sgemmJob struct {
 	lda    int
 	ldb    int
 	ldc    int
+	ep     sgemmEpi     // applied by the chunks (or after the depth reduction)
 	units  int          // tiles (or depth steps) along the split dimension
 	chunk  int          // units per chunk
 	next   atomic.Int64 // next chunk to take
@@ -110,7 +111,11 @@ func (j *sgemmJob) exec(_, _ int) {
 			} else {
 				b = b[j0:]
 			}
-			sgemmSerial(j.kern, ws, j.transA, j.transB, j.m, j1-j0, j.k, j.alpha, j.a, j.lda, b, j.ldb, j.beta, j.c[j0:], j.ldc)
+			ep := j.ep
+			if ep.bias != nil {
+				ep.bias = ep.bias[j0:j1]
+			}
+			sgemmSerial(j.kern, ws, j.transA, j.transB, j.m, j1-j0, j.k, j.alpha, j.a, j.lda, b, j.ldb, j.beta, j.c[j0:], j.ldc, ep)
 		case sgemmByRows:
 			i0, i1 := lo*j.kern.mr, min(hi*j.kern.mr, j.m)
 			a := j.a
@@ -119,7 +124,7 @@ func (j *sgemmJob) exec(_, _ int) {
 			} else {
 				a = a[i0*j.lda:]
 			}
-			sgemmSerial(j.kern, ws, j.transA, j.transB, i1-i0, j.n, j.k, j.alpha, a, j.lda, j.b, j.ldb, j.beta, j.c[i0*j.ldc:], j.ldc)
+			sgemmSerial(j.kern, ws, j.transA, j.transB, i1-i0, j.n, j.k, j.alpha, a, j.lda, j.b, j.ldb, j.beta, j.c[i0*j.ldc:], j.ldc, j.ep)
 		case sgemmByDepth:
 			a, b := j.a, j.b
 			if j.transA {
@@ -132,14 +137,15 @@ func (j *sgemmJob) exec(_, _ int) {
 			} else {
 				b = b[lo*j.ldb:]
 			}
-			sgemmSerial(j.kern, ws, j.transA, j.transB, j.m, j.n, hi-lo, 1, a, j.lda, b, j.ldb, 0, j.parts[lo/j.chunk], j.n)
+			sgemmSerial(j.kern, ws, j.transA, j.transB, j.m, j.n, hi-lo, 1, a, j.lda, b, j.ldb, 0, j.parts[lo/j.chunk], j.n, sgemmEpi{})
 		}
 	}
 	sgemmPutWork(ws)
 }
 
 // reduce finishes a depth split: C = alpha·Σ_c parts[c] + beta·C, the
-// chunks added in order, with C not read when beta = 0.
+// chunks added in order, with C not read when beta = 0, then the epilogue
+// row by row.
 func (j *sgemmJob) reduce() {
 	for i := 0; i < j.m; i++ {
 		row := j.c[i*j.ldc : i*j.ldc+j.n]
@@ -160,6 +166,9 @@ func (j *sgemmJob) reduce() {
 			for x, v := range src {
 				row[x] += j.alpha * v
 			}
+		}
+		if j.ep.on() {
+			j.ep.apply(row, j.ldc, 1, j.n, 0)
 		}
 	}
 }

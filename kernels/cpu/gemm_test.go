@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/gaborlab/gabor/kernels"
 )
 
 // sgemmGuard is the number of NaN elements placed before and after every
@@ -380,4 +382,80 @@ func TestSgemmPackB(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSgemmEpilogue holds the fused epilogue (bias per column, activation,
+// applied tile by tile inside the product) to the product followed by a
+// plain pass over C, bit for bit, for every kernel and path, in each of
+// the ways a product is run: serially, split by columns, by rows (narrow
+// N) and by depth (long K), with k = 0, a 4-row remainder tile (M mod 6 of
+// 2 and 4), beta ≠ 0 and a padded row stride.
+func TestSgemmEpilogue(t *testing.T) {
+	shapes := []sgemmCase{
+		{m: 7, n: 9, k: 5, alpha: 1},
+		{transB: true, m: 128, n: 512, k: 300, alpha: 1},
+		{m: 100, n: 70, k: 129, alpha: 0.5, beta: 1.5, pad: 3},
+		{transA: true, m: 256, n: 130, k: 70, alpha: 1},
+		{m: 1025, n: 6, k: 25, alpha: 1},
+		{transA: true, m: 20, n: 7, k: 3000, alpha: 1, beta: 1},
+		{m: 5, n: 33, k: 0, alpha: 1, beta: 2},
+	}
+	acts := []kernels.Act{kernels.ActNone, kernels.ActReLU, kernels.ActSigmoid, kernels.ActTanh}
+	forEachPath(t, func(t *testing.T, _ cpuPath) {
+		sgemmForEachKernel(t, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(9, 10))
+			for _, tc := range shapes {
+				for _, act := range acts {
+					for _, withBias := range []bool{false, true} {
+						testSgemmEpilogue(t, rng, tc, act, withBias)
+					}
+				}
+			}
+		})
+	})
+}
+
+func testSgemmEpilogue(t *testing.T, rng *rand.Rand, tc sgemmCase, act kernels.Act, withBias bool) {
+	t.Helper()
+	ar, ac := tc.m, tc.k
+	if tc.transA {
+		ar, ac = tc.k, tc.m
+	}
+	br, bc := tc.k, tc.n
+	if tc.transB {
+		br, bc = tc.n, tc.k
+	}
+	lda, ldb, ldc := max(ac, 1)+tc.pad, max(bc, 1)+tc.pad, max(tc.n, 1)+tc.pad
+	A := sgemmNewOperand(rng, ar, ac, lda, false)
+	B := sgemmNewOperand(rng, br, bc, ldb, false)
+	C := sgemmNewOperand(rng, tc.m, tc.n, ldc, false)
+	var bias []float32
+	if withBias {
+		bias = make([]float32, tc.n)
+		for j := range bias {
+			bias[j] = float32(rng.NormFloat64())
+		}
+	}
+	want := append([]float32(nil), C.data...)
+	Sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, A.data, lda, B.data, ldb, tc.beta, want, ldc)
+	for i := 0; i < tc.m; i++ {
+		row := want[i*ldc : i*ldc+tc.n]
+		for j := range row {
+			if bias != nil {
+				row[j] += bias[j]
+			}
+			if f, ok := act.Unary(); ok {
+				unaryRange(f, 0, row[j:j+1], row[j:j+1])
+			}
+		}
+	}
+	sgemmFused(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, A.data, lda, B.data, ldb, tc.beta, C.data, ldc, sgemmEpi{bias: bias, act: act})
+	for i := 0; i < tc.m; i++ {
+		for j := 0; j < tc.n; j++ {
+			g, w := C.data[i*ldc+j], want[i*ldc+j]
+			if !sgemmSameBits(g, w) && !(g != g && w != w) {
+				t.Fatalf("%v act=%v bias=%v: C[%d][%d] = %v fused, %v in a second pass", tc, act, withBias, i, j, g, w)
+			}
+		}
+	}
 }

@@ -121,8 +121,9 @@ func (g *gatherStep) rows(lo, hi int) {
 		r := int(g.perm[(g.pos+b)%a.N])
 		dst := g.x[b*d : (b+1)*d]
 		if g.xs != nil {
-			for j, v := range g.xs[r*d : (r+1)*d] {
-				dst[j] = g.lut[v]
+			src := g.xs[r*d : (r+1)*d]
+			for j := normU8Vec(dst, src, a.Mean, a.Std); j < len(src); j++ {
+				dst[j] = g.lut[src[j]]
 			}
 		} else {
 			copy(dst, g.xf[r*d:(r+1)*d])

@@ -123,9 +123,11 @@ func bindBiasGrad(o operands, a kernels.BiasGradArgs) (step, error) {
 				w := min(reduceTile, c-j0)
 				var buf [reduceTile]float64
 				acc := buf[:w]
+				done := colSum64Vec(dy[j0:], n, c, acc)
 				for r := 0; r < n; r++ {
-					for i, v := range dy[r*c+j0:][:len(acc)] {
-						acc[i] += float64(v)
+					row := dy[r*c+j0:][:len(acc)]
+					for i := done; i < len(acc); i++ {
+						acc[i] += float64(row[i])
 					}
 				}
 				for i, a := range acc {

@@ -122,6 +122,61 @@ func addToVec(dst, src []float32) bool {
 }
 
 //go:noescape
+func colSum64AVX2(x *float32, rows, ld int, acc *float64)
+
+//go:noescape
+func normU8AVX2(dst *float32, src *uint8, n int, mean, std float32)
+
+// colSum64Vec adds onto acc[j] (j < len(acc)) the float64 sum over rows
+// r < rows of x[r·ld + j], rows in order, for the largest multiple of 16
+// columns, and returns that count (0 on the generic path). Each column sees
+// the scalar loop's additions in its order: the same bits.
+func colSum64Vec(x []float32, rows, ld int, acc []float64) int {
+	w := len(acc) / 16 * 16
+	if !streamVec() || w == 0 || rows == 0 {
+		return 0
+	}
+	_ = x[(rows-1)*ld+w-1]
+	for j := 0; j < w; j += 16 {
+		colSum64AVX2(&x[j], rows, ld, &acc[j])
+	}
+	return w
+}
+
+// normU8Vec sets dst[i] = (float32(src[i])/255 − mean)/std for the largest
+// multiple of 8 elements of src and returns that count (0 on the generic
+// path): the gather's normalization, to the bit of its table.
+func normU8Vec(dst []float32, src []uint8, mean, std float32) int {
+	n := len(src) / 8 * 8
+	if !streamVec() || n == 0 {
+		return 0
+	}
+	_ = dst[n-1]
+	normU8AVX2(&dst[0], &src[0], n, mean, std)
+	return n
+}
+
+//go:noescape
+func biasRowsAVX2(c *float32, ldc, rows, cols int, bias *float32, relu int)
+
+// biasRowsVec does c[r·ldc+j] += bias[j], then max(·, 0) if relu, for
+// r < rows and the largest multiple of 8 columns below cols, and returns
+// that count (0 on the generic path); the same bits as the scalar loops.
+func biasRowsVec(c []float32, ldc, rows, cols int, bias []float32, relu bool) int {
+	w := cols / 8 * 8
+	if !streamVec() || w == 0 || rows == 0 {
+		return 0
+	}
+	_, _ = c[(rows-1)*ldc+w-1], bias[w-1]
+	r := 0
+	if relu {
+		r = 1
+	}
+	biasRowsAVX2(&c[0], ldc, rows, w, &bias[0], r)
+	return w
+}
+
+//go:noescape
 func fmaPeakAVX2(n int)
 
 // fmaPeak runs n steps of the FMA peak loop of the active path and returns

@@ -305,3 +305,130 @@ peak:
 	JNZ  peak
 	VZEROUPPER
 	RET
+
+// func colSum64AVX2(x *float32, rows, ld int, acc *float64)
+// acc[j] += Σ_r x[r·ld + j] for j < 16, in float64, the rows added in order
+// (each float widened exactly), so every column gets the scalar loop's bits.
+// The AVX-512 path uses it too.
+TEXT ·colSum64AVX2(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ rows+8(FP), CX
+	MOVQ ld+16(FP), R8
+	SHLQ $2, R8
+	MOVQ acc+24(FP), DI
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD 96(DI), Y3
+	TESTQ CX, CX
+	JZ   cdone
+
+cloop:
+	VCVTPS2PD (SI), Y4
+	VCVTPS2PD 16(SI), Y5
+	VCVTPS2PD 32(SI), Y6
+	VCVTPS2PD 48(SI), Y7
+	VADDPD Y4, Y0, Y0
+	VADDPD Y5, Y1, Y1
+	VADDPD Y6, Y2, Y2
+	VADDPD Y7, Y3, Y3
+	ADDQ R8, SI
+	DECQ CX
+	JNZ  cloop
+
+cdone:
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+	VZEROUPPER
+	RET
+
+// func normU8AVX2(dst *float32, src *uint8, n int, mean, std float32)
+// dst[i] = (float32(src[i])/255 − mean)/std for i < n, a multiple of 8: the
+// same three correctly rounded float32 operations as the scalar table, so
+// the same bits. The AVX-512 path uses it too.
+TEXT ·normU8AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS mean+24(FP), Y13
+	VBROADCASTSS std+28(FP), Y14
+	MOVL $0x437f0000, AX // 255.0
+	MOVL AX, X15
+	VBROADCASTSS X15, Y15
+	SHRQ $3, CX
+	JZ   ndone
+
+nloop:
+	VPMOVZXBD (SI), Y0
+	VCVTDQ2PS Y0, Y0
+	VDIVPS Y15, Y0, Y0
+	VSUBPS Y13, Y0, Y0
+	VDIVPS Y14, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $8, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  nloop
+
+ndone:
+	VZEROUPPER
+	RET
+
+// func biasRowsAVX2(c *float32, ldc, rows, cols int, bias *float32, relu int)
+// c[r·ldc + j] += bias[j] for r < rows and j < cols (a multiple of 8), then
+// with relu ≠ 0 max(·, +0) with a NaN kept, as reluBiasAVX2: a dense layer's
+// epilogue on a tile of C the GEMM has just stored, while it is in L1.
+TEXT ·biasRowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ c+0(FP), DI
+	MOVQ ldc+8(FP), R8
+	SHLQ $2, R8
+	MOVQ rows+16(FP), DX
+	MOVQ cols+24(FP), R9
+	SHRQ $3, R9
+	MOVQ bias+32(FP), SI
+	MOVQ relu+40(FP), AX
+	VXORPS Y2, Y2, Y2
+	TESTQ DX, DX
+	JZ   bdone
+	TESTQ R9, R9
+	JZ   bdone
+
+brow:
+	MOVQ DI, R10
+	MOVQ SI, R11
+	MOVQ R9, CX
+	TESTQ AX, AX
+	JNZ  brelu
+
+badd:
+	VMOVUPS (R10), Y0
+	VADDPS  (R11), Y0, Y0
+	VMOVUPS Y0, (R10)
+	ADDQ $32, R10
+	ADDQ $32, R11
+	DECQ CX
+	JNZ  badd
+	JMP  bnext
+
+brelu:
+	VMOVUPS   (R10), Y0
+	VADDPS    (R11), Y0, Y0
+	VMAXPS    Y2, Y0, Y3
+	VCMPPS    $3, Y0, Y0, Y4
+	VBLENDVPS Y4, Y0, Y3, Y3
+	VMOVUPS   Y3, (R10)
+	ADDQ $32, R10
+	ADDQ $32, R11
+	DECQ CX
+	JNZ  brelu
+
+bnext:
+	ADDQ R8, DI
+	DECQ DX
+	JNZ  brow
+
+bdone:
+	VZEROUPPER
+	RET

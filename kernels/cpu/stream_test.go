@@ -194,3 +194,75 @@ func TestTapDots8(t *testing.T) {
 		}
 	})
 }
+
+// TestColSum64 holds the vector column sums of every path to the scalar
+// float64 loop bit for bit (the bias gradient of a dense layer), on widths
+// around the 16-column step, row strides wider than the sum and a guard
+// column that must not be read into the sum.
+func TestColSum64(t *testing.T) {
+	forEachPath(t, func(t *testing.T, _ cpuPath) {
+		rng := rand.New(rand.NewPCG(11, 12))
+		for _, rows := range []int{0, 1, 3, 128} {
+			for _, w := range []int{1, 15, 16, 17, 33, 64} {
+				ld := w + rng.IntN(3)
+				x := make([]float32, rows*ld+1)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(9)-4)))
+				}
+				want := make([]float64, w)
+				for r := 0; r < rows; r++ {
+					for j := range want {
+						want[j] += float64(x[r*ld+j])
+					}
+				}
+				got := make([]float64, w)
+				done := colSum64Vec(x, rows, ld, got)
+				if p := activePath; p != pathGeneric && rows > 0 && done != w/16*16 {
+					t.Fatalf("rows=%d w=%d: vector columns %d, want %d", rows, w, done, w/16*16)
+				}
+				for r := 0; r < rows; r++ {
+					for j := done; j < w; j++ {
+						got[j] += float64(x[r*ld+j])
+					}
+				}
+				for j := range want {
+					if math.Float64bits(got[j]) != math.Float64bits(want[j]) {
+						t.Fatalf("rows=%d w=%d ld=%d column %d: %v, scalar %v", rows, w, ld, j, got[j], want[j])
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestNormU8 holds the vector u8 normalization of every path to the
+// gather's table bit for bit: every byte value, for several mean/std pairs,
+// on lengths around the 8-byte step, with a guard element past the end.
+func TestNormU8(t *testing.T) {
+	forEachPath(t, func(t *testing.T, _ cpuPath) {
+		for _, ms := range [][2]float32{{0.286, 0.353}, {0.1307, 0.3081}, {0, 1}, {0.5, 0.25}, {-3, 1e-3}} {
+			mean, std := ms[0], ms[1]
+			for _, n := range []int{0, 7, 8, 9, 256, 784} {
+				src := make([]uint8, n)
+				for i := range src {
+					src[i] = uint8(i*37 + 11)
+				}
+				dst := make([]float32, n+1)
+				dst[n] = 42
+				done := normU8Vec(dst[:n], src, mean, std)
+				for i := done; i < n; i++ {
+					dst[i] = (float32(src[i])/255 - mean) / std
+				}
+				for i, v := range src {
+					want := (float32(v)/255 - mean) / std
+					if math.Float32bits(dst[i]) != math.Float32bits(want) {
+						t.Fatalf("mean %v std %v n=%d [%d] byte %d: %v, table %v", mean, std, n, i, v, dst[i], want)
+					}
+				}
+				if dst[n] != 42 {
+					t.Fatalf("n=%d: wrote past the end", n)
+				}
+			}
+		}
+	})
+}
