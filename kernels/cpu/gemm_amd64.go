@@ -17,6 +17,9 @@ func sgemmAVX512x12x16(kc int, a *float32, rsa, csa int, b *float32, boff *int, 
 func sgemmAVX2x4x16(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC int)
 
 //go:noescape
+func sgemmPackBNAVX2(rows, panels, width int, src *float32, lds int, dst *float32, ldd int)
+
+//go:noescape
 func sgemmPackBTAVX2(blocks int, src *float32, lds int, dst *float32, ldd int)
 
 //go:noescape
@@ -178,4 +181,18 @@ func sgemmPackBT16(kb int, b []float32, ldb int, dst []float32, ldd int) int {
 	_ = dst[(8*blocks-1)*ldd+15]
 	sgemmPackBTAVX2(blocks, &b[0], ldb, &dst[0], ldd)
 	return 8 * blocks
+}
+
+// sgemmPackBN16 packs the first panels·nr columns of kb rows of b (row
+// stride ldb) into panels micro-panels of nr columns (nr a multiple of 16)
+// spaced ldd floats apart, row p of panel q at dst[q·ldd + p·nr], and
+// reports whether it could (not on the generic path: the caller copies).
+func sgemmPackBN16(kb, panels, nr int, b []float32, ldb int, dst []float32, ldd int) bool {
+	if activePath == pathGeneric || nr%16 != 0 || kb == 0 || panels == 0 {
+		return false
+	}
+	_ = b[(kb-1)*ldb+panels*nr-1]
+	_ = dst[(panels-1)*ldd+kb*nr-1]
+	sgemmPackBNAVX2(kb, panels, nr, &b[0], ldb, &dst[0], ldd)
+	return true
 }

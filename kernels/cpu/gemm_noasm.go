@@ -21,3 +21,6 @@ func sgemmSplitTile(kc int, a0, a3, bp, c []float32, ldc, rows, cols int) {
 
 // sgemmPackBT16 has no vector transpose here: the caller packs every depth.
 func sgemmPackBT16(kb int, b []float32, ldb int, dst []float32, ldd int) int { return 0 }
+
+// sgemmPackBN16 has no vector copy here: the caller packs.
+func sgemmPackBN16(kb, panels, nr int, b []float32, ldb int, dst []float32, ldd int) bool { return false }

@@ -10,7 +10,14 @@ func sgemmPackB(transB bool, kb, nb, nr int, b []float32, ldb, pc, jc int, dst [
 	if !transB {
 		// Row pc+p of B holds row p of every panel: walk B row by row, so
 		// memory is read in order (a panel-by-panel walk would stride
-		// through a large B once per panel).
+		// through a large B once per panel). The full panels go through
+		// one vector call; the loop does what it leaves.
+		if full := nb / nr; sgemmPackBN16(kb, full, nr, b[pc*ldb+jc:], ldb, dst, kb*nr) {
+			if full*nr == nb {
+				return
+			}
+			jc, nb, dst = jc+full*nr, nb-full*nr, dst[full*kb*nr:]
+		}
 		for p := 0; p < kb; p++ {
 			src := b[(pc+p)*ldb+jc:][:nb]
 			for q := 0; q*nr < nb; q++ {
