@@ -23,4 +23,6 @@ func sgemmSplitTile(kc int, a0, a3, bp, c []float32, ldc, rows, cols int) {
 func sgemmPackBT16(kb int, b []float32, ldb int, dst []float32, ldd int) int { return 0 }
 
 // sgemmPackBN16 has no vector copy here: the caller packs.
-func sgemmPackBN16(kb, panels, nr int, b []float32, ldb int, dst []float32, ldd int) bool { return false }
+func sgemmPackBN16(kb, panels, nr int, b []float32, ldb int, dst []float32, ldd int) bool {
+	return false
+}
