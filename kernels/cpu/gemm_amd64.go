@@ -20,6 +20,9 @@ func sgemmAVX2x4x16(kc int, a *float32, rsa, csa int, b *float32, c *float32, ld
 func sgemmPackBNAVX2(rows, panels, width int, src *float32, lds int, dst *float32, ldd int)
 
 //go:noescape
+func sgemmPackATAVX2(kc int, src *float32, lds int, dst *float32, rows int)
+
+//go:noescape
 func sgemmPackBTAVX2(blocks int, src *float32, lds int, dst *float32, ldd int)
 
 //go:noescape
@@ -194,5 +197,17 @@ func sgemmPackBN16(kb, panels, nr int, b []float32, ldb int, dst []float32, ldd 
 	_ = b[(kb-1)*ldb+panels*nr-1]
 	_ = dst[(panels-1)*ldd+kb*nr-1]
 	sgemmPackBNAVX2(kb, panels, nr, &b[0], ldb, &dst[0], ldd)
+	return true
+}
+
+// sgemmPackAT copies a whole tile of tr rows (4 or 6) of a transposed A,
+// dst[p·tr + r] = a[p·lda + r] for p < k, and reports whether it could
+// (not on the generic path, nor for other tile heights).
+func sgemmPackAT(k int, a []float32, lda int, dst []float32, tr int) bool {
+	if activePath == pathGeneric || (tr != 4 && tr != 6) || k == 0 {
+		return false
+	}
+	_, _ = a[(k-1)*lda+tr-1], dst[k*tr-1]
+	sgemmPackATAVX2(k, &a[0], lda, &dst[0], tr)
 	return true
 }

@@ -131,7 +131,8 @@ func sgemmBlock(total, max, unit int) int {
 	return (size + unit - 1) / unit * unit
 }
 
-func sgemmSerial(kern *sgemmKernel, ws *sgemmWork, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep sgemmEpi) {
+// apk, if not nil, is all of op(A) already in tile layout (sgemmPackTiles).
+func sgemmSerial(kern *sgemmKernel, ws *sgemmWork, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, ep sgemmEpi, apk []float32) {
 	mr, nr := kern.mr, kern.nr
 	rsa, csa := lda, 1 // A(i, p) = a[i·rsa + p·csa]
 	if transA {
@@ -166,7 +167,9 @@ func sgemmSerial(kern *sgemmKernel, ws *sgemmWork, transA, transB bool, m, n, k 
 				}
 				rows := min(tr, m-ir)
 				ar, ars, acs := a[min(ir*rsa+pc*csa, len(a)):], rsa, csa
-				if packAll || (ir >= mFull && ir < m6) {
+				if apk != nil {
+					ar, ars, acs = apk[ir*k+pc*tr:], 1, tr
+				} else if packAll || (ir >= mFull && ir < m6) {
 					sgemmPackA(rows, kb, tr, a, rsa, csa, ir, pc, ws.ap)
 					ar, ars, acs = ws.ap, 1, tr
 				}
@@ -181,6 +184,28 @@ func sgemmSerial(kern *sgemmKernel, ws *sgemmWork, transA, transB bool, m, n, k 
 			}
 		}
 	}
+}
+
+// sgemmPackTiles copies all of a transposed A (A(i, p) = a[i + p·lda]) into
+// dst in the layout the kernels read a packed tile in: the tile of tr rows
+// starting at row ir holds A(ir+r, p) at dst[ir·k + p·tr + r], zero past
+// row m, with the tiles sgemmSerial cuts. It returns dst, grown to fit.
+func sgemmPackTiles(kern *sgemmKernel, m, k int, a []float32, lda int, dst []float32) []float32 {
+	mr := kern.mr
+	m6 := m - kern.rowsIn4(m)
+	dst = sgemmGrow(dst, ((m6+mr-1)/mr*mr+m-m6)*k)
+	for ir := 0; ir < m; {
+		tr := mr
+		if ir >= m6 {
+			tr = 4
+		}
+		rows := min(tr, m-ir)
+		if rows < tr || !sgemmPackAT(k, a[ir:], lda, dst[ir*k:], tr) {
+			sgemmPackA(rows, k, tr, a, 1, lda, ir, 0, dst[ir*k:])
+		}
+		ir += tr
+	}
+	return dst
 }
 
 // sgemmActive is the kernel Sgemm uses: the first (fastest) available one.

@@ -26,3 +26,6 @@ func sgemmPackBT16(kb int, b []float32, ldb int, dst []float32, ldd int) int { r
 func sgemmPackBN16(kb, panels, nr int, b []float32, ldb int, dst []float32, ldd int) bool {
 	return false
 }
+
+// sgemmPackAT has no vector copy here: the caller packs.
+func sgemmPackAT(k int, a []float32, lda int, dst []float32, tr int) bool { return false }

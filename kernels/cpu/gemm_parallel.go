@@ -49,6 +49,7 @@ type sgemmJob struct {
 	ldb    int
 	ldc    int
 	ep     sgemmEpi     // applied by the chunks (or after the depth reduction)
+	apk    []float32    // column split: A in tiles for all chunks (empty: none)
 	units  int          // tiles (or depth steps) along the split dimension
 	chunk  int          // units per chunk
 	next   atomic.Int64 // next chunk to take
@@ -115,7 +116,11 @@ func (j *sgemmJob) exec(_, _ int) {
 			if ep.bias != nil {
 				ep.bias = ep.bias[j0:j1]
 			}
-			sgemmSerial(j.kern, ws, j.transA, j.transB, j.m, j1-j0, j.k, j.alpha, j.a, j.lda, b, j.ldb, j.beta, j.c[j0:], j.ldc, ep)
+			var apk []float32
+			if len(j.apk) > 0 {
+				apk = j.apk
+			}
+			sgemmSerial(j.kern, ws, j.transA, j.transB, j.m, j1-j0, j.k, j.alpha, j.a, j.lda, b, j.ldb, j.beta, j.c[j0:], j.ldc, ep, apk)
 		case sgemmByRows:
 			i0, i1 := lo*j.kern.mr, min(hi*j.kern.mr, j.m)
 			a := j.a
@@ -124,7 +129,7 @@ func (j *sgemmJob) exec(_, _ int) {
 			} else {
 				a = a[i0*j.lda:]
 			}
-			sgemmSerial(j.kern, ws, j.transA, j.transB, i1-i0, j.n, j.k, j.alpha, a, j.lda, j.b, j.ldb, j.beta, j.c[i0*j.ldc:], j.ldc, j.ep)
+			sgemmSerial(j.kern, ws, j.transA, j.transB, i1-i0, j.n, j.k, j.alpha, a, j.lda, j.b, j.ldb, j.beta, j.c[i0*j.ldc:], j.ldc, j.ep, nil)
 		case sgemmByDepth:
 			a, b := j.a, j.b
 			if j.transA {
@@ -137,7 +142,7 @@ func (j *sgemmJob) exec(_, _ int) {
 			} else {
 				b = b[lo*j.ldb:]
 			}
-			sgemmSerial(j.kern, ws, j.transA, j.transB, j.m, j.n, hi-lo, 1, a, j.lda, b, j.ldb, 0, j.parts[lo/j.chunk], j.n, sgemmEpi{})
+			sgemmSerial(j.kern, ws, j.transA, j.transB, j.m, j.n, hi-lo, 1, a, j.lda, b, j.ldb, 0, j.parts[lo/j.chunk], j.n, sgemmEpi{}, nil)
 		}
 	}
 	sgemmPutWork(ws)

@@ -154,3 +154,43 @@ pngroup:
 pndone:
 	VZEROUPPER
 	RET
+
+// func sgemmPackATAVX2(kc int, src *float32, lds int, dst *float32, rows int)
+//
+// One tile of a transposed A copied to the kernels' layout:
+// dst[p·rows + r] = src[p·lds + r] for p < kc and r < rows, rows 4 or 6
+// (the rows at one depth are contiguous in a transposed A).
+TEXT ·sgemmPackATAVX2(SB), NOSPLIT, $0-40
+	MOVQ kc+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ lds+16(FP), R8
+	SHLQ $2, R8
+	MOVQ dst+24(FP), DI
+	MOVQ rows+32(FP), AX
+	TESTQ CX, CX
+	JZ   padone
+	CMPQ AX, $6
+	JNE  pa4
+
+pa6:
+	VMOVUPS (SI), X0
+	VMOVQ   16(SI), X1
+	VMOVUPS X0, (DI)
+	VMOVQ   X1, 16(DI)
+	ADDQ R8, SI
+	ADDQ $24, DI
+	DECQ CX
+	JNZ  pa6
+	JMP  padone
+
+pa4:
+	VMOVUPS (SI), X0
+	VMOVUPS X0, (DI)
+	ADDQ R8, SI
+	ADDQ $16, DI
+	DECQ CX
+	JNZ  pa4
+
+padone:
+	VZEROUPPER
+	RET
