@@ -200,11 +200,11 @@ func sgemmPackBN16(kb, panels, nr int, b []float32, ldb int, dst []float32, ldd 
 	return true
 }
 
-// sgemmPackAT copies a whole tile of tr rows (4 or 6) of a transposed A,
-// dst[p·tr + r] = a[p·lda + r] for p < k, and reports whether it could
+// sgemmPackAT copies a whole tile of tr rows (4, 6 or 12) of a transposed
+// A, dst[p·tr + r] = a[p·lda + r] for p < k, and reports whether it could
 // (not on the generic path, nor for other tile heights).
 func sgemmPackAT(k int, a []float32, lda int, dst []float32, tr int) bool {
-	if activePath == pathGeneric || (tr != 4 && tr != 6) || k == 0 {
+	if activePath == pathGeneric || (tr != 4 && tr != 6 && tr != 12) || k == 0 {
 		return false
 	}
 	_, _ = a[(k-1)*lda+tr-1], dst[k*tr-1]

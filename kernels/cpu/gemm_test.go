@@ -459,3 +459,67 @@ func testSgemmEpilogue(t *testing.T, rng *rand.Rand, tc sgemmCase, act kernels.A
 		}
 	}
 }
+
+// TestSgemmPackTiles holds the vector copy of a transposed A's tiles (4, 6
+// and 12 rows, the AVX2 and AVX-512 tile heights) and sgemmPackTiles' layout
+// to the scalar packing, element for element, with a partial last tile.
+func TestSgemmPackTiles(t *testing.T) {
+	forEachPath(t, func(t *testing.T, _ cpuPath) {
+		for _, tr := range []int{4, 6, 12} {
+			for _, k := range []int{1, 5, 128} {
+				lda := 40
+				a := make([]float32, k*lda)
+				for i := range a {
+					a[i] = float32(i) + 0.25
+				}
+				got := make([]float32, k*tr+1)
+				got[k*tr] = 7
+				want := make([]float32, k*tr)
+				if !sgemmPackAT(k, a[3:], lda, got, tr) {
+					sgemmPackA(tr, k, tr, a, 1, lda, 3, 0, got)
+				}
+				sgemmPackA(tr, k, tr, a, 1, lda, 3, 0, want)
+				for i, w := range want {
+					if got[i] != w {
+						t.Fatalf("tr=%d k=%d: [%d] = %v, want %v", tr, k, i, got[i], w)
+					}
+				}
+				if got[k*tr] != 7 {
+					t.Fatalf("tr=%d k=%d: wrote past the tile", tr, k)
+				}
+			}
+		}
+		saved := sgemmActive
+		defer func() { sgemmActive = saved }()
+		for _, kern := range sgemmKernels {
+			sgemmActive = kern
+			for _, m := range []int{5, 10, 20, 27, 128} {
+				const k, lda = 9, 131
+				a := make([]float32, k*lda)
+				for i := range a {
+					a[i] = float32(i)*0.5 + 1
+				}
+				apk := sgemmPackTiles(kern, m, k, a, lda, nil)
+				m6 := m - kern.rowsIn4(m)
+				for ir := 0; ir < m; {
+					tr := kern.mr
+					if ir >= m6 {
+						tr = 4
+					}
+					for p := 0; p < k; p++ {
+						for r := 0; r < tr; r++ {
+							want := float32(0)
+							if ir+r < m {
+								want = a[p*lda+ir+r]
+							}
+							if got := apk[ir*k+p*tr+r]; got != want {
+								t.Fatalf("%s m=%d: tile %d depth %d row %d = %v, want %v", kern.name, m, ir, p, r, got, want)
+							}
+						}
+					}
+					ir += tr
+				}
+			}
+		}
+	})
+}

@@ -158,8 +158,8 @@ pndone:
 // func sgemmPackATAVX2(kc int, src *float32, lds int, dst *float32, rows int)
 //
 // One tile of a transposed A copied to the kernels' layout:
-// dst[p·rows + r] = src[p·lds + r] for p < kc and r < rows, rows 4 or 6
-// (the rows at one depth are contiguous in a transposed A).
+// dst[p·rows + r] = src[p·lds + r] for p < kc and r < rows, rows 4, 6 or
+// 12 (the rows at one depth are contiguous in a transposed A).
 TEXT ·sgemmPackATAVX2(SB), NOSPLIT, $0-40
 	MOVQ kc+0(FP), CX
 	MOVQ src+8(FP), SI
@@ -170,7 +170,20 @@ TEXT ·sgemmPackATAVX2(SB), NOSPLIT, $0-40
 	TESTQ CX, CX
 	JZ   padone
 	CMPQ AX, $6
+	JEQ  pa6
+	CMPQ AX, $12
 	JNE  pa4
+
+pa12:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), X1
+	VMOVUPS Y0, (DI)
+	VMOVUPS X1, 32(DI)
+	ADDQ R8, SI
+	ADDQ $48, DI
+	DECQ CX
+	JNZ  pa12
+	JMP  padone
 
 pa6:
 	VMOVUPS (SI), X0
