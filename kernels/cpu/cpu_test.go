@@ -26,9 +26,16 @@ func TestConformance(t *testing.T) {
 	cpu.ForEachPath(t, func(t *testing.T) { kerneltest.Run(t, b) })
 }
 
-// BenchmarkKernels times every kernel family at the canonical shapes:
+// BenchmarkKernels times every kernel family's shapes on each CPU path this
+// machine supports, as BenchmarkKernels/<family>/<shape>/<path>:
 // go test -run '^$' -bench Kernels ./kernels/cpu
-func BenchmarkKernels(b *testing.B) { kerneltest.Bench(b, openCPU(b)) }
+func BenchmarkKernels(b *testing.B) {
+	var vs []kerneltest.Variant
+	for _, p := range cpu.PathVariants() {
+		vs = append(vs, kerneltest.Variant{Name: p.Name, Use: p.Use})
+	}
+	kerneltest.BenchVariants(b, openCPU(b), vs)
+}
 
 func TestCaps(t *testing.T) {
 	c := openCPU(t).Caps()

@@ -75,6 +75,27 @@ func ForEachPath(t *testing.T, fn func(t *testing.T)) {
 	forEachPath(t, func(t *testing.T, _ cpuPath) { fn(t) })
 }
 
+// PathVariant is a CPU path for the external tests: its name, and Use,
+// which makes it active and returns the function that restores the last.
+type PathVariant struct {
+	Name string
+	Use  func() (restore func())
+}
+
+// PathVariants are the CPU paths this machine supports (BenchmarkKernels in
+// cpu_test.go runs every family on each).
+func PathVariants() []PathVariant {
+	var vs []PathVariant
+	for _, p := range cpuPaths() {
+		vs = append(vs, PathVariant{Name: p.String(), Use: func() func() {
+			saved := activePath
+			setPath(p)
+			return func() { setPath(saved) }
+		}})
+	}
+	return vs
+}
+
 // benchPaths runs fn as a sub-benchmark per CPU path this machine supports
 // (the last element of the name: Benchmark<Family>/<shape>/<path>).
 func benchPaths(b *testing.B, fn func(b *testing.B)) {

@@ -13,6 +13,21 @@ import (
 // Setup, loading and data are outside the timer; each iteration is one Run
 // of the instruction followed by Sync.
 func Bench(b *testing.B, be kernels.Backend) {
+	BenchVariants(b, be, []Variant{{Name: be.Name()}})
+}
+
+// Variant is one way of running a backend's kernels (a CPU code path):
+// Use switches to it and returns the function that switches back (nil Use:
+// nothing to switch).
+type Variant struct {
+	Name string
+	Use  func() (restore func())
+}
+
+// BenchVariants is Bench once per variant, the variant's name last:
+// family/shape/variant (BenchmarkKernels/bias_grad/N=128,C=512/avx2), so
+// that one machine times every path it supports side by side.
+func BenchVariants(b *testing.B, be kernels.Backend, vs []Variant) {
 	for _, f := range Families() {
 		if f.Bench == nil {
 			continue
@@ -20,7 +35,14 @@ func Bench(b *testing.B, be kernels.Backend) {
 		b.Run(f.Name, func(b *testing.B) {
 			for _, c := range f.Bench() {
 				b.Run(c.Name, func(b *testing.B) {
-					b.Run(be.Name(), func(b *testing.B) { benchCase(b, be, c) })
+					for _, v := range vs {
+						b.Run(v.Name, func(b *testing.B) {
+							if v.Use != nil {
+								defer v.Use()()
+							}
+							benchCase(b, be, c)
+						})
+					}
 				})
 			}
 		})
