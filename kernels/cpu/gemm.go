@@ -17,7 +17,12 @@ package cpu
 // tile is copied into a zero-padded mr×kc buffer, so the kernel never reads
 // past the rows of A that exist; so is every tile of a transposed A whose
 // stride would crowd it into a few L1 sets (sgemmFewSets), when enough
-// panels read it to pay for the copy.
+// panels read it to pay for the copy (or, when the parallel column chunks
+// are too narrow for that, all of A once before the split). The AVX2
+// kernel has a 4-row companion for the last rows when M mod 6 is 2 or 4
+// (M = 128 is 20 tiles of 6 and 2 of 4). A dense layer's bias and
+// activation (sgemmEpi) are applied to each tile of C right after its last
+// depth block, while it is in L1.
 //
 // Blocking (gemm_driver.go): an mr×kc tile of A stays in L1 while the kernel
 // sweeps it across a packed kc×nc block of B that stays in L2.
