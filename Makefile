@@ -43,12 +43,13 @@ vet:
 	$(GO) vet ./...
 
 # test is what CI runs (.ci/run), phase by phase with each phase's time:
-#   setup    scripts/setup-test.sh: Fashion-MNIST, numpy, CUDA headers (installs as
-#            root with apt, else stops with the exact command)
+#   setup    scripts/setup-test.sh: Fashion-MNIST, numpy, poppler, Slurm, chromium, qemu,
+#            CUDA headers (installs as root with apt, else stops with the exact command)
 #   vet      go vet ./...
 #   go-test  go test ./...
 #   gpu-vet  vet, build and `go test -c` the gpu tag (no GPU needed; needs the headers)
-#   cross    the CPU build for linux/arm64, darwin/arm64, windows/amd64 (scripts/cross-vet.sh)
+#   cross    the CPU build for linux/arm64, darwin/arm64, windows/amd64 (scripts/cross-vet.sh),
+#            and the arm64 kernel tests (neon and generic paths) under qemu
 #   fuzz     every fuzz target for 10 s (scripts/fuzz.sh)
 phase = s=$$(date +%s); echo "=== make test: $(1)"; $(2) || exit $$?; echo "=== make test: $(1) done in $$(( $$(date +%s) - s ))s"
 

@@ -13,6 +13,9 @@
 #                   (the sweep tests start a one-node cluster: scripts/slurm-local.sh)
 #   Chromium        /usr/bin/chromium                   apt: chromium
 #                   (report's browser tests drive it headless with chromedp)
+#   qemu (arm64)    /usr/bin/qemu-aarch64-static        apt: qemu-user-static
+#                   (cross-vet runs the arm64 CPU kernel tests, NEON path
+#                   included, under user-mode emulation)
 #
 # Idempotent and quick when everything is there (a few file tests and one
 # python3 start). Otherwise, as root with apt-get, it installs what is missing
@@ -56,6 +59,7 @@ have_numpy() {
 have_cuda() { [ -f "$root$cuda_prefix/include/cuda.h" ]; }
 have_poppler() { [ -x "$root/usr/bin/pdffonts" ] && [ -x "$root/usr/bin/pdftotext" ] && [ -x "$root/usr/bin/pdfinfo" ]; }
 have_chromium() { [ -x "$root/usr/bin/chromium" ]; }
+have_qemu() { [ -x "$root/usr/bin/qemu-aarch64-static" ]; }
 have_slurm() {
 	local b
 	for b in usr/bin/sbatch usr/bin/squeue usr/bin/scancel usr/sbin/slurmctld usr/sbin/slurmd usr/sbin/munged; do
@@ -69,11 +73,12 @@ have_numpy || apt_pkgs+=(python3-numpy)
 have_poppler || apt_pkgs+=(poppler-utils)
 have_slurm || apt_pkgs+=(slurm-wlm munge)
 have_chromium || apt_pkgs+=(chromium)
+have_qemu || apt_pkgs+=(qemu-user-static)
 need_cuda=0
 have_cuda || need_cuda=1
 
 if [ ${#apt_pkgs[@]} -eq 0 ] && [ $need_cuda = 0 ]; then
-	log "all present (fashion-mnist, numpy, poppler-utils, slurm-wlm, munge, chromium, CUDA headers in $cuda_prefix)"
+	log "all present (fashion-mnist, numpy, poppler-utils, slurm-wlm, munge, chromium, qemu-user-static, CUDA headers in $cuda_prefix)"
 	exit 0
 fi
 
@@ -110,5 +115,5 @@ if [ $need_cuda = 1 ]; then
 	log "CUDA headers: scripts/install-cuda.sh headers"
 	CUDA_PREFIX=$cuda_prefix bash scripts/install-cuda.sh headers </dev/null
 fi
-have_fashion && have_numpy && have_poppler && have_slurm && have_chromium && have_cuda || { log "still missing something after installing (see above)"; exit 1; }
+have_fashion && have_numpy && have_poppler && have_slurm && have_chromium && have_qemu && have_cuda || { log "still missing something after installing (see above)"; exit 1; }
 log "installed; all present"

@@ -27,7 +27,7 @@ type deviceInfo struct {
 	Threads     int    `json:"threads,omitempty"`
 	Graphs      bool   `json:"graphs"`
 	Driver      string `json:"driver,omitempty"`
-	// CPUPath is the CPU backend's kernel path (generic, avx2, avx512; GABOR_CPU picks one).
+	// CPUPath is the CPU backend's kernel path (generic, avx2, avx512, neon; GABOR_CPU picks one).
 	CPUPath string `json:"cpu_path,omitempty"`
 	Error   string `json:"error,omitempty"`
 }
@@ -52,9 +52,9 @@ as CUDA graphs, and the driver's version. --device auto picks cuda when it opens
 else cpu.
 
 The CPU backend runs the fastest kernel path this processor supports (avx512,
-avx2 with FMA, or generic Go); the environment variable GABOR_CPU=generic|avx2|avx512
-picks another, and a path the processor lacks makes the CPU backend unavailable
-with a message saying which paths it has.`,
+avx2 with FMA, neon on arm64, or generic Go); the environment variable
+GABOR_CPU=generic|avx2|avx512|neon picks another, and a path the processor lacks
+makes the CPU backend unavailable with a message saying which paths it has.`,
 		Example: `  gabor devices
   gabor devices --json | jq -r .auto
   GABOR_CPU=generic gabor devices`,
@@ -124,7 +124,7 @@ func runDevices(opts *devicesOptions) error {
 	}
 	for _, d := range rep.Devices {
 		if d.CPUPath != "" {
-			fmt.Fprintf(opts.IO.Out, "%s kernels: %s (GABOR_CPU=generic|avx2|avx512 picks another)\n", d.Name, d.CPUPath)
+			fmt.Fprintf(opts.IO.Out, "%s kernels: %s (GABOR_CPU=generic|avx2|avx512|neon picks another)\n", d.Name, d.CPUPath)
 		}
 	}
 	if rep.Auto != "" {

@@ -13,9 +13,11 @@ import (
 //	         B, so the direct convolutions run), 8-lane streams and pools
 //	avx512   amd64 with AVX-512F: 12×32 and 12×16 GEMM tiles, 16-lane
 //	         streams and pools
+//	neon     arm64 (Advanced SIMD is part of every arm64 processor): the
+//	         8×8 GEMM tile; the other kernels are generic's
 //
 // The fastest path the processor supports is chosen at start-up; the
-// environment variable GABOR_CPU=generic|avx2|avx512 (read once, in init)
+// environment variable GABOR_CPU=generic|avx2|avx512|neon (read once, in init)
 // picks another, so one machine can test and time every path it has. A
 // name the machine cannot run (or no path at all) is not silently replaced:
 // the backend then fails to open with an error naming the paths there are
@@ -33,9 +35,10 @@ const (
 	pathGeneric cpuPath = iota
 	pathAVX2
 	pathAVX512
+	pathNEON
 )
 
-var pathNames = [...]string{pathGeneric: "generic", pathAVX2: "avx2", pathAVX512: "avx512"}
+var pathNames = [...]string{pathGeneric: "generic", pathAVX2: "avx2", pathAVX512: "avx512", pathNEON: "neon"}
 
 func (p cpuPath) String() string {
 	if p < 0 || int(p) >= len(pathNames) {
@@ -44,11 +47,16 @@ func (p cpuPath) String() string {
 	return pathNames[p]
 }
 
+// vectorLoops says whether path p has vector versions of the stream,
+// pool, reduction and optimizer loops (the x86 paths; neon so far has its
+// GEMM tile only, and runs generic's loops).
+func (p cpuPath) vectorLoops() bool { return p == pathAVX2 || p == pathAVX512 }
+
 // cpuPaths lists the paths this machine supports, fastest first; generic
 // is always last.
 func cpuPaths() []cpuPath {
 	var ps []cpuPath
-	for p := pathAVX512; p >= pathGeneric; p-- {
+	for p := cpuPath(len(pathNames) - 1); p >= pathGeneric; p-- {
 		if pathSupported(p) {
 			ps = append(ps, p)
 		}
@@ -93,7 +101,7 @@ func choosePath(env string) (cpuPath, error) {
 		return have[0], fmt.Errorf("cpu: GABOR_CPU=%s: this processor (%s) cannot run the %s kernels; it supports %s (or unset GABOR_CPU for the fastest)",
 			env, deviceName(), n, strings.Join(names, ", "))
 	}
-	return have[0], fmt.Errorf("cpu: GABOR_CPU=%q is not a CPU path: want generic, avx2 or avx512 (this processor supports %s)",
+	return have[0], fmt.Errorf("cpu: GABOR_CPU=%q is not a CPU path: want generic, avx2, avx512 or neon (this processor supports %s)",
 		env, strings.Join(names, ", "))
 }
 
@@ -104,5 +112,5 @@ func setPath(p cpuPath) {
 	sgemmActive = sgemmKernelFor(p)
 }
 
-// CPUPath names the kernel path in use: "generic", "avx2" or "avx512".
+// CPUPath names the kernel path in use: "generic", "avx2", "avx512" or "neon".
 func (Backend) CPUPath() string { return activePath.String() }

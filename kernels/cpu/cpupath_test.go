@@ -37,7 +37,7 @@ func TestChoosePath(t *testing.T) {
 			t.Errorf("choosePath(%q) = %v, %v; want %v, nil", env, p, err, have[0])
 		}
 	}
-	for _, p := range []cpuPath{pathGeneric, pathAVX2, pathAVX512} {
+	for _, p := range []cpuPath{pathGeneric, pathAVX2, pathAVX512, pathNEON} {
 		got, err := choosePath(p.String())
 		if pathSupported(p) {
 			if err != nil || got != p {
@@ -64,7 +64,7 @@ func TestPathSwitchesKernels(t *testing.T) {
 		if want := sgemmKernelFor(p); sgemmActive != want {
 			t.Errorf("sgemmActive = %s, want %s", sgemmActive.name, want.name)
 		}
-		if streamVec() != (p != pathGeneric) {
+		if streamVec() != p.vectorLoops() {
 			t.Errorf("streamVec() = %v", streamVec())
 		}
 	})

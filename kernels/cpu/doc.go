@@ -16,8 +16,9 @@
 // dense.go, softmax.go, dropout.go, optim.go; the GEMM in gemm*.go; the
 // convolutions and pooling in conv*.go, im2col.go, pool.go, winograd*). The
 // hot loops have AVX-512 and AVX2 assembly beside their Go versions (gemm_*,
-// pack_*, pool_*, optim_*, stream_*, winograd_* .s), picked at start-up
-// (GABOR_CPU, cpupath.go); tests hold them to the same results. The
+// pack_*, pool_*, optim_*, stream_*, winograd_* .s), and the GEMM tile a
+// NEON one on arm64 (gemm_neon_arm64.s), picked at start-up (GABOR_CPU,
+// cpupath.go); tests hold them to the same results. The
 // stride-1 3×3 convolutions of the AVX2 path use Winograd's F(2×2, 3×3),
 // which has no Go version and no AVX-512 one (conv_winograd.go). Big
 // loops are split across a fixed pool of worker goroutines (parallel.go) in contiguous

@@ -99,21 +99,6 @@ func sgemmKernelAVX2x4(kc int, a []float32, rsa, csa int, bp []float32, c []floa
 	sgemmMerge(t[:], 16, c, ldc, beta, rows, cols)
 }
 
-// sgemmMerge stores the rows×cols corner of the kernel's tile t (row
-// stride tld) into C: C = t + beta·C, C not read when beta = 0.
-func sgemmMerge(t []float32, tld int, c []float32, ldc int, beta float32, rows, cols int) {
-	for r := 0; r < rows; r++ {
-		row := c[r*ldc : r*ldc+cols]
-		for j := range row {
-			if beta == 0 {
-				row[j] = t[r*tld+j]
-			} else {
-				row[j] = t[r*tld+j] + beta*row[j]
-			}
-		}
-	}
-}
-
 // sgemmTileAVX2 runs full 6×16 tiles in place; a partial tile is computed
 // into a local buffer and merged here, which keeps the assembly free of masks.
 // B's rows are at boff (nil: a packed panel, row p at 16·p).

@@ -186,6 +186,21 @@ func sgemmSerial(kern *sgemmKernel, ws *sgemmWork, transA, transB bool, m, n, k 
 	}
 }
 
+// sgemmMerge stores the rows×cols corner of the kernel's tile t (row
+// stride tld) into C: C = t + beta·C, C not read when beta = 0.
+func sgemmMerge(t []float32, tld int, c []float32, ldc int, beta float32, rows, cols int) {
+	for r := 0; r < rows; r++ {
+		row := c[r*ldc : r*ldc+cols]
+		for j := range row {
+			if beta == 0 {
+				row[j] = t[r*tld+j]
+			} else {
+				row[j] = t[r*tld+j] + beta*row[j]
+			}
+		}
+	}
+}
+
 // sgemmPackTiles copies all of a transposed A (A(i, p) = a[i + p·lda]) into
 // dst in the layout the kernels read a packed tile in: the tile of tr rows
 // starting at row ir holds A(ir+r, p) at dst[ir·k + p·tr + r], zero past

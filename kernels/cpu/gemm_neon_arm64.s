@@ -1,0 +1,151 @@
+//go:build arm64 && !purego
+
+#include "textflag.h"
+
+// FMUL Vd.4S, Vn.4S, Vm.4S has no mnemonic in the assembler: its encoding.
+// func sgemmNEON8x8(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC int)
+//
+// A full 8×8 tile of C in V0..V15 (row r in V(2r), V(2r+1)) from a packed
+// panel of B (row p at b + 32·p): per step of the depth two vector loads
+// of B, eight broadcast loads of A (VLD1R, one row pointer each, R0..R7,
+// post-incremented by the depth step R9) and sixteen FMLAs. A(r, p) is at
+// a + 4(r·rsa + p·csa). C = alpha·acc, then + beta·C if loadC: the AVX2
+// kernel's order of operations. Partial tiles are the Go wrapper's.
+TEXT ·sgemmNEON8x8(SB), NOSPLIT, $0-72
+	MOVD kc+0(FP), R11
+	MOVD a+8(FP), R0
+	MOVD rsa+16(FP), R12
+	LSL  $2, R12
+	MOVD csa+24(FP), R9
+	LSL  $2, R9
+	MOVD b+32(FP), R10
+	ADD  R12, R0, R1
+	ADD  R12, R1, R2
+	ADD  R12, R2, R3
+	ADD  R12, R3, R4
+	ADD  R12, R4, R5
+	ADD  R12, R5, R6
+	ADD  R12, R6, R7
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+
+loop:
+	VLD1.P 32(R10), [V16.S4, V17.S4]
+	VLD1R.P (R0)(R9), [V18.S4]
+	VLD1R.P (R1)(R9), [V19.S4]
+	VLD1R.P (R2)(R9), [V20.S4]
+	VLD1R.P (R3)(R9), [V21.S4]
+	VLD1R.P (R4)(R9), [V22.S4]
+	VLD1R.P (R5)(R9), [V23.S4]
+	VLD1R.P (R6)(R9), [V24.S4]
+	VLD1R.P (R7)(R9), [V25.S4]
+	VFMLA V18.S4, V16.S4, V0.S4
+	VFMLA V18.S4, V17.S4, V1.S4
+	VFMLA V19.S4, V16.S4, V2.S4
+	VFMLA V19.S4, V17.S4, V3.S4
+	VFMLA V20.S4, V16.S4, V4.S4
+	VFMLA V20.S4, V17.S4, V5.S4
+	VFMLA V21.S4, V16.S4, V6.S4
+	VFMLA V21.S4, V17.S4, V7.S4
+	VFMLA V22.S4, V16.S4, V8.S4
+	VFMLA V22.S4, V17.S4, V9.S4
+	VFMLA V23.S4, V16.S4, V10.S4
+	VFMLA V23.S4, V17.S4, V11.S4
+	VFMLA V24.S4, V16.S4, V12.S4
+	VFMLA V24.S4, V17.S4, V13.S4
+	VFMLA V25.S4, V16.S4, V14.S4
+	VFMLA V25.S4, V17.S4, V15.S4
+	SUBS $1, R11, R11
+	BNE  loop
+
+	MOVD  c+40(FP), R13
+	MOVD  ldc+48(FP), R14
+	LSL   $2, R14
+	FMOVS alpha+56(FP), F26
+	VDUP  V26.S[0], V26.S4
+	FMOVS beta+60(FP), F27
+	VDUP  V27.S[0], V27.S4
+	WORD $0x6e3adc00 // FMUL V0.4S, V0.4S, V26.4S
+	WORD $0x6e3adc21 // FMUL V1.4S, V1.4S, V26.4S
+	WORD $0x6e3adc42 // FMUL V2.4S, V2.4S, V26.4S
+	WORD $0x6e3adc63 // FMUL V3.4S, V3.4S, V26.4S
+	WORD $0x6e3adc84 // FMUL V4.4S, V4.4S, V26.4S
+	WORD $0x6e3adca5 // FMUL V5.4S, V5.4S, V26.4S
+	WORD $0x6e3adcc6 // FMUL V6.4S, V6.4S, V26.4S
+	WORD $0x6e3adce7 // FMUL V7.4S, V7.4S, V26.4S
+	WORD $0x6e3add08 // FMUL V8.4S, V8.4S, V26.4S
+	WORD $0x6e3add29 // FMUL V9.4S, V9.4S, V26.4S
+	WORD $0x6e3add4a // FMUL V10.4S, V10.4S, V26.4S
+	WORD $0x6e3add6b // FMUL V11.4S, V11.4S, V26.4S
+	WORD $0x6e3add8c // FMUL V12.4S, V12.4S, V26.4S
+	WORD $0x6e3addad // FMUL V13.4S, V13.4S, V26.4S
+	WORD $0x6e3addce // FMUL V14.4S, V14.4S, V26.4S
+	WORD $0x6e3addef // FMUL V15.4S, V15.4S, V26.4S
+	MOVD loadC+64(FP), R15
+	CBZ  R15, put
+	MOVD R13, R16
+	VLD1 (R16), [V28.S4, V29.S4]
+	VFMLA V27.S4, V28.S4, V0.S4
+	VFMLA V27.S4, V29.S4, V1.S4
+	ADD R14, R16, R16
+	VLD1 (R16), [V28.S4, V29.S4]
+	VFMLA V27.S4, V28.S4, V2.S4
+	VFMLA V27.S4, V29.S4, V3.S4
+	ADD R14, R16, R16
+	VLD1 (R16), [V28.S4, V29.S4]
+	VFMLA V27.S4, V28.S4, V4.S4
+	VFMLA V27.S4, V29.S4, V5.S4
+	ADD R14, R16, R16
+	VLD1 (R16), [V28.S4, V29.S4]
+	VFMLA V27.S4, V28.S4, V6.S4
+	VFMLA V27.S4, V29.S4, V7.S4
+	ADD R14, R16, R16
+	VLD1 (R16), [V28.S4, V29.S4]
+	VFMLA V27.S4, V28.S4, V8.S4
+	VFMLA V27.S4, V29.S4, V9.S4
+	ADD R14, R16, R16
+	VLD1 (R16), [V28.S4, V29.S4]
+	VFMLA V27.S4, V28.S4, V10.S4
+	VFMLA V27.S4, V29.S4, V11.S4
+	ADD R14, R16, R16
+	VLD1 (R16), [V28.S4, V29.S4]
+	VFMLA V27.S4, V28.S4, V12.S4
+	VFMLA V27.S4, V29.S4, V13.S4
+	ADD R14, R16, R16
+	VLD1 (R16), [V28.S4, V29.S4]
+	VFMLA V27.S4, V28.S4, V14.S4
+	VFMLA V27.S4, V29.S4, V15.S4
+	ADD R14, R16, R16
+
+put:
+	VST1 [V0.S4, V1.S4], (R13)
+	ADD  R14, R13, R13
+	VST1 [V2.S4, V3.S4], (R13)
+	ADD  R14, R13, R13
+	VST1 [V4.S4, V5.S4], (R13)
+	ADD  R14, R13, R13
+	VST1 [V6.S4, V7.S4], (R13)
+	ADD  R14, R13, R13
+	VST1 [V8.S4, V9.S4], (R13)
+	ADD  R14, R13, R13
+	VST1 [V10.S4, V11.S4], (R13)
+	ADD  R14, R13, R13
+	VST1 [V12.S4, V13.S4], (R13)
+	ADD  R14, R13, R13
+	VST1 [V14.S4, V15.S4], (R13)
+	ADD  R14, R13, R13
+	RET
