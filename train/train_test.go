@@ -15,6 +15,7 @@ import (
 
 	"github.com/gaborlab/gabor/data"
 	"github.com/gaborlab/gabor/kernels"
+	"github.com/gaborlab/gabor/kernels/cpu"
 	"github.com/gaborlab/gabor/train/safetensors"
 )
 
@@ -377,6 +378,30 @@ func TestResumeBitIdentical(t *testing.T) {
 			}
 			sameTensors(t, filepath.Join(full.Out, CheckpointFile), filepath.Join(part.Out, CheckpointFile))
 			sameMetrics(t, full.Out, part.Out)
+		})
+	}
+}
+
+// TestResumeBitIdenticalPerPath runs TestResumeBitIdentical again on each
+// other CPU path this machine supports (generic, and avx2 on an AVX-512
+// machine), each in a child process of this test binary with GABOR_CPU set:
+// the path is chosen once, at start-up.
+func TestResumeBitIdenticalPerPath(t *testing.T) {
+	current := cpu.Backend{}.CPUPath()
+	for _, p := range cpu.Paths() {
+		if p == current {
+			continue // TestResumeBitIdentical itself
+		}
+		t.Run(p, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run", "^TestResumeBitIdentical$", "-test.count", "1", "-test.v")
+			cmd.Env = append(os.Environ(), "GABOR_CPU="+p)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("GABOR_CPU=%s: %v\n%s", p, err, out)
+			}
+			if !strings.Contains(string(out), "--- PASS: TestResumeBitIdentical ") {
+				t.Fatalf("GABOR_CPU=%s: the child did not run TestResumeBitIdentical:\n%s", p, out)
+			}
 		})
 	}
 }

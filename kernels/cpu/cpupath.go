@@ -64,6 +64,16 @@ func cpuPaths() []cpuPath {
 	return ps
 }
 
+// Paths names the CPU paths this machine supports, fastest first (generic
+// last): the values GABOR_CPU can take here.
+func Paths() []string {
+	var names []string
+	for _, p := range cpuPaths() {
+		names = append(names, p.String())
+	}
+	return names
+}
+
 // activePath is the path the kernels take: set once in init, switched
 // only by tests (forEachPath) between kernel calls.
 var activePath cpuPath
@@ -87,10 +97,7 @@ func choosePath(env string) (cpuPath, error) {
 	if name == "" || name == "auto" {
 		return have[0], nil
 	}
-	var names []string
-	for _, p := range have {
-		names = append(names, p.String())
-	}
+	names := Paths()
 	for p, n := range pathNames {
 		if n != name {
 			continue
