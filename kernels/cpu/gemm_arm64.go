@@ -42,26 +42,3 @@ func sgemmKernelFor(p cpuPath) *sgemmKernel {
 	}
 	return sgemmGeneric
 }
-
-func sgemmRowsReady() bool { return false }
-
-func sgemmRowsTile() (mr, nr int) { return 12, 32 }
-
-func sgemmRowsKernel(kc int, a []float32, rsa, csa int, b []float32, boff []int, c []float32, ldc int, beta float32, rows, cols int) {
-	panic("cpu: sgemmRowsKernel without its assembly")
-}
-
-func sgemmSplitReady() bool { return false }
-
-func sgemmSplitTile(kc int, a0, a3, bp, c []float32, ldc, rows, cols int) {
-	panic("cpu: sgemmSplitTile without its assembly")
-}
-
-// No vector packing here: the callers pack in Go.
-func sgemmPackBT16(kb int, b []float32, ldb int, dst []float32, ldd int) int { return 0 }
-
-func sgemmPackBN16(kb, panels, nr int, b []float32, ldb int, dst []float32, ldd int) bool {
-	return false
-}
-
-func sgemmPackAT(k int, a []float32, lda int, dst []float32, tr int) bool { return false }
