@@ -209,7 +209,8 @@ overwrite:
 //
 // A full 4×16 tile of C from a packed panel (row p at b + 64·p), the
 // remainder tile of sgemmAVX2x6x16 when M mod 6 is 2 or 4 (M = 128 is
-// twenty 6-row tiles and two of these rather than 21 and a third of one).
+// twenty 6-row tiles and two of these rather than 21 and a third of one),
+// and of the Winograd products (winoGemm).
 // A(r, p) is at a + 4(r·rsa + p·csa); C = alpha·acc (+ beta·C if loadC).
 TEXT ·sgemmAVX2x4x16(SB), NOSPLIT, $0-72
 	MOVQ kc+0(FP), CX
@@ -228,6 +229,8 @@ TEXT ·sgemmAVX2x4x16(SB), NOSPLIT, $0-72
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
+	TESTQ CX, CX
+	JZ   store4
 
 loop4:
 	PREFETCHT0 512(DI)
@@ -239,6 +242,7 @@ loop4:
 	DECQ CX
 	JNZ  loop4
 
+store4:
 	MOVQ c+40(FP), R11
 	MOVQ ldc+48(FP), R12
 	SHLQ $2, R12

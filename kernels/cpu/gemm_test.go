@@ -59,6 +59,24 @@ func (tc sgemmCase) String() string {
 		tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, tc.beta, tc.pad)
 }
 
+// operands makes the case's A, B and C (C all NaN if cNaN) with their row
+// strides: the minimum plus pad.
+func (tc sgemmCase) operands(rng *rand.Rand, cNaN bool) (A, B, C *sgemmOperand, lda, ldb, ldc int) {
+	ar, ac := tc.m, tc.k
+	if tc.transA {
+		ar, ac = tc.k, tc.m
+	}
+	br, bc := tc.k, tc.n
+	if tc.transB {
+		br, bc = tc.n, tc.k
+	}
+	lda, ldb, ldc = max(ac, 1)+tc.pad, max(bc, 1)+tc.pad, max(tc.n, 1)+tc.pad
+	A = sgemmNewOperand(rng, ar, ac, lda, false)
+	B = sgemmNewOperand(rng, br, bc, ldb, false)
+	C = sgemmNewOperand(rng, tc.m, tc.n, ldc, cNaN)
+	return A, B, C, lda, ldb, ldc
+}
+
 // run calls Sgemm on fresh random operands and compares with a float64 loop.
 //
 // Tolerance: each C element is a float32 sum of k products computed with
@@ -71,18 +89,7 @@ func (tc sgemmCase) String() string {
 // a term (~1/k of the scale), far outside it.
 func (tc sgemmCase) run(t *testing.T, rng *rand.Rand) {
 	t.Helper()
-	ar, ac := tc.m, tc.k
-	if tc.transA {
-		ar, ac = tc.k, tc.m
-	}
-	br, bc := tc.k, tc.n
-	if tc.transB {
-		br, bc = tc.n, tc.k
-	}
-	lda, ldb, ldc := max(ac, 1)+tc.pad, max(bc, 1)+tc.pad, max(tc.n, 1)+tc.pad
-	A := sgemmNewOperand(rng, ar, ac, lda, false)
-	B := sgemmNewOperand(rng, br, bc, ldb, false)
-	C := sgemmNewOperand(rng, tc.m, tc.n, ldc, tc.beta == 0)
+	A, B, C, lda, ldb, ldc := tc.operands(rng, tc.beta == 0)
 
 	// op(A) as m×k and op(B)ᵀ as n×k in float64, so the reference's inner
 	// loop runs over contiguous memory.
@@ -417,18 +424,7 @@ func TestSgemmEpilogue(t *testing.T) {
 
 func testSgemmEpilogue(t *testing.T, rng *rand.Rand, tc sgemmCase, act kernels.Act, withBias bool) {
 	t.Helper()
-	ar, ac := tc.m, tc.k
-	if tc.transA {
-		ar, ac = tc.k, tc.m
-	}
-	br, bc := tc.k, tc.n
-	if tc.transB {
-		br, bc = tc.n, tc.k
-	}
-	lda, ldb, ldc := max(ac, 1)+tc.pad, max(bc, 1)+tc.pad, max(tc.n, 1)+tc.pad
-	A := sgemmNewOperand(rng, ar, ac, lda, false)
-	B := sgemmNewOperand(rng, br, bc, ldb, false)
-	C := sgemmNewOperand(rng, tc.m, tc.n, ldc, false)
+	A, B, C, lda, ldb, ldc := tc.operands(rng, false)
 	var bias []float32
 	if withBias {
 		bias = make([]float32, tc.n)

@@ -27,6 +27,14 @@ GLOBL tailMask<>(SB), RODATA|NOPTR, $64
 	SHRQ $2, CX; \
 	VMOVDQU (AX), Y15
 
+// RELUNAN sets Y3 = max(Y0, +0) with Y0's NaN lanes kept (Y2 = 0, Y4
+// scratch): VMAXPS returns its second source (0) for a NaN or two zeros, so
+// zeros come out +0 as in Go's max, and the NaN lanes are blended back.
+#define RELUNAN \
+	VMAXPS    Y2, Y0, Y3; \
+	VCMPPS    $3, Y0, Y0, Y4; \
+	VBLENDVPS Y4, Y0, Y3, Y3
+
 // func reluBiasAVX2(v *float32, n int, b float32)
 // v[i] = max(v[i]+b, +0), a NaN kept: VMAXPS returns its second source (0)
 // for a NaN or two zeros, so zeros come out +0 as in Go's max, and the NaN
@@ -41,9 +49,7 @@ loop:
 	CMPQ CX, $8
 	JL   tail
 	VADDPS    (DI), Y1, Y0
-	VMAXPS    Y2, Y0, Y3
-	VCMPPS    $3, Y0, Y0, Y4
-	VBLENDVPS Y4, Y0, Y3, Y3
+	RELUNAN
 	VMOVUPS   Y3, (DI)
 	ADDQ $32, DI
 	SUBQ $8, CX
@@ -55,9 +61,7 @@ tail:
 	TAILMASK8
 	VMASKMOVPS (DI), Y15, Y0
 	VADDPS     Y0, Y1, Y0
-	VMAXPS     Y2, Y0, Y3
-	VCMPPS     $3, Y0, Y0, Y4
-	VBLENDVPS  Y4, Y0, Y3, Y3
+	RELUNAN
 	VMASKMOVPS Y3, Y15, (DI)
 
 done:
@@ -415,9 +419,7 @@ badd:
 brelu:
 	VMOVUPS   (R10), Y0
 	VADDPS    (R11), Y0, Y0
-	VMAXPS    Y2, Y0, Y3
-	VCMPPS    $3, Y0, Y0, Y4
-	VBLENDVPS Y4, Y0, Y3, Y3
+	RELUNAN
 	VMOVUPS   Y3, (R10)
 	ADDQ $32, R10
 	ADDQ $32, R11

@@ -11,9 +11,6 @@ func winoDyAVX2(src *float32, ow, plane, k int, dst *float32, cs, xi, rows int, 
 //go:noescape
 func winoOutAVX2(m *float32, xi, mk, k int, y *float32, yk, ow, rows, cols int, bias *float32, relu int)
 
-//go:noescape
-func winoGemm4AVX2(kc int, a *float32, lda int, b *float32, c *float32, ldc, acc int)
-
 // winoReady says whether the Winograd kernels can run: they are AVX2 code,
 // which every AVX-512 processor runs too.
 func winoReady() bool { return activePath != pathGeneric && pathSupported(pathAVX2) }
@@ -68,9 +65,9 @@ func winoGemm(c, kp, panels int, u []float32, lda int, v, m []float32, ldm int, 
 		six -= 6 // 6 + 2 = 4 + 4
 	}
 	var beta float32
-	loadC, acc4 := 0, 0
+	loadC := 0
 	if acc {
-		beta, loadC, acc4 = 1, 1, 1
+		beta, loadC = 1, 1
 	}
 	for p := 0; p < panels; p++ {
 		b := &v[p*c*16]
@@ -79,7 +76,7 @@ func winoGemm(c, kp, panels int, u []float32, lda int, v, m []float32, ldm int, 
 			sgemmAVX2x6x16(c, &u[ir*lda], &u[(ir+3)*lda], lda, 1, b, nil, &m[ir*ldm+16*p], ldm, 1, beta, loadC)
 		}
 		for ; ir < kp; ir += 4 {
-			winoGemm4AVX2(c, &u[ir*lda], lda, b, &m[ir*ldm+16*p], ldm, acc4)
+			sgemmAVX2x4x16(c, &u[ir*lda], lda, 1, b, &m[ir*ldm+16*p], ldm, 1, beta, loadC)
 		}
 	}
 }
