@@ -42,6 +42,7 @@ TEXT ·sgemmNEON8x8(SB), NOSPLIT, $0-72
 	VEOR V13.B16, V13.B16, V13.B16
 	VEOR V14.B16, V14.B16, V14.B16
 	VEOR V15.B16, V15.B16, V15.B16
+	CBZ  R11, store
 
 loop:
 	VLD1.P 32(R10), [V16.S4, V17.S4]
@@ -72,6 +73,7 @@ loop:
 	SUBS $1, R11, R11
 	BNE  loop
 
+store:
 	MOVD  c+40(FP), R13
 	MOVD  ldc+48(FP), R14
 	LSL   $2, R14
