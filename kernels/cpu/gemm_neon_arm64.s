@@ -2,7 +2,9 @@
 
 #include "textflag.h"
 
-// FMUL Vd.4S, Vn.4S, Vm.4S has no mnemonic in the assembler: its encoding.
+// FMUL Vd.4S, Vn.4S, Vm.4S has no mnemonic in the assembler: the store
+// below writes it as its encoding (WORD).
+
 // func sgemmNEON8x8(kc int, a *float32, rsa, csa int, b *float32, c *float32, ldc int, alpha, beta float32, loadC int)
 //
 // A full 8×8 tile of C in V0..V15 (row r in V(2r), V(2r+1)) from a packed
