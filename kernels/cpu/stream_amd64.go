@@ -40,8 +40,9 @@ func tapDots8AVX2(d, x *float32, n int, out *float32)
 //go:noescape
 func addToAVX2(dst, src *float32, n int)
 
-// streamVec says whether the vector loops run (any path but generic).
-func streamVec() bool { return activePath != pathGeneric }
+// streamVec says whether the vector loops run (avx2 and avx512, the
+// paths cpuPath.vectorLoops names).
+func streamVec() bool { return activePath.vectorLoops() }
 
 // reluBiasVec does v[i] = max(v[i]+b, 0) and reports whether it could.
 func reluBiasVec(v []float32, b float32) bool {
